@@ -1,0 +1,9 @@
+//! The command line: clap definitions, their conversion into an
+//! [`Invocation`], and generated completion scripts.
+
+pub mod args;
+pub mod generate;
+pub mod invocation;
+
+pub use args::Args;
+pub use invocation::{ColorChoice, CommandKind, Invocation};

@@ -1,0 +1,76 @@
+//! ocfail: check, rehearse and change multi-region failover of a Kubernetes
+//! service behind a Cloudflare load balancer.
+//!
+//! The binary is a thin wrapper around [`run`]; everything lives here so
+//! tests can call it. See `docs/design.md` for how the pieces fit.
+
+pub mod app;
+pub mod cli;
+pub mod errors;
+pub mod events;
+pub mod exit_code;
+pub mod manifest;
+pub mod ops;
+pub mod report;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses `args`, runs the command, renders any error once, and returns the
+/// exit code of DESIGN.md §5.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match cli::Args::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            // clap prints help and version to stdout with success, and usage
+            // errors to stderr; its codes match ours (0 and 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::OK
+            });
+        }
+    };
+    let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(Into::into);
+    let inv = cli::Invocation::from_args(args, summary);
+    init_tracing(&inv);
+    let streams = app::Streams::process();
+    let no_color = streams.no_color;
+    let code = match app::execute(&inv, streams) {
+        Ok(code) => code,
+        Err(e) => {
+            let color = inv.color.resolve(std::io::stderr().is_terminal(), no_color);
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(e.render(color).as_bytes());
+            e.exit_code()
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Logs go to stderr: warnings by default, more with each `-v` (beyond the
+/// first, which only adds detail to reports), or whatever `RUST_LOG` says.
+fn init_tracing(inv: &cli::Invocation) {
+    let level = match (inv.quiet, inv.verbose) {
+        (true, _) => "error",
+        (false, 0 | 1) => "warn",
+        (false, 2) => "info",
+        (false, 3) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ocfail={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

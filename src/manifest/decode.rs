@@ -1,0 +1,934 @@
+//! Turns the located YAML tree into a [`Fleet`], collecting every problem.
+//!
+//! Each field is checked on its own here (type, range, format, unknown keys);
+//! rules that relate fields to each other live in `validate.rs`. Where a field
+//! is wrong, a placeholder keeps decoding going so that later problems are still
+//! found; a fleet with any problem is never handed out.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::diag::Diagnostic;
+use super::node::{Node, Pos, Value};
+use super::schema::*;
+
+/// Positions of decoded values by key path, for cross-field checks.
+pub type Spans = HashMap<String, Pos>;
+
+/// Decoding state: the problems found so far and where values were.
+#[derive(Default)]
+pub struct Decoder {
+    /// Problems, in the order found.
+    pub diags: Vec<Diagnostic>,
+    /// Where each decoded value was.
+    pub spans: Spans,
+}
+
+/// A mapping being read: tracks which keys were used so the rest can be
+/// reported as unknown, with the closest known key as a hint.
+struct MapReader<'n> {
+    node: &'n Node,
+    path: String,
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The known name closest to `word`, when it is close enough to be a typo.
+pub fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    known
+        .into_iter()
+        .map(|k| (k, strsim::damerau_levenshtein(&lower, &k.to_lowercase())))
+        .filter(|(k, d)| *d <= (k.len() / 3).max(2) && *d < k.len())
+        .min_by_key(|(_, d)| *d)
+        .map(|(k, _)| k)
+}
+
+impl Decoder {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn mark(&mut self, path: &str, node: &Node) {
+        self.spans.insert(path.to_owned(), node.pos);
+    }
+
+    fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
+        self.mark(path, node);
+        let Value::Map(entries) = &node.value else {
+            self.err(type_error(node, path, "a mapping"));
+            return None;
+        };
+        let mut keys = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match &k.value {
+                Value::Str(s) => keys.push((s.as_str(), k, v)),
+                other => self.err(Diagnostic::new(
+                    k.pos,
+                    path,
+                    format!("keys must be strings, found {}", other.kind()),
+                )),
+            }
+        }
+        Some(MapReader {
+            node,
+            path: path.to_owned(),
+            entries: keys,
+        })
+    }
+
+    fn finish(&mut self, reader: MapReader<'_>, known: &[&str]) {
+        for (key, knode, _) in reader.entries {
+            let mut d = Diagnostic::new(
+                knode.pos,
+                join(&reader.path, key),
+                format!("unknown key `{key}`"),
+            );
+            d = match closest(key, known.iter().copied()) {
+                Some(k) => d.hint(format!("did you mean `{k}`?")),
+                None => d.hint(format!("valid keys here: {}", known.join(", "))),
+            };
+            self.err(d);
+        }
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        self.mark(path, node);
+        match &node.value {
+            Value::Str(s) if s.trim().is_empty() => {
+                self.err(Diagnostic::new(node.pos, path, "must not be empty"));
+                None
+            }
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => {
+                self.err(
+                    type_error(node, path, "a string")
+                        .hint(format!("quote it if it is meant as text: \"{i}\"")),
+                );
+                None
+            }
+            _ => {
+                self.err(type_error(node, path, "a string"));
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, node: &Node, path: &str) -> Option<Duration> {
+        self.mark(path, node);
+        match &node.value {
+            Value::Str(s) => match humantime::parse_duration(s.trim()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.err(
+                        Diagnostic::new(node.pos, path, format!("`{s}` is not a duration: {e}"))
+                            .hint("write a number with a unit, e.g. `30s`, `5m` or `1h30m`"),
+                    );
+                    None
+                }
+            },
+            Value::Int(n) => {
+                self.err(
+                    Diagnostic::new(node.pos, path, "a duration needs a unit").hint(format!(
+                        "write `{n}s` for seconds or `{n}ms` for milliseconds"
+                    )),
+                );
+                None
+            }
+            _ => {
+                self.err(type_error(node, path, "a duration such as `30s`"));
+                None
+            }
+        }
+    }
+
+    fn percent(&mut self, node: &Node, path: &str) -> Option<Percent> {
+        self.mark(path, node);
+        let bad = |msg: String| {
+            Diagnostic::new(node.pos, path, msg)
+                .hint("write a percentage such as `1%` or a fraction such as `0.01`")
+        };
+        let fraction = match &node.value {
+            Value::Str(s) => {
+                let Some(num) = s.trim().strip_suffix('%') else {
+                    self.err(bad(format!("`{s}` is not a percentage")));
+                    return None;
+                };
+                match num.trim().parse::<f64>() {
+                    Ok(p) if (0.0..=100.0).contains(&p) => p / 100.0,
+                    Ok(_) => {
+                        self.err(bad(format!("`{s}` is outside 0%..100%")));
+                        return None;
+                    }
+                    Err(_) => {
+                        self.err(bad(format!("`{s}` is not a percentage")));
+                        return None;
+                    }
+                }
+            }
+            Value::Int(i) if *i == 0 => 0.0,
+            Value::Float(f) if (0.0..=1.0).contains(f) => *f,
+            Value::Int(i) => {
+                self.err(bad(format!(
+                    "{i} is not a fraction between 0 and 1 (did you mean `{i}%`?)"
+                )));
+                return None;
+            }
+            Value::Float(f) => {
+                self.err(bad(format!("{f} is not a fraction between 0 and 1")));
+                return None;
+            }
+            _ => {
+                self.err(type_error(node, path, "a percentage such as `1%`"));
+                return None;
+            }
+        };
+        Some(Percent(fraction))
+    }
+
+    fn integer(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
+        self.mark(path, node);
+        match &node.value {
+            Value::Int(i) if (min..=max).contains(i) => Some(*i),
+            Value::Int(i) => {
+                self.err(Diagnostic::new(
+                    node.pos,
+                    path,
+                    format!("{i} is outside {min}..={max}"),
+                ));
+                None
+            }
+            _ => {
+                self.err(type_error(node, path, "an integer"));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, path: &str) -> Option<f64> {
+        self.mark(path, node);
+        match &node.value {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) if f.is_finite() => Some(*f),
+            _ => {
+                self.err(type_error(node, path, "a number"));
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, node: &Node, path: &str) -> Option<String> {
+        let s = self.string(node, path)?;
+        let ok = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .is_some_and(|rest| {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                !host.is_empty() && !host.contains(char::is_whitespace)
+            });
+        if !ok {
+            self.err(
+                Diagnostic::new(node.pos, path, format!("`{s}` is not an http(s) URL"))
+                    .hint("write a full URL such as `https://api.example.com/healthz`"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        self.mark(path, node);
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.err(type_error(node, path, "a list"));
+                None
+            }
+        }
+    }
+}
+
+impl<'n> MapReader<'n> {
+    fn take(&mut self, key: &str) -> Option<&'n Node> {
+        let i = self.entries.iter().position(|(k, _, _)| *k == key)?;
+        Some(self.entries.remove(i).2)
+    }
+
+    /// Takes a required key, reporting its absence at the mapping itself.
+    fn require(&mut self, d: &mut Decoder, key: &str) -> Option<&'n Node> {
+        let found = self.take(key);
+        // A misspelt key is reported once, as unknown with a "did you mean".
+        let misspelt = self
+            .entries
+            .iter()
+            .any(|(k, _, _)| closest(k, [key]).is_some());
+        if found.is_none() && !misspelt {
+            let where_ = if self.path.is_empty() {
+                "the top level".to_owned()
+            } else {
+                format!("`{}`", self.path)
+            };
+            d.err(
+                Diagnostic::new(
+                    self.node.pos,
+                    join(&self.path, key),
+                    format!("missing required key `{key}`"),
+                )
+                .hint(format!("add `{key}:` to {where_} (see docs/manifest.md)")),
+            );
+        }
+        found
+    }
+
+    fn at(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+}
+
+fn type_error(node: &Node, path: &str, expected: &str) -> Diagnostic {
+    Diagnostic::new(
+        node.pos,
+        path,
+        format!("expected {expected}, found {}", node.value.kind()),
+    )
+}
+
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_hex_id(s: &str) -> bool {
+    s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A Kubernetes-style name: lowercase letters, digits and `-`, 1–63 characters.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+const TOP_KEYS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "kubeconfig",
+    "defaults",
+    "cloudflare",
+    "regions",
+    "traffic",
+    "rollout",
+    "drill",
+];
+const DEFAULT_KEYS: &[&str] = &["namespace", "deployment", "service", "port"];
+const REGION_KEYS: &[&str] = &[
+    "name",
+    "context",
+    "namespace",
+    "deployment",
+    "service",
+    "port",
+    "pool",
+    "probe",
+];
+
+/// Values a region inherits from `defaults`: `None` when the key is absent,
+/// `Some(None)` when it is present but wrong (already reported, so regions
+/// do not each report it missing again).
+#[derive(Default)]
+struct Defaults {
+    namespace: Option<Option<String>>,
+    deployment: Option<Option<String>>,
+    service: Option<Option<String>>,
+    port: Option<Option<u16>>,
+}
+
+/// Decodes a whole manifest tree.
+pub fn decode(root: &Node) -> (Fleet, Decoder) {
+    let mut d = Decoder::default();
+    let fleet = decode_fleet(&mut d, root);
+    (fleet, d)
+}
+
+fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
+    let mut fleet = Fleet {
+        api_version: API_VERSION.to_owned(),
+        kind: KIND.to_owned(),
+        metadata: Metadata {
+            name: String::new(),
+        },
+        kubeconfig: None,
+        cloudflare: Cloudflare {
+            account_id: String::new(),
+            zone_id: String::new(),
+            load_balancer: String::new(),
+            api_token: SecretRef {
+                from_env: String::new(),
+            },
+            api_url: DEFAULT_CLOUDFLARE_API_URL.to_owned(),
+        },
+        regions: Vec::new(),
+        traffic: None,
+        rollout: default_rollout(),
+        drill: default_drill(),
+    };
+    let Some(mut m) = d.map(root, "") else {
+        return fleet;
+    };
+
+    if let Some(n) = m.require(d, "apiVersion")
+        && let Some(v) = d.string(n, "apiVersion")
+        && v != API_VERSION
+    {
+        d.err(
+            Diagnostic::new(n.pos, "apiVersion", format!("unsupported apiVersion `{v}`"))
+                .hint(format!("this ocfail reads `apiVersion: {API_VERSION}`")),
+        );
+    }
+    if let Some(n) = m.require(d, "kind")
+        && let Some(v) = d.string(n, "kind")
+        && v != KIND
+    {
+        d.err(
+            Diagnostic::new(n.pos, "kind", format!("unsupported kind `{v}`"))
+                .hint(format!("write `kind: {KIND}`")),
+        );
+    }
+    if let Some(n) = m.require(d, "metadata")
+        && let Some(mut meta) = d.map(n, "metadata")
+    {
+        if let Some(n) = meta.require(d, "name") {
+            fleet.metadata.name = d.string(n, "metadata.name").unwrap_or_default();
+        }
+        d.finish(meta, &["name"]);
+    }
+    if let Some(n) = m.take("kubeconfig") {
+        fleet.kubeconfig = d.string(n, "kubeconfig");
+    }
+    let defaults = m
+        .take("defaults")
+        .map(|n| decode_defaults(d, n))
+        .unwrap_or_default();
+    if let Some(n) = m.require(d, "cloudflare") {
+        decode_cloudflare(d, n, &mut fleet.cloudflare);
+    }
+    if let Some(n) = m.require(d, "regions")
+        && let Some(items) = d.list(n, "regions")
+    {
+        fleet.regions = items
+            .iter()
+            .enumerate()
+            .map(|(i, r)| decode_region(d, r, i, &defaults))
+            .collect();
+    }
+    if let Some(n) = m.take("traffic") {
+        fleet.traffic = decode_traffic(d, n);
+    }
+    match m.take("rollout") {
+        Some(n) => decode_rollout(d, n, &mut fleet.rollout),
+        // Without explicit waves, roll out one region at a time in manifest order.
+        None => fleet.rollout.waves = fleet.regions.iter().map(|r| vec![r.name.clone()]).collect(),
+    }
+    if let Some(n) = m.take("drill") {
+        decode_drill(d, n, &mut fleet.drill);
+    }
+    d.finish(m, TOP_KEYS);
+    fleet
+}
+
+fn decode_defaults(d: &mut Decoder, node: &Node) -> Defaults {
+    let mut out = Defaults::default();
+    let Some(mut m) = d.map(node, "defaults") else {
+        return out;
+    };
+    if let Some(n) = m.take("namespace") {
+        out.namespace = Some(d.string(n, "defaults.namespace"));
+    }
+    if let Some(n) = m.take("deployment") {
+        out.deployment = Some(d.string(n, "defaults.deployment"));
+    }
+    if let Some(n) = m.take("service") {
+        out.service = Some(d.string(n, "defaults.service"));
+    }
+    if let Some(n) = m.take("port") {
+        out.port = Some(
+            d.integer(n, "defaults.port", 1, 65535)
+                .and_then(|p| u16::try_from(p).ok()),
+        );
+    }
+    d.finish(m, DEFAULT_KEYS);
+    out
+}
+
+fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
+    let Some(mut m) = d.map(node, "cloudflare") else {
+        return;
+    };
+    for (key, slot) in [
+        ("accountId", &mut cf.account_id),
+        ("zoneId", &mut cf.zone_id),
+    ] {
+        if let Some(n) = m.require(d, key)
+            && let Some(v) = d.string(n, &m.at(key))
+        {
+            if is_hex_id(&v) {
+                *slot = v;
+            } else {
+                d.err(
+                    Diagnostic::new(n.pos, m.at(key), format!("`{v}` is not a Cloudflare id"))
+                        .hint("Cloudflare account and zone ids are 32 hexadecimal characters (dashboard → Overview → API)"),
+                );
+            }
+        }
+    }
+    if let Some(n) = m.require(d, "loadBalancer") {
+        cf.load_balancer = d.string(n, "cloudflare.loadBalancer").unwrap_or_default();
+    }
+    if let Some(n) = m.require(d, "apiToken") {
+        cf.api_token = decode_secret(d, n, "cloudflare.apiToken");
+    }
+    if let Some(n) = m.take("apiUrl")
+        && let Some(url) = d.url(n, "cloudflare.apiUrl")
+    {
+        cf.api_url = url.trim_end_matches('/').to_owned();
+    }
+    d.finish(
+        m,
+        &["accountId", "zoneId", "loadBalancer", "apiToken", "apiUrl"],
+    );
+}
+
+fn decode_secret(d: &mut Decoder, node: &Node, path: &str) -> SecretRef {
+    let empty = SecretRef {
+        from_env: String::new(),
+    };
+    if let Value::Str(_) | Value::Int(_) | Value::Float(_) = node.value {
+        // Never echo the value: it is probably a live token.
+        d.err(
+            Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
+                .hint("put the token in an environment variable and write `apiToken: { fromEnv: CLOUDFLARE_API_TOKEN }`; rotate the token if this file was shared")
+                .redacted(),
+        );
+        return empty;
+    }
+    let Some(mut m) = d.map(node, path) else {
+        return empty;
+    };
+    let mut out = empty;
+    if let Some(n) = m.require(d, "fromEnv") {
+        let p = m.at("fromEnv");
+        d.mark(&p, n);
+        match &n.value {
+            Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
+            _ => d.err(
+                Diagnostic::new(n.pos, p, "expected the name of an environment variable")
+                    .hint("write the variable's name, e.g. `fromEnv: CLOUDFLARE_API_TOKEN`, not its value")
+                    .redacted(),
+            ),
+        }
+    }
+    d.finish(m, &["fromEnv"]);
+    out
+}
+
+fn decode_region(d: &mut Decoder, node: &Node, index: usize, defaults: &Defaults) -> Region {
+    let path = format!("regions[{index}]");
+    let mut r = Region {
+        name: RegionName(String::new()),
+        context: String::new(),
+        namespace: String::new(),
+        deployment: String::new(),
+        service: String::new(),
+        port: 0,
+        pool: String::new(),
+        probe: None,
+    };
+    let Some(mut m) = d.map(node, &path) else {
+        return r;
+    };
+    if let Some(n) = m.require(d, "name")
+        && let Some(name) = d.string(n, &m.at("name"))
+    {
+        if !is_dns_label(&name) {
+            d.err(
+                Diagnostic::new(
+                    n.pos,
+                    m.at("name"),
+                    format!("`{name}` is not a valid region name"),
+                )
+                .hint("use lowercase letters, digits and `-`, e.g. `us-east-1`"),
+            );
+        }
+        r.name = RegionName(name);
+    }
+    if let Some(n) = m.require(d, "context") {
+        r.context = d.string(n, &m.at("context")).unwrap_or_default();
+    }
+    if let Some(n) = m.require(d, "pool") {
+        r.pool = d.string(n, &m.at("pool")).unwrap_or_default();
+    }
+    if let Some(n) = m.take("probe") {
+        r.probe = d.url(n, &m.at("probe"));
+    }
+    let inherited = [
+        ("namespace", &mut r.namespace, &defaults.namespace),
+        ("deployment", &mut r.deployment, &defaults.deployment),
+        ("service", &mut r.service, &defaults.service),
+    ];
+    for (key, slot, default) in inherited {
+        match m.take(key) {
+            Some(n) => *slot = d.string(n, &m.at(key)).unwrap_or_default(),
+            None => match default {
+                Some(v) => *slot = v.clone().unwrap_or_default(),
+                None => d.err(missing_inherited(node, &m.at(key), key)),
+            },
+        }
+    }
+    match m.take("port") {
+        Some(n) => {
+            r.port = d
+                .integer(n, &m.at("port"), 1, 65535)
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(0)
+        }
+        None => match defaults.port {
+            Some(p) => r.port = p.unwrap_or(0),
+            None => d.err(missing_inherited(node, &m.at("port"), "port")),
+        },
+    }
+    d.finish(m, REGION_KEYS);
+    r
+}
+
+fn missing_inherited(node: &Node, path: &str, key: &str) -> Diagnostic {
+    Diagnostic::new(node.pos, path, format!("missing `{key}`"))
+        .hint(format!("set `{key}` on the region or under `defaults`"))
+}
+
+fn decode_traffic(d: &mut Decoder, node: &Node) -> Option<Traffic> {
+    let mut m = d.map(node, "traffic")?;
+    let mut t = Traffic {
+        url: String::new(),
+        rps: 5.0,
+        timeout: Duration::from_secs(2),
+        region_header: None,
+    };
+    if let Some(n) = m.require(d, "url") {
+        t.url = d.url(n, "traffic.url").unwrap_or_default();
+    }
+    if let Some(n) = m.take("rps")
+        && let Some(rps) = d.number(n, "traffic.rps")
+    {
+        if rps > 0.0 && rps <= 1000.0 {
+            t.rps = rps;
+        } else {
+            d.err(Diagnostic::new(
+                n.pos,
+                "traffic.rps",
+                format!("{rps} is outside 0 (exclusive)..=1000"),
+            ));
+        }
+    }
+    if let Some(n) = m.take("timeout")
+        && let Some(v) = nonzero(d, n, "traffic.timeout")
+    {
+        t.timeout = v;
+    }
+    if let Some(n) = m.take("regionHeader") {
+        t.region_header = d
+            .string(n, "traffic.regionHeader")
+            .map(|h| h.to_ascii_lowercase());
+    }
+    d.finish(m, &["url", "rps", "timeout", "regionHeader"]);
+    Some(t)
+}
+
+fn nonzero(d: &mut Decoder, node: &Node, path: &str) -> Option<Duration> {
+    let v = d.duration(node, path)?;
+    if v.is_zero() {
+        d.err(Diagnostic::new(node.pos, path, "must be longer than zero"));
+        return None;
+    }
+    Some(v)
+}
+
+fn default_rollout() -> Rollout {
+    Rollout {
+        waves: Vec::new(),
+        ready_timeout: Duration::from_secs(300),
+        smoke: Vec::new(),
+        verify_for: Duration::from_secs(30),
+        max_error_rate: Percent(0.01),
+        on_failure: OnFailure::RollbackAll,
+    }
+}
+
+fn default_drill() -> Drill {
+    Drill {
+        hold: Duration::from_secs(60),
+        failover_timeout: Timeout::Auto,
+        recover_timeout: Timeout::Auto,
+        min_healthy_pools: 1,
+        max_error_rate: Percent(0.05),
+        method: DrillMethod::ScaleToZero,
+    }
+}
+
+fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
+    let Some(mut m) = d.map(node, "rollout") else {
+        return;
+    };
+    if let Some(n) = m.take("waves")
+        && let Some(waves) = d.list(n, "rollout.waves")
+    {
+        for (i, wave) in waves.iter().enumerate() {
+            let wpath = format!("rollout.waves[{i}]");
+            let Some(items) = d.list(wave, &wpath) else {
+                continue;
+            };
+            let names = items
+                .iter()
+                .enumerate()
+                .filter_map(|(j, item)| d.string(item, &format!("{wpath}[{j}]")).map(RegionName))
+                .collect();
+            out.waves.push(names);
+        }
+    }
+    if let Some(n) = m.take("readyTimeout")
+        && let Some(v) = nonzero(d, n, "rollout.readyTimeout")
+    {
+        out.ready_timeout = v;
+    }
+    if let Some(n) = m.take("smoke")
+        && let Some(items) = d.list(n, "rollout.smoke")
+    {
+        out.smoke = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| decode_smoke(d, s, i))
+            .collect();
+    }
+    if let Some(n) = m.take("verifyFor")
+        && let Some(v) = d.duration(n, "rollout.verifyFor")
+    {
+        out.verify_for = v;
+    }
+    if let Some(n) = m.take("maxErrorRate")
+        && let Some(v) = d.percent(n, "rollout.maxErrorRate")
+    {
+        out.max_error_rate = v;
+    }
+    if let Some(n) = m.take("onFailure") {
+        out.on_failure = choice(
+            d,
+            n,
+            "rollout.onFailure",
+            &[
+                ("rollback-all", OnFailure::RollbackAll),
+                ("halt", OnFailure::Halt),
+            ],
+        )
+        .unwrap_or(OnFailure::RollbackAll);
+    }
+    d.finish(
+        m,
+        &[
+            "waves",
+            "readyTimeout",
+            "smoke",
+            "verifyFor",
+            "maxErrorRate",
+            "onFailure",
+        ],
+    );
+}
+
+fn choice<T: Copy>(d: &mut Decoder, node: &Node, path: &str, options: &[(&str, T)]) -> Option<T> {
+    let s = d.string(node, path)?;
+    if let Some((_, v)) = options.iter().find(|(name, _)| *name == s) {
+        return Some(*v);
+    }
+    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let mut diag = Diagnostic::new(node.pos, path, format!("unknown value `{s}`"));
+    diag = match closest(&s, names.iter().copied()) {
+        Some(c) => diag.hint(format!(
+            "did you mean `{c}`? (one of: {})",
+            names.join(", ")
+        )),
+        None => diag.hint(format!("one of: {}", names.join(", "))),
+    };
+    d.err(diag);
+    None
+}
+
+fn decode_smoke(d: &mut Decoder, node: &Node, index: usize) -> Option<SmokeCheck> {
+    let path = format!("rollout.smoke[{index}]");
+    let mut m = d.map(node, &path)?;
+    let mut s = SmokeCheck {
+        name: String::new(),
+        method: HttpMethod::Get,
+        path: String::new(),
+        body: None,
+        expect_status: vec![200],
+        expect_body: None,
+    };
+    if let Some(n) = m.require(d, "name") {
+        s.name = d.string(n, &m.at("name")).unwrap_or_default();
+    }
+    if let Some(n) = m.take("method") {
+        let upper = match &n.value {
+            Value::Str(v) => Node {
+                pos: n.pos,
+                value: Value::Str(v.to_ascii_uppercase()),
+            },
+            _ => n.clone(),
+        };
+        let options: Vec<(&str, HttpMethod)> =
+            HttpMethod::ALL.iter().map(|(m, s)| (*s, *m)).collect();
+        s.method = choice(d, &upper, &m.at("method"), &options).unwrap_or(HttpMethod::Get);
+    }
+    if let Some(n) = m.require(d, "path")
+        && let Some(p) = d.string(n, &m.at("path"))
+    {
+        if !p.starts_with('/') {
+            d.err(
+                Diagnostic::new(n.pos, m.at("path"), format!("`{p}` must start with `/`"))
+                    .hint(format!("write `/{p}`")),
+            );
+        }
+        s.path = p;
+    }
+    if let Some(n) = m.take("body") {
+        s.body = d.string(n, &m.at("body"));
+    }
+    if let Some(n) = m.take("expectStatus") {
+        let p = m.at("expectStatus");
+        if let Some(items) = d.list(n, &p) {
+            if items.is_empty() {
+                d.err(Diagnostic::new(
+                    n.pos,
+                    p.clone(),
+                    "must list at least one status code",
+                ));
+            }
+            s.expect_status = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    d.integer(c, &format!("{p}[{i}]"), 100, 599)
+                        .and_then(|c| u16::try_from(c).ok())
+                })
+                .collect();
+        }
+    }
+    if let Some(n) = m.take("expectBody") {
+        s.expect_body = d.string(n, &m.at("expectBody"));
+    }
+    d.finish(
+        m,
+        &[
+            "name",
+            "method",
+            "path",
+            "body",
+            "expectStatus",
+            "expectBody",
+        ],
+    );
+    Some(s)
+}
+
+fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
+    let Some(mut m) = d.map(node, "drill") else {
+        return;
+    };
+    if let Some(n) = m.take("hold")
+        && let Some(v) = d.duration(n, "drill.hold")
+    {
+        out.hold = v;
+    }
+    for (key, slot) in [
+        ("failoverTimeout", &mut out.failover_timeout),
+        ("recoverTimeout", &mut out.recover_timeout),
+    ] {
+        if let Some(n) = m.take(key) {
+            let p = m.at(key);
+            if matches!(&n.value, Value::Str(s) if s == "auto") {
+                d.mark(&p, n);
+                *slot = Timeout::Auto;
+            } else if let Some(v) = nonzero(d, n, &p) {
+                *slot = Timeout::Fixed(v);
+            }
+        }
+    }
+    if let Some(n) = m.take("minHealthyPools") {
+        out.min_healthy_pools = d
+            .integer(n, "drill.minHealthyPools", 0, 1000)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(1);
+    }
+    if let Some(n) = m.take("maxErrorRate")
+        && let Some(v) = d.percent(n, "drill.maxErrorRate")
+    {
+        out.max_error_rate = v;
+    }
+    if let Some(n) = m.take("method") {
+        out.method = choice(
+            d,
+            n,
+            "drill.method",
+            &[
+                ("scale-to-zero", DrillMethod::ScaleToZero),
+                ("disable-pool", DrillMethod::DisablePool),
+            ],
+        )
+        .unwrap_or(DrillMethod::ScaleToZero);
+    }
+    d.finish(
+        m,
+        &[
+            "hold",
+            "failoverTimeout",
+            "recoverTimeout",
+            "minHealthyPools",
+            "maxErrorRate",
+            "method",
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_but_not_strangers() {
+        let keys = ["regions", "rollout", "drill", "traffic"];
+        assert_eq!(closest("regoins", keys), Some("regions"));
+        assert_eq!(closest("Drill", keys), Some("drill"));
+        assert_eq!(closest("banana", keys), None);
+    }
+
+    #[test]
+    fn env_names_and_ids() {
+        assert!(is_env_name("CLOUDFLARE_API_TOKEN"));
+        assert!(!is_env_name("1ABC"));
+        assert!(!is_env_name("abc-def"));
+        assert!(is_hex_id("023e105f4ecef8ad9ca31a8372d0c353"));
+        assert!(!is_hex_id("023e105f4ecef8ad9ca31a8372d0c35"));
+    }
+}

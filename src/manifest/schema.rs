@@ -1,0 +1,327 @@
+//! The fleet manifest v1 (DESIGN.md §3) as typed values, after defaults are applied.
+//!
+//! These are the types every command uses. They serialize back to the manifest's
+//! own YAML shape (camelCase, durations as `30s`, percentages as `1%`), which
+//! is how the simulator writes a fleet pointed at itself.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+/// The only `apiVersion` this build reads.
+pub const API_VERSION: &str = "ocfail.dev/v1";
+/// The only `kind` this build reads.
+pub const KIND: &str = "Fleet";
+/// Cloudflare's v4 API, used when `cloudflare.apiUrl` is not set.
+pub const DEFAULT_CLOUDFLARE_API_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// A whole fleet: one service in several regions behind one Cloudflare LB.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fleet {
+    /// Always [`API_VERSION`].
+    pub api_version: String,
+    /// Always [`KIND`].
+    pub kind: String,
+    /// The fleet's name.
+    pub metadata: Metadata,
+    /// Kubeconfig file; `None` means `$KUBECONFIG`, then `~/.kube/config`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// The Cloudflare account, zone and load balancer.
+    pub cloudflare: Cloudflare,
+    /// The regions, in manifest order (which is also the LB's expected pool order).
+    pub regions: Vec<Region>,
+    /// Synthetic traffic through the LB hostname during drills and rollouts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Traffic>,
+    /// Blue-green rollout settings.
+    pub rollout: Rollout,
+    /// Outage drill settings.
+    pub drill: Drill,
+}
+
+/// `metadata`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metadata {
+    /// The fleet's name, used in reports and lease holders.
+    pub name: String,
+}
+
+/// `cloudflare`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cloudflare {
+    /// 32 hex characters.
+    pub account_id: String,
+    /// 32 hex characters.
+    pub zone_id: String,
+    /// The load balancer's name (its hostname).
+    pub load_balancer: String,
+    /// Where the API token comes from; never the token itself.
+    pub api_token: SecretRef,
+    /// The v4 API base URL.
+    pub api_url: String,
+}
+
+/// A secret given by reference: `{ fromEnv: NAME }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretRef {
+    /// The environment variable holding the secret.
+    pub from_env: String,
+}
+
+/// One region: a Kubernetes context + namespace, and one Cloudflare pool.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    /// Unique name, e.g. `us-east-1`.
+    pub name: RegionName,
+    /// Kubeconfig context.
+    pub context: String,
+    /// Namespace holding the Deployments and Services.
+    pub namespace: String,
+    /// Base name of the colour pair (`<deployment>-blue`, `<deployment>-green`).
+    pub deployment: String,
+    /// The live Service (`<service>-preview` is the idle one).
+    pub service: String,
+    /// Service port for smoke checks and probes through the API server proxy.
+    pub port: u16,
+    /// Cloudflare pool name or id.
+    pub pool: String,
+    /// Optional direct probe URL, bypassing the LB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+}
+
+/// A region's name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RegionName(pub String);
+
+impl RegionName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RegionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `traffic`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Traffic {
+    /// URL requested through the LB hostname.
+    pub url: String,
+    /// Requests per second.
+    pub rps: f64,
+    /// Per-request timeout.
+    #[serde(serialize_with = "human_duration")]
+    pub timeout: Duration,
+    /// Response header naming the serving region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_header: Option<String>,
+}
+
+/// `rollout`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rollout {
+    /// Waves of region names; regions in one wave roll out in parallel.
+    pub waves: Vec<Vec<RegionName>>,
+    /// Deadline for the idle colour to become ready.
+    #[serde(serialize_with = "human_duration")]
+    pub ready_timeout: Duration,
+    /// Smoke checks run against the preview and then the live Service.
+    pub smoke: Vec<SmokeCheck>,
+    /// How long to watch traffic after each switch.
+    #[serde(serialize_with = "human_duration")]
+    pub verify_for: Duration,
+    /// Highest tolerated error rate while verifying.
+    pub max_error_rate: Percent,
+    /// What happens to already promoted regions when one fails.
+    pub on_failure: OnFailure,
+}
+
+/// One smoke check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmokeCheck {
+    /// Unique name, shown in reports.
+    pub name: String,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Path, starting with `/`.
+    pub path: String,
+    /// Request body, sent as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Accepted status codes.
+    pub expect_status: Vec<u16>,
+    /// Text the response body must contain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_body: Option<String>,
+}
+
+/// The HTTP methods a smoke check may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl HttpMethod {
+    /// Every method with its spelling, for parsing and hints.
+    pub const ALL: [(HttpMethod, &'static str); 6] = [
+        (HttpMethod::Get, "GET"),
+        (HttpMethod::Head, "HEAD"),
+        (HttpMethod::Post, "POST"),
+        (HttpMethod::Put, "PUT"),
+        (HttpMethod::Patch, "PATCH"),
+        (HttpMethod::Delete, "DELETE"),
+    ];
+
+    /// The method's spelling.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map_or("GET", |(_, s)| s)
+    }
+}
+
+/// `rollout.onFailure`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnFailure {
+    /// Switch back every region promoted in this run, in reverse order.
+    RollbackAll,
+    /// Stop, leaving promoted regions promoted.
+    Halt,
+}
+
+/// `drill`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drill {
+    /// How long the region stays down once failover is confirmed.
+    #[serde(serialize_with = "human_duration")]
+    pub hold: Duration,
+    /// Deadline for failover to be observed.
+    pub failover_timeout: Timeout,
+    /// Deadline for recovery to be observed.
+    pub recover_timeout: Timeout,
+    /// Pools that must stay healthy besides the drilled one.
+    pub min_healthy_pools: u32,
+    /// Highest tolerated error rate of synthetic traffic during the drill.
+    pub max_error_rate: Percent,
+    /// How the outage is injected.
+    pub method: DrillMethod,
+}
+
+/// A deadline that is either computed from the monitor (DESIGN.md §6.3) or fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timeout {
+    /// Computed from the pool's monitor settings.
+    Auto,
+    /// A fixed duration.
+    Fixed(Duration),
+}
+
+impl Serialize for Timeout {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Timeout::Auto => s.serialize_str("auto"),
+            Timeout::Fixed(d) => human_duration(d, s),
+        }
+    }
+}
+
+/// `drill.method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DrillMethod {
+    /// Scale the live Deployment to zero replicas.
+    ScaleToZero,
+    /// Set the region's pool `enabled: false`.
+    DisablePool,
+}
+
+/// A fraction between 0 and 1, written `1%` or `0.01` in the manifest.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Percent(pub f64);
+
+impl Percent {
+    /// The fraction (0.01 for 1%).
+    pub fn fraction(self) -> f64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Round to drop float noise such as 0.07 * 100 = 7.000000000000001.
+        let pct = (self.0 * 100.0 * 1e6).round() / 1e6;
+        write!(f, "{pct}%")
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn human_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&humantime::format_duration(*d))
+}
+
+impl Fleet {
+    /// The region with this name.
+    pub fn region(&self, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.name.as_str() == name)
+    }
+
+    /// The manifest as YAML, in the shape it is read in.
+    pub fn to_yaml(&self) -> String {
+        // Serializing plain structs of strings and numbers cannot fail.
+        serde_saphyr::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_displays_without_float_noise() {
+        assert_eq!(Percent(0.07).to_string(), "7%");
+        assert_eq!(Percent(0.01).to_string(), "1%");
+        assert_eq!(Percent(0.005).to_string(), "0.5%");
+    }
+
+    #[test]
+    fn method_spelling_round_trips() {
+        for (m, s) in HttpMethod::ALL {
+            assert_eq!(m.as_str(), s);
+        }
+    }
+}

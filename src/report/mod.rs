@@ -1,0 +1,17 @@
+//! Reports: the model every command fills in, and the renderers that turn it into output.
+
+pub mod human;
+pub mod json;
+pub mod junit;
+pub mod model;
+pub mod progress;
+pub mod reporter;
+pub mod summary;
+
+#[cfg(test)]
+mod testdata;
+
+pub use human::Styles;
+pub use model::{Check, RegionReport, Report, SCHEMA, TrafficSummary, Verdict};
+pub use progress::ProgressMode;
+pub use reporter::{OutputFormat, ReportConfig, ReportError, Reporter};
