@@ -12,6 +12,7 @@ pub mod exit_code;
 pub mod manifest;
 pub mod ops;
 pub mod report;
+pub mod sim;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};

@@ -1,0 +1,184 @@
+//! Injected faults: per-region Kubernetes API trouble and Cloudflare API
+//! trouble, set by `ocfail sim` flags, the `/_sim/faults` API, or tests.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::watch;
+
+/// Trouble on one region's Kubernetes API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KubeFault {
+    /// Added to every response.
+    pub latency_ms: u64,
+    /// Fraction (0..=1) of requests answered with a 503 Status.
+    pub error_rate: f64,
+    /// Close the listener: connections are refused.
+    pub refuse: bool,
+    /// Accept requests but never answer.
+    pub hang: bool,
+}
+
+/// Trouble on Cloudflare's API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CloudflareFault {
+    /// Added to every response.
+    pub latency_ms: u64,
+    /// Fraction (0..=1) of requests answered with a 500 envelope.
+    pub error_rate: f64,
+    /// The next this-many requests get 429 with `Retry-After`.
+    pub rate_limit_burst: u32,
+    /// `Retry-After` seconds sent with those 429s (at least 1).
+    pub retry_after_secs: u64,
+}
+
+/// All current faults, shared by the listeners.
+#[derive(Debug)]
+pub struct Faults {
+    kube: Mutex<BTreeMap<String, KubeFault>>,
+    cloudflare: Mutex<CloudflareFault>,
+    changed: watch::Sender<u64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Faults {
+    /// No faults.
+    pub fn new() -> Self {
+        Faults {
+            kube: Mutex::default(),
+            cloudflare: Mutex::default(),
+            changed: watch::channel(0).0,
+        }
+    }
+
+    /// The fault on `region`'s Kubernetes API (default: none).
+    pub fn kube(&self, region: &str) -> KubeFault {
+        lock(&self.kube).get(region).cloned().unwrap_or_default()
+    }
+
+    /// Sets (or, with the default value, clears) `region`'s Kubernetes fault.
+    pub fn set_kube(&self, region: &str, fault: KubeFault) {
+        let mut map = lock(&self.kube);
+        if fault == KubeFault::default() {
+            map.remove(region);
+        } else {
+            map.insert(region.to_owned(), fault);
+        }
+        drop(map);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Every region's Kubernetes fault.
+    pub fn all_kube(&self) -> BTreeMap<String, KubeFault> {
+        lock(&self.kube).clone()
+    }
+
+    /// The Cloudflare fault.
+    pub fn cloudflare(&self) -> CloudflareFault {
+        lock(&self.cloudflare).clone()
+    }
+
+    /// Sets the Cloudflare fault.
+    pub fn set_cloudflare(&self, fault: CloudflareFault) {
+        *lock(&self.cloudflare) = fault;
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Clears every fault.
+    pub fn clear(&self) {
+        lock(&self.kube).clear();
+        *lock(&self.cloudflare) = CloudflareFault::default();
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Uses up one 429 of a burst; returns its `Retry-After` when there was one.
+    pub fn take_rate_limited(&self) -> Option<u64> {
+        let mut f = lock(&self.cloudflare);
+        if f.rate_limit_burst == 0 {
+            return None;
+        }
+        f.rate_limit_burst -= 1;
+        Some(f.retry_after_secs.max(1))
+    }
+
+    /// Notified whenever a fault changes (the accept loops watch it).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn roll(rate: f64) -> bool {
+    rate > 0.0 && fastrand::f64() < rate
+}
+
+/// Middleware for a region's Kubernetes listener: latency, hangs and 5xx.
+pub async fn kube_layer(
+    State((faults, region)): State<(Arc<Faults>, String)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let fault = faults.kube(&region);
+    if fault.hang {
+        // Never answer; the client's timeout is what is being tested.
+        std::future::pending::<()>().await;
+    }
+    if fault.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+    }
+    if roll(fault.error_rate) {
+        let body = json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "the server is currently unable to handle the request (injected by ocfail sim)",
+            "reason": "ServiceUnavailable", "code": 503
+        });
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+/// Middleware for the Cloudflare listener: latency, 429 bursts and 5xx.
+pub async fn cloudflare_layer(
+    State(faults): State<Arc<Faults>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let fault = faults.cloudflare();
+    if fault.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+    }
+    if let Some(after) = faults.take_rate_limited() {
+        let body = json!({"success": false, "errors": [{"code": 971, "message": "Please wait and consider throttling your request speed"}], "messages": [], "result": null});
+        let mut resp = Response::new(Body::from(body.to_string()));
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
+            resp.headers_mut().insert("retry-after", v);
+        }
+        return resp;
+    }
+    if roll(fault.error_rate) {
+        let body = json!({"success": false, "errors": [{"code": 10001, "message": "Internal server error (injected by ocfail sim)"}], "messages": [], "result": null});
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
+    }
+    next.run(req).await
+}

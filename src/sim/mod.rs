@@ -1,0 +1,25 @@
+//! The embedded simulator: Kubernetes and Cloudflare APIs and the LB on
+//! loopback, mirroring a fleet manifest (DESIGN.md §9).
+//!
+//! Each region's Kubernetes API, Cloudflare's v4 API, the LB hostname and the
+//! `/_sim/` admin API each get their own listener, so faults such as a refused
+//! connection hit exactly one of them.
+
+pub mod admin;
+pub mod app;
+pub mod cloudflare;
+pub mod cloudflare_api;
+pub mod cluster;
+pub mod faults;
+pub mod kube_api;
+pub mod lb;
+pub mod log;
+pub mod options;
+pub mod server;
+pub mod world;
+
+pub use faults::{CloudflareFault, KubeFault};
+pub use log::{EventLog, SimEvent};
+pub use options::SimOptions;
+pub use server::{Sim, SimError, SimHandle};
+pub use world::World;
