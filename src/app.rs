@@ -1,10 +1,11 @@
 //! Runs an [`Invocation`]: loads the manifest, runs the command, and sends
 //! its events to the reporters. Returns the exit code or the error to render.
 
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
-use crate::cli::{CommandKind, Invocation, generate};
+use crate::cli::{CommandKind, Invocation, SimCommand, generate};
 use crate::errors::Error;
 use crate::events::Event;
 use crate::exit_code;
@@ -13,6 +14,8 @@ use crate::ops::run::Run;
 use crate::ops::validate;
 use crate::report::model::Verdict;
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
+use crate::signal::{SignalHandler, SignalHandlerKind};
+use crate::sim::{Sim, SimHandle};
 
 /// Where a command writes; tests pass buffers, `run` passes the real streams.
 pub struct Streams {
@@ -49,6 +52,7 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             Ok(exit_code::OK)
         }
         CommandKind::Validate => validate(inv, streams),
+        CommandKind::Sim(cmd) => sim(inv, cmd, streams),
     }
 }
 
@@ -117,4 +121,143 @@ fn validate(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
     let code = report.exit_code;
     rep.event(&Event::RunFinished { report })?;
     Ok(code)
+}
+
+/// The fleet to simulate: `-f`/`OCFAIL_FLEET`, else `./fleet.yaml`, else the
+/// built-in seed fleet (so `ocfail sim` works anywhere).
+fn sim_fleet(inv: &Invocation, streams: Streams) -> Result<(Fleet, bool, Streams), Error> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| Path::new(".").to_path_buf());
+    match manifest::discover(inv.fleet.as_deref(), &cwd) {
+        Ok(_) => load_fleet(inv, streams).map(|(f, s)| (f, false, s)),
+        Err(ManifestError::NotFound) => Ok((manifest::seed_fleet(), true, streams)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn sim(inv: &Invocation, cmd: &SimCommand, streams: Streams) -> Result<u8, Error> {
+    let (fleet, builtin, streams) = sim_fleet(inv, streams)?;
+    for region in cmd.kube_faults.keys() {
+        if fleet.region(region).is_none() {
+            let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
+            return Err(Error::Usage {
+                message: format!(
+                    "inject a fault into region `{region}`: the fleet has no such region"
+                ),
+                hint: format!("regions in this fleet: {}", known.join(", ")),
+            });
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime {
+            what: "the async runtime",
+            source,
+        })?;
+    let mut out = streams.stdout;
+    runtime.block_on(async {
+        let mut signals =
+            SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
+                what: "signal handlers",
+                source,
+            })?;
+        let handle = Sim::start(&fleet, cmd.options.clone()).await?;
+        for (region, fault) in &cmd.kube_faults {
+            handle.world().faults.set_kube(region, fault.clone());
+        }
+        handle
+            .world()
+            .faults
+            .set_cloudflare(cmd.cloudflare_fault.clone());
+        let dir = cmd.out.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ocfail-sim-{}", std::process::id()))
+        });
+        let (kubeconfig, fleet_path) = handle.write_files(&dir)?;
+        let text = sim_banner(&fleet, builtin, &handle, &kubeconfig, &fleet_path);
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(Error::Stdout)?;
+        signals.recv().await;
+        let _ = writeln!(out, "stopping the simulator");
+        handle.shutdown().await;
+        Ok(exit_code::OK)
+    })
+}
+
+fn sim_banner(
+    fleet: &Fleet,
+    builtin: bool,
+    handle: &SimHandle,
+    kubeconfig: &Path,
+    fleet_path: &Path,
+) -> String {
+    let mut s = String::new();
+    let source = if builtin {
+        " (the built-in seed fleet)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "ocfail simulator running for fleet {}{source}",
+        fleet.metadata.name
+    );
+    for r in &fleet.regions {
+        let _ = writeln!(
+            s,
+            "  kubernetes {:<16} {}  (context {})",
+            r.name,
+            handle.kube_url(r.name.as_str()).unwrap_or_default(),
+            r.context
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  cloudflare api              {}",
+        handle.cloudflare_url()
+    );
+    let _ = writeln!(
+        s,
+        "  load balancer {:<13} {}",
+        fleet.cloudflare.load_balancer,
+        handle.lb_url()
+    );
+    let _ = writeln!(
+        s,
+        "  admin                       {}/_sim/events",
+        handle.admin_url()
+    );
+    let _ = writeln!(
+        s,
+        "wrote {} and {}",
+        kubeconfig.display(),
+        fleet_path.display()
+    );
+    let _ = writeln!(s, "try:");
+    if let Some(r) = fleet.regions.first() {
+        let _ = writeln!(
+            s,
+            "  kubectl --kubeconfig {} --context {} -n {} get deploy",
+            kubeconfig.display(),
+            r.context,
+            r.namespace
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  export {}=sim-token",
+        fleet.cloudflare.api_token.from_env
+    );
+    let _ = writeln!(s, "  ocfail -f {} validate", fleet_path.display());
+    let _ = writeln!(
+        s,
+        "  curl -si {}{}",
+        handle.lb_url(),
+        fleet
+            .traffic
+            .as_ref()
+            .map_or("/healthz".to_owned(), |_| "/healthz".to_owned())
+    );
+    let _ = writeln!(s, "press Ctrl-C to stop");
+    s
 }

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use crate::exit_code;
 use crate::manifest::ManifestError;
 use crate::report::reporter::ReportError;
+use crate::sim::SimError;
 
 /// Anything that stops a command before it can produce its verdict.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,26 @@ pub enum Error {
     /// stdout could not be written (e.g. completions into a closed pipe).
     #[error("write to stdout")]
     Stdout(#[source] std::io::Error),
+    /// A flag value does not fit the fleet (e.g. a fault on an unknown region).
+    #[error("{message}")]
+    Usage {
+        /// What is wrong, as a fragment after "failed to".
+        message: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// The simulator could not start.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// The async runtime or signal handlers could not be set up.
+    #[error("set up {what}")]
+    Runtime {
+        /// What could not be set up.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -29,7 +50,11 @@ impl Error {
         match self {
             // Nothing was contacted in any of these cases: the input or the
             // local environment is wrong, which is a usage error.
-            Error::Manifest(_) | Error::Report(_) | Error::Stdout(_) => exit_code::USAGE,
+            Error::Manifest(_) | Error::Report(_) | Error::Stdout(_) | Error::Usage { .. } => {
+                exit_code::USAGE
+            }
+            // The machine cannot run us (ports taken, no threads): nothing was checked.
+            Error::Sim(_) | Error::Runtime { .. } => exit_code::UNAVAILABLE,
         }
     }
 
@@ -54,7 +79,11 @@ impl Error {
             Error::Report(ReportError::WriteJunit { .. }) => {
                 Some("check that the directory given to --junit exists and is writable".to_owned())
             }
-            Error::Report(_) | Error::Stdout(_) => None,
+            Error::Usage { hint, .. } => Some(hint.clone()),
+            Error::Sim(SimError::Bind { .. }) => {
+                Some("choose other ports (--kube-port, --cloudflare-port, --lb-port, --admin-port) or omit them".to_owned())
+            }
+            Error::Report(_) | Error::Stdout(_) | Error::Sim(_) | Error::Runtime { .. } => None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod exit_code;
 pub mod manifest;
 pub mod ops;
 pub mod report;
+pub mod signal;
 pub mod sim;
 
 use std::ffi::OsString;
@@ -19,6 +20,16 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// Installs ring as rustls' process-wide crypto provider, once.
+///
+/// kube uses ring; reqwest is built without a provider of its own (so the
+/// binary carries one TLS stack) and panics when building a client if none is
+/// installed. Call this before building any reqwest client; it is idempotent.
+pub fn install_crypto_provider() {
+    // Err only means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// Parses `args`, runs the command, renders any error once, and returns the
 /// exit code of DESIGN.md §5.
@@ -42,6 +53,7 @@ where
     };
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(Into::into);
     let inv = cli::Invocation::from_args(args, summary);
+    install_crypto_provider();
     init_tracing(&inv);
     let streams = app::Streams::process();
     let no_color = streams.no_color;

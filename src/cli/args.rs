@@ -84,12 +84,106 @@ pub enum Color {
 pub enum Command {
     /// Check the fleet manifest (offline: nothing is contacted)
     Validate,
+    /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
+    Sim(Box<SimArgs>),
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `ocfail sim`.
+#[derive(Debug, ClapArgs)]
+#[command(
+    after_help = "Without -f and ./fleet.yaml the built-in seed fleet (fixtures/fleet.yaml) is simulated.\n\
+Faults can also be changed while it runs, through the admin API it prints (PUT /_sim/faults/...)."
+)]
+pub struct SimArgs {
+    /// Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Port of the first region's Kubernetes API; later regions use the next ports [default: any free port]
+    #[arg(long, value_name = "PORT")]
+    pub kube_port: Option<u16>,
+    /// Port of the Cloudflare API [default: any free port]
+    #[arg(long, value_name = "PORT")]
+    pub cloudflare_port: Option<u16>,
+    /// Port of the load balancer hostname [default: any free port]
+    #[arg(long, value_name = "PORT")]
+    pub lb_port: Option<u16>,
+    /// Port of the /_sim/ admin API [default: any free port]
+    #[arg(long, value_name = "PORT")]
+    pub admin_port: Option<u16>,
+
+    /// Cloudflare monitor check interval
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub monitor_interval: std::time::Duration,
+    /// Cloudflare monitor probe timeout
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub monitor_timeout: std::time::Duration,
+    /// Immediate retries of a timed-out probe
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub monitor_retries: u32,
+    /// Failed checks in a row before an origin turns unhealthy
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub consecutive_down: u32,
+    /// Passed checks in a row before an origin turns healthy
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub consecutive_up: u32,
+    /// How long a Deployment takes to reach its new spec
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = humantime::parse_duration)]
+    pub rollout_delay: std::time::Duration,
+
+    /// Add latency to a region's Kubernetes API (repeatable)
+    #[arg(long, value_name = "REGION=DURATION", value_parser = region_value::<HumanDuration>)]
+    pub kube_latency: Vec<(String, HumanDuration)>,
+    /// Answer this fraction of a region's Kubernetes API requests with 503 (repeatable)
+    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
+    pub kube_error_rate: Vec<(String, f64)>,
+    /// Refuse connections to a region's Kubernetes API (repeatable)
+    #[arg(long, value_name = "REGION")]
+    pub kube_refuse: Vec<String>,
+    /// Accept but never answer a region's Kubernetes API requests (repeatable)
+    #[arg(long, value_name = "REGION")]
+    pub kube_hang: Vec<String>,
+    /// Add latency to every Cloudflare API response
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub cloudflare_latency: Option<std::time::Duration>,
+    /// Answer this fraction of Cloudflare API requests with 500
+    #[arg(long, value_name = "FRACTION")]
+    pub cloudflare_error_rate: Option<f64>,
+    /// Answer the next N Cloudflare API requests with 429
+    #[arg(long, value_name = "N")]
+    pub cloudflare_429: Option<u32>,
+    /// Retry-After seconds sent with those 429s
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub retry_after: u64,
+}
+
+/// A duration flag value (humantime syntax).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanDuration(pub std::time::Duration);
+
+impl std::str::FromStr for HumanDuration {
+    type Err = humantime::DurationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        humantime::parse_duration(s).map(HumanDuration)
+    }
+}
+
+/// Parses `REGION=VALUE`.
+fn region_value<T: std::str::FromStr>(s: &str) -> Result<(String, T), String>
+where
+    T::Err: std::fmt::Display,
+{
+    let (region, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected REGION=VALUE, got `{s}`"))?;
+    let value = value.parse::<T>().map_err(|e| format!("`{value}`: {e}"))?;
+    Ok((region.to_owned(), value))
 }
 
 #[cfg(test)]
@@ -121,6 +215,36 @@ mod tests {
         let a = Args::try_parse_from(["ocfail", "validate", "-vv"]).unwrap();
         assert_eq!(a.global.verbose, 2);
         assert!(Args::try_parse_from(["ocfail", "validate", "-q", "-v"]).is_err());
+    }
+
+    #[test]
+    fn sim_fault_flags_take_region_value_pairs() {
+        let a = Args::try_parse_from([
+            "ocfail",
+            "sim",
+            "--kube-latency",
+            "us-east-1=50ms",
+            "--kube-error-rate",
+            "eu-central-1=0.5",
+            "--kube-refuse",
+            "ap-southeast-2",
+            "--cloudflare-429",
+            "3",
+        ])
+        .unwrap();
+        let Command::Sim(sim) = a.command else {
+            panic!("not sim")
+        };
+        assert_eq!(
+            sim.kube_latency,
+            vec![(
+                "us-east-1".to_owned(),
+                HumanDuration(std::time::Duration::from_millis(50))
+            )]
+        );
+        assert_eq!(sim.kube_error_rate, vec![("eu-central-1".to_owned(), 0.5)]);
+        assert_eq!(sim.cloudflare_429, Some(3));
+        assert!(Args::try_parse_from(["ocfail", "sim", "--kube-latency", "50ms"]).is_err());
     }
 
     #[test]

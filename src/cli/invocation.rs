@@ -1,9 +1,12 @@
 //! Raw flags turned, once, into the validated [`Invocation`] the core runs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::args::{self, Args, Command};
 use crate::report::reporter::OutputFormat;
+use crate::sim::options::Ports;
+use crate::sim::{CloudflareFault, KubeFault, SimOptions};
 
 /// When to colour a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,12 +53,75 @@ pub struct Invocation {
 }
 
 /// The command to run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum CommandKind {
     /// `validate`.
     Validate,
+    /// `sim`.
+    Sim(Box<SimCommand>),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
+}
+
+/// `ocfail sim`, resolved.
+#[derive(Clone, Debug)]
+pub struct SimCommand {
+    /// Where to write the kubeconfig and fleet.
+    pub out: Option<PathBuf>,
+    /// Timings and ports.
+    pub options: SimOptions,
+    /// Kubernetes faults by region (names are checked against the fleet later).
+    pub kube_faults: BTreeMap<String, KubeFault>,
+    /// The Cloudflare fault.
+    pub cloudflare_fault: CloudflareFault,
+}
+
+impl SimCommand {
+    fn from_args(a: args::SimArgs) -> Self {
+        let options = SimOptions {
+            rollout_delay: a.rollout_delay,
+            monitor_interval: a.monitor_interval,
+            monitor_timeout: a.monitor_timeout,
+            monitor_retries: a.monitor_retries,
+            consecutive_down: a.consecutive_down,
+            consecutive_up: a.consecutive_up,
+            ports: Ports {
+                kube_base: a.kube_port,
+                cloudflare: a.cloudflare_port,
+                lb: a.lb_port,
+                admin: a.admin_port,
+            },
+            ..SimOptions::default()
+        };
+        let mut kube_faults: BTreeMap<String, KubeFault> = BTreeMap::new();
+        for (region, d) in a.kube_latency {
+            kube_faults.entry(region).or_default().latency_ms =
+                u64::try_from(d.0.as_millis()).unwrap_or(u64::MAX);
+        }
+        for (region, rate) in a.kube_error_rate {
+            kube_faults.entry(region).or_default().error_rate = rate.clamp(0.0, 1.0);
+        }
+        for region in a.kube_refuse {
+            kube_faults.entry(region).or_default().refuse = true;
+        }
+        for region in a.kube_hang {
+            kube_faults.entry(region).or_default().hang = true;
+        }
+        let cloudflare_fault = CloudflareFault {
+            latency_ms: a
+                .cloudflare_latency
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            error_rate: a.cloudflare_error_rate.unwrap_or(0.0).clamp(0.0, 1.0),
+            rate_limit_burst: a.cloudflare_429.unwrap_or(0),
+            retry_after_secs: a.retry_after,
+        };
+        SimCommand {
+            out: a.out,
+            options,
+            kube_faults,
+            cloudflare_fault,
+        }
+    }
 }
 
 impl CommandKind {
@@ -63,6 +129,7 @@ impl CommandKind {
     pub fn name(&self) -> &'static str {
         match self {
             CommandKind::Validate => "validate",
+            CommandKind::Sim(_) => "sim",
             CommandKind::Completions(_) => "completions",
         }
     }
@@ -90,6 +157,7 @@ impl Invocation {
             verbose: g.verbose,
             command: match args.command {
                 Command::Validate => CommandKind::Validate,
+                Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },
         }

@@ -6,4 +6,4 @@ pub mod generate;
 pub mod invocation;
 
 pub use args::Args;
-pub use invocation::{ColorChoice, CommandKind, Invocation};
+pub use invocation::{ColorChoice, CommandKind, Invocation, SimCommand};

@@ -72,6 +72,30 @@ pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<PathBuf, Manifest
     }
 }
 
+/// The seed fleet (`fixtures/fleet.yaml`), built in for `ocfail sim` and `ocfail demo`.
+pub const SEED_FLEET_YAML: &str = include_str!("../../fixtures/fleet.yaml");
+
+/// The built-in seed fleet, parsed.
+pub fn seed_fleet() -> Fleet {
+    // The fixture is checked by tests, so it always parses; fall back to an
+    // error-free path rather than panicking if it ever did not.
+    match parse_str("fixtures/fleet.yaml", SEED_FLEET_YAML) {
+        Ok(f) => f,
+        Err(p) => unreachable_seed(&p),
+    }
+}
+
+#[cold]
+fn unreachable_seed(p: &Problems) -> Fleet {
+    let first = p
+        .diagnostics
+        .first()
+        .map(|d| d.one_line(&p.file))
+        .unwrap_or_default();
+    // An invariant: the built-in fixture is valid (tested by `seed_fleet_loads_with_defaults_applied`).
+    panic!("built-in seed fleet is invalid: {first}")
+}
+
 /// Reads and checks the manifest at `path`.
 pub fn load(path: &Path) -> Result<Fleet, ManifestError> {
     let meta = std::fs::metadata(path).map_err(|source| ManifestError::Read {

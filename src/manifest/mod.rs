@@ -5,8 +5,9 @@ pub mod diag;
 pub mod load;
 pub mod node;
 pub mod schema;
+pub mod synthetic;
 pub mod validate;
 
 pub use diag::Diagnostic;
-pub use load::{ManifestError, Problems, discover, load, parse_str};
+pub use load::{ManifestError, Problems, SEED_FLEET_YAML, discover, load, parse_str, seed_fleet};
 pub use schema::*;

@@ -1,9 +1,19 @@
 //! One integration test binary (one link step): the `ocfail` binary driven
 //! as a user would, plus checks that generated and documented files are fresh.
 
+// Test code: failing loudly on the spot is the point, and helpers outside
+// `#[test]` functions are not covered by clippy.toml's test allowances.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    clippy::print_stdout
+)]
+
 mod cli;
 mod completions;
 mod docs;
 mod manifest_errors;
 mod manifest_fuzz;
+mod sim_faults;
 mod util;

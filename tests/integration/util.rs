@@ -64,3 +64,30 @@ pub fn redact(s: &str, tmp: Option<&Path>) -> String {
     }
     result
 }
+
+/// kubectl's path. Missing kubectl fails the test in CI and is a loud skip
+/// elsewhere (a developer machine without it can still run the rest).
+pub fn kubectl_or_skip() -> Option<PathBuf> {
+    let path = PathBuf::from("/usr/bin/kubectl");
+    let found = if path.exists() {
+        Some(path)
+    } else {
+        which("kubectl")
+    };
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is required in CI (expected /usr/bin/kubectl)"
+        );
+        eprintln!("WARNING: kubectl not found; skipping a kubectl fidelity test");
+    }
+    found
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}

@@ -1,0 +1,260 @@
+//! Each injected fault has the effect a client sees: latency, a timeout on a
+//! hang, 5xx, a refused connection, and 429 with `Retry-After`.
+
+use std::time::{Duration, Instant};
+
+use ocfail::sim::{CloudflareFault, KubeFault, Sim, SimOptions};
+
+use crate::util::root;
+
+async fn start() -> ocfail::sim::SimHandle {
+    let fleet = ocfail::manifest::load(&root().join("fixtures/fleet.yaml")).unwrap();
+    Sim::start(&fleet, SimOptions::fast()).await.unwrap()
+}
+
+fn client(timeout: Duration) -> reqwest::Client {
+    ocfail::install_crypto_provider();
+    reqwest::Client::builder().timeout(timeout).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_latency_delays_every_answer() {
+    let sim = start().await;
+    let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
+    sim.world().faults.set_kube(
+        "us-east-1",
+        KubeFault {
+            latency_ms: 300,
+            ..KubeFault::default()
+        },
+    );
+    let started = Instant::now();
+    let resp = client(Duration::from_secs(5))
+        .get(&url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "answered before the injected latency"
+    );
+    // Other regions are unaffected: their answer does not wait for the fault.
+    let other = format!("{}/version", sim.kube_url("eu-central-1").unwrap());
+    let resp = client(Duration::from_millis(250))
+        .get(&other)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_hang_makes_the_client_time_out() {
+    let sim = start().await;
+    let url = format!("{}/version", sim.kube_url("eu-central-1").unwrap());
+    sim.world().faults.set_kube(
+        "eu-central-1",
+        KubeFault {
+            hang: true,
+            ..KubeFault::default()
+        },
+    );
+    let err = client(Duration::from_millis(300))
+        .get(&url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    sim.world()
+        .faults
+        .set_kube("eu-central-1", KubeFault::default());
+    let resp = client(Duration::from_secs(5))
+        .get(&url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_error_rate_answers_503_status_objects() {
+    let sim = start().await;
+    let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
+    sim.world().faults.set_kube(
+        "us-east-1",
+        KubeFault {
+            error_rate: 1.0,
+            ..KubeFault::default()
+        },
+    );
+    let resp = client(Duration::from_secs(5))
+        .get(&url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["kind"], "Status");
+    assert_eq!(body["reason"], "ServiceUnavailable");
+    assert_eq!(body["code"], 503);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_refuse_closes_the_listener_until_cleared() {
+    let sim = start().await;
+    let url = format!("{}/version", sim.kube_url("ap-southeast-2").unwrap());
+    sim.world().faults.set_kube(
+        "ap-southeast-2",
+        KubeFault {
+            refuse: true,
+            ..KubeFault::default()
+        },
+    );
+    // The accept loop closes the socket on the fault notification; poll until it has.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let err = loop {
+        match client(Duration::from_secs(1))
+            .get(&url)
+            .bearer_auth("t")
+            .send()
+            .await
+        {
+            Err(e) => break e,
+            Ok(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Ok(r) => panic!("still answering: {}", r.status()),
+        }
+    };
+    assert!(err.is_connect(), "{err:?}");
+    sim.world()
+        .faults
+        .set_kube("ap-southeast-2", KubeFault::default());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match client(Duration::from_secs(1))
+            .get(&url)
+            .bearer_auth("t")
+            .send()
+            .await
+        {
+            Ok(r) => {
+                assert_eq!(r.status(), 200);
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("listener did not come back on the same port: {e:?}"),
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudflare_429_burst_carries_retry_after_then_clears() {
+    let sim = start().await;
+    let url = format!("{}/user/tokens/verify", sim.cloudflare_url());
+    sim.world().faults.set_cloudflare(CloudflareFault {
+        rate_limit_burst: 2,
+        retry_after_secs: 7,
+        ..CloudflareFault::default()
+    });
+    let c = client(Duration::from_secs(5));
+    for _ in 0..2 {
+        let resp = c.get(&url).bearer_auth("sim-token").send().await.unwrap();
+        assert_eq!(resp.status(), 429);
+        assert_eq!(resp.headers()["retry-after"], "7");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["success"], false);
+        assert_eq!(body["errors"][0]["code"], 971);
+        assert!(body["result"].is_null());
+    }
+    let resp = c.get(&url).bearer_auth("sim-token").send().await.unwrap();
+    assert_ne!(resp.status(), 429, "the burst is used up");
+    assert!(
+        resp.headers().get("retry-after").is_none(),
+        "Retry-After only on 429"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudflare_errors_and_latency() {
+    let sim = start().await;
+    let url = format!("{}/user/tokens/verify", sim.cloudflare_url());
+    sim.world().faults.set_cloudflare(CloudflareFault {
+        error_rate: 1.0,
+        latency_ms: 200,
+        ..CloudflareFault::default()
+    });
+    let started = Instant::now();
+    let resp = client(Duration::from_secs(5))
+        .get(&url)
+        .bearer_auth("sim-token")
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(resp.status(), 500);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["success"], false);
+    assert!(!body["errors"].as_array().unwrap().is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_api_sets_and_clears_faults() {
+    let sim = start().await;
+    let c = client(Duration::from_secs(5));
+    let admin = sim.admin_url();
+    let resp = c
+        .put(format!("{admin}/_sim/faults/kube/us-east-1"))
+        .json(&serde_json::json!({"errorRate": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(sim.world().faults.kube("us-east-1").error_rate, 1.0);
+    let resp = c
+        .put(format!("{admin}/_sim/faults/kube/mars-1"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = c
+        .delete(format!("{admin}/_sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(sim.world().faults.kube("us-east-1"), KubeFault::default());
+    let events: serde_json::Value = c
+        .get(format!("{admin}/_sim/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "faults-cleared"),
+        "{events}"
+    );
+    sim.shutdown().await;
+}
