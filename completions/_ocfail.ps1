@@ -36,11 +36,46 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the fleet manifest (offline: nothing is contacted)')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'ocfail;validate' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ocfail;sim' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here')
+            [CompletionResult]::new('--kube-port', '--kube-port', [CompletionResultType]::ParameterName, 'Port of the first region''s Kubernetes API; later regions use the next ports [default: any free port]')
+            [CompletionResult]::new('--cloudflare-port', '--cloudflare-port', [CompletionResultType]::ParameterName, 'Port of the Cloudflare API [default: any free port]')
+            [CompletionResult]::new('--lb-port', '--lb-port', [CompletionResultType]::ParameterName, 'Port of the load balancer hostname [default: any free port]')
+            [CompletionResult]::new('--admin-port', '--admin-port', [CompletionResultType]::ParameterName, 'Port of the /_sim/ admin API [default: any free port]')
+            [CompletionResult]::new('--monitor-interval', '--monitor-interval', [CompletionResultType]::ParameterName, 'Cloudflare monitor check interval')
+            [CompletionResult]::new('--monitor-timeout', '--monitor-timeout', [CompletionResultType]::ParameterName, 'Cloudflare monitor probe timeout')
+            [CompletionResult]::new('--monitor-retries', '--monitor-retries', [CompletionResultType]::ParameterName, 'Immediate retries of a timed-out probe')
+            [CompletionResult]::new('--consecutive-down', '--consecutive-down', [CompletionResultType]::ParameterName, 'Failed checks in a row before an origin turns unhealthy')
+            [CompletionResult]::new('--consecutive-up', '--consecutive-up', [CompletionResultType]::ParameterName, 'Passed checks in a row before an origin turns healthy')
+            [CompletionResult]::new('--rollout-delay', '--rollout-delay', [CompletionResultType]::ParameterName, 'How long a Deployment takes to reach its new spec')
+            [CompletionResult]::new('--kube-latency', '--kube-latency', [CompletionResultType]::ParameterName, 'Add latency to a region''s Kubernetes API (repeatable)')
+            [CompletionResult]::new('--kube-error-rate', '--kube-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)')
+            [CompletionResult]::new('--kube-refuse', '--kube-refuse', [CompletionResultType]::ParameterName, 'Refuse connections to a region''s Kubernetes API (repeatable)')
+            [CompletionResult]::new('--kube-hang', '--kube-hang', [CompletionResultType]::ParameterName, 'Accept but never answer a region''s Kubernetes API requests (repeatable)')
+            [CompletionResult]::new('--cloudflare-latency', '--cloudflare-latency', [CompletionResultType]::ParameterName, 'Add latency to every Cloudflare API response')
+            [CompletionResult]::new('--cloudflare-error-rate', '--cloudflare-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of Cloudflare API requests with 500')
+            [CompletionResult]::new('--cloudflare-429', '--cloudflare-429', [CompletionResultType]::ParameterName, 'Answer the next N Cloudflare API requests with 429')
+            [CompletionResult]::new('--retry-after', '--retry-after', [CompletionResultType]::ParameterName, 'Retry-After seconds sent with those 429s')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
@@ -72,11 +107,15 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
         }
         'ocfail;help' {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the fleet manifest (offline: nothing is contacted)')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'ocfail;help;validate' {
+            break
+        }
+        'ocfail;help;sim' {
             break
         }
         'ocfail;help;completions' {

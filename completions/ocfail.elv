@@ -33,10 +33,44 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand validate 'Check the fleet manifest (offline: nothing is contacted)'
+            cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocfail;validate'= {
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;sim'= {
+            cand --out 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here'
+            cand --kube-port 'Port of the first region''s Kubernetes API; later regions use the next ports [default: any free port]'
+            cand --cloudflare-port 'Port of the Cloudflare API [default: any free port]'
+            cand --lb-port 'Port of the load balancer hostname [default: any free port]'
+            cand --admin-port 'Port of the /_sim/ admin API [default: any free port]'
+            cand --monitor-interval 'Cloudflare monitor check interval'
+            cand --monitor-timeout 'Cloudflare monitor probe timeout'
+            cand --monitor-retries 'Immediate retries of a timed-out probe'
+            cand --consecutive-down 'Failed checks in a row before an origin turns unhealthy'
+            cand --consecutive-up 'Passed checks in a row before an origin turns healthy'
+            cand --rollout-delay 'How long a Deployment takes to reach its new spec'
+            cand --kube-latency 'Add latency to a region''s Kubernetes API (repeatable)'
+            cand --kube-error-rate 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)'
+            cand --kube-refuse 'Refuse connections to a region''s Kubernetes API (repeatable)'
+            cand --kube-hang 'Accept but never answer a region''s Kubernetes API requests (repeatable)'
+            cand --cloudflare-latency 'Add latency to every Cloudflare API response'
+            cand --cloudflare-error-rate 'Answer this fraction of Cloudflare API requests with 500'
+            cand --cloudflare-429 'Answer the next N Cloudflare API requests with 429'
+            cand --retry-after 'Retry-After seconds sent with those 429s'
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
             cand -o 'Report format on stdout'
@@ -66,10 +100,13 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         }
         &'ocfail;help'= {
             cand validate 'Check the fleet manifest (offline: nothing is contacted)'
+            cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocfail;help;validate'= {
+        }
+        &'ocfail;help;sim'= {
         }
         &'ocfail;help;completions'= {
         }

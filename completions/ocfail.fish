@@ -37,6 +37,7 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -s v -l verbose -d 'More det
 complete -c ocfail -n "__fish_ocfail_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_needs_command" -s V -l version -d 'Print version'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "validate" -d 'Check the fleet manifest (offline: nothing is contacted)'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
@@ -50,6 +51,36 @@ never\t'Never colour'"
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l out -d 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-port -d 'Port of the first region\'s Kubernetes API; later regions use the next ports [default: any free port]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-port -d 'Port of the Cloudflare API [default: any free port]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l lb-port -d 'Port of the load balancer hostname [default: any free port]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l admin-port -d 'Port of the /_sim/ admin API [default: any free port]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l monitor-interval -d 'Cloudflare monitor check interval' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l monitor-timeout -d 'Cloudflare monitor probe timeout' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l monitor-retries -d 'Immediate retries of a timed-out probe' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l consecutive-down -d 'Failed checks in a row before an origin turns unhealthy' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l consecutive-up -d 'Passed checks in a row before an origin turns healthy' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l rollout-delay -d 'How long a Deployment takes to reach its new spec' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-latency -d 'Add latency to a region\'s Kubernetes API (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-error-rate -d 'Answer this fraction of a region\'s Kubernetes API requests with 503 (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-refuse -d 'Refuse connections to a region\'s Kubernetes API (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-hang -d 'Accept but never answer a region\'s Kubernetes API requests (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-latency -d 'Add latency to every Cloudflare API response' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-error-rate -d 'Answer this fraction of Cloudflare API requests with 500' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-429 -d 'Answer the next N Cloudflare API requests with 429' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l retry-after -d 'Retry-After seconds sent with those 429s' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
 json\t'One JSON document (schema ocfail.dev/report/v1)'
@@ -61,6 +92,7 @@ never\t'Never colour'"
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate completions help" -f -a "validate" -d 'Check the fleet manifest (offline: nothing is contacted)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "validate" -d 'Check the fleet manifest (offline: nothing is contacted)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
