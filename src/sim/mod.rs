@@ -15,7 +15,10 @@ pub mod kube_api;
 pub mod lb;
 pub mod log;
 pub mod options;
+pub mod patch;
 pub mod server;
+pub mod store;
+pub mod tls;
 pub mod world;
 
 pub use faults::{CloudflareFault, KubeFault};

@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 
 use super::faults;
 use super::options::SimOptions;
+use super::tls::{self, SimTls, TlsError};
 use super::world::World;
 use super::{admin, cloudflare, cloudflare_api, kube_api, lb};
 use crate::manifest::Fleet;
@@ -36,6 +37,9 @@ pub enum SimError {
         #[source]
         source: std::io::Error,
     },
+    /// The API servers' certificates could not be made.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// A file could not be written.
     #[error("write {}", path.display())]
     Write {
@@ -53,6 +57,7 @@ pub struct Sim;
 /// A running simulator; dropping it does not stop it, [`SimHandle::shutdown`] does.
 pub struct SimHandle {
     world: Arc<World>,
+    tls: SimTls,
     kube: BTreeMap<String, SocketAddr>,
     cloudflare: SocketAddr,
     lb: SocketAddr,
@@ -71,6 +76,9 @@ impl Sim {
         let tasks = TaskTracker::new();
 
         let mut kube = BTreeMap::new();
+        // kubectl sends tokens only over HTTPS; see `tls.rs`.
+        let tls = SimTls::generate()?;
+        let acceptor = Some(tls.acceptor().clone());
         for (i, region) in fleet.regions.iter().enumerate() {
             let name = region.name.to_string();
             let port = ports
@@ -93,6 +101,7 @@ impl Sim {
                 refused,
                 world.faults.subscribe(),
                 cancel.clone(),
+                acceptor.clone(),
             ));
             kube.insert(name, addr);
         }
@@ -108,6 +117,7 @@ impl Sim {
             || false,
             world.faults.subscribe(),
             cancel.clone(),
+            None,
         ));
 
         let listener = bind(ports.lb, "the load balancer").await?;
@@ -118,6 +128,7 @@ impl Sim {
             || false,
             world.faults.subscribe(),
             cancel.clone(),
+            None,
         ));
 
         let listener = bind(ports.admin, "the admin API").await?;
@@ -128,6 +139,7 @@ impl Sim {
             || false,
             world.faults.subscribe(),
             cancel.clone(),
+            None,
         ));
 
         for cluster in world.clusters.values() {
@@ -143,6 +155,7 @@ impl Sim {
 
         Ok(SimHandle {
             world,
+            tls,
             kube,
             cloudflare: cf_addr,
             lb: lb_addr,
@@ -180,6 +193,7 @@ async fn serve(
     refused: impl Fn() -> bool + Send + 'static,
     mut changed: watch::Receiver<u64>,
     cancel: CancellationToken,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let addr = local_addr(&listener);
     let mut listener = Some(listener);
@@ -211,10 +225,15 @@ async fn serve(
             Some((stream, _)) = accepted => {
                 let service = TowerToHyperService::new(router.clone());
                 let cancel = cancel.clone();
+                let tls = tls.clone();
                 conns.spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
+                    let conn = async {
+                        let Ok(io) = tls::sniff(stream, tls.as_ref()).await else { return };
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(io), service)
+                            .await;
+                    };
                     tokio::select! {
                         () = cancel.cancelled() => {}
                         _ = conn => {}
@@ -253,6 +272,12 @@ impl SimHandle {
         format!("http://{}", self.admin)
     }
 
+    /// This simulator's CA certificate (DER): trust it to reach the
+    /// Kubernetes APIs over HTTPS (`kube::Config::root_cert`).
+    pub fn ca_der(&self) -> &[u8] {
+        self.tls.ca_der()
+    }
+
     /// A kubeconfig with one context per region, named as in the manifest.
     pub fn kubeconfig_yaml(&self) -> String {
         let fleet = &self.world.fleet;
@@ -260,9 +285,13 @@ impl SimHandle {
         let mut users = Vec::new();
         let mut contexts = Vec::new();
         for r in &fleet.regions {
-            let server = self.kube_url(r.name.as_str()).unwrap_or_default();
-            clusters
-                .push(json!({"name": format!("sim-{}", r.name), "cluster": {"server": server}}));
+            // HTTPS on the same port, so kubectl sends the token.
+            let server = self
+                .kube
+                .get(r.name.as_str())
+                .map(|a| format!("https://{a}"))
+                .unwrap_or_default();
+            clusters.push(json!({"name": format!("sim-{}", r.name), "cluster": {"server": server, "certificate-authority-data": self.tls.ca_data()}}));
             users.push(json!({"name": format!("sim-{}", r.name), "user": {"token": format!("sim-token-{}", r.name)}}));
             contexts.push(json!({
                 "name": r.context,

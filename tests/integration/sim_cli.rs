@@ -1,0 +1,118 @@
+//! `ocfail sim` as a user runs it: it starts, writes a kubeconfig and a
+//! fleet pointed at itself, kubectl works with them, and Ctrl-C stops it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{kubectl_or_skip, ocfail, text};
+
+#[test]
+fn sim_writes_working_files_and_stops_on_ctrl_c() {
+    let Some(kubectl) = kubectl_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
+        .args(["sim", "--out"])
+        .arg(dir.path())
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("OCFAIL_FLEET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut banner = Vec::new();
+    while !banner.iter().any(|l: &String| l.contains("press Ctrl-C")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => banner.push(l),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no banner within 20s: {banner:?}");
+            }
+        }
+    }
+    assert!(banner[0].contains("built-in seed fleet"), "{banner:?}");
+
+    let kubeconfig = dir.path().join("kubeconfig");
+    let out = Command::new(&kubectl)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args([
+            "--context",
+            "prod-us-east-1",
+            "-n",
+            "us-east-1",
+            "get",
+            "deploy",
+            "--request-timeout=10s",
+        ])
+        .output()
+        .unwrap();
+    let listing = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "kubectl failed: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        listing.contains("openclaw-api-blue") && listing.contains("openclaw-api-green"),
+        "{listing}"
+    );
+
+    // The written fleet is a valid manifest pointing at the simulator.
+    let out = ocfail()
+        .arg("validate")
+        .arg("-f")
+        .arg(dir.path().join("fleet.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sim did not stop within 10s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sim_refuses_a_fault_on_an_unknown_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ocfail()
+        .current_dir(dir.path())
+        .args(["sim", "--kube-refuse", "mars-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("region `mars-1`") && err.contains("us-east-1"),
+        "{err}"
+    );
+}
