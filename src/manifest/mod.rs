@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod diag;
+pub mod fields;
 pub mod load;
 pub mod node;
 pub mod schema;

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::decode::{Spans, closest};
 use super::diag::Diagnostic;
+use super::fields::{Spans, closest};
 use super::node::Pos;
 use super::schema::Fleet;
 
