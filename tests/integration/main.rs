@@ -20,4 +20,5 @@ mod sim_cloudflare;
 mod sim_faults;
 mod sim_kube;
 mod sim_kubectl;
+mod sim_scale;
 mod util;
