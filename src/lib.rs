@@ -6,9 +6,11 @@
 
 pub mod app;
 pub mod cli;
+pub mod cloudflare;
 pub mod errors;
 pub mod events;
 pub mod exit_code;
+pub mod kube;
 pub mod manifest;
 pub mod ops;
 pub mod report;

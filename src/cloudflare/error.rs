@@ -1,0 +1,58 @@
+//! Cloudflare failures with the API's own codes and messages.
+
+use std::fmt;
+
+/// What kind of failure it was; decides the verdict and exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CfErrorKind {
+    /// The token variable is unset or empty.
+    MissingToken,
+    /// Could not connect.
+    Unreachable,
+    /// No answer within the request timeout (after retries).
+    Timeout,
+    /// 400 on the Authorization header, or 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404, or a named object that does not exist.
+    NotFound,
+    /// 429 still after the allowed retries.
+    RateLimited,
+    /// 5xx still after the allowed retries.
+    Server,
+    /// Any other API error, or an answer that could not be parsed.
+    Api,
+}
+
+/// A failed Cloudflare call. Never carries the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CfError {
+    /// What kind of failure.
+    pub kind: CfErrorKind,
+    /// `METHOD /path` (without the base URL's host, never with credentials).
+    pub request: String,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// Cloudflare's `errors[]` as `code: message`.
+    pub errors: Vec<(u32, String)>,
+    /// What happened, as a lowercase fragment.
+    pub message: String,
+    /// What to do next.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for CfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.request, self.message)?;
+        if let Some(s) = self.status {
+            write!(f, " (HTTP {s})")?;
+        }
+        for (code, msg) in &self.errors {
+            write!(f, "; {code}: {msg}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CfError {}

@@ -1,0 +1,79 @@
+//! Each region's Kubernetes API, behind the narrow [`Workloads`] trait that
+//! operations depend on. `client.rs` implements it with the `kube` crate.
+
+pub mod client;
+pub mod error;
+pub mod types;
+
+pub use client::{KubeRegion, connect_fleet};
+pub use error::{KubeError, KubeErrorKind};
+pub use types::*;
+
+use std::future::Future;
+
+/// What ocfail needs from one region's cluster. All calls are scoped to the
+/// region's namespace and bounded by the request timeout.
+pub trait Workloads: Send + Sync {
+    /// The region's name (for errors and reports).
+    fn region(&self) -> &str;
+
+    /// `GET /version`: reachability and server version.
+    fn version(&self) -> impl Future<Output = Result<ServerVersion, KubeError>> + Send;
+
+    /// A Deployment, or `None` when it does not exist.
+    fn deployment(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<DeploymentState>, KubeError>> + Send;
+
+    /// A Service, or `None` when it does not exist.
+    fn service(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ServiceState>, KubeError>> + Send;
+
+    /// Whether the namespace exists.
+    fn namespace_exists(&self) -> impl Future<Output = Result<bool, KubeError>> + Send;
+
+    /// Sets a Deployment's replicas through the `scale` subresource.
+    fn scale(
+        &self,
+        deployment: &str,
+        replicas: i32,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
+    /// Sets (`Some`) or removes (`None`) one annotation on a Deployment (merge patch).
+    fn annotate_deployment(
+        &self,
+        name: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
+    /// Sets (`Some`) or removes (`None`) one annotation on a Service (merge patch).
+    fn annotate_service(
+        &self,
+        name: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
+    /// A request through the API server's service proxy
+    /// (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH`).
+    fn proxy(
+        &self,
+        req: &ProxyRequest,
+    ) -> impl Future<Output = Result<ProxyResponse, KubeError>> + Send;
+
+    /// A Lease, or `None` when it does not exist.
+    fn lease(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<LeaseState>, KubeError>> + Send;
+
+    /// The HorizontalPodAutoscalers in the namespace (autoscaling/v2).
+    fn hpas(&self) -> impl Future<Output = Result<Vec<HpaState>, KubeError>> + Send;
+
+    /// Whether the credentials may do `verb` on `resource` (SelfSubjectAccessReview).
+    fn can_i(&self, check: &AccessCheck) -> impl Future<Output = Result<bool, KubeError>> + Send;
+}

@@ -1,0 +1,153 @@
+//! The Kubernetes facts ocfail works with, independent of k8s-openapi.
+
+use std::collections::BTreeMap;
+
+/// The label (and Service selector key) that names a colour.
+pub const COLOR_LABEL: &str = "ocfail.dev/color";
+
+/// `GET /version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerVersion {
+    /// e.g. `v1.33.0`.
+    pub git_version: String,
+}
+
+/// A Deployment as status and drills need it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentState {
+    /// Its name.
+    pub name: String,
+    /// `spec.replicas` (Kubernetes defaults a missing value to 1).
+    pub replicas: i32,
+    /// `status.readyReplicas`.
+    pub ready: i32,
+    /// `status.availableReplicas`.
+    pub available: i32,
+    /// `status.updatedReplicas`.
+    pub updated: i32,
+    /// `metadata.generation`.
+    pub generation: i64,
+    /// `status.observedGeneration`.
+    pub observed_generation: i64,
+    /// The first container's image.
+    pub image: String,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations`.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A Service as status and rollouts need it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceState {
+    /// Its name.
+    pub name: String,
+    /// `spec.selector`.
+    pub selector: BTreeMap<String, String>,
+    /// `metadata.annotations`.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl ServiceState {
+    /// The colour this Service selects (`ocfail.dev/color`), if any.
+    pub fn color(&self) -> Option<&str> {
+        self.selector.get(COLOR_LABEL).map(String::as_str)
+    }
+}
+
+/// A request through the API server's service proxy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyRequest {
+    /// The Service.
+    pub service: String,
+    /// The Service port.
+    pub port: u16,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path starting with `/`.
+    pub path: String,
+    /// Request body (sent as JSON when present).
+    pub body: Option<String>,
+}
+
+/// The answer that came back through the proxy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers, lower-case names.
+    pub headers: BTreeMap<String, String>,
+    /// Body as text (lossy UTF-8, at most 64 KiB).
+    pub body: String,
+    /// Round trip.
+    pub latency_ms: u64,
+}
+
+/// A Lease (coordination.k8s.io/v1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeaseState {
+    /// Its name.
+    pub name: String,
+    /// `spec.holderIdentity`.
+    pub holder: Option<String>,
+    /// `spec.leaseDurationSeconds`.
+    pub duration_seconds: Option<i32>,
+    /// `spec.renewTime` (RFC 3339 with microseconds).
+    pub renew_time: Option<String>,
+    /// `metadata.resourceVersion`, for optimistic updates.
+    pub resource_version: Option<String>,
+}
+
+/// A HorizontalPodAutoscaler, as far as drills care.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HpaState {
+    /// Its name.
+    pub name: String,
+    /// `spec.scaleTargetRef.kind`.
+    pub target_kind: String,
+    /// `spec.scaleTargetRef.name`.
+    pub target_name: String,
+    /// `spec.minReplicas`.
+    pub min_replicas: Option<i32>,
+    /// `spec.maxReplicas`.
+    pub max_replicas: i32,
+}
+
+/// One permission to check with a SelfSubjectAccessReview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessCheck {
+    /// e.g. `patch`.
+    pub verb: String,
+    /// API group, `""` for core.
+    pub group: String,
+    /// e.g. `deployments`.
+    pub resource: String,
+    /// e.g. `scale`, or `""`.
+    pub subresource: String,
+}
+
+impl AccessCheck {
+    /// A check for `verb` on `group`/`resource`[/`subresource`].
+    pub fn new(verb: &str, group: &str, resource: &str, subresource: &str) -> Self {
+        AccessCheck {
+            verb: verb.to_owned(),
+            group: group.to_owned(),
+            resource: resource.to_owned(),
+            subresource: subresource.to_owned(),
+        }
+    }
+
+    /// `verb resource[/subresource][.group]`, as `kubectl auth can-i` spells it.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.verb, self.resource);
+        if !self.subresource.is_empty() {
+            s.push('/');
+            s.push_str(&self.subresource);
+        }
+        if !self.group.is_empty() {
+            s.push('.');
+            s.push_str(&self.group);
+        }
+        s
+    }
+}
