@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ocfail_global_optspecs
-    string join \n f/fleet= o/output= junit= color= q/quiet v/verbose h/help V/version
+    string join \n f/fleet= o/output= junit= color= q/quiet v/verbose sim request-timeout= max-parallel= cloudflare-rps= h/help V/version
 end
 
 function __fish_ocfail_needs_command
@@ -32,11 +32,17 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -l junit -d 'Also write a JU
 complete -c ocfail -n "__fish_ocfail_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_needs_command" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_needs_command" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_needs_command" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
 complete -c ocfail -n "__fish_ocfail_needs_command" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_needs_command" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_needs_command" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_needs_command" -s V -l version -d 'Print version'
-complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "validate" -d 'Check the fleet manifest (offline: nothing is contacted)'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -48,9 +54,47 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l junit -d 'Als
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l live -d 'Also check the clusters and Cloudflare: contexts, objects, pools, LB, monitors, permissions'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l interval -d 'Time between refreshes with --watch' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l watch -d 'Keep refreshing until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l preview -d 'Also run Cloudflare\'s monitor preview: would the monitor notice a region going down?'
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l out -d 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-port -d 'Port of the first region\'s Kubernetes API; later regions use the next ports [default: any free port]' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-port -d 'Port of the Cloudflare API [default: any free port]' -r
@@ -78,8 +122,12 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l junit -d 'Also wri
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
@@ -89,10 +137,16 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l junit -d '
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "validate" -d 'Check the fleet manifest (offline: nothing is contacted)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

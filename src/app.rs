@@ -51,7 +51,10 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
                 .map_err(Error::Stdout)?;
             Ok(exit_code::OK)
         }
-        CommandKind::Validate => validate(inv, streams),
+        CommandKind::Validate { live: false } => validate(inv, streams),
+        CommandKind::Validate { live: true }
+        | CommandKind::Status { .. }
+        | CommandKind::Health { .. } => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
     }
 }
@@ -260,4 +263,20 @@ fn sim_banner(
     );
     let _ = writeln!(s, "press Ctrl-C to stop");
     s
+}
+
+fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
+    // With --sim and no manifest anywhere, simulate the built-in seed fleet.
+    let (fleet, streams) = if inv.sim {
+        let (fleet, _, streams) = sim_fleet(inv, streams)?;
+        (fleet, streams)
+    } else {
+        load_fleet(inv, streams)?
+    };
+    let output = if matches!(inv.command, CommandKind::Status { watch: true, .. }) {
+        crate::live::Output::Watch(streams)
+    } else {
+        crate::live::Output::Report(reporter(inv, streams, false))
+    };
+    crate::live::run(inv, fleet, output)
 }

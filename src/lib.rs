@@ -11,6 +11,7 @@ pub mod errors;
 pub mod events;
 pub mod exit_code;
 pub mod kube;
+pub mod live;
 pub mod manifest;
 pub mod ops;
 pub mod report;

@@ -55,6 +55,22 @@ pub struct GlobalArgs {
     /// More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    /// Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)
+    #[arg(long, global = true)]
+    pub sim: bool,
+
+    /// Deadline for every single API request
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub request_timeout: std::time::Duration,
+
+    /// Regions queried at once
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    pub max_parallel: u16,
+
+    /// Cloudflare API requests per second, for the whole process
+    #[arg(long, value_name = "RPS", default_value_t = 2.0, global = true)]
+    pub cloudflare_rps: f64,
 }
 
 /// `-o/--output`.
@@ -82,8 +98,27 @@ pub enum Color {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check the fleet manifest (offline: nothing is contacted)
-    Validate,
+    /// Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice
+    Validate {
+        /// Also check the clusters and Cloudflare: contexts, objects, pools, LB, monitors, permissions
+        #[arg(long)]
+        live: bool,
+    },
+    /// Show what serves traffic now, per region, and whether the fleet survives losing any one region
+    Status {
+        /// Keep refreshing until Ctrl-C
+        #[arg(long)]
+        watch: bool,
+        /// Time between refreshes with --watch
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration, requires = "watch")]
+        interval: std::time::Duration,
+    },
+    /// Show Cloudflare pool health per origin and check location, the monitor's timing budget, and direct probes
+    Health {
+        /// Also run Cloudflare's monitor preview: would the monitor notice a region going down?
+        #[arg(long)]
+        preview: bool,
+    },
     /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
     Sim(Box<SimArgs>),
     /// Print a shell completion script

@@ -48,6 +48,14 @@ pub struct Invocation {
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
+    /// `--sim`.
+    pub sim: bool,
+    /// `--request-timeout`.
+    pub request_timeout: std::time::Duration,
+    /// `--max-parallel`.
+    pub max_parallel: usize,
+    /// `--cloudflare-rps`.
+    pub cloudflare_rps: f64,
     /// The command.
     pub command: CommandKind,
 }
@@ -55,8 +63,23 @@ pub struct Invocation {
 /// The command to run.
 #[derive(Clone, Debug)]
 pub enum CommandKind {
-    /// `validate`.
-    Validate,
+    /// `validate [--live]`.
+    Validate {
+        /// Also check the live fleet.
+        live: bool,
+    },
+    /// `status [--watch]`.
+    Status {
+        /// Keep refreshing.
+        watch: bool,
+        /// Refresh interval.
+        interval: std::time::Duration,
+    },
+    /// `health [--preview]`.
+    Health {
+        /// Run the monitor preview.
+        preview: bool,
+    },
     /// `sim`.
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
@@ -128,7 +151,9 @@ impl CommandKind {
     /// The command's name, as reports show it.
     pub fn name(&self) -> &'static str {
         match self {
-            CommandKind::Validate => "validate",
+            CommandKind::Validate { .. } => "validate",
+            CommandKind::Status { .. } => "status",
+            CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
             CommandKind::Completions(_) => "completions",
         }
@@ -155,8 +180,18 @@ impl Invocation {
             },
             quiet: g.quiet,
             verbose: g.verbose,
+            sim: g.sim,
+            request_timeout: g.request_timeout,
+            max_parallel: usize::from(g.max_parallel),
+            cloudflare_rps: if g.cloudflare_rps.is_finite() && g.cloudflare_rps > 0.0 {
+                g.cloudflare_rps
+            } else {
+                2.0
+            },
             command: match args.command {
-                Command::Validate => CommandKind::Validate,
+                Command::Validate { live } => CommandKind::Validate { live },
+                Command::Status { watch, interval } => CommandKind::Status { watch, interval },
+                Command::Health { preview } => CommandKind::Health { preview },
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

@@ -30,7 +30,8 @@ pub enum CfErrorKind {
 pub struct CfError {
     /// What kind of failure.
     pub kind: CfErrorKind,
-    /// `METHOD /path` (without the base URL's host, never with credentials).
+    /// `METHOD /path` (without the base URL's host, never with credentials);
+    /// empty when the failure came before any request.
     pub request: String,
     /// HTTP status, when there was an answer.
     pub status: Option<u16>,
@@ -44,7 +45,13 @@ pub struct CfError {
 
 impl fmt::Display for CfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.request, self.message)?;
+        // Failures before any request (a missing token, bad options) have
+        // no request to name.
+        if self.request.is_empty() {
+            f.write_str(&self.message)?;
+        } else {
+            write!(f, "{}: {}", self.request, self.message)?;
+        }
         if let Some(s) = self.status {
             write!(f, " (HTTP {s})")?;
         }
@@ -56,3 +63,30 @@ impl fmt::Display for CfError {
 }
 
 impl std::error::Error for CfError {}
+
+impl CfError {
+    /// A failure of `kind` for `request` (`METHOD /path`), with no HTTP
+    /// answer, Cloudflare errors or hint yet.
+    pub fn new(kind: CfErrorKind, request: impl Into<String>, message: impl Into<String>) -> Self {
+        CfError {
+            kind,
+            request: request.into(),
+            status: None,
+            errors: Vec::new(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same error with `hint` as what to do next.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Whether Cloudflare answered with this error code (anywhere in `errors`).
+    pub fn has_code(&self, code: u32) -> bool {
+        self.errors.iter().any(|(c, _)| *c == code)
+    }
+}

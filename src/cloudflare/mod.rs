@@ -1,11 +1,15 @@
 //! Cloudflare's v4 API, behind the narrow [`Pools`] trait that operations
 //! depend on. `client.rs` implements it with reqwest: one process-wide
-//! request budget, `Retry-After` on 429, backoff with jitter on 5xx.
+//! request budget (`budget.rs`), `Retry-After` on 429, backoff with jitter
+//! on 5xx for idempotent requests (`transport.rs`).
 
+pub mod budget;
 pub mod client;
 pub mod error;
+mod transport;
 pub mod wire;
 
+pub use budget::RequestBudget;
 pub use client::{ApiToken, ClientOptions, CloudflareClient};
 pub use error::{CfError, CfErrorKind};
 pub use wire::*;

@@ -1,7 +1,17 @@
 //! Kubernetes failures as ocfail reports them: which region, which object,
 //! what the API said, and what to do next. Never a raw `kube::Error` dump.
+//!
+//! The mapping from `kube::Error` lives in the submodules: the client
+//! describes each call with a [`Call`] (verb, resource, object) and maps
+//! failures with [`Origin::map`], so a 403 names exactly the permission that
+//! is missing without parsing the server's prose.
+
+mod origin;
+mod transport;
 
 use std::fmt;
+
+pub use self::origin::{Call, Origin};
 
 /// What kind of failure it was; decides the verdict and exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +51,29 @@ pub struct KubeError {
     pub message: String,
     /// What to do next.
     pub hint: Option<String>,
+}
+
+impl KubeError {
+    /// A [`KubeErrorKind::Config`] error: the kubeconfig or context is unusable.
+    pub fn config(region: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        KubeError {
+            region: region.to_owned(),
+            kind: KubeErrorKind::Config,
+            object: None,
+            status: None,
+            reason: None,
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// The same error for another region (a shared kubeconfig failed to load).
+    pub fn for_region(&self, region: &str) -> Self {
+        KubeError {
+            region: region.to_owned(),
+            ..self.clone()
+        }
+    }
 }
 
 impl fmt::Display for KubeError {

@@ -127,7 +127,7 @@ pub struct AccessCheck {
 }
 
 impl AccessCheck {
-    /// A check for `verb` on `group`/`resource`[/`subresource`].
+    /// A check for `verb` on `group`/`resource`(and `/subresource`).
     pub fn new(verb: &str, group: &str, resource: &str, subresource: &str) -> Self {
         AccessCheck {
             verb: verb.to_owned(),
@@ -149,5 +149,14 @@ impl AccessCheck {
             s.push_str(&self.group);
         }
         s
+    }
+}
+
+/// The tag of an image reference (after the last `:` that is not part of a
+/// registry port), `latest` when there is none.
+pub fn image_tag(image: &str) -> &str {
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') && !repo.is_empty() => tag,
+        _ => "latest",
     }
 }

@@ -1,4 +1,12 @@
 //! Operations: what each command does, independent of how it is shown.
 
+pub mod budget;
+pub mod connect;
+pub mod describe;
+pub mod health;
+pub mod live_validate;
 pub mod run;
+pub mod snapshot;
+pub mod status;
+pub mod steering;
 pub mod validate;

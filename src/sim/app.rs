@@ -38,10 +38,7 @@ impl AppRequest {
 
 /// The version the app reports: the image tag (after the last `:`).
 pub fn version_of(image: &str) -> &str {
-    match image.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') && !repo.is_empty() => tag,
-        _ => "latest",
-    }
+    crate::kube::image_tag(image)
 }
 
 /// Whether pods of `image` never become ready (tag contains `bad`).

@@ -2,6 +2,7 @@
 //! paths, bearer-token authentication and authorization (DESIGN.md §9), and
 //! JSON responses. What each verb does lives in the submodules.
 
+mod access_review;
 mod auth;
 mod discovery;
 mod proxy;
@@ -54,6 +55,8 @@ enum Target {
         name: String,
         sub: Option<String>,
     },
+    /// `selfsubjectaccessreviews` (authorization.k8s.io/v1), answered, never stored.
+    AccessReview,
     /// `services/{name}/proxy/{path}`; `name` may carry a scheme and port.
     Proxy {
         namespace: String,
@@ -69,6 +72,14 @@ fn parse_path(path: &str) -> Option<Target> {
         ["api"] => return Some(Target::ApiVersions),
         ["apis"] => return Some(Target::ApiGroupList),
         ["apis", g] => return Some(Target::ApiGroup((*g).to_owned())),
+        [
+            "apis",
+            access_review::GROUP,
+            access_review::VERSION,
+            access_review::PLURAL,
+        ] => {
+            return Some(Target::AccessReview);
+        }
         ["openapi", "v3"] => return Some(Target::OpenApiRoot),
         ["openapi", "v3", "api", v] => {
             return Some(Target::OpenApi(String::new(), (*v).to_owned()));
@@ -197,6 +208,7 @@ async fn handle(State(cluster): State<Arc<Cluster>>, req: Request) -> Response {
             service,
             path,
         } => proxy::serve(&cluster, &req, namespace, service, path),
+        Target::AccessReview => access_review::serve(&req, auth::token(&req)),
         Target::Collection(..) | Target::Object { .. } => resources::serve(&cluster, &req),
     };
     result.unwrap_or_else(|e| error(&e))
@@ -284,5 +296,9 @@ mod tests {
         );
         assert_eq!(parse_path("/apis/apps/v2/namespaces/ns/deployments"), None);
         assert_eq!(parse_path("/healthz"), None);
+        assert_eq!(
+            parse_path("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"),
+            Some(Target::AccessReview)
+        );
     }
 }

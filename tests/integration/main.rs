@@ -11,8 +11,11 @@
 )]
 
 mod cli;
+mod cloudflare_client;
 mod completions;
 mod docs;
+mod health;
+mod kube_client;
 mod manifest_errors;
 mod manifest_fuzz;
 mod sim_cli;
@@ -21,4 +24,6 @@ mod sim_faults;
 mod sim_kube;
 mod sim_kubectl;
 mod sim_scale;
+mod status;
 mod util;
+mod validate_live;

@@ -91,3 +91,85 @@ fn which(name: &str) -> Option<PathBuf> {
         .map(|d| Path::new(d).join(name))
         .find(|p| p.is_file())
 }
+
+/// A distinctive token: tests assert it never appears in any output.
+pub const SECRET_TOKEN: &str = "tok-0c7a1e-never-print-me";
+
+/// A simulator started in-process, with its kubeconfig and fleet written to
+/// a temp dir, for running the binary against it.
+pub struct LiveSim {
+    /// The running simulator.
+    pub sim: ocfail::sim::SimHandle,
+    /// Holds `kubeconfig` and `fleet.yaml`.
+    pub dir: tempfile::TempDir,
+}
+
+impl LiveSim {
+    /// Starts the seed fleet's simulator with fast timings.
+    pub async fn start() -> LiveSim {
+        let fleet = ocfail::manifest::seed_fleet();
+        let sim = ocfail::sim::Sim::start(&fleet, ocfail::sim::SimOptions::fast())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        sim.write_files(dir.path()).unwrap();
+        LiveSim { sim, dir }
+    }
+
+    /// The written fleet.
+    pub fn fleet(&self) -> PathBuf {
+        self.dir.path().join("fleet.yaml")
+    }
+
+    /// Runs `ocfail -f <fleet> ARGS` with the secret token, off the async
+    /// runtime; asserts the token appears in no output.
+    pub async fn run(&self, args: &[&str]) -> std::process::Output {
+        self.run_with_token(args, SECRET_TOKEN).await
+    }
+
+    /// Like [`LiveSim::run`] with another Cloudflare token.
+    pub async fn run_with_token(&self, args: &[&str], token: &str) -> std::process::Output {
+        let mut cmd = ocfail();
+        cmd.arg("-f")
+            .arg(self.fleet())
+            .args(args)
+            .env("CLOUDFLARE_API_TOKEN", token);
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !text(stream).contains(SECRET_TOKEN),
+                "the token leaked into the output:\n{}",
+                text(stream)
+            );
+        }
+        out
+    }
+
+    /// Polls `check` every 20 ms until it is true or `secs` pass.
+    pub async fn until(&self, secs: u64, what: &str, check: impl Fn(&ocfail::sim::World) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while !check(self.sim.world()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Replaces ports and temp paths so snapshots compare.
+    pub fn redact(&self, s: &str) -> String {
+        let mut out = s.replace(&self.dir.path().display().to_string(), "<tmp>");
+        // 127.0.0.1:PORT → 127.0.0.1:<port>
+        while let Some(i) = out.find("127.0.0.1:") {
+            let start = i + "127.0.0.1:".len();
+            let end = out[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(out.len(), |e| start + e);
+            out.replace_range(i..end, "127.0.0.1<port>");
+        }
+        out.replace("127.0.0.1<port>", "127.0.0.1:<port>")
+    }
+}

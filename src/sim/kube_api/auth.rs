@@ -11,13 +11,7 @@ use crate::sim::cluster::{Kind, KubeError};
 /// The user a bearer token authenticates as; the literal tokens `invalid`
 /// and `read-only` are the simulator's way to exercise 401 and 403.
 pub(super) fn authorize(req: &ApiRequest) -> Result<(), KubeError> {
-    let token = req
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    let token = token(req);
     if token.is_empty() || token == "invalid" {
         return Err(KubeError::Unauthorized);
     }
@@ -52,6 +46,7 @@ pub(super) fn authorize(req: &ApiRequest) -> Result<(), KubeError> {
             Some(service.clone()),
             "services/proxy".to_owned(),
         ),
+        // Access reviews (any authenticated user may ask) and discovery.
         _ => return Ok(()),
     };
     Err(KubeError::Forbidden {
@@ -62,6 +57,16 @@ pub(super) fn authorize(req: &ApiRequest) -> Result<(), KubeError> {
         name,
         namespace,
     })
+}
+
+/// The request's bearer token (`""` when there is none).
+pub(super) fn token(req: &ApiRequest) -> &str {
+    req.headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default()
 }
 
 /// The authorization verb of a request, as the API server derives it.

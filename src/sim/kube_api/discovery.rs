@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::access_review;
 use crate::sim::cluster::Kind;
 
 /// `/version`.
@@ -46,15 +47,26 @@ fn group(name: &str, version: &str) -> Value {
     json!({"name": name, "versions": [gv.clone()], "preferredVersion": gv})
 }
 
+/// The groups discovery lists: the stored kinds' groups, then the ones
+/// that are only answered (access reviews), which have no OpenAPI document.
+fn discovery_groups() -> Vec<(&'static str, &'static str)> {
+    let mut out = groups();
+    out.push((access_review::GROUP, access_review::VERSION));
+    out
+}
+
 /// `/apis`.
 pub fn api_group_list() -> Value {
-    let groups: Vec<Value> = groups().into_iter().map(|(g, v)| group(g, v)).collect();
+    let groups: Vec<Value> = discovery_groups()
+        .into_iter()
+        .map(|(g, v)| group(g, v))
+        .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
 /// `/apis/{group}`, `None` for an unknown group.
 pub fn api_group(name: &str) -> Option<Value> {
-    let (g, v) = groups().into_iter().find(|(g, _)| *g == name)?;
+    let (g, v) = discovery_groups().into_iter().find(|(g, _)| *g == name)?;
     let mut doc = group(g, v);
     doc["kind"] = json!("APIGroup");
     doc["apiVersion"] = json!("v1");
@@ -63,6 +75,13 @@ pub fn api_group(name: &str) -> Option<Value> {
 
 /// `/api/v1` or `/apis/{group}/{version}`, `None` when nothing is served there.
 pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+    if (group, version) == (access_review::GROUP, access_review::VERSION) {
+        return Some(json!({
+            "kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": format!("{group}/{version}"),
+            "resources": [access_review::resource()],
+        }));
+    }
     let kinds: Vec<Kind> = Kind::ALL
         .into_iter()
         .filter(|k| k.group() == group && k.version() == version)
@@ -202,7 +221,18 @@ mod tests {
             .iter()
             .map(|g| g["name"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(groups, ["apps", "coordination.k8s.io", "autoscaling"]);
+        assert_eq!(
+            groups,
+            [
+                "apps",
+                "coordination.k8s.io",
+                "autoscaling",
+                "authorization.k8s.io"
+            ]
+        );
+        let authz = resource_list("authorization.k8s.io", "v1").unwrap();
+        assert_eq!(authz["resources"][0]["name"], "selfsubjectaccessreviews");
+        assert_eq!(authz["resources"][0]["verbs"], json!(["create"]));
         assert_eq!(
             api_group("autoscaling").unwrap()["preferredVersion"]["groupVersion"],
             "autoscaling/v2"

@@ -1,0 +1,188 @@
+//! The live commands (`status`, `health`, `validate --live`): connect to the
+//! fleet or to an in-process simulator, gather, and report.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::app::Streams;
+use crate::cli::{CommandKind, Invocation};
+use crate::errors::Error;
+use crate::events::Event;
+use crate::exit_code;
+use crate::manifest::Fleet;
+use crate::ops::connect::{self, ConnectOptions, Connected};
+use crate::ops::run::Run;
+use crate::ops::{health, live_validate, snapshot, status};
+use crate::report::model::{RegionReport, Report};
+use crate::report::reporter::{OutputFormat, Reporter};
+use crate::signal::{SignalHandler, SignalHandlerKind};
+use crate::sim::SimOptions;
+
+/// Where a live command's results go.
+pub enum Output {
+    /// The reporters (table, JSON, JUnit, step summary).
+    Report(Reporter),
+    /// `status --watch` writes refreshes straight to stdout.
+    Watch(Streams),
+}
+
+/// Runs a live command on `fleet` (already loaded) and returns its exit code.
+pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime {
+            what: "the async runtime",
+            source,
+        })?;
+    runtime.block_on(async move {
+        let opts = ConnectOptions {
+            request_timeout: inv.request_timeout,
+            cloudflare_rps: inv.cloudflare_rps,
+            cloudflare_tries: 3,
+        };
+        let connected = if inv.sim {
+            // The simulator answers within microseconds; no need to pace it like Cloudflare.
+            let opts = ConnectOptions {
+                cloudflare_rps: opts.cloudflare_rps.max(50.0),
+                ..opts
+            };
+            connect::connect_sim(&fleet, &opts, SimOptions::default()).await?
+        } else {
+            connect::connect(&fleet, &opts).await
+        };
+        let result = match (output, &inv.command) {
+            (Output::Watch(streams), CommandKind::Status { interval, .. }) => {
+                watch(inv, &connected, *interval, streams).await
+            }
+            (Output::Watch(_), _) => Ok(exit_code::USAGE),
+            (Output::Report(reporter), _) => once(inv, &connected, reporter).await,
+        };
+        connected.close().await;
+        result
+    })
+}
+
+async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<String>) {
+    match &inv.command {
+        CommandKind::Health { preview } => {
+            let found = health::gather(
+                &c.fleet,
+                &c.regions,
+                c.cloudflare.clone(),
+                inv.request_timeout,
+                *preview,
+            )
+            .await;
+            health::report(&c.fleet, &found)
+        }
+        CommandKind::Validate { .. } => {
+            live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await
+        }
+        _ => {
+            let snap = snapshot::fleet(
+                &c.fleet,
+                c.regions.clone(),
+                c.cloudflare.clone(),
+                inv.max_parallel,
+            )
+            .await;
+            status::report(&c.fleet, &snap)
+        }
+    }
+}
+
+async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result<u8, Error> {
+    let run = Run::start(inv.command.name(), &c.fleet.metadata.name);
+    reporter.event(&Event::RunStarted {
+        command: run.command.clone(),
+        fleet: run.fleet.clone(),
+        run_id: run.id.clone(),
+        regions: c.fleet.regions.iter().map(|r| r.name.to_string()).collect(),
+    })?;
+    let (regions, mut notes) = gather(inv, c).await;
+    if inv.sim {
+        notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
+    }
+    for r in &regions {
+        reporter.event(&Event::RegionFinished { report: r.clone() })?;
+    }
+    let report = run.finish(regions, notes, None);
+    let code = report.exit_code;
+    reporter.event(&Event::RunFinished { report })?;
+    Ok(code)
+}
+
+/// `status --watch`: redraw in place on a terminal, print changes as lines
+/// otherwise (and one JSON report per refresh with `-o jsonl`), until Ctrl-C.
+async fn watch(
+    inv: &Invocation,
+    c: &Connected,
+    interval: Duration,
+    streams: Streams,
+) -> Result<u8, Error> {
+    let mut signals =
+        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
+            what: "signal handlers",
+            source,
+        })?;
+    let tty = streams.stdout_is_terminal && inv.format == OutputFormat::Human;
+    let color = inv
+        .color
+        .resolve(streams.stdout_is_terminal, streams.no_color);
+    let mut out = streams.stdout;
+    let mut previous: Vec<(String, String, String)> = Vec::new();
+    let mut last_code;
+    loop {
+        let run = Run::start("status", &c.fleet.metadata.name);
+        let (regions, notes) = gather(inv, c).await;
+        let report = run.finish(regions, notes, None);
+        last_code = report.exit_code;
+        let text = match inv.format {
+            OutputFormat::Human if tty => {
+                let styles = crate::report::human::Styles::new(color);
+                let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+                format!(
+                    "\x1b[2J\x1b[H{}\n(refreshing every {}; {stamp}; Ctrl-C to stop)\n",
+                    crate::report::human::render(&report, &styles, inv.verbose),
+                    humantime::format_duration(interval)
+                )
+            }
+            OutputFormat::Human => changes(&mut previous, &report),
+            OutputFormat::Json | OutputFormat::Jsonl => {
+                crate::report::json::line(&Event::RunFinished { report })
+            }
+        };
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(Error::Stdout)?;
+        tokio::select! {
+            _ = signals.recv() => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+    Ok(last_code)
+}
+
+/// Lines for what changed since the last refresh (everything, the first time).
+fn changes(previous: &mut Vec<(String, String, String)>, report: &Report) -> String {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    let current: Vec<(String, String, String)> = report
+        .regions
+        .iter()
+        .map(|r| (r.region.clone(), r.verdict.to_string(), r.summary.clone()))
+        .chain(std::iter::once((
+            "fleet".to_owned(),
+            report.verdict.to_string(),
+            report.notes.join("; "),
+        )))
+        .collect();
+    let mut out = String::new();
+    for row in &current {
+        if !previous.contains(row) {
+            out.push_str(&format!("{now} {}: {} — {}\n", row.0, row.1, row.2));
+        }
+    }
+    *previous = current;
+    out
+}

@@ -1,0 +1,94 @@
+//! The timing budget of DESIGN.md §6.3: how long failover and recovery may
+//! take, computed from the pool's monitor. Cloudflare publishes no formula,
+//! so reports show the measured times next to these.
+
+use std::time::Duration;
+
+use crate::cloudflare::Monitor;
+use crate::manifest::{Fleet, Timeout};
+
+/// Deadlines for one region's drill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// How long the pool may take to turn unhealthy and traffic to move.
+    pub failover: Duration,
+    /// How long the region may take to come back and take traffic again.
+    pub recover: Duration,
+}
+
+/// Slack for propagation and our own polling, added to both deadlines.
+pub const SLACK: Duration = Duration::from_secs(30);
+
+/// `interval × (max(consecutive_down,1) + 1) + timeout × (retries + 1) + 30s`.
+pub fn failover(monitor: &Monitor) -> Duration {
+    let interval = Duration::from_secs(monitor.interval);
+    let checks = u32::try_from(monitor.consecutive_down.max(1) + 1).unwrap_or(u32::MAX);
+    let tries = u32::try_from(monitor.retries + 1).unwrap_or(u32::MAX);
+    interval.saturating_mul(checks)
+        + Duration::from_secs(monitor.timeout).saturating_mul(tries)
+        + SLACK
+}
+
+/// `readyTimeout + interval × (max(consecutive_up,1) + 1) + 30s`.
+pub fn recover(monitor: &Monitor, ready_timeout: Duration) -> Duration {
+    let interval = Duration::from_secs(monitor.interval);
+    let checks = u32::try_from(monitor.consecutive_up.max(1) + 1).unwrap_or(u32::MAX);
+    ready_timeout + interval.saturating_mul(checks) + SLACK
+}
+
+/// The budget for a fleet's drills: `auto` deadlines from `monitor`, fixed
+/// ones from the manifest.
+pub fn for_fleet(fleet: &Fleet, monitor: &Monitor) -> Budget {
+    Budget {
+        failover: match fleet.drill.failover_timeout {
+            Timeout::Auto => failover(monitor),
+            Timeout::Fixed(d) => d,
+        },
+        recover: match fleet.drill.recover_timeout {
+            Timeout::Auto => recover(monitor, fleet.rollout.ready_timeout),
+            Timeout::Fixed(d) => d,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monitor(interval: u64, timeout: u64, retries: u64, down: u64, up: u64) -> Monitor {
+        Monitor {
+            interval,
+            timeout,
+            retries,
+            consecutive_down: down,
+            consecutive_up: up,
+            ..Monitor::default()
+        }
+    }
+
+    #[test]
+    fn failover_follows_the_design_formula() {
+        // 60 × (3 + 1) + 5 × (2 + 1) + 30 = 285 s.
+        assert_eq!(failover(&monitor(60, 5, 2, 3, 2)), Duration::from_secs(285));
+        // consecutive_down 0 counts as 1: 15 × 2 + 5 × 1 + 30 = 65 s.
+        assert_eq!(failover(&monitor(15, 5, 0, 0, 0)), Duration::from_secs(65));
+    }
+
+    #[test]
+    fn recover_adds_the_ready_timeout() {
+        // 300 + 60 × (2 + 1) + 30 = 510 s.
+        assert_eq!(
+            recover(&monitor(60, 5, 2, 3, 2), Duration::from_secs(300)),
+            Duration::from_secs(510)
+        );
+    }
+
+    #[test]
+    fn fixed_timeouts_win_over_auto() {
+        let mut fleet = crate::manifest::seed_fleet();
+        fleet.drill.failover_timeout = Timeout::Fixed(Duration::from_secs(7));
+        let b = for_fleet(&fleet, &monitor(60, 5, 2, 3, 2));
+        assert_eq!(b.failover, Duration::from_secs(7));
+        assert_eq!(b.recover, Duration::from_secs(60 + 180 + 30));
+    }
+}

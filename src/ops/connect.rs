@@ -1,0 +1,125 @@
+//! Building the API clients a live command needs, for the real fleet or for
+//! an in-process simulator mirroring it (`--sim`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cloudflare::{ApiToken, CfError, ClientOptions, CloudflareClient};
+use crate::kube::{KubeError, KubeRegion, connect_fleet};
+use crate::manifest::{Fleet, Region};
+use crate::sim::{Sim, SimError, SimHandle, SimOptions};
+
+/// How live commands talk to the world.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// Per-request timeout for both APIs.
+    pub request_timeout: Duration,
+    /// Cloudflare request budget.
+    pub cloudflare_rps: f64,
+    /// Tries per idempotent Cloudflare request.
+    pub cloudflare_tries: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            request_timeout: Duration::from_secs(10),
+            cloudflare_rps: 2.0,
+            cloudflare_tries: 3,
+        }
+    }
+}
+
+/// The clients of one run, and the simulator behind them with `--sim`.
+pub struct Connected {
+    /// The fleet as the clients see it (pointed at the simulator with `--sim`).
+    pub fleet: Fleet,
+    /// One client (or the reason there is none) per region, in manifest order.
+    pub regions: Vec<(Region, Result<KubeRegion, KubeError>)>,
+    /// The Cloudflare client, or why there is none (e.g. no token).
+    pub cloudflare: Result<Arc<CloudflareClient>, CfError>,
+    sim: Option<(SimHandle, PathBuf)>,
+}
+
+impl Connected {
+    /// The simulator, with `--sim`.
+    pub fn sim(&self) -> Option<&SimHandle> {
+        self.sim.as_ref().map(|(h, _)| h)
+    }
+
+    /// Stops the simulator (if any) and removes its files.
+    pub async fn close(self) {
+        if let Some((handle, dir)) = self.sim {
+            handle.shutdown().await;
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The token for `fleet`: from its environment variable; with `--sim` a
+/// stand-in when the variable is unset (the simulator accepts any token).
+fn token(fleet: &Fleet, sim: bool) -> Result<ApiToken, CfError> {
+    let var = &fleet.cloudflare.api_token.from_env;
+    match ApiToken::from_env(var) {
+        Ok(t) => Ok(t),
+        Err(_) if sim => Ok(ApiToken::new("sim-token".to_owned())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Connects to the real fleet.
+pub async fn connect(fleet: &Fleet, opts: &ConnectOptions) -> Connected {
+    connect_inner(fleet.clone(), opts, None, false).await
+}
+
+/// Starts a simulator mirroring `fleet` and connects to it.
+pub async fn connect_sim(
+    fleet: &Fleet,
+    opts: &ConnectOptions,
+    sim: SimOptions,
+) -> Result<Connected, SimError> {
+    let handle = Sim::start(fleet, sim).await?;
+    let dir = std::env::temp_dir().join(format!(
+        "ocfail-sim-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let (kubeconfig, _) = match handle.write_files(&dir) {
+        Ok(paths) => paths,
+        Err(e) => {
+            handle.shutdown().await;
+            return Err(e);
+        }
+    };
+    let sim_fleet = handle.sim_fleet(Some(&kubeconfig));
+    Ok(connect_inner(sim_fleet, opts, Some((handle, dir)), true).await)
+}
+
+async fn connect_inner(
+    fleet: Fleet,
+    opts: &ConnectOptions,
+    sim: Option<(SimHandle, PathBuf)>,
+    is_sim: bool,
+) -> Connected {
+    crate::install_crypto_provider();
+    let clients = connect_fleet(&fleet, opts.request_timeout).await;
+    let regions = fleet.regions.iter().cloned().zip(clients).collect();
+    let cloudflare = token(&fleet, is_sim).and_then(|token| {
+        let options = ClientOptions {
+            api_url: fleet.cloudflare.api_url.clone(),
+            account_id: fleet.cloudflare.account_id.clone(),
+            zone_id: fleet.cloudflare.zone_id.clone(),
+            timeout: opts.request_timeout,
+            requests_per_second: opts.cloudflare_rps,
+            max_tries: opts.cloudflare_tries,
+        };
+        CloudflareClient::new(options, token).map(Arc::new)
+    });
+    Connected {
+        fleet,
+        regions,
+        cloudflare,
+        sim,
+    }
+}

@@ -1,0 +1,293 @@
+//! `ocfail validate --live`: everything the manifest names exists, the LB uses
+//! the manifest's pools, and the credentials may do what drills and rollouts
+//! need. Reads only: permissions are asked with SelfSubjectAccessReviews.
+
+use std::sync::Arc;
+
+use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools};
+use crate::kube::{AccessCheck, KubeError, KubeRegion, Workloads};
+use crate::manifest::{Fleet, Region};
+use crate::report::model::{Check, RegionReport, Verdict};
+
+/// What drills, rollouts and restores do in a region's namespace.
+pub fn required_permissions() -> Vec<AccessCheck> {
+    vec![
+        AccessCheck::new("get", "apps", "deployments", ""),
+        AccessCheck::new("patch", "apps", "deployments", ""),
+        AccessCheck::new("patch", "apps", "deployments", "scale"),
+        AccessCheck::new("get", "", "services", ""),
+        AccessCheck::new("patch", "", "services", ""),
+        AccessCheck::new("get", "", "services", "proxy"),
+        AccessCheck::new("create", "", "services", "proxy"),
+        AccessCheck::new("get", "coordination.k8s.io", "leases", ""),
+        AccessCheck::new("create", "coordination.k8s.io", "leases", ""),
+        AccessCheck::new("update", "coordination.k8s.io", "leases", ""),
+        AccessCheck::new("list", "autoscaling", "horizontalpodautoscalers", ""),
+    ]
+}
+
+fn kube_error_check(name: &str, e: &KubeError) -> Check {
+    Check::new(name, Verdict::Error, super::describe::kube(e))
+}
+
+async fn kube_checks(region: &Region, client: &Result<KubeRegion, KubeError>) -> Vec<Check> {
+    let c = match client {
+        Ok(c) => c,
+        Err(e) => return vec![kube_error_check("context", e)],
+    };
+    let mut checks = Vec::new();
+    match c.version().await {
+        Ok(v) => checks.push(Check::new(
+            "context",
+            Verdict::Pass,
+            format!(
+                "context {} reaches Kubernetes {}",
+                region.context, v.git_version
+            ),
+        )),
+        Err(e) => return vec![kube_error_check("context", &e)],
+    }
+    match c.namespace_exists().await {
+        Ok(true) => checks.push(Check::new(
+            "namespace",
+            Verdict::Pass,
+            format!("namespace {} exists", region.namespace),
+        )),
+        Ok(false) => checks.push(Check::new(
+            "namespace",
+            Verdict::Fail,
+            format!("namespace {} does not exist", region.namespace),
+        )),
+        Err(e) => checks.push(kube_error_check("namespace", &e)),
+    }
+    let deployments = [
+        format!("{}-blue", region.deployment),
+        format!("{}-green", region.deployment),
+    ];
+    let services = [
+        region.service.clone(),
+        format!("{}-preview", region.service),
+    ];
+    let (d0, d1, s0, s1) = tokio::join!(
+        c.deployment(&deployments[0]),
+        c.deployment(&deployments[1]),
+        c.service(&services[0]),
+        c.service(&services[1])
+    );
+    for (kind, results) in [
+        (
+            "deployments",
+            [
+                (&deployments[0], d0.map(|d| d.is_some())),
+                (&deployments[1], d1.map(|d| d.is_some())),
+            ],
+        ),
+        (
+            "services",
+            [
+                (&services[0], s0.map(|s| s.is_some())),
+                (&services[1], s1.map(|s| s.is_some())),
+            ],
+        ),
+    ] {
+        let mut missing = Vec::new();
+        let mut error = None;
+        for (name, r) in results {
+            match r {
+                Ok(true) => {}
+                Ok(false) => missing.push(name.clone()),
+                Err(e) => error = Some(e),
+            }
+        }
+        checks.push(match (error, missing.is_empty()) {
+            (Some(e), _) => kube_error_check(kind, &e),
+            (None, true) => Check::new(kind, Verdict::Pass, format!("{kind} exist")),
+            (None, false) => Check::new(
+                kind,
+                Verdict::Fail,
+                format!("missing {kind}: {}", missing.join(", ")),
+            ),
+        });
+    }
+    let perms = required_permissions();
+    let answers = futures_util::future::join_all(perms.iter().map(|p| c.can_i(p))).await;
+    let mut missing = Vec::new();
+    for (p, a) in perms.iter().zip(answers) {
+        match a {
+            Ok(true) => {}
+            Ok(false) => missing.push(p.describe()),
+            Err(e) => {
+                checks.push(kube_error_check("permissions", &e));
+                return checks;
+            }
+        }
+    }
+    checks.push(if missing.is_empty() {
+        Check::new("permissions", Verdict::Pass, format!("may do all {} things drills and rollouts need", perms.len()))
+    } else {
+        Check::new(
+            "permissions",
+            Verdict::Error,
+            format!(
+                "context {} may not: {}; grant them in namespace {} (docs/user-guide.md has a ready-made Role)",
+                region.context,
+                missing.join(", "),
+                region.namespace
+            ),
+        )
+    });
+    checks
+}
+
+fn pool_checks(
+    region: &Region,
+    pools: &Result<Vec<Pool>, String>,
+    lb: &Result<LoadBalancer, String>,
+) -> Vec<Check> {
+    let pools = match pools {
+        Ok(p) => p,
+        Err(e) => return vec![Check::new("pool", Verdict::Error, e.clone())],
+    };
+    let Some(pool) = pools
+        .iter()
+        .find(|p| p.id == region.pool)
+        .or_else(|| pools.iter().find(|p| p.name == region.pool))
+    else {
+        let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+        let hint = crate::manifest::fields::closest(&region.pool, names.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"))
+            .unwrap_or_else(|| format!("pools in the account: {}", names.join(", ")));
+        return vec![Check::new(
+            "pool",
+            Verdict::Fail,
+            format!("pool {} not found; {hint}", region.pool),
+        )];
+    };
+    let mut checks = vec![Check::new(
+        "pool",
+        Verdict::Pass,
+        format!("pool {} exists ({})", pool.name, pool.id),
+    )];
+    checks.push(match lb {
+        Err(e) => Check::new("load-balancer", Verdict::Error, e.clone()),
+        Ok(lb) if lb.default_pools.contains(&pool.id) || lb.fallback_pool == pool.id => {
+            let pos = lb
+                .default_pools
+                .iter()
+                .position(|p| p == &pool.id)
+                .map_or("fallback only".to_owned(), |i| {
+                    format!("#{} in failover order", i + 1)
+                });
+            Check::new(
+                "load-balancer",
+                Verdict::Pass,
+                format!("used by {} ({pos})", lb.name),
+            )
+        }
+        Ok(lb) => Check::new(
+            "load-balancer",
+            Verdict::Fail,
+            format!(
+                "{} does not use pool {}: traffic can never fail over to this region",
+                lb.name, pool.name
+            ),
+        ),
+    });
+    checks.push(match pool.monitor.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => Check::new("monitor", Verdict::Pass, format!("monitor {m}")),
+        None => Check::new(
+            "monitor",
+            Verdict::Warn,
+            "the pool has no monitor: Cloudflare ignores its health",
+        ),
+    });
+    checks
+}
+
+/// Runs every live check; the per-region entries and fleet notes.
+pub async fn run<P: Pools + 'static>(
+    fleet: &Fleet,
+    regions: &[(Region, Result<KubeRegion, KubeError>)],
+    cf: Result<Arc<P>, CfError>,
+) -> (Vec<RegionReport>, Vec<String>) {
+    let mut notes = Vec::new();
+    let (token, lb, pools) = match &cf {
+        Err(e) => (
+            Err(super::describe::cf(e)),
+            Err(super::describe::cf(e)),
+            Err(super::describe::cf(e)),
+        ),
+        Ok(cf) => {
+            let token = cf.verify_token().await.map_err(|e| super::describe::cf(&e));
+            let lb = cf
+                .load_balancer(&fleet.cloudflare.load_balancer)
+                .await
+                .map_err(|e| super::describe::cf(&e));
+            let pools = cf.pools().await.map_err(|e| super::describe::cf(&e));
+            (token, lb, pools)
+        }
+    };
+    match &token {
+        Ok(t) => notes.push(format!(
+            "cloudflare token {} is {}",
+            fleet.cloudflare.api_token.from_env, t.status
+        )),
+        Err(e) => notes.push(format!("cloudflare token: {e}")),
+    }
+    let token_ok = token.as_ref().is_ok_and(|t| t.status == "active");
+    if let (Ok(lb), Ok(pools)) = (&lb, &pools) {
+        let named: Vec<&str> = fleet
+            .regions
+            .iter()
+            .filter_map(|r| {
+                pools
+                    .iter()
+                    .find(|p| p.id == r.pool || p.name == r.pool)
+                    .map(|p| p.id.as_str())
+            })
+            .collect();
+        let extra: Vec<&str> = lb
+            .default_pools
+            .iter()
+            .filter(|p| !named.contains(&p.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !extra.is_empty() {
+            notes.push(format!(
+                "{} also uses pools the manifest does not name: {}",
+                lb.name,
+                extra.join(", ")
+            ));
+        }
+    }
+    notes.push("cloudflare write access (needed only for drills with method disable-pool) is not checked: checking it would mean writing".to_owned());
+    let kube = futures_util::future::join_all(regions.iter().map(|(r, c)| kube_checks(r, c))).await;
+    let reports = regions
+        .iter()
+        .zip(kube)
+        .map(|((region, _), mut checks)| {
+            if token_ok {
+                checks.extend(pool_checks(region, &pools, &lb));
+            } else {
+                let why = token
+                    .as_ref()
+                    .err()
+                    .cloned()
+                    .unwrap_or_else(|| "the token is not active".to_owned());
+                checks.push(Check::new("cloudflare", Verdict::Error, why));
+            }
+            let failing: Vec<&str> = checks
+                .iter()
+                .filter(|c| c.verdict > Verdict::Warn)
+                .map(|c| c.name.as_str())
+                .collect();
+            let summary = if failing.is_empty() {
+                format!("{} live checks passed", checks.len())
+            } else {
+                format!("problems: {}", failing.join(", "))
+            };
+            RegionReport::from_checks(region.name.as_str(), summary, checks)
+        })
+        .collect();
+    (reports, notes)
+}

@@ -1,0 +1,494 @@
+//! `ocfail status`: per region, what serves traffic now and whether the fleet
+//! survives losing any one region (DESIGN.md §4). Pure: built from a
+//! [`FleetSnapshot`].
+
+use std::time::SystemTime;
+
+use crate::cloudflare::Pool;
+use crate::kube::KubeErrorKind;
+use crate::manifest::Fleet;
+use crate::report::model::{Check, RegionReport, Verdict};
+
+use super::describe;
+use super::snapshot::{FleetSnapshot, RegionSnapshot};
+use super::steering::{self, PoolFacts, Selection};
+
+/// The per-region entries and fleet notes of `status`.
+pub fn report(fleet: &Fleet, snap: &FleetSnapshot) -> (Vec<RegionReport>, Vec<String>) {
+    let facts: Vec<PoolFacts> = snap.regions.iter().map(|r| pool_facts(snap, r)).collect();
+    let lb = snap.cloudflare.lb.as_ref().ok();
+    let selection = lb.map(|lb| steering::select(lb, &facts, &[]));
+    let serving_now: Vec<String> = selection
+        .as_ref()
+        .map(Selection::regions)
+        .unwrap_or_default();
+
+    let regions = snap
+        .regions
+        .iter()
+        .zip(&facts)
+        .map(|(r, f)| {
+            region_report(
+                fleet,
+                snap,
+                r,
+                f,
+                lb.is_some(),
+                serving_now.contains(&r.region.name.to_string()),
+            )
+        })
+        .collect();
+
+    let mut notes = Vec::new();
+    match (&snap.cloudflare.lb, &selection) {
+        (Err(e), _) => notes.push(format!(
+            "load balancer {}: {}",
+            fleet.cloudflare.load_balancer,
+            describe::cf(e)
+        )),
+        (Ok(lb), Some(sel)) => {
+            notes.push(format!("serving now: {}", describe(sel)));
+            let target = match sel {
+                Selection::Region(r) => describe(&steering::select(lb, &facts, &[r.as_str()])),
+                Selection::Spread(_) => "the remaining pools share the traffic".to_owned(),
+                _ => "none".to_owned(),
+            };
+            notes.push(format!("failover target: {target}"));
+            notes.push(match steering::survives_any_one(lb, &facts) {
+                Ok(()) => "survives losing any one region: yes".to_owned(),
+                Err(why) => format!("survives losing any one region: no ({why})"),
+            });
+        }
+        (Ok(_), None) => {}
+    }
+    if let Err(e) = &snap.cloudflare.pools {
+        notes.push(format!("pools: {}", describe::cf(e)));
+    }
+    (regions, notes)
+}
+
+fn describe(sel: &Selection) -> String {
+    match sel {
+        Selection::Region(r) => r.clone(),
+        Selection::Fallback(r) => format!("{r} (fallback pool: every other pool is down)"),
+        Selection::Spread(rs) => rs.join(", "),
+        Selection::Disabled => "nothing (the load balancer is disabled)".to_owned(),
+        Selection::Nothing => {
+            "nothing (no usable pool, and the fallback pool is disabled)".to_owned()
+        }
+    }
+}
+
+/// Steering facts for one region.
+pub fn pool_facts(snap: &FleetSnapshot, r: &RegionSnapshot) -> PoolFacts {
+    let pool = snap.cloudflare.pool_for(&r.region);
+    PoolFacts {
+        region: r.region.name.to_string(),
+        pool_id: pool.map(|p| p.id.clone()).unwrap_or_default(),
+        enabled: pool.is_some_and(|p| p.enabled),
+        healthy: pool.and_then(|p| p.healthy),
+        monitored: pool.is_some_and(|p| p.monitor.as_deref().is_some_and(|m| !m.is_empty())),
+        serving: r.serving(),
+    }
+}
+
+fn region_report(
+    fleet: &Fleet,
+    snap: &FleetSnapshot,
+    r: &RegionSnapshot,
+    facts: &PoolFacts,
+    lb_known: bool,
+    serving: bool,
+) -> RegionReport {
+    let name = r.region.name.to_string();
+    let mut checks = vec![api_check(r)];
+    let mut summary = Vec::new();
+    if r.error.is_none() {
+        let (check, text) = deployment_check(r);
+        checks.push(check);
+        summary.push(text);
+    }
+    let (check, text) = pool_check(snap, r);
+    checks.push(check);
+    summary.push(text);
+    if lb_known {
+        let detail = if serving {
+            "the load balancer sends traffic here now"
+        } else {
+            "standby: no traffic now"
+        };
+        checks.push(Check::new("traffic", Verdict::Pass, detail));
+        summary.push(if serving {
+            "serving".to_owned()
+        } else {
+            "standby".to_owned()
+        });
+    }
+    if let Some(c) = operation_check(r) {
+        summary.push(format!("{} in progress", c.name));
+        checks.push(c);
+    }
+    if let Some(c) = lock_check(r) {
+        checks.push(c);
+    }
+    let _ = (fleet, facts);
+    if let Some(ms) = r.latency_ms {
+        summary.push(format!("api {ms}ms"));
+    }
+    if let Some(e) = &r.error {
+        summary = vec![format!("{}", e.message)];
+    }
+    let mut report = RegionReport::from_checks(name, summary.join(" · "), checks);
+    if let Some(ms) = r.latency_ms {
+        report.timings.insert("apiLatencyMs".to_owned(), ms);
+    }
+    report
+}
+
+fn api_check(r: &RegionSnapshot) -> Check {
+    match &r.error {
+        Some(e) => {
+            let detail = describe::kube(e);
+            // Anything that kept us from reading the region is "could not check".
+            let verdict = match e.kind {
+                KubeErrorKind::NotFound | KubeErrorKind::Conflict => Verdict::Fail,
+                _ => Verdict::Error,
+            };
+            Check::new("api", verdict, detail)
+        }
+        None => Check::new(
+            "api",
+            Verdict::Pass,
+            format!(
+                "reachable in {}ms ({})",
+                r.latency_ms.unwrap_or_default(),
+                r.version.as_deref().unwrap_or("unknown version")
+            ),
+        ),
+    }
+}
+
+fn deployment_check(r: &RegionSnapshot) -> (Check, String) {
+    let svc = &r.region.service;
+    let fail = |detail: String, short: &str| {
+        (
+            Check::new("deployment", Verdict::Fail, detail),
+            short.to_owned(),
+        )
+    };
+    let Some(service) = &r.service else {
+        return fail(
+            format!(
+                "service {svc} not found in namespace {}",
+                r.region.namespace
+            ),
+            "no service",
+        );
+    };
+    let Some(color) = service.color() else {
+        return fail(
+            format!("service {svc} selects no colour (no ocfail.dev/color in its selector)"),
+            "no live colour",
+        );
+    };
+    let Some(live) = r.live() else {
+        return fail(
+            format!(
+                "service {svc} selects {color}, but {}-{color} does not exist",
+                r.region.deployment
+            ),
+            "live colour missing",
+        );
+    };
+    let version = crate::kube::image_tag(&live.image);
+    let short = format!("{color} {}/{} ready ({version})", live.ready, live.replicas);
+    let detail = format!(
+        "{color} live: {}/{} ready, image {}",
+        live.ready, live.replicas, live.image
+    );
+    let verdict = if live.replicas == 0 || live.ready == 0 {
+        Verdict::Fail
+    } else if live.ready < live.replicas {
+        Verdict::Warn
+    } else {
+        Verdict::Pass
+    };
+    (Check::new("deployment", verdict, detail), short)
+}
+
+fn origin_counts(pool: &Pool) -> (usize, usize) {
+    let enabled: Vec<_> = pool.origins.iter().filter(|o| o.enabled).collect();
+    (
+        enabled.iter().filter(|o| o.healthy == Some(true)).count(),
+        enabled.len(),
+    )
+}
+
+fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Check, String) {
+    let name = &r.region.pool;
+    if let Err(e) = &snap.cloudflare.pools {
+        return (
+            Check::new(
+                "pool",
+                Verdict::Error,
+                format!("pool {name}: {}", describe::cf(e)),
+            ),
+            "pool unknown".to_owned(),
+        );
+    }
+    let Some(pool) = snap.cloudflare.pool_for(&r.region) else {
+        let known: Vec<&str> = snap
+            .cloudflare
+            .pools
+            .as_ref()
+            .map(|ps| ps.iter().map(|p| p.name.as_str()).collect())
+            .unwrap_or_default();
+        return (
+            Check::new(
+                "pool",
+                Verdict::Fail,
+                format!(
+                    "pool {name} not found; pools in the account: {}",
+                    known.join(", ")
+                ),
+            ),
+            "pool missing".to_owned(),
+        );
+    };
+    let (up, total) = origin_counts(pool);
+    let monitored = pool.monitor.as_deref().is_some_and(|m| !m.is_empty());
+    let (verdict, state) = if !pool.enabled {
+        (Verdict::Fail, "disabled: gets no traffic".to_owned())
+    } else if !monitored {
+        (
+            Verdict::Warn,
+            "no monitor: Cloudflare does not check its health".to_owned(),
+        )
+    } else {
+        match pool.healthy {
+            Some(false) => (
+                Verdict::Fail,
+                format!("unhealthy ({up}/{total} origins healthy)"),
+            ),
+            Some(true) if up < total => (
+                Verdict::Warn,
+                format!("degraded ({up}/{total} origins healthy)"),
+            ),
+            Some(true) => (Verdict::Pass, format!("healthy ({up}/{total} origins)")),
+            None => (
+                Verdict::Warn,
+                "health unknown (no check result yet)".to_owned(),
+            ),
+        }
+    };
+    let short = format!(
+        "pool {}",
+        state
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(':')
+    );
+    (
+        Check::new("pool", verdict, format!("pool {} {state}", pool.name)),
+        short,
+    )
+}
+
+fn operation_check(r: &RegionSnapshot) -> Option<Check> {
+    let (kind, raw) = r.operation()?;
+    let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let since = v
+        .get("startedAt")
+        .and_then(|s| s.as_str())
+        .unwrap_or("an unknown time");
+    let by = v
+        .get("by")
+        .and_then(|s| s.as_str())
+        .map(|b| format!(" by {b}"))
+        .unwrap_or_default();
+    Some(Check::new(
+        kind,
+        Verdict::Warn,
+        format!(
+            "{kind} in progress since {since}{by}; if it is not running any more, restore with: ocfail restore --region {}",
+            r.region.name
+        ),
+    ))
+}
+
+fn lock_check(r: &RegionSnapshot) -> Option<Check> {
+    let lease = r.lease.as_ref()?;
+    let holder = lease.holder.as_deref().filter(|h| !h.is_empty())?;
+    let renewed = lease
+        .renew_time
+        .as_deref()
+        .and_then(|t| humantime::parse_rfc3339_weak(t).ok());
+    let live = match (renewed, lease.duration_seconds) {
+        (Some(at), Some(secs)) => {
+            let age = SystemTime::now().duration_since(at).unwrap_or_default();
+            age.as_secs() < u64::try_from(secs.max(0)).unwrap_or_default()
+        }
+        _ => true,
+    };
+    Some(if live {
+        Check::new("lock", Verdict::Warn, format!("locked by {holder}"))
+    } else {
+        Check::new(
+            "lock",
+            Verdict::Pass,
+            format!("free (expired lease of {holder})"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::cloudflare::{LoadBalancer, Origin};
+    use crate::kube::{DeploymentState, KubeError, ServiceState};
+    use crate::ops::snapshot::{CloudflareSnapshot, RegionSnapshot};
+
+    fn region_snap(fleet: &Fleet, i: usize, ready: i32) -> RegionSnapshot {
+        let region = fleet.regions[i].clone();
+        let mut selector = BTreeMap::new();
+        selector.insert("ocfail.dev/color".to_owned(), "blue".to_owned());
+        RegionSnapshot {
+            latency_ms: Some(3),
+            version: Some("v1.33.0".to_owned()),
+            error: None,
+            service: Some(ServiceState {
+                name: region.service.clone(),
+                selector,
+                annotations: BTreeMap::new(),
+            }),
+            blue: Some(DeploymentState {
+                name: format!("{}-blue", region.deployment),
+                replicas: 3,
+                ready,
+                available: ready,
+                image: "reg/openclaw-api:1.4.1".to_owned(),
+                ..DeploymentState::default()
+            }),
+            green: None,
+            lease: None,
+            region,
+        }
+    }
+
+    fn pool(fleet: &Fleet, i: usize, healthy: bool) -> Pool {
+        let r = &fleet.regions[i];
+        Pool {
+            id: format!("id-{}", r.name),
+            name: r.pool.clone(),
+            enabled: true,
+            healthy: Some(healthy),
+            monitor: Some("m".to_owned()),
+            origins: vec![Origin {
+                name: r.name.to_string(),
+                address: "a".to_owned(),
+                enabled: true,
+                healthy: Some(healthy),
+                weight: Some(1.0),
+            }],
+            ..Pool::default()
+        }
+    }
+
+    fn snapshot(ready: [i32; 3]) -> (Fleet, FleetSnapshot) {
+        let fleet = crate::manifest::seed_fleet();
+        let regions = (0..3).map(|i| region_snap(&fleet, i, ready[i])).collect();
+        let pools = (0..3)
+            .map(|i| pool(&fleet, i, ready[i] > 0))
+            .collect::<Vec<_>>();
+        let lb = LoadBalancer {
+            id: "lb".to_owned(),
+            name: fleet.cloudflare.load_balancer.clone(),
+            enabled: Some(true),
+            default_pools: pools.iter().map(|p| p.id.clone()).collect(),
+            fallback_pool: pools[2].id.clone(),
+            steering_policy: "off".to_owned(),
+            ..LoadBalancer::default()
+        };
+        let snap = FleetSnapshot {
+            regions,
+            cloudflare: CloudflareSnapshot {
+                lb: Ok(lb),
+                pools: Ok(pools),
+            },
+            took_ms: 1,
+        };
+        (fleet, snap)
+    }
+
+    #[test]
+    fn healthy_fleet_passes_and_survives() {
+        let (fleet, snap) = snapshot([3, 3, 3]);
+        let (regions, notes) = report(&fleet, &snap);
+        assert!(
+            regions.iter().all(|r| r.verdict == Verdict::Pass),
+            "{regions:#?}"
+        );
+        assert!(
+            regions[0].summary.contains("serving"),
+            "{}",
+            regions[0].summary
+        );
+        assert!(
+            notes.contains(&"serving now: us-east-1".to_owned()),
+            "{notes:?}"
+        );
+        assert!(
+            notes.contains(&"failover target: eu-central-1".to_owned()),
+            "{notes:?}"
+        );
+        assert!(
+            notes.contains(&"survives losing any one region: yes".to_owned()),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_region_at_zero_fails_and_traffic_moves() {
+        let (fleet, snap) = snapshot([0, 3, 3]);
+        let (regions, notes) = report(&fleet, &snap);
+        assert_eq!(regions[0].verdict, Verdict::Fail);
+        assert_eq!(regions[1].verdict, Verdict::Pass);
+        assert!(
+            notes.contains(&"serving now: eu-central-1".to_owned()),
+            "{notes:?}"
+        );
+        assert!(
+            notes.contains(&"failover target: ap-southeast-2".to_owned()),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_region_is_an_error_not_a_failure() {
+        let (fleet, mut snap) = snapshot([3, 3, 3]);
+        snap.regions[2] = crate::ops::snapshot::unreachable(
+            &fleet.regions[2],
+            KubeError {
+                region: "ap-southeast-2".to_owned(),
+                kind: KubeErrorKind::Unreachable,
+                object: None,
+                status: None,
+                reason: None,
+                message: "connection refused".to_owned(),
+                hint: Some("check the context".to_owned()),
+            },
+        );
+        let (regions, notes) = report(&fleet, &snap);
+        assert_eq!(regions[2].verdict, Verdict::Error);
+        assert!(regions[2].checks[0].detail.contains("connection refused"));
+        assert!(
+            notes.iter().any(|n| n.contains(
+                "survives losing any one region: no (ap-southeast-2 could not be checked)"
+            )),
+            "{notes:?}"
+        );
+    }
+}

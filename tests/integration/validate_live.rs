@@ -1,0 +1,88 @@
+//! `ocfail validate --live` against the in-process simulator.
+
+use crate::util::{LiveSim, text};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everything_named_exists_and_the_credentials_suffice() {
+    let live = LiveSim::start().await;
+    let out = live
+        .run(&["validate", "--live", "-v", "--cloudflare-rps", "50"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("permissions: pass"), "{stdout}");
+    assert!(stdout.contains("load-balancer: pass"), "{stdout}");
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_token_lists_exactly_the_missing_permissions() {
+    let live = LiveSim::start().await;
+    let kubeconfig = live.dir.path().join("kubeconfig");
+    let original = std::fs::read_to_string(&kubeconfig).unwrap();
+    let mut edited = String::new();
+    for line in original.lines() {
+        if line.trim_start().starts_with("token:") {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            edited.push_str(&format!("{indent}token: read-only\n"));
+        } else {
+            edited.push_str(line);
+            edited.push('\n');
+        }
+    }
+    std::fs::write(&kubeconfig, edited).unwrap();
+    let out = live
+        .run_with_token(
+            &["validate", "--live", "-v", "--cloudflare-rps", "50"],
+            "read-only",
+        )
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("permissions: error"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for missing in [
+        "patch deployments.apps",
+        "patch deployments/scale.apps",
+        "patch services",
+        "create leases.coordination.k8s.io",
+        "update leases.coordination.k8s.io",
+        "create services/proxy",
+    ] {
+        assert!(line.contains(missing), "`{missing}` not named: {line}");
+    }
+    for allowed in ["get deployments", "list horizontalpodautoscalers"] {
+        assert!(
+            !line.contains(allowed),
+            "`{allowed}` is allowed but was named: {line}"
+        );
+    }
+    live.sim.shutdown().await;
+}
+
+#[test]
+fn sim_flag_runs_validate_live() {
+    let out = crate::util::ocfail()
+        .args(["--sim", "validate", "--live", "-f", "fixtures/fleet.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
