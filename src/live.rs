@@ -164,13 +164,28 @@ async fn watch(
     Ok(last_code)
 }
 
+/// A summary without its API latency part, which changes on every refresh.
+fn without_latency(summary: &str) -> String {
+    summary
+        .split(" · ")
+        .filter(|part| !part.starts_with("api "))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Lines for what changed since the last refresh (everything, the first time).
 fn changes(previous: &mut Vec<(String, String, String)>, report: &Report) -> String {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
     let current: Vec<(String, String, String)> = report
         .regions
         .iter()
-        .map(|r| (r.region.clone(), r.verdict.to_string(), r.summary.clone()))
+        .map(|r| {
+            (
+                r.region.clone(),
+                r.verdict.to_string(),
+                without_latency(&r.summary),
+            )
+        })
         .chain(std::iter::once((
             "fleet".to_owned(),
             report.verdict.to_string(),

@@ -491,4 +491,46 @@ mod tests {
             "{notes:?}"
         );
     }
+
+    #[test]
+    fn an_unrestored_drill_and_a_held_lock_are_shown_with_the_restore_command() {
+        let (fleet, mut snap) = snapshot([3, 3, 3]);
+        snap.regions[0].blue.as_mut().unwrap().annotations.insert(
+            crate::ops::snapshot::DRILL_ANNOTATION.to_owned(),
+            r#"{"runId":"r1","replicas":3,"method":"scale-to-zero","startedAt":"2026-11-28T12:00:00Z","by":"alice@host"}"#.to_owned(),
+        );
+        snap.regions[1].lease = Some(crate::kube::LeaseState {
+            name: "ocfail-lock".to_owned(),
+            holder: Some("ocfail/drill/alice@host/r1".to_owned()),
+            duration_seconds: Some(30),
+            renew_time: Some(humantime::format_rfc3339_micros(SystemTime::now()).to_string()),
+            resource_version: None,
+        });
+        let (regions, _) = report(&fleet, &snap);
+        let drill = regions[0]
+            .checks
+            .iter()
+            .find(|c| c.name == "drill")
+            .unwrap();
+        assert_eq!(drill.verdict, Verdict::Warn);
+        assert!(
+            drill
+                .detail
+                .contains("since 2026-11-28T12:00:00Z by alice@host"),
+            "{}",
+            drill.detail
+        );
+        assert!(
+            drill.detail.contains("ocfail restore --region us-east-1"),
+            "{}",
+            drill.detail
+        );
+        assert!(
+            regions[0].summary.contains("drill in progress"),
+            "{}",
+            regions[0].summary
+        );
+        let lock = regions[1].checks.iter().find(|c| c.name == "lock").unwrap();
+        assert_eq!(lock.detail, "locked by ocfail/drill/alice@host/r1");
+    }
 }

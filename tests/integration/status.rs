@@ -285,3 +285,73 @@ fn sim_flag_runs_status_against_the_seed_fleet() {
         "{stdout}"
     );
 }
+
+#[test]
+fn watch_prints_changes_as_lines_until_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
+        .args([
+            "--sim",
+            "status",
+            "--watch",
+            "--interval",
+            "200ms",
+            "-f",
+            "fixtures/fleet.yaml",
+        ])
+        .current_dir(crate::util::root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    while lines.len() < 4 {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(l) => lines.push(l),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no watch output: {lines:?}");
+            }
+        }
+    }
+    // First refresh: every region and the fleet line, each as a timestamped line.
+    assert!(lines[0].contains(" us-east-1: pass"), "{lines:?}");
+    assert!(
+        lines[3].contains(" fleet: pass")
+            && lines[3].contains("survives losing any one region: yes"),
+        "{lines:?}"
+    );
+    // Let a few more refreshes happen: nothing changes, so nothing is printed.
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    // Nothing changed between refreshes, so nothing more was printed.
+    assert!(
+        rx.try_iter().all(|l| !l.contains(" us-east-1: ")),
+        "unchanged rows are not repeated"
+    );
+}
