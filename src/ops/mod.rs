@@ -6,6 +6,7 @@ pub mod describe;
 pub mod health;
 pub mod live_validate;
 pub mod run;
+pub mod safety;
 pub mod snapshot;
 pub mod status;
 pub mod steering;
