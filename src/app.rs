@@ -54,7 +54,8 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         CommandKind::Validate { live: false } => validate(inv, streams),
         CommandKind::Validate { live: true }
         | CommandKind::Status { .. }
-        | CommandKind::Health { .. } => live(inv, streams),
+        | CommandKind::Health { .. }
+        | CommandKind::Restore { .. } => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
     }
 }
@@ -273,10 +274,47 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
     } else {
         load_fleet(inv, streams)?
     };
+    if let CommandKind::Restore { region, yes } = &inv.command {
+        if let Some(r) = region
+            && fleet.region(r).is_none()
+        {
+            let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
+            return Err(Error::Usage {
+                message: format!("restore region `{r}`: the fleet has no such region"),
+                hint: format!("regions in this fleet: {}", known.join(", ")),
+            });
+        }
+        if !yes
+            && !confirm(&format!(
+                "Restore {} from drill records? [y/N] ",
+                region.as_deref().unwrap_or("every region")
+            ))?
+        {
+            return Err(Error::Usage {
+                message: "restore without confirmation".to_owned(),
+                hint: "answer y at the prompt, or pass --yes (required when there is no terminal)"
+                    .to_owned(),
+            });
+        }
+    }
     let output = if matches!(inv.command, CommandKind::Status { watch: true, .. }) {
         crate::live::Output::Watch(streams)
     } else {
         crate::live::Output::Report(reporter(inv, streams, false))
     };
     crate::live::run(inv, fleet, output)
+}
+
+/// Asks on the terminal; without one (CI, pipes) the answer is no.
+fn confirm(question: &str) -> Result<bool, Error> {
+    if !io::stdin().is_terminal() || !io::stderr().is_terminal() {
+        return Ok(false);
+    }
+    let mut err = io::stderr();
+    err.write_all(question.as_bytes())
+        .and_then(|()| err.flush())
+        .map_err(Error::Stdout)?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer).map_err(Error::Stdout)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -12,8 +12,8 @@ use crate::exit_code;
 use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::run::Run;
-use crate::ops::{health, live_validate, snapshot, status};
-use crate::report::model::{RegionReport, Report};
+use crate::ops::{health, live_validate, restore, snapshot, status};
+use crate::report::model::{Check, RegionReport, Report, Verdict};
 use crate::report::reporter::{OutputFormat, Reporter};
 use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::SimOptions;
@@ -79,6 +79,32 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
         CommandKind::Validate { .. } => {
             live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await
         }
+        CommandKind::Restore { region, .. } => {
+            let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
+            let opts = restore::RestoreOptions {
+                ready_timeout: c.fleet.rollout.ready_timeout,
+                ..restore::RestoreOptions::default()
+            };
+            let work = c
+                .regions
+                .iter()
+                .filter(|(r, _)| region.as_deref().is_none_or(|want| r.name.as_str() == want))
+                .map(|(r, client)| async move {
+                    match client {
+                        Ok(w) => restore::region(w, cf, r, opts).await.1,
+                        Err(e) => RegionReport::from_checks(
+                            r.name.as_str(),
+                            "could not reach the region",
+                            vec![Check::new(
+                                "read",
+                                Verdict::Error,
+                                crate::ops::describe::kube(e),
+                            )],
+                        ),
+                    }
+                });
+            (futures_util::future::join_all(work).await, Vec::new())
+        }
         _ => {
             let snap = snapshot::fleet(
                 &c.fleet,
@@ -107,7 +133,13 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
     for r in &regions {
         reporter.event(&Event::RegionFinished { report: r.clone() })?;
     }
-    let report = run.finish(regions, notes, None);
+    let mut report = run.finish(regions, notes, None);
+    // A restore that could not finish outranks every other outcome: someone must act now.
+    if matches!(inv.command, CommandKind::Restore { .. })
+        && report.verdict >= crate::report::model::Verdict::Error
+    {
+        report.exit_code = exit_code::RESTORE_INCOMPLETE;
+    }
     let code = report.exit_code;
     reporter.event(&Event::RunFinished { report })?;
     Ok(code)

@@ -119,6 +119,15 @@ pub enum Command {
         #[arg(long)]
         preview: bool,
     },
+    /// Undo whatever an interrupted drill left, from the annotations it recorded on the clusters
+    Restore {
+        /// Only this region [default: every region]
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
     Sim(Box<SimArgs>),
     /// Print a shell completion script

@@ -80,6 +80,13 @@ pub enum CommandKind {
         /// Run the monitor preview.
         preview: bool,
     },
+    /// `restore [--region R] [--yes]`.
+    Restore {
+        /// Only this region.
+        region: Option<String>,
+        /// Confirmed on the command line.
+        yes: bool,
+    },
     /// `sim`.
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
@@ -155,6 +162,7 @@ impl CommandKind {
             CommandKind::Status { .. } => "status",
             CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
+            CommandKind::Restore { .. } => "restore",
             CommandKind::Completions(_) => "completions",
         }
     }
@@ -192,6 +200,7 @@ impl Invocation {
                 Command::Validate { live } => CommandKind::Validate { live },
                 Command::Status { watch, interval } => CommandKind::Status { watch, interval },
                 Command::Health { preview } => CommandKind::Health { preview },
+                Command::Restore { region, yes } => CommandKind::Restore { region, yes },
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

@@ -71,6 +71,30 @@ pub trait Workloads: Send + Sync {
         name: &str,
     ) -> impl Future<Output = Result<Option<LeaseState>, KubeError>> + Send;
 
+    /// Creates a Lease; one that already exists is a
+    /// [`KubeErrorKind::Conflict`] (409 AlreadyExists).
+    fn create_lease(
+        &self,
+        lease: &LeaseSpec,
+    ) -> impl Future<Output = Result<LeaseState, KubeError>> + Send;
+
+    /// Replaces the Lease `current` (its `resource_version` is the
+    /// precondition) with `spec`; a stale version is a
+    /// [`KubeErrorKind::Conflict`] (someone else wrote it first).
+    fn replace_lease(
+        &self,
+        current: &LeaseState,
+        spec: &LeaseSpec,
+    ) -> impl Future<Output = Result<LeaseState, KubeError>> + Send;
+
+    /// Deletes a Lease, only at `resource_version` when given (a stale one is
+    /// a [`KubeErrorKind::Conflict`]); a Lease that is already gone is `Ok`.
+    fn delete_lease(
+        &self,
+        name: &str,
+        resource_version: Option<&str>,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
     /// The HorizontalPodAutoscalers in the namespace (autoscaling/v2).
     fn hpas(&self) -> impl Future<Output = Result<Vec<HpaState>, KubeError>> + Send;
 

@@ -98,6 +98,23 @@ pub struct LeaseState {
     pub resource_version: Option<String>,
 }
 
+/// What ocfail writes into a Lease it creates or replaces
+/// (coordination.k8s.io/v1). Times are RFC 3339 with microseconds, the
+/// Lease's wire format (`MicroTime`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseSpec {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.holderIdentity`.
+    pub holder: String,
+    /// `spec.leaseDurationSeconds`.
+    pub duration_seconds: i32,
+    /// `spec.acquireTime`.
+    pub acquire_time: String,
+    /// `spec.renewTime`.
+    pub renew_time: String,
+}
+
 /// A HorizontalPodAutoscaler, as far as drills care.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HpaState {

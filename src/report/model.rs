@@ -100,7 +100,7 @@ pub struct RegionReport {
 pub struct TrafficSummary {
     /// Requests sent.
     pub requests: u64,
-    /// Requests that failed (transport error or 5xx).
+    /// Requests that failed: transport error, timeout, status >= 400, or skipped as overloaded.
     pub errors: u64,
     /// `errors / requests`, 0 when nothing was sent.
     pub error_rate: f64,

@@ -379,16 +379,46 @@ impl Cluster {
         name: &str,
         dry_run: bool,
     ) -> Result<Arc<Value>, KubeError> {
+        self.delete_at(kind, namespace, name, dry_run, None)
+    }
+
+    /// Deletes one object only while its resourceVersion is
+    /// `resource_version` (when given), as DeleteOptions' preconditions
+    /// ask; a stale version is a 409 Conflict. Returns its last state.
+    pub fn delete_at(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        dry_run: bool,
+        resource_version: Option<&str>,
+    ) -> Result<Arc<Value>, KubeError> {
         if !kind.allows("delete") {
             return Err(KubeError::MethodNotAllowed);
         }
+        let check = |current: &Value| match resource_version {
+            Some(rv)
+                if current
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    != Some(rv) =>
+            {
+                Err(KubeError::Conflict {
+                    kind,
+                    name: name.to_owned(),
+                })
+            }
+            _ => Ok(()),
+        };
         if dry_run {
-            return self.get(kind, namespace, name);
+            let current = self.get(kind, namespace, name)?;
+            check(&current)?;
+            return Ok(current);
         }
         let gone = self
             .store
-            .delete(kind, namespace, name)
-            .ok_or_else(|| KubeError::not_found(kind, name))?;
+            .delete_if(kind, namespace, name, check)
+            .ok_or_else(|| KubeError::not_found(kind, name))??;
         self.after_write(kind, Some(&gone), None);
         Ok(gone)
     }

@@ -255,17 +255,32 @@ impl Store {
     /// Removes an object; returns its last state with a fresh
     /// resourceVersion, as the DELETED event carries it.
     pub fn delete(&self, kind: Kind, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        self.delete_if(kind, namespace, name, |_| Ok::<(), ()>(()))
+            .and_then(Result::ok)
+    }
+
+    /// [`Store::delete`] when `check` accepts the current object (a
+    /// DeleteOptions precondition), under the same lock so no write can
+    /// slip in between the check and the removal.
+    pub fn delete_if<E>(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        check: impl FnOnce(&Value) -> Result<(), E>,
+    ) -> Option<Result<Arc<Value>, E>> {
         let mut s = self.lock();
-        let old = s
-            .objects
-            .get_mut(&kind)?
-            .remove(&(namespace.to_owned(), name.to_owned()))?;
+        let key = (namespace.to_owned(), name.to_owned());
+        if let Err(e) = check(s.objects.get(&kind)?.get(&key)?) {
+            return Some(Err(e));
+        }
+        let old = s.objects.get_mut(&kind)?.remove(&key)?;
         s.rv += 1;
         let mut last = (*old).clone();
         meta_mut(&mut last).insert("resourceVersion".into(), json!(s.rv.to_string()));
         let last = Arc::new(last);
         self.record(&mut s, kind, EventType::Deleted, last.clone());
-        Some(last)
+        Some(Ok(last))
     }
 
     /// Changes after resourceVersion `after` (`None`: only from now on),

@@ -11,7 +11,9 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Service;
 use serde_json::{Value, json};
 
-use crate::kube::types::{AccessCheck, DeploymentState, HpaState, LeaseState, ServiceState};
+use crate::kube::types::{
+    AccessCheck, DeploymentState, HpaState, LeaseSpec, LeaseState, ServiceState,
+};
 
 /// A merge patch that sets `key` to `value`, or removes it (`null`).
 pub(super) fn annotation_patch(key: &str, value: Option<&str>) -> Patch<Value> {
@@ -65,6 +67,30 @@ pub(super) fn lease_state(l: Lease) -> LeaseState {
             .and_then(|v| v.as_str().map(str::to_owned)),
         resource_version: l.metadata.resource_version,
     }
+}
+
+/// The Lease object for `spec`, at `resource_version` when given (a
+/// replace's precondition). Built as JSON so the times go through
+/// k8s-openapi's own `MicroTime` parsing; a malformed time is an error.
+pub(super) fn lease_object(
+    spec: &LeaseSpec,
+    resource_version: Option<&str>,
+) -> Result<Lease, serde_json::Error> {
+    let mut metadata = json!({ "name": spec.name });
+    if let Some(rv) = resource_version {
+        metadata["resourceVersion"] = json!(rv);
+    }
+    serde_json::from_value(json!({
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": metadata,
+        "spec": {
+            "holderIdentity": spec.holder,
+            "leaseDurationSeconds": spec.duration_seconds,
+            "acquireTime": spec.acquire_time,
+            "renewTime": spec.renew_time,
+        },
+    }))
 }
 
 pub(super) fn hpa_state(h: HorizontalPodAutoscaler) -> HpaState {

@@ -1,23 +1,24 @@
 //! The [`Workloads`] calls: each names the RBAC verb and resource it needs
 //! (for the 403 hint) and runs under the request timeout.
 
-use ::kube::api::{Api, ListParams, Patch, PostParams};
+use ::kube::api::{Api, DeleteParams, ListParams, Patch, PostParams, Preconditions};
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Namespace;
 use serde_json::json;
 
-use super::KubeRegion;
 use super::convert::{
-    access_review, annotation_patch, deployment_state, hpa_state, lease_state, service_state,
+    access_review, annotation_patch, deployment_state, hpa_state, lease_object, lease_state,
+    service_state,
 };
 use super::proxy::{self, ProxyOutcome};
+use super::{FIELD_MANAGER, KubeRegion};
 use crate::kube::Workloads;
 use crate::kube::error::{Call, KubeError, KubeErrorKind};
 use crate::kube::types::{
-    AccessCheck, DeploymentState, HpaState, LeaseState, ProxyRequest, ProxyResponse, ServerVersion,
-    ServiceState,
+    AccessCheck, DeploymentState, HpaState, LeaseSpec, LeaseState, ProxyRequest, ProxyResponse,
+    ServerVersion, ServiceState,
 };
 
 impl Workloads for KubeRegion {
@@ -137,9 +138,71 @@ impl Workloads for KubeRegion {
 
     async fn lease(&self, name: &str) -> Result<Option<LeaseState>, KubeError> {
         let call = Call::new("get", "leases", Some(format!("lease {name}")));
-        let api: Api<Lease> = Api::namespaced(self.client.clone(), &self.namespace);
-        let found = self.run(call, api.get_opt(name)).await?;
+        let found = self.run(call, self.leases().get_opt(name)).await?;
         Ok(found.map(lease_state))
+    }
+
+    async fn create_lease(&self, lease: &LeaseSpec) -> Result<LeaseState, KubeError> {
+        let call = Call::new("create", "leases", Some(format!("lease {}", lease.name)));
+        let object = self.lease_body(&call, lease, None)?;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        let created = self
+            .run(call, self.leases().create(&params, &object))
+            .await?;
+        Ok(lease_state(created))
+    }
+
+    async fn replace_lease(
+        &self,
+        current: &LeaseState,
+        spec: &LeaseSpec,
+    ) -> Result<LeaseState, KubeError> {
+        let call = Call::new("update", "leases", Some(format!("lease {}", spec.name)));
+        // Without a resourceVersion the API server would apply the write
+        // unconditionally and two ocfail runs could both "win" the lock.
+        let Some(rv) = current.resource_version.as_deref() else {
+            return Err(self.lease_request_error(
+                &call,
+                "cannot replace a lease without its resourceVersion".to_owned(),
+            ));
+        };
+        let object = self.lease_body(&call, spec, Some(rv))?;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        let replaced = self
+            .run(call, self.leases().replace(&spec.name, &params, &object))
+            .await?;
+        Ok(lease_state(replaced))
+    }
+
+    async fn delete_lease(
+        &self,
+        name: &str,
+        resource_version: Option<&str>,
+    ) -> Result<(), KubeError> {
+        let call = Call::new("delete", "leases", Some(format!("lease {name}")));
+        let params = DeleteParams {
+            preconditions: resource_version.map(|rv| Preconditions {
+                resource_version: Some(rv.to_owned()),
+                uid: None,
+            }),
+            ..DeleteParams::default()
+        };
+        let api = self.leases();
+        let delete = async {
+            match api.delete(name, &params).await {
+                Ok(_) => Ok(()),
+                // Already gone is what the caller wanted.
+                Err(::kube::Error::Api(s)) if s.code == 404 => Ok(()),
+                Err(e) => Err(e),
+            }
+        };
+        self.run(call, delete).await
     }
 
     async fn hpas(&self) -> Result<Vec<HpaState>, KubeError> {
@@ -172,6 +235,40 @@ impl Workloads for KubeRegion {
             .run(call, api.create(&PostParams::default(), &review))
             .await?;
         Ok(answer.status.is_some_and(|s| s.allowed))
+    }
+}
+
+impl KubeRegion {
+    fn leases(&self) -> Api<Lease> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// The Lease object to send; a malformed time in `spec` is a bug in the
+    /// caller, reported like a refused request rather than a panic.
+    #[expect(
+        clippy::result_large_err,
+        reason = "KubeError is what every Workloads call returns; this feeds one of them"
+    )]
+    fn lease_body(
+        &self,
+        call: &Call,
+        spec: &LeaseSpec,
+        resource_version: Option<&str>,
+    ) -> Result<Lease, KubeError> {
+        lease_object(spec, resource_version)
+            .map_err(|e| self.lease_request_error(call, format!("cannot build the lease: {e}")))
+    }
+
+    fn lease_request_error(&self, call: &Call, message: String) -> KubeError {
+        KubeError {
+            region: self.region.clone(),
+            kind: KubeErrorKind::Api,
+            object: call.object.clone(),
+            status: None,
+            reason: None,
+            message,
+            hint: None,
+        }
     }
 }
 

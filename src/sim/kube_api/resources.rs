@@ -134,7 +134,15 @@ fn object(
             Ok(ok(&new))
         }
         Method::DELETE => {
-            let gone = cluster.delete(kind, ns, name, dry)?;
+            let options = if req.body.is_empty() {
+                Value::Null
+            } else {
+                req.body_json()?
+            };
+            let rv = options
+                .pointer("/preconditions/resourceVersion")
+                .and_then(Value::as_str);
+            let gone = cluster.delete_at(kind, ns, name, dry, rv)?;
             let mut details =
                 json!({"name": name, "kind": kind.plural(), "uid": gone["metadata"]["uid"]});
             if !kind.group().is_empty() {

@@ -1,0 +1,291 @@
+//! `ocfail restore`: puts back whatever an interrupted drill recorded in
+//! its `ocfail.dev/drill` annotation (DESIGN.md §4, §6.1 step 7). Idempotent:
+//! running it again finds nothing to restore. Transient API errors are retried
+//! until a deadline; whatever is still not restored is said exactly, with
+//! the manual commands.
+
+use std::time::{Duration, Instant};
+
+use crate::cloudflare::Pools;
+use crate::kube::{DeploymentState, KubeError, KubeErrorKind, Workloads};
+use crate::manifest::{DrillMethod, Region};
+use crate::report::model::{Check, RegionReport, Verdict};
+
+use super::describe;
+use super::record::DrillRecord;
+use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
+
+/// Deadlines for one region's restore.
+#[derive(Clone, Copy, Debug)]
+pub struct RestoreOptions {
+    /// How long to wait for the restored Deployment to be ready.
+    pub ready_timeout: Duration,
+    /// How long to keep retrying API errors such as 503 bursts.
+    pub retry_for: Duration,
+    /// Pause between polls and retries.
+    pub poll: Duration,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        RestoreOptions {
+            ready_timeout: Duration::from_secs(300),
+            retry_for: Duration::from_secs(60),
+            poll: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What restoring one region came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// No record: nothing to do.
+    Clean,
+    /// Everything recorded was put back.
+    Restored,
+    /// Something is left; the detail says exactly what and how to finish by hand.
+    Incomplete,
+}
+
+fn transient(e: &KubeError) -> bool {
+    matches!(
+        e.kind,
+        KubeErrorKind::Api
+            | KubeErrorKind::Timeout
+            | KubeErrorKind::Unreachable
+            | KubeErrorKind::Conflict
+    )
+}
+
+/// Runs `call` until it succeeds, fails for good, or `until` passes.
+async fn retry<T, F, Fut>(until: Instant, poll: Duration, mut call: F) -> Result<T, KubeError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, KubeError>>,
+{
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) if transient(&e) && Instant::now() + poll < until => {
+                tokio::time::sleep(poll).await
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn manual(region: &Region, deployment: &str, record: &DrillRecord) -> String {
+    let mut s = format!(
+        "kubectl --context {ctx} -n {ns} scale deployment/{deployment} --replicas={n} && \
+         kubectl --context {ctx} -n {ns} annotate deployment/{deployment} {DRILL_ANNOTATION}-",
+        ctx = region.context,
+        ns = region.namespace,
+        n = record.replicas
+    );
+    if record.method() == Some(DrillMethod::DisablePool) {
+        s.push_str(&format!(
+            "; and set pool {} enabled={} in Cloudflare",
+            record.pool_id.as_deref().unwrap_or(&region.pool),
+            record.pool_enabled.unwrap_or(true)
+        ));
+    }
+    s
+}
+
+/// Restores one region from its drill annotation.
+pub async fn region<W: Workloads, P: Pools>(
+    w: &W,
+    cf: Option<&P>,
+    region: &Region,
+    opts: RestoreOptions,
+) -> (Outcome, RegionReport) {
+    let name = region.name.to_string();
+    let until = Instant::now() + opts.retry_for;
+    let colours = [
+        format!("{}-blue", region.deployment),
+        format!("{}-green", region.deployment),
+    ];
+    let mut annotated: Vec<DeploymentState> = Vec::new();
+    for d in &colours {
+        match retry(until, opts.poll, || w.deployment(d)).await {
+            Ok(Some(dep)) if dep.annotations.contains_key(DRILL_ANNOTATION) => annotated.push(dep),
+            Ok(_) => {}
+            Err(e) => {
+                let check = Check::new("read", Verdict::Error, describe::kube(&e));
+                return (
+                    Outcome::Incomplete,
+                    RegionReport::from_checks(name, "could not read the region", vec![check]),
+                );
+            }
+        }
+    }
+    if annotated.is_empty() {
+        let check = Check::new("restore", Verdict::Pass, "nothing to restore");
+        return (
+            Outcome::Clean,
+            RegionReport::from_checks(name, "nothing to restore", vec![check]),
+        );
+    }
+    let mut checks = Vec::new();
+    let mut complete = true;
+    for dep in annotated {
+        let raw = dep
+            .annotations
+            .get(DRILL_ANNOTATION)
+            .cloned()
+            .unwrap_or_default();
+        let record = match DrillRecord::parse(&raw) {
+            Ok(r) => r,
+            Err(e) => {
+                complete = false;
+                checks.push(Check::new(
+                    "record",
+                    Verdict::Error,
+                    format!(
+                        "{} on deployment {} is unreadable ({e}); restore by hand, then remove it",
+                        DRILL_ANNOTATION, dep.name
+                    ),
+                ));
+                continue;
+            }
+        };
+        let started = Instant::now();
+        let mut step_ok = true;
+        if record.method() == Some(DrillMethod::DisablePool) {
+            match (cf, record.pool_id.as_deref()) {
+                (Some(cf), Some(pool)) => {
+                    if let Err(e) = cf
+                        .set_pool_enabled(pool, record.pool_enabled.unwrap_or(true))
+                        .await
+                    {
+                        step_ok = false;
+                        checks.push(Check::new("pool", Verdict::Error, describe::cf(&e)));
+                    } else {
+                        checks.push(Check::new(
+                            "pool",
+                            Verdict::Pass,
+                            format!("pool {pool} enabled again"),
+                        ));
+                    }
+                }
+                _ => {
+                    step_ok = false;
+                    checks.push(Check::new(
+                        "pool",
+                        Verdict::Error,
+                        "the pool must be re-enabled but Cloudflare is not reachable",
+                    ));
+                }
+            }
+        }
+        if step_ok && dep.replicas != record.replicas {
+            match retry(until, opts.poll, || w.scale(&dep.name, record.replicas)).await {
+                Ok(()) => checks.push(Check::new(
+                    "scale",
+                    Verdict::Pass,
+                    format!(
+                        "scaled {} from {} back to {}",
+                        dep.name, dep.replicas, record.replicas
+                    ),
+                )),
+                Err(e) => {
+                    step_ok = false;
+                    checks.push(Check::new("scale", Verdict::Error, describe::kube(&e)));
+                }
+            }
+        }
+        if step_ok {
+            let ready_until = Instant::now() + opts.ready_timeout;
+            loop {
+                let state = retry(until.max(ready_until), opts.poll, || {
+                    w.deployment(&dep.name)
+                })
+                .await;
+                match state {
+                    Ok(Some(d))
+                        if d.ready >= record.replicas && d.observed_generation >= d.generation =>
+                    {
+                        checks.push(Check::new(
+                            "ready",
+                            Verdict::Pass,
+                            format!(
+                                "{}/{} ready after {}ms",
+                                d.ready,
+                                record.replicas,
+                                started.elapsed().as_millis()
+                            ),
+                        ));
+                        break;
+                    }
+                    Ok(d) if Instant::now() < ready_until => {
+                        let _ = d;
+                        tokio::time::sleep(opts.poll).await;
+                    }
+                    Ok(d) => {
+                        step_ok = false;
+                        let ready = d.map_or(0, |d| d.ready);
+                        checks.push(Check::new(
+                            "ready",
+                            Verdict::Error,
+                            format!(
+                                "only {ready}/{} ready after {}s",
+                                record.replicas,
+                                opts.ready_timeout.as_secs()
+                            ),
+                        ));
+                        break;
+                    }
+                    Err(e) => {
+                        step_ok = false;
+                        checks.push(Check::new("ready", Verdict::Error, describe::kube(&e)));
+                        break;
+                    }
+                }
+            }
+        }
+        if step_ok {
+            let summary = serde_json::json!({
+                "runId": record.run_id,
+                "result": "restored by ocfail restore after an interrupted drill",
+                "at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            })
+            .to_string();
+            let removed = retry(until, opts.poll, || {
+                w.annotate_deployment(&dep.name, DRILL_ANNOTATION, None)
+            })
+            .await;
+            let noted = retry(until, opts.poll, || {
+                w.annotate_deployment(&dep.name, LAST_DRILL_ANNOTATION, Some(&summary))
+            })
+            .await;
+            match removed.and(noted) {
+                Ok(()) => checks.push(Check::new(
+                    "record",
+                    Verdict::Pass,
+                    format!("removed {DRILL_ANNOTATION} from {}", dep.name),
+                )),
+                Err(e) => {
+                    step_ok = false;
+                    checks.push(Check::new("record", Verdict::Error, describe::kube(&e)));
+                }
+            }
+        }
+        if !step_ok {
+            complete = false;
+            checks.push(Check::new(
+                "manual",
+                Verdict::Error,
+                format!("finish by hand: {}", manual(region, &dep.name, &record)),
+            ));
+        }
+    }
+    let (outcome, summary) = if complete {
+        (Outcome::Restored, "restored")
+    } else {
+        (
+            Outcome::Incomplete,
+            "restore incomplete: see the manual steps",
+        )
+    };
+    (outcome, RegionReport::from_checks(name, summary, checks))
+}

@@ -1,0 +1,92 @@
+//! `ocfail restore` puts back what a drill recorded, and is idempotent.
+
+use std::time::Duration;
+
+use ocfail::kube::{KubeRegion, Workloads};
+use ocfail::ops::record::DrillRecord;
+
+use crate::util::{LiveSim, text};
+
+async fn client(live: &LiveSim, region: &str) -> KubeRegion {
+    ocfail::install_crypto_provider();
+    let kubeconfig = live.dir.path().join("kubeconfig");
+    let fleet = live.sim.sim_fleet(Some(&kubeconfig));
+    let r = fleet.region(region).unwrap();
+    KubeRegion::connect(r, Some(&kubeconfig), Duration::from_secs(5))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_scales_back_removes_the_record_and_is_idempotent() {
+    let live = LiveSim::start().await;
+    let us = client(&live, "us-east-1").await;
+    let record = DrillRecord {
+        run_id: "20261128t120000-dead01".to_owned(),
+        replicas: 3,
+        method: "scale-to-zero".to_owned(),
+        started_at: "2026-11-28T12:00:00Z".to_owned(),
+        by: "crashed@host".to_owned(),
+        pool_enabled: None,
+        pool_id: None,
+    };
+    // What a drill does before it crashes: record, then scale to 0.
+    us.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/drill",
+        Some(&record.to_json()),
+    )
+    .await
+    .unwrap();
+    us.scale("openclaw-api-blue", 0).await.unwrap();
+
+    let out = live.run(&["status"]).await;
+    assert!(
+        text(&out.stdout).contains("drill in progress"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = live.run(&["restore", "--yes", "-v"]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("scaled openclaw-api-blue from 0 back to 3"),
+        "{stdout}"
+    );
+    let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
+    assert_eq!((d.replicas, d.ready), (3, 3));
+    assert!(!d.annotations.contains_key("ocfail.dev/drill"));
+    assert!(d.annotations["ocfail.dev/last-drill"].contains("20261128t120000-dead01"));
+
+    let out = live.run(&["restore", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).matches("nothing to restore").count(),
+        3,
+        "{}",
+        text(&out.stdout)
+    );
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_refuses_without_yes_when_there_is_no_terminal() {
+    let live = LiveSim::start().await;
+    let out = live.run(&["restore"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+    let out = live.run(&["restore", "--yes", "--region", "mars-1"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("us-east-1"),
+        "{}",
+        text(&out.stderr)
+    );
+    live.sim.shutdown().await;
+}

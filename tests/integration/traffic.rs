@@ -1,0 +1,238 @@
+//! Synthetic traffic (`ops::traffic`) against the simulator's LB hostname:
+//! pacing, the serving region moving on failover, and what counts as an
+//! error.
+
+use std::time::{Duration, Instant};
+
+use ocfail::manifest::schema::Traffic;
+use ocfail::ops::traffic::{TrafficGenerator, probe_once};
+use ocfail::sim::{Sim, SimHandle, SimOptions};
+
+async fn sim() -> SimHandle {
+    Sim::start(&ocfail::manifest::seed_fleet(), SimOptions::fast())
+        .await
+        .unwrap()
+}
+
+/// The seed's traffic settings pointed at `sim`, at `rps`.
+fn traffic(sim: &SimHandle, rps: f64) -> Traffic {
+    let mut t = sim.sim_fleet(None).traffic.unwrap();
+    t.rps = rps;
+    t
+}
+
+/// Polls `done` every 20 ms until it holds or `within` passes.
+async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
+/// A port with nothing listening on it.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn steady_traffic_is_paced_and_served_by_the_primary() {
+    let sim = sim().await;
+    let t = traffic(&sim, 50.0);
+
+    let probe = probe_once(&t).await;
+    assert_eq!(probe.status, Some(200), "{probe:?}");
+    assert_eq!(probe.region.as_deref(), Some("us-east-1"));
+    assert!(probe.is_success());
+
+    let origin = Instant::now();
+    let generator = TrafficGenerator::start(&t, origin).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), || generator.snapshot().requests
+            >= 50)
+        .await,
+        "{:?}",
+        generator.snapshot()
+    );
+    let elapsed = origin.elapsed().as_secs_f64();
+    let stopping = Instant::now();
+    let s = generator.stop().await;
+    assert!(
+        stopping.elapsed() < Duration::from_millis(500),
+        "stop is prompt"
+    );
+
+    assert!(s.requests >= 25, "{s:?}");
+    // Paced, not bursting: at most one second's worth more than the rate.
+    assert!(
+        (s.requests as f64) <= elapsed * 50.0 + 50.0,
+        "{} in {elapsed:.2}s",
+        s.requests
+    );
+    assert_eq!(s.errors, 0, "{s:?}");
+    assert_eq!(s.error_rate, 0.0);
+    assert_eq!(s.by_region.keys().collect::<Vec<_>>(), ["us-east-1"]);
+    assert_eq!(s.by_region["us-east-1"], s.requests);
+    assert!(s.p50_ms > 0.0 && s.p99_ms >= s.p50_ms, "{s:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn traffic_moves_to_eu_central_when_us_east_goes_down() {
+    let sim = sim().await;
+    let origin = Instant::now();
+    let generator = TrafficGenerator::start(&traffic(&sim, 50.0), origin).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(2), || generator
+            .first_success_from("us-east-1", 0)
+            .is_some())
+        .await
+    );
+
+    let t_down = u64::try_from(origin.elapsed().as_millis()).unwrap();
+    sim.world()
+        .cluster("us-east-1")
+        .unwrap()
+        .scale("us-east-1", "openclaw-api-blue", 0)
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || generator
+            .first_success_from("eu-central-1", t_down)
+            .is_some())
+        .await,
+        "no answer from eu-central-1: {:?}",
+        generator.snapshot()
+    );
+
+    let shifted = generator
+        .first_success_from("eu-central-1", t_down)
+        .unwrap();
+    assert_eq!(
+        generator.serving_region_since(t_down),
+        Some(("eu-central-1".to_owned(), shifted))
+    );
+    assert!(shifted >= t_down);
+    // Requests already on their way when it shifted may still finish later,
+    // but anything sent after the shift goes to eu-central-1.
+    assert!(
+        wait_until(Duration::from_secs(2), || generator
+            .last_region()
+            .as_deref()
+            == Some("eu-central-1"))
+        .await
+    );
+
+    let before = generator.summary_between(0, t_down);
+    assert_eq!(before.errors, 0, "{before:?}");
+    assert_eq!(
+        before.by_region.keys().collect::<Vec<_>>(),
+        ["us-east-1"],
+        "{before:?}"
+    );
+
+    let s = generator.stop().await;
+    assert!(s.by_region.contains_key("us-east-1"), "{s:?}");
+    assert!(s.by_region.contains_key("eu-central-1"), "{s:?}");
+    // Only successes are counted per region; the rest are the 503s seen
+    // between the scale-down and the failover.
+    assert_eq!(s.by_region.values().sum::<u64>() + s.errors, s.requests);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_xx_answers_and_refused_connections_are_errors() {
+    let sim = sim().await;
+    sim.world()
+        .cluster("us-east-1")
+        .unwrap()
+        .scale("us-east-1", "openclaw-api-blue", 0)
+        .unwrap();
+    // The region's direct endpoint answers 503 once no pod is ready.
+    let direct = Traffic {
+        url: format!("{}/_direct/us-east-1/healthz", sim.lb_url()),
+        ..traffic(&sim, 50.0)
+    };
+    let generator = TrafficGenerator::start(&direct, Instant::now()).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), || generator
+            .samples()
+            .iter()
+            .any(|s| s.status == Some(503)))
+        .await,
+        "{:?}",
+        generator.snapshot()
+    );
+    let samples = generator.samples();
+    let s503 = samples.iter().find(|s| s.status == Some(503)).unwrap();
+    assert_eq!(s503.error.as_deref(), Some("HTTP 503"));
+    assert_eq!(s503.region.as_deref(), Some("us-east-1"));
+    let s = generator.stop().await;
+    assert!(s.errors >= 1, "{s:?}");
+    assert!(
+        !s.by_region.contains_key("us-east-1") || s.by_region["us-east-1"] < s.requests,
+        "a 503 is not an answer from the region: {s:?}"
+    );
+
+    let refused = Traffic {
+        url: format!("http://127.0.0.1:{}/healthz", closed_port()),
+        ..traffic(&sim, 50.0)
+    };
+    let probe = probe_once(&refused).await;
+    assert_eq!(probe.status, None);
+    assert!(
+        probe.error.as_deref().unwrap_or("").starts_with("connect"),
+        "{probe:?}"
+    );
+    let generator = TrafficGenerator::start(&refused, Instant::now()).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(2), || generator.snapshot().requests
+            >= 5)
+        .await
+    );
+    let s = generator.stop().await;
+    assert_eq!(s.errors, s.requests, "{s:?}");
+    assert_eq!(s.error_rate, 1.0);
+    assert!(s.by_region.is_empty());
+    assert_eq!(s.p50_ms, 0.0, "no answered request, no latency");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_is_bounded_by_the_timeout_when_the_lb_hangs() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            open.push(conn);
+        }
+    });
+    let hung = Traffic {
+        url: format!("http://127.0.0.1:{port}/healthz"),
+        rps: 20.0,
+        timeout: Duration::from_millis(300),
+        region_header: Some("x-openclaw-region".to_owned()),
+    };
+    let generator = TrafficGenerator::start(&hung, Instant::now()).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(2), || generator.snapshot().requests
+            >= 2)
+        .await,
+        "the first requests time out: {:?}",
+        generator.samples()
+    );
+    let stopping = Instant::now();
+    let s = generator.stop().await;
+    assert!(
+        stopping.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        stopping.elapsed()
+    );
+    assert_eq!(s.errors, s.requests, "{s:?}");
+    hold.abort();
+}
