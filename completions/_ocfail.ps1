@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what serves traffic now, per region, and whether the fleet survives losing any one region')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes')
+            [CompletionResult]::new('drill', 'drill', [CompletionResultType]::ParameterValue, 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -100,6 +101,32 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
             [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
             [CompletionResult]::new('--preview', '--preview', [CompletionResultType]::ParameterName, 'Also run Cloudflare''s monitor preview: would the monitor notice a region going down?')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--sim', '--sim', [CompletionResultType]::ParameterName, 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ocfail;drill' {
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The region to take down')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Keep it down this long once failover is confirmed [default: the manifest''s drill.hold]')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How to inject the outage [default: the manifest''s drill.method]')
+            [CompletionResult]::new('--override', '--override', [CompletionResultType]::ParameterName, 'Pass a safety rule (repeatable; each needs a --reason, in the same order)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the matching --override is safe (recorded in the report)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
+            [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
+            [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check and print the plan; change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required without a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
@@ -191,6 +218,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what serves traffic now, per region, and whether the fleet survives losing any one region')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes')
+            [CompletionResult]::new('drill', 'drill', [CompletionResultType]::ParameterValue, 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -204,6 +232,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             break
         }
         'ocfail;help;health' {
+            break
+        }
+        'ocfail;help;drill' {
             break
         }
         'ocfail;help;restore' {

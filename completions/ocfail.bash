@@ -19,6 +19,9 @@ _ocfail() {
             ocfail,completions)
                 cmd="ocfail__subcmd__completions"
                 ;;
+            ocfail,drill)
+                cmd="ocfail__subcmd__drill"
+                ;;
             ocfail,health)
                 cmd="ocfail__subcmd__health"
                 ;;
@@ -39,6 +42,9 @@ _ocfail() {
                 ;;
             ocfail__subcmd__help,completions)
                 cmd="ocfail__subcmd__help__subcmd__completions"
+                ;;
+            ocfail__subcmd__help,drill)
+                cmd="ocfail__subcmd__help__subcmd__drill"
                 ;;
             ocfail__subcmd__help,health)
                 cmd="ocfail__subcmd__help__subcmd__health"
@@ -65,7 +71,7 @@ _ocfail() {
 
     case "${cmd}" in
         ocfail)
-            opts="-f -o -q -v -h -V --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help --version validate status health restore sim completions help"
+            opts="-f -o -q -v -h -V --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help --version validate status health drill restore sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +170,76 @@ _ocfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocfail__subcmd__drill)
+            opts="-f -o -q -v -h --region --hold --method --dry-run --yes --override --reason --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -W "scale-to-zero disable-pool" -- "${cur}"))
+                    return 0
+                    ;;
+                --override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudflare-rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocfail__subcmd__health)
             opts="-f -o -q -v -h --preview --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -215,7 +291,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__help)
-            opts="validate status health restore sim completions help"
+            opts="validate status health drill restore sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +305,20 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocfail__subcmd__help__subcmd__drill)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand validate 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
             cand status 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
+            cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -94,6 +95,31 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --max-parallel 'Regions queried at once'
             cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
             cand --preview 'Also run Cloudflare''s monitor preview: would the monitor notice a region going down?'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;drill'= {
+            cand --region 'The region to take down'
+            cand --hold 'Keep it down this long once failover is confirmed [default: the manifest''s drill.hold]'
+            cand --method 'How to inject the outage [default: the manifest''s drill.method]'
+            cand --override 'Pass a safety rule (repeatable; each needs a --reason, in the same order)'
+            cand --reason 'Why the matching --override is safe (recorded in the report)'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand --dry-run 'Check and print the plan; change nothing'
+            cand --yes 'Do not ask for confirmation (required without a terminal)'
             cand -q 'Print only the report and errors'
             cand --quiet 'Print only the report and errors'
             cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
@@ -181,6 +207,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand validate 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
             cand status 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
+            cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -191,6 +218,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;status'= {
         }
         &'ocfail;help;health'= {
+        }
+        &'ocfail;help;drill'= {
         }
         &'ocfail;help;restore'= {
         }

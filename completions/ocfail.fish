@@ -43,6 +43,7 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -s V -l version -d 'Print ve
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -96,6 +97,29 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s q -l quiet -d '
 complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand health" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l region -d 'The region to take down' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l hold -d 'Keep it down this long once failover is confirmed [default: the manifest\'s drill.hold]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l method -d 'How to inject the outage [default: the manifest\'s drill.method]' -r -f -a "scale-to-zero\t'Scale the live Deployment to zero replicas'
+disable-pool\t'Set the region\'s pool enabled=false'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l override -d 'Pass a safety rule (repeatable; each needs a --reason, in the same order)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l reason -d 'Why the matching --override is safe (recorded in the report)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l dry-run -d 'Check and print the plan; change nothing'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l region -d 'Only this region [default: every region]' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
@@ -162,10 +186,11 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health restore sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

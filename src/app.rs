@@ -55,7 +55,8 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         CommandKind::Validate { live: true }
         | CommandKind::Status { .. }
         | CommandKind::Health { .. }
-        | CommandKind::Restore { .. } => live(inv, streams),
+        | CommandKind::Restore { .. }
+        | CommandKind::Drill(_) => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
     }
 }
@@ -297,6 +298,22 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             });
         }
     }
+    if let CommandKind::Drill(d) = &inv.command {
+        check_drill(&fleet, d)?;
+        if !d.yes
+            && !d.dry_run
+            && !inv.sim
+            && !confirm(&format!(
+                "Take {} down for a drill (everything is restored afterwards)? [y/N] ",
+                d.region
+            ))?
+        {
+            return Err(Error::Usage {
+                message: "start a drill without confirmation".to_owned(),
+                hint: "answer y at the prompt, or pass --yes (required when there is no terminal); --dry-run shows the plan".to_owned(),
+            });
+        }
+    }
     let output = if matches!(inv.command, CommandKind::Status { watch: true, .. }) {
         crate::live::Output::Watch(streams)
     } else {
@@ -317,4 +334,27 @@ fn confirm(question: &str) -> Result<bool, Error> {
     let mut answer = String::new();
     io::stdin().read_line(&mut answer).map_err(Error::Stdout)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+fn check_drill(fleet: &Fleet, d: &crate::cli::invocation::DrillCommand) -> Result<(), Error> {
+    if fleet.region(&d.region).is_none() {
+        let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
+        return Err(Error::Usage {
+            message: format!("drill region `{}`: the fleet has no such region", d.region),
+            hint: format!("regions in this fleet: {}", known.join(", ")),
+        });
+    }
+    for (rule, _) in &d.overrides {
+        if crate::ops::safety::Rule::parse(rule).is_none() {
+            let names: Vec<&str> = crate::ops::safety::Rule::ALL
+                .iter()
+                .map(|r| r.name())
+                .collect();
+            return Err(Error::Usage {
+                message: format!("override rule `{rule}`: there is no such rule"),
+                hint: format!("rules: {}", names.join(", ")),
+            });
+        }
+    }
+    Ok(())
 }

@@ -42,12 +42,13 @@ pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> 
             cloudflare_tries: 3,
         };
         let connected = if inv.sim {
-            // The simulator answers within microseconds; no need to pace it like Cloudflare.
+            // The simulator answers within microseconds, so it is not paced like Cloudflare, and
+            // its fast monitor keeps demos and drills short.
             let opts = ConnectOptions {
                 cloudflare_rps: opts.cloudflare_rps.max(50.0),
                 ..opts
             };
-            connect::connect_sim(&fleet, &opts, SimOptions::default()).await?
+            connect::connect_sim(&fleet, &opts, SimOptions::fast()).await?
         } else {
             connect::connect(&fleet, &opts).await
         };
@@ -126,6 +127,9 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
         run_id: run.id.clone(),
         regions: c.fleet.regions.iter().map(|r| r.name.to_string()).collect(),
     })?;
+    if let CommandKind::Drill(d) = &inv.command {
+        return drill(inv, c, d, &run, reporter).await;
+    }
     let (regions, mut notes) = gather(inv, c).await;
     if inv.sim {
         notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
@@ -232,4 +236,59 @@ fn changes(previous: &mut Vec<(String, String, String)>, report: &Report) -> Str
     }
     *previous = current;
     out
+}
+
+async fn drill(
+    inv: &Invocation,
+    c: &Connected,
+    d: &crate::cli::invocation::DrillCommand,
+    run: &Run,
+    mut reporter: Reporter,
+) -> Result<u8, Error> {
+    let opts = crate::ops::drill::DrillOptions {
+        region: d.region.clone(),
+        hold: d.hold.unwrap_or(c.fleet.drill.hold),
+        method: d.method.unwrap_or(c.fleet.drill.method),
+        dry_run: d.dry_run,
+        overrides: d
+            .overrides
+            .iter()
+            .filter_map(|(r, reason)| {
+                crate::ops::safety::Rule::parse(r).map(|r| (r, reason.clone()))
+            })
+            .collect(),
+        run_id: run.id.clone(),
+    };
+    let mut signals =
+        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
+            what: "signal handlers",
+            source,
+        })?;
+    let started = std::time::Instant::now();
+    let outcome = {
+        let reporter = &mut reporter;
+        let mut progress = |region: &str, phase: &str| {
+            // Progress is best effort: a closed stderr must not stop a drill mid-outage.
+            let _ = reporter.event(&Event::Phase {
+                region: region.to_owned(),
+                phase: phase.to_owned(),
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+        };
+        crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
+    };
+    let mut notes = outcome.notes;
+    if inv.sim {
+        notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
+    }
+    for r in &outcome.regions {
+        reporter.event(&Event::RegionFinished { report: r.clone() })?;
+    }
+    let mut report = run.finish(outcome.regions, notes, outcome.traffic);
+    if let Some(code) = outcome.exit_code {
+        report.exit_code = exit_code::worst(report.exit_code, code);
+    }
+    let code = report.exit_code;
+    reporter.event(&Event::RunFinished { report })?;
+    Ok(code)
 }

@@ -119,6 +119,30 @@ pub enum Command {
         #[arg(long)]
         preview: bool,
     },
+    /// Outage drill: take a region down, prove traffic fails over and comes back, restore everything
+    Drill {
+        /// The region to take down
+        #[arg(long, value_name = "REGION")]
+        region: String,
+        /// Keep it down this long once failover is confirmed [default: the manifest's drill.hold]
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        hold: Option<std::time::Duration>,
+        /// How to inject the outage [default: the manifest's drill.method]
+        #[arg(long, value_enum)]
+        method: Option<DrillMethodArg>,
+        /// Check and print the plan; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+        /// Pass a safety rule (repeatable; each needs a --reason, in the same order)
+        #[arg(long = "override", value_name = "RULE", requires = "reasons")]
+        overrides: Vec<String>,
+        /// Why the matching --override is safe (recorded in the report)
+        #[arg(long = "reason", value_name = "TEXT")]
+        reasons: Vec<String>,
+    },
     /// Undo whatever an interrupted drill left, from the annotations it recorded on the clusters
     Restore {
         /// Only this region [default: every region]
@@ -136,6 +160,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `drill --method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DrillMethodArg {
+    /// Scale the live Deployment to zero replicas.
+    ScaleToZero,
+    /// Set the region's pool enabled=false.
+    DisablePool,
 }
 
 /// `ocfail sim`.

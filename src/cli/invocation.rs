@@ -80,6 +80,8 @@ pub enum CommandKind {
         /// Run the monitor preview.
         preview: bool,
     },
+    /// `drill --region R …`.
+    Drill(Box<DrillCommand>),
     /// `restore [--region R] [--yes]`.
     Restore {
         /// Only this region.
@@ -91,6 +93,23 @@ pub enum CommandKind {
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
+}
+
+/// `ocfail drill`, resolved.
+#[derive(Clone, Debug)]
+pub struct DrillCommand {
+    /// The region to drill.
+    pub region: String,
+    /// `--hold`.
+    pub hold: Option<std::time::Duration>,
+    /// `--method`.
+    pub method: Option<crate::manifest::DrillMethod>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--yes`.
+    pub yes: bool,
+    /// `(rule, reason)` pairs; rule names are checked later.
+    pub overrides: Vec<(String, String)>,
 }
 
 /// `ocfail sim`, resolved.
@@ -163,6 +182,7 @@ impl CommandKind {
             CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
             CommandKind::Restore { .. } => "restore",
+            CommandKind::Drill(_) => "drill",
             CommandKind::Completions(_) => "completions",
         }
     }
@@ -200,6 +220,29 @@ impl Invocation {
                 Command::Validate { live } => CommandKind::Validate { live },
                 Command::Status { watch, interval } => CommandKind::Status { watch, interval },
                 Command::Health { preview } => CommandKind::Health { preview },
+                Command::Drill {
+                    region,
+                    hold,
+                    method,
+                    dry_run,
+                    yes,
+                    overrides,
+                    reasons,
+                } => CommandKind::Drill(Box::new(DrillCommand {
+                    region,
+                    hold,
+                    method: method.map(|m| match m {
+                        args::DrillMethodArg::ScaleToZero => {
+                            crate::manifest::DrillMethod::ScaleToZero
+                        }
+                        args::DrillMethodArg::DisablePool => {
+                            crate::manifest::DrillMethod::DisablePool
+                        }
+                    }),
+                    dry_run,
+                    yes,
+                    overrides: overrides.into_iter().zip(reasons).collect(),
+                })),
                 Command::Restore { region, yes } => CommandKind::Restore { region, yes },
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),

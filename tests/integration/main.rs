@@ -14,6 +14,7 @@ mod cli;
 mod cloudflare_client;
 mod completions;
 mod docs;
+mod drill;
 mod health;
 mod kube_client;
 mod lock;
