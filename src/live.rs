@@ -86,22 +86,45 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
                 ready_timeout: c.fleet.rollout.ready_timeout,
                 ..restore::RestoreOptions::default()
             };
+            let chosen = |r: &crate::manifest::Region| {
+                region.as_deref().is_none_or(|want| r.name.as_str() == want)
+            };
+            // The runs whose records are restored: their locks are released afterwards.
+            let runs: Vec<String> = futures_util::future::join_all(
+                c.regions
+                    .iter()
+                    .filter(|(r, _)| chosen(r))
+                    .filter_map(|(r, k)| k.as_ref().ok().map(|k| restore::recorded_runs(k, r))),
+            )
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
             let work = c
                 .regions
                 .iter()
-                .filter(|(r, _)| region.as_deref().is_none_or(|want| r.name.as_str() == want))
-                .map(|(r, client)| async move {
-                    match client {
-                        Ok(w) => restore::region(w, cf, r, opts).await.1,
-                        Err(e) => RegionReport::from_checks(
-                            r.name.as_str(),
-                            "could not reach the region",
-                            vec![Check::new(
-                                "read",
-                                Verdict::Error,
-                                crate::ops::describe::kube(e),
-                            )],
-                        ),
+                .filter(|(r, _)| chosen(r))
+                .map(|(r, client)| {
+                    let runs = &runs;
+                    async move {
+                        match client {
+                            Ok(w) => {
+                                let mut report = restore::region(w, cf, r, opts).await.1;
+                                if let Some(check) = restore::release_crashed_lock(w, runs).await {
+                                    report.checks.push(check);
+                                }
+                                report
+                            }
+                            Err(e) => RegionReport::from_checks(
+                                r.name.as_str(),
+                                "could not reach the region",
+                                vec![Check::new(
+                                    "read",
+                                    Verdict::Error,
+                                    crate::ops::describe::kube(e),
+                                )],
+                            ),
+                        }
                     }
                 });
             (futures_util::future::join_all(work).await, Vec::new())

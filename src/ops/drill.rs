@@ -654,7 +654,13 @@ pub async fn run(
                 "pool or pods not healthy after the drill".to_owned()
             },
         )];
-        if receiver.as_deref() == Some(r.region.name.as_str()) {
+        if receiver.as_deref() == Some(r.region.name.as_str()) && shifted_after.is_none() {
+            cs.push(Check::new(
+                "took-traffic",
+                Verdict::Skipped,
+                format!("traffic never moved away from {name}"),
+            ));
+        } else if receiver.as_deref() == Some(r.region.name.as_str()) {
             let took = traffic.as_ref().map_or(0, |t| {
                 t.by_region
                     .get(r.region.name.as_str())

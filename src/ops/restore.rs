@@ -289,3 +289,51 @@ pub async fn region<W: Workloads, P: Pools>(
     };
     (outcome, RegionReport::from_checks(name, summary, checks))
 }
+
+/// The run ids recorded in a region's drill annotations (read before restoring,
+/// so the crashed runs' locks can be released afterwards).
+pub async fn recorded_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
+    let mut runs = Vec::new();
+    for colour in ["blue", "green"] {
+        let name = format!("{}-{colour}", region.deployment);
+        if let Ok(Some(d)) = w.deployment(&name).await
+            && let Some(raw) = d.annotations.get(DRILL_ANNOTATION)
+            && let Ok(r) = DrillRecord::parse(raw)
+        {
+            runs.push(r.run_id);
+        }
+    }
+    runs
+}
+
+/// Deletes the lock Lease in a region when one of the restored (crashed)
+/// runs holds it, so the next drill need not wait for it to expire. Returns
+/// a check when there was such a lease.
+pub async fn release_crashed_lock<W: Workloads>(w: &W, runs: &[String]) -> Option<Check> {
+    let lease = w.lease(super::snapshot::LOCK_LEASE).await.ok()??;
+    let holder = lease.holder.as_deref()?;
+    let run = super::lock::Holder::parse(holder).run_id()?.to_owned();
+    if !runs.contains(&run) {
+        return None;
+    }
+    Some(
+        match w
+            .delete_lease(&lease.name, lease.resource_version.as_deref())
+            .await
+        {
+            Ok(()) => Check::new(
+                "lock",
+                Verdict::Pass,
+                format!("released the lock of crashed run {run}"),
+            ),
+            Err(e) => Check::new(
+                "lock",
+                Verdict::Warn,
+                format!(
+                    "could not release the lock of run {run} (it expires by itself): {}",
+                    describe::kube(&e)
+                ),
+            ),
+        },
+    )
+}

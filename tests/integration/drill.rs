@@ -21,6 +21,12 @@ async fn client(live: &LiveSim, region: &str) -> KubeRegion {
 }
 
 async fn assert_as_before(live: &LiveSim) {
+    assert_restored(live, true).await;
+}
+
+/// The fleet is as before the drill; `lock_released` is false only when a
+/// killed run left nothing but its lease (which then expires by itself).
+async fn assert_restored(live: &LiveSim, lock_released: bool) {
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         let k = client(live, region).await;
         let d = k.deployment("openclaw-api-blue").await.unwrap().unwrap();
@@ -30,10 +36,12 @@ async fn assert_as_before(live: &LiveSim) {
             "{region}: record left behind"
         );
         let lease = k.lease("ocfail-lock").await.unwrap();
-        assert!(
-            lease.is_none_or(|l| l.holder.as_deref().unwrap_or("").is_empty()),
-            "{region}: lock not released"
-        );
+        if lock_released {
+            assert!(
+                lease.is_none_or(|l| l.holder.as_deref().unwrap_or("").is_empty()),
+                "{region}: lock not released"
+            );
+        }
         assert!(
             live.sim
                 .world()
@@ -249,6 +257,181 @@ async fn ctrl_c_mid_drill_restores_and_exits_130() {
         "{}",
         text(&child.stdout)
     );
+    assert_as_before(&live).await;
+    live.sim.shutdown().await;
+}
+
+/// Starts a drill with a long hold, waits until its progress shows `phase`,
+/// and kills it with SIGKILL: nothing of the drill's own runs after that.
+async fn kill_at(live: &LiveSim, phase: &'static str, hold: &str) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"));
+    cmd.arg("-f")
+        .arg(live.fleet())
+        .args([
+            "drill",
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            hold,
+            "--cloudflare-rps",
+            "20",
+        ])
+        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "the drill never reached `{phase}`"
+            );
+            match lines.next() {
+                Some(Ok(l)) if l.contains(phase) => break,
+                Some(_) => {}
+                None => panic!("the drill ended before `{phase}`"),
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_each_step_then_restore_puts_everything_back() {
+    for phase in [
+        "recording state",
+        "injecting the outage",
+        "waiting for failover",
+        "holding",
+        "restoring",
+    ] {
+        let live = LiveSim::start().await;
+        // A short hold when the kill comes after it, so the test does not wait it out.
+        let hold = if phase == "restoring" { "200ms" } else { "60s" };
+        kill_at(&live, phase, hold).await;
+        let out = live.run(&["restore", "--yes", "-v"]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after a kill at `{phase}`:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        // Killed before its record was written, a run has changed nothing; only
+        // its lease remains, and it expires within 30 s.
+        let recorded = text(&out.stdout).contains("removed ocfail.dev/drill");
+        assert_restored(&live, recorded || phase != "recording state").await;
+        // Idempotent: nothing left the second time.
+        let out = live.run(&["restore", "--yes"]).await;
+        assert_eq!(
+            text(&out.stdout).matches("nothing to restore").count(),
+            3,
+            "{}",
+            text(&out.stdout)
+        );
+        // And the next drill can take the lock at once.
+        let out = live
+            .run(&["drill", "--region", "eu-central-1", "--dry-run"])
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        live.sim.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blind_monitor_is_refused_and_overridden_it_is_inconclusive() {
+    let live = LiveSim::start().await;
+    ocfail::install_crypto_provider();
+    let c = reqwest::Client::new();
+    let monitors: serde_json::Value = c
+        .get(format!(
+            "{}/accounts/023e105f4ecef8ad9ca31a8372d0c353/load_balancers/monitors",
+            live.sim.cloudflare_url()
+        ))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = monitors["result"][0]["id"].as_str().unwrap().to_owned();
+    let resp = c
+        .patch(format!(
+            "{}/accounts/023e105f4ecef8ad9ca31a8372d0c353/load_balancers/monitors/{id}",
+            live.sim.cloudflare_url()
+        ))
+        .bearer_auth("t")
+        .json(&serde_json::json!({"type": "tcp", "port": 8080, "method": "connection_established"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let out = live
+        .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(stdout.contains("monitor-blind:"), "{stdout}");
+
+    // Overridden with a short fixed failover deadline: the pool never turns unhealthy.
+    let fleet = std::fs::read_to_string(live.fleet())
+        .unwrap()
+        .replace("failoverTimeout: auto", "failoverTimeout: 2s");
+    std::fs::write(live.fleet(), fleet).unwrap();
+    let out = live
+        .run(&[
+            "drill",
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            "0s",
+            "--override",
+            "monitor-blind",
+            "--reason",
+            "checking the blind spot",
+            "--cloudflare-rps",
+            "20",
+        ])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "inconclusive: {stdout}");
+    assert_as_before(&live).await;
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_slower_than_the_budget_fails_and_still_restores() {
+    let live = LiveSim::start().await;
+    let fleet = std::fs::read_to_string(live.fleet())
+        .unwrap()
+        .replace("failoverTimeout: auto", "failoverTimeout: 1ms");
+    std::fs::write(live.fleet(), fleet).unwrap();
+    let out = live
+        .run(&[
+            "drill",
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            "0s",
+            "--cloudflare-rps",
+            "20",
+        ])
+        .await;
+    let stdout = text(&out.stdout);
+    assert!(matches!(out.status.code(), Some(1) | Some(4)), "{stdout}");
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
