@@ -435,3 +435,109 @@ async fn failover_slower_than_the_budget_fails_and_still_restores() {
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let live = LiveSim::start().await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"));
+    cmd.arg("-f")
+        .arg(live.fleet())
+        .args([
+            "drill",
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            "60s",
+            "--cloudflare-rps",
+            "20",
+            "--request-timeout",
+            "1s",
+        ])
+        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = move |rx: &std::sync::mpsc::Receiver<String>, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("never saw `{what}`"));
+            if line.contains(what) {
+                return;
+            }
+        }
+    };
+    let (child, rx) = tokio::task::spawn_blocking(move || {
+        wait_for(&rx, "holding");
+        (child, rx)
+    })
+    .await
+    .unwrap();
+    // Make the restore stall: the region's API stops answering.
+    live.sim.world().faults.set_kube(
+        "us-east-1",
+        ocfail::sim::KubeFault {
+            hang: true,
+            ..Default::default()
+        },
+    );
+    let pid = child.id().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        wait_for(&rx, "restoring");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert!(
+        stdout.contains("ocfail restore --region us-east-1"),
+        "{stdout}"
+    );
+
+    live.sim
+        .world()
+        .faults
+        .set_kube("us-east-1", ocfail::sim::KubeFault::default());
+    let k = client(&live, "us-east-1").await;
+    assert!(
+        k.deployment("openclaw-api-blue")
+            .await
+            .unwrap()
+            .unwrap()
+            .annotations
+            .contains_key("ocfail.dev/drill"),
+        "the record stays"
+    );
+    let out = live.run(&["restore", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_as_before(&live).await;
+    live.sim.shutdown().await;
+}
