@@ -131,6 +131,9 @@ fn region_report(
     if let Some(c) = lock_check(r) {
         checks.push(c);
     }
+    if let Some(c) = last_drill_check(r) {
+        checks.push(c);
+    }
     let _ = (fleet, facts);
     if let Some(ms) = r.latency_ms {
         summary.push(format!("api {ms}ms"));
@@ -314,6 +317,43 @@ fn operation_check(r: &RegionSnapshot) -> Option<Check> {
             "{kind} in progress since {since}{by}; if it is not running any more, restore with: ocfail restore --region {}",
             r.region.name
         ),
+    ))
+}
+
+/// The last drill's verdict and age, from `ocfail.dev/last-drill`. A failed
+/// last drill is a warning: the region has not proven it can fail over.
+fn last_drill_check(r: &RegionSnapshot) -> Option<Check> {
+    let raw = [&r.blue, &r.green]
+        .into_iter()
+        .flatten()
+        .find_map(|d| d.annotations.get(super::snapshot::LAST_DRILL_ANNOTATION))?;
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let verdict = v
+        .get("verdict")
+        .and_then(|s| s.as_str())
+        .unwrap_or("restored");
+    let age = v
+        .get("at")
+        .and_then(|s| s.as_str())
+        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+        .and_then(|at| SystemTime::now().duration_since(at).ok())
+        .map(|d| {
+            format!(
+                ", {} ago",
+                humantime::format_duration(std::time::Duration::from_secs(d.as_secs()))
+            )
+        })
+        .unwrap_or_default();
+    let run = v
+        .get("runId")
+        .and_then(|s| s.as_str())
+        .map(|r| format!(" (run {r})"))
+        .unwrap_or_default();
+    let ok = verdict == "pass";
+    Some(Check::new(
+        "last-drill",
+        if ok { Verdict::Pass } else { Verdict::Warn },
+        format!("last drill: {verdict}{age}{run}"),
     ))
 }
 
@@ -532,5 +572,26 @@ mod tests {
         );
         let lock = regions[1].checks.iter().find(|c| c.name == "lock").unwrap();
         assert_eq!(lock.detail, "locked by ocfail/drill/alice@host/r1");
+    }
+
+    #[test]
+    fn the_last_drill_is_shown_with_its_verdict_and_age() {
+        let (fleet, mut snap) = snapshot([3, 3, 3]);
+        let at = humantime::format_rfc3339_seconds(
+            SystemTime::now() - std::time::Duration::from_secs(7200),
+        );
+        snap.regions[0].blue.as_mut().unwrap().annotations.insert(
+            crate::ops::snapshot::LAST_DRILL_ANNOTATION.to_owned(),
+            format!(r#"{{"runId":"r9","verdict":"pass","at":"{at}"}}"#),
+        );
+        let (regions, _) = report(&fleet, &snap);
+        let c = regions[0]
+            .checks
+            .iter()
+            .find(|c| c.name == "last-drill")
+            .unwrap();
+        assert_eq!(c.verdict, Verdict::Pass);
+        assert!(c.detail.starts_with("last drill: pass, 2h"), "{}", c.detail);
+        assert!(c.detail.ends_with("(run r9)"), "{}", c.detail);
     }
 }

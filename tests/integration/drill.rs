@@ -105,6 +105,12 @@ async fn drill_fails_over_comes_back_and_leaves_the_fleet_as_before() {
         .annotations["ocfail.dev/last-drill"]
         .clone();
     assert!(last.contains("\"verdict\":\"pass\""), "{last}");
+    let out = live.run(&["status", "-v"]).await;
+    assert!(
+        text(&out.stdout).contains("last-drill: pass — last drill: pass, "),
+        "{}",
+        text(&out.stdout)
+    );
     live.sim.shutdown().await;
 }
 
