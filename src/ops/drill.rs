@@ -57,6 +57,10 @@ pub struct DrillOutcome {
     pub traffic: Option<TrafficSummary>,
     /// An exit code that overrides the verdicts' (5 refused, 6 restore left, 130 interrupted).
     pub exit_code: Option<u8>,
+    /// When the drill saw the pool turn unhealthy (for the detection-lag benchmark).
+    pub unhealthy_noticed_at: Option<SystemTime>,
+    /// Cloudflare requests this drill made (budget accounting).
+    pub cloudflare_requests: u64,
 }
 
 /// Something to tell the user while the drill runs.
@@ -80,6 +84,8 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
         notes,
         traffic: None,
         exit_code: Some(exit_code::REFUSED),
+        unhealthy_noticed_at: None,
+        cloudflare_requests: 0,
     }
 }
 
@@ -136,6 +142,8 @@ pub async fn run(
         );
     };
 
+    let requests_before = cf.requests_sent();
+    let mut noticed_at = None;
     // Step 1: steady state before.
     progress(&name, "checking steady state");
     let snap = snapshot::fleet(fleet, c.regions.clone(), Ok(cf.clone()), 64).await;
@@ -323,6 +331,8 @@ pub async fn run(
             notes,
             traffic: None,
             exit_code: None,
+            unhealthy_noticed_at: None,
+            cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
         };
     }
 
@@ -414,6 +424,7 @@ pub async fn run(
                         };
                         if gone {
                             unhealthy_after = Some(origin.elapsed().saturating_sub(t_inject));
+                            noticed_at = Some(SystemTime::now());
                         }
                     }
                     if unhealthy_after.is_some() {
@@ -693,6 +704,8 @@ pub async fn run(
         notes,
         traffic,
         exit_code: exit_override,
+        unhealthy_noticed_at: noticed_at,
+        cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
     }
 }
 
