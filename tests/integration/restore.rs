@@ -90,3 +90,46 @@ async fn restore_refuses_without_yes_when_there_is_no_terminal() {
     );
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_retries_through_503_bursts() {
+    let live = LiveSim::start().await;
+    let us = client(&live, "us-east-1").await;
+    let record = DrillRecord {
+        run_id: "20261128t120000-dead02".to_owned(),
+        replicas: 3,
+        method: "scale-to-zero".to_owned(),
+        started_at: "2026-11-28T12:00:00Z".to_owned(),
+        by: "crashed@host".to_owned(),
+        pool_enabled: None,
+        pool_id: None,
+    };
+    us.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/drill",
+        Some(&record.to_json()),
+    )
+    .await
+    .unwrap();
+    us.scale("openclaw-api-blue", 0).await.unwrap();
+    // Most requests to the region's API now fail with 503.
+    live.sim.world().faults.set_kube(
+        "us-east-1",
+        ocfail::sim::KubeFault {
+            error_rate: 0.6,
+            ..Default::default()
+        },
+    );
+    let out = live
+        .run(&["restore", "--yes", "--region", "us-east-1", "-v"])
+        .await;
+    live.sim
+        .world()
+        .faults
+        .set_kube("us-east-1", ocfail::sim::KubeFault::default());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
+    assert_eq!(d.replicas, 3);
+    assert!(!d.annotations.contains_key("ocfail.dev/drill"));
+    live.sim.shutdown().await;
+}
