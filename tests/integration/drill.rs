@@ -547,3 +547,53 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unrestored_state_and_a_missing_monitor_are_refused_by_name() {
+    let live = LiveSim::start().await;
+    // An earlier run's record in another region.
+    let eu = client(&live, "eu-central-1").await;
+    eu.annotate_deployment("openclaw-api-blue", "ocfail.dev/drill", Some(r#"{"runId":"old","replicas":3,"method":"scale-to-zero","startedAt":"2026-11-28T00:00:00Z","by":"x@y"}"#))
+        .await
+        .unwrap();
+    let out = live
+        .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(
+        stdout.contains("unrestored-state:") && stdout.contains("eu-central-1"),
+        "{stdout}"
+    );
+    eu.annotate_deployment("openclaw-api-blue", "ocfail.dev/drill", None)
+        .await
+        .unwrap();
+
+    // A pool without a monitor never fails over.
+    ocfail::install_crypto_provider();
+    let pool = live
+        .sim
+        .world()
+        .cloudflare
+        .pool_for_region("us-east-1")
+        .unwrap()
+        .id;
+    let resp = reqwest::Client::new()
+        .patch(format!(
+            "{}/accounts/023e105f4ecef8ad9ca31a8372d0c353/load_balancers/pools/{pool}",
+            live.sim.cloudflare_url()
+        ))
+        .bearer_auth("t")
+        .json(&serde_json::json!({"monitor": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let out = live
+        .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(stdout.contains("no-monitor:"), "{stdout}");
+    live.sim.shutdown().await;
+}
