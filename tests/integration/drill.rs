@@ -8,16 +8,7 @@ use ocfail::kube::{KubeRegion, Workloads};
 use crate::util::{LiveSim, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
-    ocfail::install_crypto_provider();
-    let kubeconfig = live.dir.path().join("kubeconfig");
-    let fleet = live.sim.sim_fleet(Some(&kubeconfig));
-    KubeRegion::connect(
-        fleet.region(region).unwrap(),
-        Some(&kubeconfig),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap()
+    live.client(region).await
 }
 
 async fn assert_as_before(live: &LiveSim) {
@@ -207,45 +198,83 @@ async fn a_drill_is_refused_while_another_run_holds_the_lock() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_mid_drill_restores_and_exits_130() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let live = LiveSim::start().await;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"));
-    cmd.arg("-f")
-        .arg(live.fleet())
-        .args([
-            "drill",
-            "--region",
-            "us-east-1",
-            "--yes",
-            "--hold",
-            "60s",
-            "--cloudflare-rps",
-            "20",
-        ])
-        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let child = tokio::task::spawn_blocking(move || {
+    let drill = RunningDrill::spawn(&live, "60s", &[]);
+    let out = tokio::task::spawn_blocking(move || {
+        drill.wait_for("holding");
+        drill.interrupt();
+        drill.child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("interrupted: everything was restored"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_as_before(&live).await;
+    live.sim.shutdown().await;
+}
+
+/// A drill of us-east-1 running as a child process, with its stderr
+/// progress lines collected on a thread.
+struct RunningDrill {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl RunningDrill {
+    fn spawn(live: &LiveSim, hold: &str, extra: &[&str]) -> RunningDrill {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"))
+            .arg("-f")
+            .arg(live.fleet())
+            .args([
+                "drill",
+                "--region",
+                "us-east-1",
+                "--yes",
+                "--hold",
+                hold,
+                "--cloudflare-rps",
+                "20",
+            ])
+            .args(extra)
+            .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        RunningDrill { child, lines }
+    }
+
+    /// Blocks until a progress line contains `what` (30 s at most).
+    fn wait_for(&self, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let line = rx
+            let line = self
+                .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("the drill reached its hold");
-            if line.contains("holding") {
-                break;
+                .unwrap_or_else(|_| panic!("the drill never reached `{what}`"));
+            if line.contains(what) {
+                return;
             }
         }
-        let pid = child.id().to_string();
+    }
+
+    /// Ctrl-C.
+    fn interrupt(&self) {
+        let pid = self.child.id().to_string();
         assert!(
             std::process::Command::new("kill")
                 .args(["-INT", &pid])
@@ -253,60 +282,17 @@ async fn ctrl_c_mid_drill_restores_and_exits_130() {
                 .unwrap()
                 .success()
         );
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(child.status.code(), Some(130), "{}", text(&child.stdout));
-    assert!(
-        text(&child.stdout).contains("interrupted: everything was restored"),
-        "{}",
-        text(&child.stdout)
-    );
-    assert_as_before(&live).await;
-    live.sim.shutdown().await;
+    }
 }
 
-/// Starts a drill with a long hold, waits until its progress shows `phase`,
-/// and kills it with SIGKILL: nothing of the drill's own runs after that.
+/// Starts a drill, waits until its progress shows `phase`, and kills it
+/// with SIGKILL: nothing of the drill's own runs after that.
 async fn kill_at(live: &LiveSim, phase: &'static str, hold: &str) {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"));
-    cmd.arg("-f")
-        .arg(live.fleet())
-        .args([
-            "drill",
-            "--region",
-            "us-east-1",
-            "--yes",
-            "--hold",
-            hold,
-            "--cloudflare-rps",
-            "20",
-        ])
-        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut drill = RunningDrill::spawn(live, hold, &[]);
     tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            assert!(
-                Instant::now() < deadline,
-                "the drill never reached `{phase}`"
-            );
-            match lines.next() {
-                Some(Ok(l)) if l.contains(phase) => break,
-                Some(_) => {}
-                None => panic!("the drill ended before `{phase}`"),
-            }
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        drill.wait_for(phase);
+        drill.child.kill().unwrap();
+        drill.child.wait().unwrap();
     })
     .await
     .unwrap();
@@ -444,50 +430,11 @@ async fn failover_slower_than_the_budget_fails_and_still_restores() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let live = LiveSim::start().await;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"));
-    cmd.arg("-f")
-        .arg(live.fleet())
-        .args([
-            "drill",
-            "--region",
-            "us-east-1",
-            "--yes",
-            "--hold",
-            "60s",
-            "--cloudflare-rps",
-            "20",
-            "--request-timeout",
-            "1s",
-        ])
-        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let wait_for = move |rx: &std::sync::mpsc::Receiver<String>, what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("never saw `{what}`"));
-            if line.contains(what) {
-                return;
-            }
-        }
-    };
-    let (child, rx) = tokio::task::spawn_blocking(move || {
-        wait_for(&rx, "holding");
-        (child, rx)
+    let drill = RunningDrill::spawn(&live, "60s", &["--request-timeout", "1s"]);
+    let drill = tokio::task::spawn_blocking(move || {
+        drill.wait_for("holding");
+        drill
     })
     .await
     .unwrap();
@@ -499,25 +446,12 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
             ..Default::default()
         },
     );
-    let pid = child.id().to_string();
     let out = tokio::task::spawn_blocking(move || {
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        wait_for(&rx, "restoring");
+        drill.interrupt();
+        drill.wait_for("restoring");
         std::thread::sleep(Duration::from_millis(200));
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        child.wait_with_output().unwrap()
+        drill.interrupt();
+        drill.child.wait_with_output().unwrap()
     })
     .await
     .unwrap();

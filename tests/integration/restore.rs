@@ -1,20 +1,12 @@
 //! `ocfail restore` puts back what a drill recorded, and is idempotent.
 
-use std::time::Duration;
-
 use ocfail::kube::{KubeRegion, Workloads};
 use ocfail::ops::record::DrillRecord;
 
 use crate::util::{LiveSim, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
-    ocfail::install_crypto_provider();
-    let kubeconfig = live.dir.path().join("kubeconfig");
-    let fleet = live.sim.sim_fleet(Some(&kubeconfig));
-    let r = fleet.region(region).unwrap();
-    KubeRegion::connect(r, Some(&kubeconfig), Duration::from_secs(5))
-        .await
-        .unwrap()
+    live.client(region).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

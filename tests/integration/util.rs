@@ -147,6 +147,17 @@ impl LiveSim {
         out
     }
 
+    /// A Kubernetes client for `region`, through the written kubeconfig (HTTPS).
+    pub async fn client(&self, region: &str) -> ocfail::kube::KubeRegion {
+        ocfail::install_crypto_provider();
+        let kubeconfig = self.dir.path().join("kubeconfig");
+        let fleet = self.sim.sim_fleet(Some(&kubeconfig));
+        let r = fleet.region(region).unwrap();
+        ocfail::kube::KubeRegion::connect(r, Some(&kubeconfig), std::time::Duration::from_secs(5))
+            .await
+            .unwrap()
+    }
+
     /// Polls `check` every 20 ms until it is true or `secs` pass.
     pub async fn until(&self, secs: u64, what: &str, check: impl Fn(&ocfail::sim::World) -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
