@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
         }
         'ocfail;restore' {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Only this region [default: every region]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Keep retrying API errors this long before saying exactly what is left (exit 6)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
@@ -171,6 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--rollout-delay', '--rollout-delay', [CompletionResultType]::ParameterName, 'How long a Deployment takes to reach its new spec')
             [CompletionResult]::new('--kube-latency', '--kube-latency', [CompletionResultType]::ParameterName, 'Add latency to a region''s Kubernetes API (repeatable)')
             [CompletionResult]::new('--kube-error-rate', '--kube-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)')
+            [CompletionResult]::new('--kube-write-error-rate', '--kube-write-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of a region''s Kubernetes API writes with 503, reads still succeed (repeatable)')
             [CompletionResult]::new('--kube-refuse', '--kube-refuse', [CompletionResultType]::ParameterName, 'Refuse connections to a region''s Kubernetes API (repeatable)')
             [CompletionResult]::new('--kube-hang', '--kube-hang', [CompletionResultType]::ParameterName, 'Accept but never answer a region''s Kubernetes API requests (repeatable)')
             [CompletionResult]::new('--cloudflare-latency', '--cloudflare-latency', [CompletionResultType]::ParameterName, 'Add latency to every Cloudflare API response')

@@ -417,13 +417,17 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__restore)
-            opts="-f -o -q -v -h --region --yes --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --region --yes --timeout --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,7 +475,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__sim)
-            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-refuse --kube-hang --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-write-error-rate --kube-refuse --kube-hang --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,6 +530,10 @@ _ocfail() {
                     return 0
                     ;;
                 --kube-error-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kube-write-error-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

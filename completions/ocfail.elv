@@ -130,6 +130,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         }
         &'ocfail;restore'= {
             cand --region 'Only this region [default: every region]'
+            cand --timeout 'Keep retrying API errors this long before saying exactly what is left (exit 6)'
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
             cand -o 'Report format on stdout'
@@ -162,6 +163,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --rollout-delay 'How long a Deployment takes to reach its new spec'
             cand --kube-latency 'Add latency to a region''s Kubernetes API (repeatable)'
             cand --kube-error-rate 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)'
+            cand --kube-write-error-rate 'Answer this fraction of a region''s Kubernetes API writes with 503, reads still succeed (repeatable)'
             cand --kube-refuse 'Refuse connections to a region''s Kubernetes API (repeatable)'
             cand --kube-hang 'Accept but never answer a region''s Kubernetes API requests (repeatable)'
             cand --cloudflare-latency 'Add latency to every Cloudflare API response'

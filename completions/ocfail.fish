@@ -121,6 +121,7 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s v -l verbose -d 
 complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l region -d 'Only this region [default: every region]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l timeout -d 'Keep retrying API errors this long before saying exactly what is left (exit 6)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
 json\t'One JSON document (schema ocfail.dev/report/v1)'
@@ -150,6 +151,7 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l consecutive-up -d 
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l rollout-delay -d 'How long a Deployment takes to reach its new spec' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-latency -d 'Add latency to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-error-rate -d 'Answer this fraction of a region\'s Kubernetes API requests with 503 (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-write-error-rate -d 'Answer this fraction of a region\'s Kubernetes API writes with 503, reads still succeed (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-refuse -d 'Refuse connections to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-hang -d 'Accept but never answer a region\'s Kubernetes API requests (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-latency -d 'Add latency to every Cloudflare API response' -r

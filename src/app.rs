@@ -275,7 +275,7 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
     } else {
         load_fleet(inv, streams)?
     };
-    if let CommandKind::Restore { region, yes } = &inv.command {
+    if let CommandKind::Restore { region, yes, .. } = &inv.command {
         if let Some(r) = region
             && fleet.region(r).is_none()
         {

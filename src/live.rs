@@ -13,7 +13,7 @@ use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::run::Run;
 use crate::ops::{health, live_validate, restore, snapshot, status};
-use crate::report::model::{Check, RegionReport, Report, Verdict};
+use crate::report::model::{RegionReport, Report};
 use crate::report::reporter::{OutputFormat, Reporter};
 use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::SimOptions;
@@ -80,55 +80,6 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
         CommandKind::Validate { .. } => {
             live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await
         }
-        CommandKind::Restore { region, .. } => {
-            let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
-            let opts = restore::RestoreOptions {
-                ready_timeout: c.fleet.rollout.ready_timeout,
-                ..restore::RestoreOptions::default()
-            };
-            let chosen = |r: &crate::manifest::Region| {
-                region.as_deref().is_none_or(|want| r.name.as_str() == want)
-            };
-            // The runs whose records are restored: their locks are released afterwards.
-            let runs: Vec<String> = futures_util::future::join_all(
-                c.regions
-                    .iter()
-                    .filter(|(r, _)| chosen(r))
-                    .filter_map(|(r, k)| k.as_ref().ok().map(|k| restore::recorded_runs(k, r))),
-            )
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-            let work = c
-                .regions
-                .iter()
-                .filter(|(r, _)| chosen(r))
-                .map(|(r, client)| {
-                    let runs = &runs;
-                    async move {
-                        match client {
-                            Ok(w) => {
-                                let mut report = restore::region(w, cf, r, opts).await.1;
-                                if let Some(check) = restore::release_crashed_lock(w, runs).await {
-                                    report.checks.push(check);
-                                }
-                                report
-                            }
-                            Err(e) => RegionReport::from_checks(
-                                r.name.as_str(),
-                                "could not reach the region",
-                                vec![Check::new(
-                                    "read",
-                                    Verdict::Error,
-                                    crate::ops::describe::kube(e),
-                                )],
-                            ),
-                        }
-                    }
-                });
-            (futures_util::future::join_all(work).await, Vec::new())
-        }
         _ => {
             let snap = snapshot::fleet(
                 &c.fleet,
@@ -153,19 +104,50 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
     if let CommandKind::Drill(d) = &inv.command {
         return drill(inv, c, d, &run, reporter).await;
     }
-    let (regions, mut notes) = gather(inv, c).await;
+    if let CommandKind::Restore {
+        region, timeout, ..
+    } = &inv.command
+    {
+        let opts = restore::RestoreOptions {
+            ready_timeout: c.fleet.rollout.ready_timeout,
+            retry_for: *timeout,
+            ..restore::RestoreOptions::default()
+        };
+        let outcome = restore::fleet(c, region.as_deref(), opts, &run.id).await;
+        return finish(
+            inv,
+            &run,
+            reporter,
+            outcome.regions,
+            outcome.notes,
+            None,
+            outcome.exit_code,
+        );
+    }
+    let (regions, notes) = gather(inv, c).await;
+    finish(inv, &run, reporter, regions, notes, None, None)
+}
+
+/// Sends the region reports and the final report; `exit` (refused, restore
+/// incomplete, interrupted) is combined with the verdicts' code by rank.
+fn finish(
+    inv: &Invocation,
+    run: &Run,
+    mut reporter: Reporter,
+    regions: Vec<RegionReport>,
+    mut notes: Vec<String>,
+    traffic: Option<crate::report::model::TrafficSummary>,
+    exit: Option<u8>,
+) -> Result<u8, Error> {
     if inv.sim {
         notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
     }
     for r in &regions {
         reporter.event(&Event::RegionFinished { report: r.clone() })?;
     }
-    let mut report = run.finish(regions, notes, None);
-    // A restore that could not finish outranks every other outcome: someone must act now.
-    if matches!(inv.command, CommandKind::Restore { .. })
-        && report.verdict >= crate::report::model::Verdict::Error
-    {
-        report.exit_code = exit_code::RESTORE_INCOMPLETE;
+    let mut report = run.finish(regions, notes, traffic);
+    if let Some(code) = exit {
+        report.exit_code = exit_code::worst(report.exit_code, code);
     }
     let code = report.exit_code;
     reporter.event(&Event::RunFinished { report })?;
@@ -300,18 +282,13 @@ async fn drill(
         };
         crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
     };
-    let mut notes = outcome.notes;
-    if inv.sim {
-        notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
-    }
-    for r in &outcome.regions {
-        reporter.event(&Event::RegionFinished { report: r.clone() })?;
-    }
-    let mut report = run.finish(outcome.regions, notes, outcome.traffic);
-    if let Some(code) = outcome.exit_code {
-        report.exit_code = exit_code::worst(report.exit_code, code);
-    }
-    let code = report.exit_code;
-    reporter.event(&Event::RunFinished { report })?;
-    Ok(code)
+    finish(
+        inv,
+        run,
+        reporter,
+        outcome.regions,
+        outcome.notes,
+        outcome.traffic,
+        outcome.exit_code,
+    )
 }

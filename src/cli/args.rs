@@ -151,6 +151,9 @@ pub enum Command {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(long)]
         yes: bool,
+        /// Keep retrying API errors this long before saying exactly what is left (exit 6)
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
     },
     /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
     Sim(Box<SimArgs>),
@@ -220,6 +223,9 @@ pub struct SimArgs {
     /// Answer this fraction of a region's Kubernetes API requests with 503 (repeatable)
     #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
     pub kube_error_rate: Vec<(String, f64)>,
+    /// Answer this fraction of a region's Kubernetes API writes with 503, reads still succeed (repeatable)
+    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
+    pub kube_write_error_rate: Vec<(String, f64)>,
     /// Refuse connections to a region's Kubernetes API (repeatable)
     #[arg(long, value_name = "REGION")]
     pub kube_refuse: Vec<String>,

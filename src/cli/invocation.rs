@@ -88,6 +88,8 @@ pub enum CommandKind {
         region: Option<String>,
         /// Confirmed on the command line.
         yes: bool,
+        /// How long to keep retrying API errors.
+        timeout: std::time::Duration,
     },
     /// `sim`.
     Sim(Box<SimCommand>),
@@ -149,6 +151,9 @@ impl SimCommand {
         }
         for (region, rate) in a.kube_error_rate {
             kube_faults.entry(region).or_default().error_rate = rate.clamp(0.0, 1.0);
+        }
+        for (region, rate) in a.kube_write_error_rate {
+            kube_faults.entry(region).or_default().write_error_rate = rate.clamp(0.0, 1.0);
         }
         for region in a.kube_refuse {
             kube_faults.entry(region).or_default().refuse = true;
@@ -243,7 +248,15 @@ impl Invocation {
                     yes,
                     overrides: overrides.into_iter().zip(reasons).collect(),
                 })),
-                Command::Restore { region, yes } => CommandKind::Restore { region, yes },
+                Command::Restore {
+                    region,
+                    yes,
+                    timeout,
+                } => CommandKind::Restore {
+                    region,
+                    yes,
+                    timeout,
+                },
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

@@ -8,7 +8,7 @@
 //! the API server decides a race, never this process. Release happens
 //! explicitly ([`FleetLock::release`]), not in `Drop`: there is no async
 //! drop, and a crashed run's leases simply expire (or are taken over by
-//! `ocfail restore`, see [`LockOptions::take_over_run_id`]).
+//! `ocfail restore`, see [`LockOptions::take_over_runs`]).
 
 mod error;
 mod holder;
@@ -35,10 +35,10 @@ pub struct LockOptions {
     /// How often the background task renews (10 s): a third of the duration,
     /// so two renewals can fail before anyone else may take the lease.
     pub renew_interval: Duration,
-    /// `ocfail restore` restoring run `R`: a live lease whose holder's run id
-    /// is `R` may be taken at once, because that run crashed and is what
-    /// this one repairs.
-    pub take_over_run_id: Option<String>,
+    /// `ocfail restore` restoring runs `R…`: a live lease whose holder's run
+    /// id is one of them may be taken at once, because that run crashed (or
+    /// is stuck) and is what this one repairs.
+    pub take_over_runs: Vec<String>,
 }
 
 impl Default for LockOptions {
@@ -46,7 +46,7 @@ impl Default for LockOptions {
         LockOptions {
             duration: Duration::from_secs(30),
             renew_interval: Duration::from_secs(10),
-            take_over_run_id: None,
+            take_over_runs: Vec::new(),
         }
     }
 }
@@ -281,8 +281,10 @@ fn held_by_other(
         return None;
     }
     let left = expires_in(current, SystemTime::now())?;
-    let crashed_run = Holder::parse(other).run_id().map(str::to_owned);
-    if crashed_run.is_some() && crashed_run == options.take_over_run_id {
+    if Holder::parse(other)
+        .run_id()
+        .is_some_and(|run| options.take_over_runs.iter().any(|r| r == run))
+    {
         return None;
     }
     Some(LockError::Held {

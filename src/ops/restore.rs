@@ -15,6 +15,10 @@ use super::describe;
 use super::record::DrillRecord;
 use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 
+mod fleet;
+
+pub use self::fleet::{FleetOutcome, fleet};
+
 /// Deadlines for one region's restore.
 #[derive(Clone, Copy, Debug)]
 pub struct RestoreOptions {

@@ -22,6 +22,10 @@ pub struct KubeFault {
     pub latency_ms: u64,
     /// Fraction (0..=1) of requests answered with a 503 Status.
     pub error_rate: f64,
+    /// Fraction (0..=1) of writes (POST, PUT, PATCH, DELETE) answered with a
+    /// 503 Status while reads still succeed, as when etcd has lost its leader
+    /// but the API server still serves from its cache.
+    pub write_error_rate: f64,
     /// Close the listener: connections are refused.
     pub refuse: bool,
     /// Accept requests but never answer.
@@ -144,7 +148,8 @@ pub async fn kube_layer(
     if fault.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
     }
-    if roll(fault.error_rate) {
+    let write = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    if roll(fault.error_rate) || (write && roll(fault.write_error_rate)) {
         let body = json!({
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": "the server is currently unable to handle the request (injected by ocfail sim)",

@@ -125,3 +125,149 @@ async fn restore_retries_through_503_bursts() {
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
     live.sim.shutdown().await;
 }
+
+/// What a drill of run `run_id` leaves in us-east-1 when it dies mid-outage:
+/// its record and a Deployment scaled to 0.
+async fn crashed_drill(us: &KubeRegion, run_id: &str) {
+    let record = DrillRecord {
+        run_id: run_id.to_owned(),
+        replicas: 3,
+        method: "scale-to-zero".to_owned(),
+        started_at: "2026-11-28T12:00:00Z".to_owned(),
+        by: "crashed@host".to_owned(),
+        pool_enabled: None,
+        pool_id: None,
+    };
+    us.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/drill",
+        Some(&record.to_json()),
+    )
+    .await
+    .unwrap();
+    us.scale("openclaw-api-blue", 0).await.unwrap();
+}
+
+/// Every region's clients, through the written kubeconfig.
+async fn clients(live: &LiveSim) -> Vec<KubeRegion> {
+    let mut out = Vec::new();
+    for r in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
+        out.push(client(live, r).await);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left() {
+    let live = LiveSim::start().await;
+    let us = client(&live, "us-east-1").await;
+    crashed_drill(&us, "20261128t120000-dead03").await;
+    // Reads answer, every write gets a 503 (etcd without a leader).
+    live.sim.world().faults.set_kube(
+        "us-east-1",
+        ocfail::sim::KubeFault {
+            write_error_rate: 1.0,
+            ..Default::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let out = live
+        .run(&["restore", "--yes", "--timeout", "2s", "-v"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "gave up at its deadline"
+    );
+    assert!(
+        stdout.contains(
+            "kubectl --context prod-us-east-1 -n us-east-1 scale deployment/openclaw-api-blue --replicas=3"
+        ),
+        "the exact manual command: {stdout}"
+    );
+    // Nothing was lost: the record is still there for the next try.
+    let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
+    assert!(d.annotations.contains_key("ocfail.dev/drill"));
+
+    live.sim
+        .world()
+        .faults
+        .set_kube("us-east-1", ocfail::sim::KubeFault::default());
+    let out = live.run(&["restore", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
+    assert_eq!(d.replicas, 3);
+    assert!(!d.annotations.contains_key("ocfail.dev/drill"));
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere() {
+    let live = LiveSim::start().await;
+    let regions = clients(&live).await;
+    let crashed = "20261128t120000-dead04";
+    crashed_drill(&regions[0], crashed).await;
+    // The crashed run's leases are still live (renewed a moment ago).
+    let lock = ocfail::ops::lock::acquire(
+        &regions,
+        &ocfail::ops::lock::Holder::new("drill", crashed),
+        &ocfail::ops::lock::LockOptions::default(),
+    )
+    .await
+    .unwrap();
+    drop(lock); // a crash: no release, the leases stay until they expire
+
+    let out = live.run(&["restore", "--yes", "-v"]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    for k in &regions {
+        let lease = k.lease("ocfail-lock").await.unwrap();
+        assert!(lease.is_none(), "{}: lease left: {lease:?}", k.region());
+    }
+    let d = regions[0]
+        .deployment("openclaw-api-blue")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.replicas, 3);
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_is_refused_while_another_live_run_holds_the_lock() {
+    let live = LiveSim::start().await;
+    let regions = clients(&live).await;
+    crashed_drill(&regions[0], "20261128t120000-dead05").await;
+    let other = ocfail::ops::lock::Holder::new("drill", "20261128t120500-alive1");
+    let lock =
+        ocfail::ops::lock::acquire(&regions, &other, &ocfail::ops::lock::LockOptions::default())
+            .await
+            .unwrap();
+    let out = live.run(&["restore", "--yes", "-v"]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(stdout.contains("20261128t120500-alive1"), "{stdout}");
+    // Nothing was changed.
+    let d = regions[0]
+        .deployment("openclaw-api-blue")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.replicas, 0);
+    assert!(d.annotations.contains_key("ocfail.dev/drill"));
+    lock.release().await.unwrap();
+    let out = live.run(&["restore", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    live.sim.shutdown().await;
+}

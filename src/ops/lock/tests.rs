@@ -279,7 +279,7 @@ async fn restore_takes_over_the_live_lease_of_the_run_it_restores() {
     }
     let restorer = Holder::from_parts("restore", "alice", "laptop", "r-new");
     let wrong = LockOptions {
-        take_over_run_id: Some("r-other".into()),
+        take_over_runs: vec!["r-other".into()],
         ..LockOptions::default()
     };
     assert!(matches!(
@@ -287,7 +287,7 @@ async fn restore_takes_over_the_live_lease_of_the_run_it_restores() {
         Err(LockError::Held { .. })
     ));
     let right = LockOptions {
-        take_over_run_id: Some("r-crashed".into()),
+        take_over_runs: vec!["r-old".into(), "r-crashed".into()],
         ..LockOptions::default()
     };
     let lock = acquire(&regions, &restorer, &right).await.unwrap();
