@@ -25,6 +25,8 @@ pub struct Streams {
     pub stderr: Box<dyn Write + Send>,
     /// Whether stdout is a terminal (for `--color auto`).
     pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (for the live progress table).
+    pub stderr_is_terminal: bool,
     /// Whether `NO_COLOR` is set.
     pub no_color: bool,
 }
@@ -36,6 +38,7 @@ impl Streams {
             stdout: Box::new(io::stdout()),
             stderr: Box::new(io::stderr()),
             stdout_is_terminal: io::stdout().is_terminal(),
+            stderr_is_terminal: io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         }
     }
@@ -71,6 +74,12 @@ fn reporter(inv: &Invocation, streams: Streams, quiet_stdout: bool) -> Reporter 
         github_summary: inv.github_summary.clone(),
         quiet: inv.quiet,
         verbose: inv.verbose,
+        progress: crate::report::progress::resolve(
+            streams.stderr_is_terminal,
+            is_ci(),
+            inv.format,
+            inv.quiet,
+        ),
     };
     let stdout: Box<dyn Write + Send> = if quiet_stdout {
         Box::new(io::sink())
@@ -78,6 +87,13 @@ fn reporter(inv: &Invocation, streams: Streams, quiet_stdout: bool) -> Reporter 
         streams.stdout
     };
     Reporter::new(config, stdout, streams.stderr)
+}
+
+/// Whether this runs in CI, whose logs turn a redrawn table into pages of
+/// escape codes (runners often fake a terminal). `CI` is set by GitHub
+/// Actions, GitLab, Buildkite, CircleCI and most others.
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// Loads the manifest; when it is invalid, still writes the machine-readable

@@ -1,14 +1,19 @@
 //! Progress on stderr: which display to use, and the timestamped lines shown without a bar.
 
+mod table;
+
+pub use self::table::RegionTable;
+
 use crate::events::Event;
 use crate::report::reporter::OutputFormat;
 
 /// How a run shows its progress on stderr.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ProgressMode {
     /// A live per-region table redrawn in place (indicatif).
     Bar,
     /// Timestamped lines, one per phase: for CI logs and pipes.
+    #[default]
     Lines,
     /// Nothing: `-q`, or a machine-readable format whose reader wants a quiet stderr.
     Hidden,

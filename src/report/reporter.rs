@@ -36,6 +36,8 @@ pub struct ReportConfig {
     pub quiet: bool,
     /// `-v` count: more detail in progress lines and the human table.
     pub verbose: u8,
+    /// The live table or lines on stderr (decided by [`progress::resolve`]).
+    pub progress: progress::ProgressMode,
 }
 
 /// Writing a report failed.
@@ -85,6 +87,9 @@ pub struct Reporter {
     /// The latest elapsed time seen, so lines without their own time never go backwards.
     last_ms: u64,
     finished: bool,
+    /// The live table, drawn straight to the process's stderr, in
+    /// [`progress::ProgressMode::Bar`].
+    table: Option<progress::RegionTable>,
 }
 
 impl Reporter {
@@ -94,8 +99,15 @@ impl Reporter {
         stdout: Box<dyn Write + Send>,
         stderr: Box<dyn Write + Send>,
     ) -> Self {
+        let table = (config.progress == progress::ProgressMode::Bar
+            && config.format == OutputFormat::Human
+            && !config.quiet)
+            .then(|| {
+                progress::RegionTable::new(indicatif::ProgressDrawTarget::stderr(), config.verbose)
+            });
         Reporter {
             styles: human::Styles::new(config.color),
+            table,
             config,
             stdout,
             stderr,
@@ -112,7 +124,10 @@ impl Reporter {
     pub fn event(&mut self, event: &Event) -> Result<(), ReportError> {
         match self.config.format {
             OutputFormat::Jsonl => self.write_stdout(&json::line(event))?,
-            OutputFormat::Human if !self.config.quiet => self.progress_line(event),
+            OutputFormat::Human if !self.config.quiet => match &mut self.table {
+                Some(table) => table.event(event),
+                None => self.progress_line(event),
+            },
             OutputFormat::Human | OutputFormat::Json => {}
         }
         match event {
