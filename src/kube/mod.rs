@@ -42,6 +42,25 @@ pub trait Workloads: Send + Sync {
         replicas: i32,
     ) -> impl Future<Output = Result<(), KubeError>> + Send;
 
+    /// Sets the image of a Deployment's first container and its replicas in
+    /// one write (read, then replace at the read `resourceVersion`: a
+    /// concurrent change is a [`KubeErrorKind::Conflict`], never lost).
+    fn set_image(
+        &self,
+        deployment: &str,
+        image: &str,
+        replicas: i32,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
+    /// Sets one key of a Service's selector (merge patch), e.g. the colour a
+    /// blue-green switch points it at.
+    fn set_selector(
+        &self,
+        service: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), KubeError>> + Send;
+
     /// Sets (`Some`) or removes (`None`) one annotation on a Deployment (merge patch).
     fn annotate_deployment(
         &self,

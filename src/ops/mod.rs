@@ -7,6 +7,7 @@ pub mod drill;
 pub mod health;
 pub mod live_validate;
 pub mod lock;
+pub mod ready;
 pub mod record;
 pub mod restore;
 pub mod run;

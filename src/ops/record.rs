@@ -1,7 +1,9 @@
-//! What a drill records on the cluster before it changes anything
-//! (DESIGN.md §6.1 step 3), and how that record is read back. The record is
-//! the `ocfail.dev/drill` annotation on the live Deployment, so `ocfail
-//! restore` can put everything back after a crash, from any machine.
+//! What drills and rollouts record on the cluster before they change
+//! anything (DESIGN.md §6.1 step 3, §7), and how those records are read
+//! back. A drill's record is the `ocfail.dev/drill` annotation on the live
+//! Deployment; a rollout's (or rollback's) is `ocfail.dev/rollout` on the
+//! live Service. Either way `ocfail restore` can put everything back after
+//! a crash, from any machine.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,58 @@ impl DrillRecord {
     }
 }
 
+/// The `ocfail.dev/rollout` annotation's content: enough to put the region
+/// back exactly as it was before the rollout (or rollback) began.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutRecord {
+    /// The run that changed the region.
+    pub run_id: String,
+    /// `rollout` or `rollback`.
+    pub kind: String,
+    /// The live colour before the run (what restore switches back to).
+    pub from_color: String,
+    /// The colour being promoted.
+    pub to_color: String,
+    /// The image being promoted.
+    pub image: String,
+    /// The live image before the run.
+    pub previous_image: String,
+    /// The live colour's replicas before the run (what it is scaled back
+    /// to if it was scaled down).
+    pub replicas: i32,
+    /// The promoted colour's image before the run.
+    pub idle_image: String,
+    /// The promoted colour's replicas before the run.
+    pub idle_replicas: i32,
+    /// The colour `<service>-preview` selected before the run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_color: Option<String>,
+    /// RFC 3339 time the run started on this region.
+    pub started_at: String,
+    /// `user@host` that ran it.
+    pub by: String,
+}
+
+impl RolloutRecord {
+    /// The annotation value.
+    pub fn to_json(&self) -> String {
+        // A struct of strings and numbers always serializes.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses an annotation value.
+    pub fn parse(value: &str) -> Result<RolloutRecord, serde_json::Error> {
+        serde_json::from_str(value)
+    }
+}
+
+/// `user@host` from a lock holder (`ocfail/<command>/<user>@<host>/<runId>`),
+/// for a record's `by`.
+pub fn by(holder: &str) -> String {
+    holder.rsplit('/').nth(1).unwrap_or("unknown").to_owned()
+}
+
 /// The name of a drill method as records spell it.
 pub fn method_name(method: DrillMethod) -> &'static str {
     match method {
@@ -87,5 +141,29 @@ mod tests {
         assert!(!json.contains("poolEnabled"));
         assert_eq!(DrillRecord::parse(&json).unwrap(), r);
         assert_eq!(r.method(), Some(DrillMethod::ScaleToZero));
+    }
+
+    #[test]
+    fn rollout_record_keeps_the_documented_keys() {
+        let r = RolloutRecord {
+            run_id: "r1".to_owned(),
+            kind: "rollout".to_owned(),
+            from_color: "blue".to_owned(),
+            to_color: "green".to_owned(),
+            image: "reg/api:1.5.0".to_owned(),
+            previous_image: "reg/api:1.4.2".to_owned(),
+            replicas: 3,
+            idle_image: "reg/api:1.4.1".to_owned(),
+            idle_replicas: 0,
+            preview_color: Some("green".to_owned()),
+            started_at: "2026-12-01T12:00:00Z".to_owned(),
+            by: "ci@runner".to_owned(),
+        };
+        let json = r.to_json();
+        for key in ["runId", "fromColor", "toColor", "image", "previousImage"] {
+            assert!(json.contains(&format!("\"{key}\"")), "{json}");
+        }
+        assert_eq!(RolloutRecord::parse(&json).unwrap(), r);
+        assert_eq!(by("ocfail/rollout/ci@runner/r1"), "ci@runner");
     }
 }

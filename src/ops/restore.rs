@@ -1,5 +1,6 @@
 //! `ocfail restore`: puts back whatever an interrupted drill recorded in
-//! its `ocfail.dev/drill` annotation (DESIGN.md §4, §6.1 step 7). Idempotent:
+//! its `ocfail.dev/drill` annotation (DESIGN.md §4, §6.1 step 7), or an
+//! interrupted rollout in its `ocfail.dev/rollout` one ([`rollout`]). Idempotent:
 //! running it again finds nothing to restore. Transient API errors are retried
 //! until a deadline; whatever is still not restored is said exactly, with
 //! the manual commands.
@@ -7,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cloudflare::Pools;
-use crate::kube::{DeploymentState, KubeError, KubeErrorKind, Workloads};
+use crate::kube::{DeploymentState, KubeError, Workloads};
 use crate::manifest::{DrillMethod, Region};
 use crate::report::model::{Check, RegionReport, Verdict};
 
@@ -15,7 +16,10 @@ use super::describe;
 use super::record::DrillRecord;
 use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 
+use super::ready::transient;
+
 mod fleet;
+pub mod rollout;
 
 pub use self::fleet::{FleetOutcome, fleet};
 
@@ -49,16 +53,6 @@ pub enum Outcome {
     Restored,
     /// Something is left; the detail says exactly what and how to finish by hand.
     Incomplete,
-}
-
-fn transient(e: &KubeError) -> bool {
-    matches!(
-        e.kind,
-        KubeErrorKind::Api
-            | KubeErrorKind::Timeout
-            | KubeErrorKind::Unreachable
-            | KubeErrorKind::Conflict
-    )
 }
 
 /// Runs `call` until it succeeds, fails for good, or `until` passes.

@@ -92,6 +92,27 @@ pub struct RegionReport {
     pub checks: Vec<Check>,
     /// Named timings in milliseconds (e.g. `unhealthyAfterMs`).
     pub timings: BTreeMap<String, u64>,
+    /// What a rollout or rollback did to the region (absent for other commands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutFacts>,
+}
+
+/// A region's rollout in the report: where it ended, and the colours and
+/// images before and after.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutFacts {
+    /// `promoted`, `already-live`, `rolled-back`, `failed`, `not-started` or
+    /// `restore-incomplete`.
+    pub status: String,
+    /// The live colour before the run.
+    pub from_color: String,
+    /// The colour the run promoted (or would have).
+    pub to_color: String,
+    /// The live image before the run.
+    pub image_before: String,
+    /// The live image after the run.
+    pub image_after: String,
 }
 
 /// Synthetic traffic seen during a run.
@@ -156,6 +177,7 @@ impl RegionReport {
             summary: summary.into(),
             checks,
             timings: BTreeMap::new(),
+            rollout: None,
         }
     }
 }

@@ -76,6 +76,51 @@ impl Workloads for KubeRegion {
             .map(drop)
     }
 
+    async fn set_image(&self, name: &str, image: &str, replicas: i32) -> Result<(), KubeError> {
+        let api = self.deployments();
+        let read = Call::new("get", "deployments", Some(format!("deployment {name}")));
+        let mut d = self.run(read, api.get(name)).await?;
+        let call = Call::new("update", "deployments", Some(format!("deployment {name}")));
+        let container = d
+            .spec
+            .as_mut()
+            .and_then(|s| s.template.spec.as_mut())
+            .and_then(|p| p.containers.first_mut());
+        let Some(container) = container else {
+            let mut e = self.request_error(
+                &call,
+                format!("deployment {name} has no container to set the image of"),
+            );
+            e.hint = Some("check the Deployment's pod template".to_owned());
+            return Err(e);
+        };
+        container.image = Some(image.to_owned());
+        if let Some(spec) = d.spec.as_mut() {
+            spec.replicas = Some(replicas);
+        }
+        // Status is the controller's; sending it back would only be ignored.
+        d.status = None;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        self.run(call, api.replace(name, &params, &d))
+            .await
+            .map(drop)
+    }
+
+    async fn set_selector(&self, name: &str, key: &str, value: &str) -> Result<(), KubeError> {
+        let call = Call::new("patch", "services", Some(format!("service {name}")));
+        let api = self.services();
+        let mut selector = serde_json::Map::new();
+        selector.insert(key.to_owned(), json!(value));
+        let patch = Patch::Merge(json!({ "spec": { "selector": selector } }));
+        let params = Self::write_params();
+        self.run(call, api.patch(name, &params, &patch))
+            .await
+            .map(drop)
+    }
+
     async fn annotate_deployment(
         &self,
         name: &str,
@@ -164,7 +209,7 @@ impl Workloads for KubeRegion {
         // Without a resourceVersion the API server would apply the write
         // unconditionally and two ocfail runs could both "win" the lock.
         let Some(rv) = current.resource_version.as_deref() else {
-            return Err(self.lease_request_error(
+            return Err(self.request_error(
                 &call,
                 "cannot replace a lease without its resourceVersion".to_owned(),
             ));
@@ -256,10 +301,11 @@ impl KubeRegion {
         resource_version: Option<&str>,
     ) -> Result<Lease, KubeError> {
         lease_object(spec, resource_version)
-            .map_err(|e| self.lease_request_error(call, format!("cannot build the lease: {e}")))
+            .map_err(|e| self.request_error(call, format!("cannot build the lease: {e}")))
     }
 
-    fn lease_request_error(&self, call: &Call, message: String) -> KubeError {
+    /// An error of ocfail's own making about a request (nothing was sent).
+    fn request_error(&self, call: &Call, message: String) -> KubeError {
         KubeError {
             region: self.region.clone(),
             kind: KubeErrorKind::Api,

@@ -127,6 +127,12 @@ impl Workloads for Fake {
     async fn annotate_service(&self, _: &str, _: &str, _: Option<&str>) -> Result<(), KubeError> {
         Err(unsupported(&self.region))
     }
+    async fn set_image(&self, _: &str, _: &str, _: i32) -> Result<(), KubeError> {
+        Err(unsupported(&self.region))
+    }
+    async fn set_selector(&self, _: &str, _: &str, _: &str) -> Result<(), KubeError> {
+        Err(unsupported(&self.region))
+    }
     async fn proxy(&self, _: &ProxyRequest) -> Result<ProxyResponse, KubeError> {
         Err(unsupported(&self.region))
     }

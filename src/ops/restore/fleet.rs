@@ -16,7 +16,7 @@ use crate::ops::describe;
 use crate::ops::lock::{self, Holder, LockError, LockOptions};
 use crate::report::model::{Check, RegionReport, Verdict};
 
-use super::{RestoreOptions, recorded_runs, region, release_crashed_lock};
+use super::{Outcome, RestoreOptions, recorded_runs, region, release_crashed_lock};
 
 /// What restoring the fleet came to.
 #[derive(Clone, Debug, Default)]
@@ -72,7 +72,13 @@ pub async fn fleet(
     let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
     let work = chosen.iter().map(|(r, client)| async move {
         match client {
-            Ok(w) => region(w, cf, r, opts).await.1,
+            Ok(w) => {
+                // A region holds at most one operation's record, but both
+                // kinds are looked for: a crash can leave either.
+                let drill = region(w, cf, r, opts).await;
+                let rollout = super::rollout::region(w, r, opts).await;
+                merge(drill, rollout)
+            }
             Err(e) => RegionReport::from_checks(
                 r.name.as_str(),
                 "could not reach the region",
@@ -119,16 +125,33 @@ pub async fn fleet(
 
 /// The run ids recorded in `regions` (the reachable ones), deduplicated.
 async fn runs_recorded(regions: &[&(Region, Result<KubeRegion, KubeError>)]) -> Vec<String> {
-    let found = join_all(
-        regions
-            .iter()
-            .filter_map(|(r, k)| k.as_ref().ok().map(|k| recorded_runs(k, r))),
-    )
+    let found = join_all(regions.iter().filter_map(|(r, k)| {
+        k.as_ref().ok().map(|k| async move {
+            let mut runs = recorded_runs(k, r).await;
+            runs.extend(super::rollout::recorded_runs(k, r).await);
+            runs
+        })
+    }))
     .await;
     let mut runs: Vec<String> = found.into_iter().flatten().collect();
     runs.sort();
     runs.dedup();
     runs
+}
+
+/// One report from a region's drill and rollout restores: a clean half
+/// adds nothing but its "nothing to restore" when both are clean.
+fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> RegionReport {
+    match (drill, rollout) {
+        ((Outcome::Clean, report), (Outcome::Clean, _)) => report,
+        ((Outcome::Clean, _), (_, report)) | ((_, report), (Outcome::Clean, _)) => report,
+        ((_, mut a), (_, b)) => {
+            a.summary = format!("{}; {}", a.summary, b.summary);
+            a.verdict = a.verdict.max(b.verdict);
+            a.checks.extend(b.checks);
+            a
+        }
+    }
 }
 
 /// Every chosen region refused: another live run holds the lock.

@@ -1,0 +1,140 @@
+//! Waiting for a Deployment to finish rolling out: the condition `kubectl
+//! rollout status` waits for (DESIGN.md §7), polled with `get` inside a
+//! deadline rather than watched, so a dropped watch can never hang a run.
+
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::kube::{DeploymentState, KubeError, KubeErrorKind, Workloads};
+
+/// Why a Deployment did not become ready.
+#[derive(Debug)]
+pub enum NotReady {
+    /// The deadline passed; the last state seen, when there was one.
+    Timeout(Option<DeploymentState>),
+    /// The Deployment does not exist.
+    Missing,
+    /// The API failed for good (or kept failing until the deadline).
+    Api(KubeError),
+    /// The wait was cancelled (Ctrl-C, a lost lock).
+    Cancelled,
+}
+
+/// Whether `d` has finished rolling out to `replicas`: the controller has
+/// seen the latest spec, and every replica is updated, ready and available.
+pub fn is_complete(d: &DeploymentState, replicas: i32) -> bool {
+    d.observed_generation >= d.generation
+        && d.replicas == replicas
+        && d.updated >= replicas
+        && d.ready >= replicas
+        && d.available >= replicas
+}
+
+/// API errors worth another try: the server or the network, not the request.
+pub fn transient(e: &KubeError) -> bool {
+    matches!(
+        e.kind,
+        KubeErrorKind::Api
+            | KubeErrorKind::Timeout
+            | KubeErrorKind::Unreachable
+            | KubeErrorKind::Conflict
+    )
+}
+
+/// Polls `deployment` every `poll` until it has rolled out to `replicas`,
+/// `deadline` passes, or `cancel` fires. Transient API errors are retried
+/// until the deadline.
+pub async fn wait<W: Workloads>(
+    w: &W,
+    deployment: &str,
+    replicas: i32,
+    deadline: Instant,
+    poll: Duration,
+    cancel: &CancellationToken,
+) -> Result<DeploymentState, NotReady> {
+    let mut last = None;
+    loop {
+        match w.deployment(deployment).await {
+            Ok(Some(d)) if is_complete(&d, replicas) => return Ok(d),
+            Ok(Some(d)) => last = Some(d),
+            Ok(None) => return Err(NotReady::Missing),
+            Err(e) if !transient(&e) || Instant::now() >= deadline => {
+                return Err(NotReady::Api(e));
+            }
+            Err(_) => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(NotReady::Timeout(last));
+        }
+        let nap = poll.min(deadline.saturating_duration_since(Instant::now()));
+        tokio::select! {
+            () = tokio::time::sleep(nap) => {}
+            () = cancel.cancelled() => return Err(NotReady::Cancelled),
+        }
+    }
+}
+
+impl NotReady {
+    /// One line for a check's detail.
+    pub fn describe(&self, deployment: &str, replicas: i32, waited: Duration) -> String {
+        match self {
+            NotReady::Timeout(Some(d)) => format!(
+                "{deployment}: {}/{replicas} ready, {} updated, {} available after {} \
+                 (see `kubectl describe deployment {deployment}` and its pods' events)",
+                d.ready,
+                d.updated,
+                d.available,
+                humantime::format_duration(Duration::from_secs(waited.as_secs()))
+            ),
+            NotReady::Timeout(None) => format!(
+                "{deployment}: not readable before the deadline of {}",
+                humantime::format_duration(Duration::from_secs(waited.as_secs()))
+            ),
+            NotReady::Missing => format!("deployment {deployment} does not exist"),
+            NotReady::Api(e) => super::describe::kube(e),
+            NotReady::Cancelled => format!("stopped waiting for {deployment}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_needs_the_latest_generation_and_every_replica() {
+        let d = DeploymentState {
+            replicas: 3,
+            ready: 3,
+            available: 3,
+            updated: 3,
+            generation: 2,
+            observed_generation: 2,
+            ..DeploymentState::default()
+        };
+        assert!(is_complete(&d, 3));
+        assert!(!is_complete(&d, 4), "spec not yet at the wanted replicas");
+        let stale = DeploymentState {
+            observed_generation: 1,
+            ..d.clone()
+        };
+        assert!(
+            !is_complete(&stale, 3),
+            "the controller has not seen the change"
+        );
+        let old_pods = DeploymentState {
+            updated: 1,
+            ..d.clone()
+        };
+        assert!(!is_complete(&old_pods, 3));
+        let zero = DeploymentState {
+            replicas: 0,
+            ready: 0,
+            available: 0,
+            updated: 0,
+            ..d
+        };
+        assert!(is_complete(&zero, 0));
+    }
+}
