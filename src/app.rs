@@ -59,7 +59,8 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         | CommandKind::Status { .. }
         | CommandKind::Health { .. }
         | CommandKind::Restore { .. }
-        | CommandKind::Drill(_) => live(inv, streams),
+        | CommandKind::Drill(_)
+        | CommandKind::Rollout(_) => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
     }
 }
@@ -330,12 +331,48 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             });
         }
     }
+    if let CommandKind::Rollout(r) = &inv.command {
+        check_regions(&fleet, &r.regions, inv.command.name())?;
+        let what = match &r.image {
+            Some(image) => format!("Roll out {image} to {}", scope(&r.regions)),
+            None => format!("Switch {} back to the previous colour", scope(&r.regions)),
+        };
+        if !r.yes && !r.dry_run && !inv.sim && !confirm(&format!("{what}? [y/N] "))? {
+            return Err(Error::Usage {
+                message: format!("start a {} without confirmation", inv.command.name()),
+                hint: "answer y at the prompt, or pass --yes (required when there is no terminal); --dry-run shows the plan".to_owned(),
+            });
+        }
+    }
     let output = if matches!(inv.command, CommandKind::Status { watch: true, .. }) {
         crate::live::Output::Watch(streams)
     } else {
         crate::live::Output::Report(reporter(inv, streams, false))
     };
     crate::live::run(inv, fleet, output)
+}
+
+/// "every region" or the named ones, for a confirmation question.
+fn scope(regions: &[String]) -> String {
+    if regions.is_empty() {
+        "every region".to_owned()
+    } else {
+        regions.join(", ")
+    }
+}
+
+/// Every name in `regions` is one of the fleet's.
+fn check_regions(fleet: &Fleet, regions: &[String], command: &str) -> Result<(), Error> {
+    for r in regions {
+        if fleet.region(r).is_none() {
+            let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
+            return Err(Error::Usage {
+                message: format!("{command} region `{r}`: the fleet has no such region"),
+                hint: format!("regions in this fleet: {}", known.join(", ")),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Asks on the terminal; without one (CI, pipes) the answer is no.

@@ -104,6 +104,9 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
     if let CommandKind::Drill(d) = &inv.command {
         return drill(inv, c, d, &run, reporter).await;
     }
+    if let CommandKind::Rollout(r) = &inv.command {
+        return rollout(inv, c, r, &run, reporter).await;
+    }
     if let CommandKind::Restore {
         region, timeout, ..
     } = &inv.command
@@ -281,6 +284,49 @@ async fn drill(
             });
         };
         crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
+    };
+    finish(
+        inv,
+        run,
+        reporter,
+        outcome.regions,
+        outcome.notes,
+        outcome.traffic,
+        outcome.exit_code,
+    )
+}
+
+async fn rollout(
+    inv: &Invocation,
+    c: &Connected,
+    r: &crate::cli::invocation::RolloutCommand,
+    run: &Run,
+    mut reporter: Reporter,
+) -> Result<u8, Error> {
+    let opts = crate::ops::rollout::RolloutOptions {
+        image: r.image.clone(),
+        regions: (!r.regions.is_empty()).then(|| r.regions.clone()),
+        dry_run: r.dry_run,
+        keep_previous: r.keep_previous,
+        run_id: run.id.clone(),
+    };
+    let mut signals =
+        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
+            what: "signal handlers",
+            source,
+        })?;
+    let started = std::time::Instant::now();
+    let outcome = {
+        let reporter = &mut reporter;
+        let mut progress = |region: &str, phase: &str| {
+            // Progress is best effort: a closed stderr must not stop a rollout mid-switch.
+            let _ = reporter.event(&Event::Phase {
+                region: region.to_owned(),
+                phase: phase.to_owned(),
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+        };
+        crate::ops::rollout::run(c, &opts, &mut signals, &mut progress).await
     };
     finish(
         inv,

@@ -155,6 +155,36 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
         timeout: std::time::Duration,
     },
+    /// Blue-green rollout of a new image, region by region in the manifest's waves, with smoke checks and automatic rollback
+    Rollout {
+        /// The image to roll out, e.g. registry.example/openclaw-api:1.5.0
+        #[arg(long, value_name = "IMAGE")]
+        image: String,
+        /// Only these regions (comma-separated), in their waves [default: every region]
+        #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+        regions: Vec<String>,
+        /// Print the plan per wave; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+        /// Keep the previous colour's replicas after success (instant rollback, double capacity)
+        #[arg(long)]
+        keep_previous: bool,
+    },
+    /// Switch the live Service back to the previous colour (scaling it up first if it is not warm)
+    Rollback {
+        /// Only this region [default: every region, latest wave first]
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Print what would change; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
     Sim(Box<SimArgs>),
     /// Print a shell completion script

@@ -91,6 +91,8 @@ pub enum CommandKind {
         /// How long to keep retrying API errors.
         timeout: std::time::Duration,
     },
+    /// `rollout --image IMG …` (or, without an image, `rollback`).
+    Rollout(Box<RolloutCommand>),
     /// `sim`.
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
@@ -112,6 +114,21 @@ pub struct DrillCommand {
     pub yes: bool,
     /// `(rule, reason)` pairs; rule names are checked later.
     pub overrides: Vec<(String, String)>,
+}
+
+/// `ocfail rollout` or `ocfail rollback`, resolved.
+#[derive(Clone, Debug)]
+pub struct RolloutCommand {
+    /// The image; `None` for `rollback`.
+    pub image: Option<String>,
+    /// `--regions` (or `rollback --region`); empty means every region.
+    pub regions: Vec<String>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--keep-previous`.
+    pub keep_previous: bool,
 }
 
 /// `ocfail sim`, resolved.
@@ -188,6 +205,8 @@ impl CommandKind {
             CommandKind::Sim(_) => "sim",
             CommandKind::Restore { .. } => "restore",
             CommandKind::Drill(_) => "drill",
+            CommandKind::Rollout(r) if r.image.is_none() => "rollback",
+            CommandKind::Rollout(_) => "rollout",
             CommandKind::Completions(_) => "completions",
         }
     }
@@ -257,6 +276,30 @@ impl Invocation {
                     yes,
                     timeout,
                 },
+                Command::Rollout {
+                    image,
+                    regions,
+                    dry_run,
+                    yes,
+                    keep_previous,
+                } => CommandKind::Rollout(Box::new(RolloutCommand {
+                    image: Some(image),
+                    regions: regions.into_iter().filter(|r| !r.is_empty()).collect(),
+                    dry_run,
+                    yes,
+                    keep_previous,
+                })),
+                Command::Rollback {
+                    region,
+                    dry_run,
+                    yes,
+                } => CommandKind::Rollout(Box::new(RolloutCommand {
+                    image: None,
+                    regions: region.into_iter().collect(),
+                    dry_run,
+                    yes,
+                    keep_previous: true,
+                })),
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

@@ -10,6 +10,7 @@ pub mod lock;
 pub mod ready;
 pub mod record;
 pub mod restore;
+pub mod rollout;
 pub mod run;
 pub mod safety;
 pub mod snapshot;

@@ -42,6 +42,25 @@ pub fn transient(e: &KubeError) -> bool {
     )
 }
 
+/// Runs `call` until it succeeds, fails for good, or `until` passes,
+/// `poll` apart: for the writes that put things back, which must get
+/// through a burst of 503s.
+pub async fn retry<T, F, Fut>(until: Instant, poll: Duration, mut call: F) -> Result<T, KubeError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, KubeError>>,
+{
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) if transient(&e) && Instant::now() + poll < until => {
+                tokio::time::sleep(poll).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Polls `deployment` every `poll` until it has rolled out to `replicas`,
 /// `deadline` passes, or `cancel` fires. Transient API errors are retried
 /// until the deadline.

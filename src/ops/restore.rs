@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cloudflare::Pools;
-use crate::kube::{DeploymentState, KubeError, Workloads};
+use crate::kube::{DeploymentState, Workloads};
 use crate::manifest::{DrillMethod, Region};
 use crate::report::model::{Check, RegionReport, Verdict};
 
@@ -16,7 +16,7 @@ use super::describe;
 use super::record::DrillRecord;
 use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 
-use super::ready::transient;
+use super::ready::retry;
 
 mod fleet;
 pub mod rollout;
@@ -53,23 +53,6 @@ pub enum Outcome {
     Restored,
     /// Something is left; the detail says exactly what and how to finish by hand.
     Incomplete,
-}
-
-/// Runs `call` until it succeeds, fails for good, or `until` passes.
-async fn retry<T, F, Fut>(until: Instant, poll: Duration, mut call: F) -> Result<T, KubeError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, KubeError>>,
-{
-    loop {
-        match call().await {
-            Ok(v) => return Ok(v),
-            Err(e) if transient(&e) && Instant::now() + poll < until => {
-                tokio::time::sleep(poll).await
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 fn manual(region: &Region, deployment: &str, record: &DrillRecord) -> String {

@@ -20,7 +20,8 @@ use crate::ops::record::RolloutRecord;
 use crate::ops::snapshot::ROLLOUT_ANNOTATION;
 use crate::report::model::{Check, RegionReport, Verdict};
 
-use super::{Outcome, RestoreOptions, retry};
+use super::{Outcome, RestoreOptions};
+use crate::ops::ready::retry;
 
 /// The exact commands that finish the undo by hand.
 pub fn manual(region: &Region, rec: &RolloutRecord) -> String {

@@ -1,0 +1,657 @@
+//! `ocfail rollout --image IMG` and `ocfail rollback`: blue-green, region by
+//! region in the manifest's waves (DESIGN.md §7).
+//!
+//! Read everything first (nothing changes if a region is unreadable, holds
+//! an unrestored record, or already runs the image), then take the fleet
+//! lock and promote wave after wave, the regions of a wave in parallel. A
+//! failing region switches itself back at once; then `onFailure` decides:
+//! `rollback-all` switches back the regions this run already promoted, in
+//! reverse order, `halt` leaves them promoted. Ctrl-C, SIGTERM and a lost
+//! lock take the rollback path too. Only after the last wave is every
+//! record removed and the previous colour scaled to 0, so until then a
+//! crash leaves records from which `ocfail restore` puts the old version
+//! back everywhere.
+
+mod finish;
+mod plan;
+mod region;
+mod smoke;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio_util::sync::CancellationToken;
+
+use crate::exit_code;
+use crate::kube::{KubeRegion, image_tag};
+use crate::manifest::{OnFailure, Region};
+use crate::report::model::{Check, RegionReport, RolloutFacts, TrafficSummary, Verdict};
+use crate::signal::SignalHandler;
+
+use super::connect::Connected;
+use super::drill::Progress;
+use super::lock::{self, Holder, LockOptions};
+use super::record;
+use super::restore::RestoreOptions;
+use super::traffic::TrafficGenerator;
+
+pub use self::plan::{RegionState, other};
+use self::region::{Ctx, Ended, RegionRun};
+
+/// What to roll out, where and how.
+#[derive(Clone, Debug)]
+pub struct RolloutOptions {
+    /// The image to promote; `None` is `ocfail rollback` (promote each
+    /// region's previous colour as it is).
+    pub image: Option<String>,
+    /// Only these regions (`--regions`, or `rollback --region`).
+    pub regions: Option<Vec<String>>,
+    /// Only read and print the plan.
+    pub dry_run: bool,
+    /// Keep the previous colour's replicas after a successful rollout.
+    pub keep_previous: bool,
+    /// This run's id.
+    pub run_id: String,
+}
+
+impl RolloutOptions {
+    fn command(&self) -> &'static str {
+        if self.image.is_some() {
+            "rollout"
+        } else {
+            "rollback"
+        }
+    }
+}
+
+/// The result for the report.
+#[derive(Clone, Debug, Default)]
+pub struct RolloutOutcome {
+    /// Per selected region, in wave order.
+    pub regions: Vec<RegionReport>,
+    /// Fleet notes.
+    pub notes: Vec<String>,
+    /// Synthetic traffic through the LB during the run.
+    pub traffic: Option<TrafficSummary>,
+    /// An exit code that outranks the verdicts' (5 refused, 6 restore left,
+    /// 130 interrupted).
+    pub exit_code: Option<u8>,
+}
+
+/// Where a region ended, for its report.
+#[derive(Clone, Debug)]
+enum Status {
+    AlreadyLive,
+    NothingToRollBack,
+    Planned(Vec<Check>),
+    Promoted,
+    /// Promoted, left so by `onFailure: halt`.
+    Halted,
+    Failed,
+    RolledBack(String),
+    NotStarted(String),
+    RestoreIncomplete,
+}
+
+/// One selected region through the run.
+struct Slot {
+    state: RegionState,
+    client: KubeRegion,
+    image: String,
+    status: Status,
+    run: Option<RegionRun>,
+}
+
+/// Runs a rollout (or rollback). `signals` delivers Ctrl-C; `progress(region,
+/// phase)` is called as regions move on.
+pub async fn run(
+    c: &Connected,
+    opts: &RolloutOptions,
+    signals: &mut SignalHandler,
+    progress: Progress<'_>,
+) -> RolloutOutcome {
+    let fleet = &c.fleet;
+    let waves = waves(c, opts);
+    let selected: Vec<&Region> = waves.iter().flatten().collect();
+
+    // Every region is read (and must be reachable): the lock covers the
+    // whole fleet, and an unrestored record anywhere blocks the run.
+    let mut clients = Vec::new();
+    for (r, k) in &c.regions {
+        match k {
+            Ok(k) => clients.push(k.clone()),
+            Err(e) => {
+                return unreachable(&selected, r, &super::describe::kube(e));
+            }
+        }
+    }
+    for r in &selected {
+        progress(r.name.as_str(), "reading");
+    }
+    let states = join_all(
+        c.regions
+            .iter()
+            .zip(&clients)
+            .map(|((r, _), k)| plan::read(k, r)),
+    )
+    .await;
+    let mut by_name: BTreeMap<String, RegionState> = BTreeMap::new();
+    let mut recorded = Vec::new();
+    for ((r, _), state) in c.regions.iter().zip(states) {
+        match state {
+            Err(why) => return unreachable(&selected, r, &why),
+            Ok(s) => {
+                if let Some(kind) = s.recorded {
+                    recorded.push(format!("{} ({kind})", r.name));
+                }
+                by_name.insert(r.name.to_string(), s);
+            }
+        }
+    }
+    if !recorded.is_empty() {
+        let why = format!(
+            "unrestored-state: an earlier run left records in {}; run `ocfail restore` first",
+            recorded.join(", ")
+        );
+        return refused(&selected, &why);
+    }
+
+    let mut slots: Vec<Slot> = Vec::new();
+    for r in &selected {
+        let (Some(state), Some(client)) = (
+            by_name.get(r.name.as_str()).cloned(),
+            c.regions
+                .iter()
+                .zip(&clients)
+                .find(|((cr, _), _)| cr.name == r.name)
+                .map(|(_, k)| k.clone()),
+        ) else {
+            continue;
+        };
+        let image = opts
+            .image
+            .clone()
+            .unwrap_or_else(|| state.idle.image.clone());
+        let status = if opts.image.is_none() && state.idle.image == state.live.image {
+            Status::NothingToRollBack
+        } else if opts.image.is_some() && plan::already_live(&state, &image) {
+            Status::AlreadyLive
+        } else if opts.dry_run {
+            Status::Planned(plan::describe(fleet, &state, &image, opts.keep_previous))
+        } else {
+            Status::NotStarted("not reached".to_owned())
+        };
+        slots.push(Slot {
+            state,
+            client,
+            image,
+            status,
+            run: None,
+        });
+    }
+    let mut notes = Vec::new();
+    let to_change = slots
+        .iter()
+        .filter(|s| matches!(s.status, Status::NotStarted(_)))
+        .count();
+    if opts.dry_run {
+        notes.push("dry run: nothing was changed".to_owned());
+        return outcome(slots, notes, None, None);
+    }
+    if to_change == 0 {
+        return outcome(slots, notes, None, None);
+    }
+
+    // The lock, then the waves.
+    let holder = Holder::new(opts.command(), &opts.run_id);
+    let fleet_lock = match lock::acquire(&clients, &holder, &LockOptions::default()).await {
+        Ok(l) => l,
+        Err(e) => {
+            let mut why = e.to_string();
+            if let Some(h) = e.hint() {
+                why.push_str("; hint: ");
+                why.push_str(&h);
+            }
+            return refused(&selected, &why);
+        }
+    };
+    let origin = Instant::now();
+    let traffic = fleet
+        .traffic
+        .as_ref()
+        .and_then(|t| TrafficGenerator::start(t, origin).ok());
+    let (tx, rx) = unbounded_channel();
+    let cancel = CancellationToken::new();
+    let abort = CancellationToken::new();
+    let by = record::by(holder.as_str());
+    let ctx = Ctx {
+        fleet,
+        run_id: &opts.run_id,
+        by: &by,
+        kind: opts.command(),
+        traffic: traffic.as_ref(),
+        origin,
+        cancel: &cancel,
+        abort: &abort,
+        restore: RestoreOptions {
+            ready_timeout: fleet.rollout.ready_timeout,
+            ..RestoreOptions::default()
+        },
+        poll: Duration::from_millis(250),
+        progress: tx,
+    };
+    let mut sup = Supervisor {
+        signals,
+        lost: fleet_lock.lost(),
+        cancel: cancel.clone(),
+        abort: abort.clone(),
+        rx,
+        progress,
+        interrupted: false,
+        lock_lost: false,
+    };
+
+    let mut failed_in: Option<String> = None;
+    let mut promoted: Vec<usize> = Vec::new();
+    let mut aborted = false;
+    for wave in &waves {
+        let members: Vec<usize> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                matches!(s.status, Status::NotStarted(_))
+                    && wave.iter().any(|r| r.name == s.state.region.name)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        if failed_in.is_some() || cancel.is_cancelled() {
+            break;
+        }
+        let work = join_all(members.iter().map(|&i| {
+            let s = &slots[i];
+            region::promote(&ctx, &s.client, &s.state, &s.image)
+        }));
+        let Some(results) = sup.drive(work).await else {
+            aborted = true;
+            for &i in &members {
+                slots[i].status = Status::RestoreIncomplete;
+            }
+            break;
+        };
+        for (&i, r) in members.iter().zip(results) {
+            let name = slots[i].state.region.name.to_string();
+            slots[i].status = match r.ended {
+                Ended::Promoted => {
+                    promoted.push(i);
+                    Status::Promoted
+                }
+                Ended::Failed => {
+                    failed_in.get_or_insert(name);
+                    Status::Failed
+                }
+                Ended::Interrupted => Status::RolledBack("interrupted".to_owned()),
+                Ended::RestoreIncomplete => {
+                    failed_in.get_or_insert(name);
+                    Status::RestoreIncomplete
+                }
+            };
+            slots[i].run = Some(r);
+        }
+    }
+    let later = match (&failed_in, sup.interrupted || sup.lock_lost) {
+        (_, true) => "interrupted before this wave".to_owned(),
+        (Some(f), _) => format!("not started: {f} failed in an earlier wave"),
+        _ => "not started".to_owned(),
+    };
+    for s in &mut slots {
+        if let Status::NotStarted(why) = &mut s.status {
+            *why = later.clone();
+        }
+    }
+
+    // Undo or keep what was promoted, then finalize.
+    let stopping = sup.interrupted || sup.lock_lost;
+    if !aborted {
+        let roll_back =
+            stopping || (failed_in.is_some() && fleet.rollout.on_failure == OnFailure::RollbackAll);
+        let why = if stopping {
+            "interrupted".to_owned()
+        } else {
+            format!(
+                "rollback-all after {} failed",
+                failed_in.clone().unwrap_or_default()
+            )
+        };
+        let done = if roll_back {
+            finish::roll_back(&ctx, &mut sup, &mut slots, &promoted, &why).await
+        } else {
+            let keep = opts.keep_previous || failed_in.is_some() || opts.image.is_none();
+            finish::commit(&ctx, &mut sup, &mut slots, &promoted, keep).await
+        };
+        aborted = !done;
+        if failed_in.is_some() && !roll_back {
+            for &i in &promoted {
+                slots[i].status = Status::Halted;
+            }
+        }
+    }
+
+    if let Some(t) = &failed_in {
+        notes.push(format!(
+            "{t} failed; onFailure: {}",
+            on_failure(fleet.rollout.on_failure)
+        ));
+    }
+    if sup.interrupted {
+        notes.push("interrupted: every region changed by this run was switched back".to_owned());
+    }
+    if sup.lock_lost {
+        notes.push(
+            "the lock was lost mid-rollout; every region changed by this run was switched back"
+                .to_owned(),
+        );
+    }
+    drop(sup);
+    drop(ctx);
+    let traffic = match traffic {
+        Some(g) => Some(g.stop().await),
+        None => None,
+    };
+    if let Err(e) = fleet_lock.release().await {
+        notes.push(format!("lock: {e}"));
+    }
+    let code = if aborted
+        || slots
+            .iter()
+            .any(|s| matches!(s.status, Status::RestoreIncomplete))
+    {
+        notes.push("records are left on the clusters: run `ocfail restore` to put the previous version back".to_owned());
+        Some(exit_code::RESTORE_INCOMPLETE)
+    } else if stopping {
+        Some(exit_code::INTERRUPTED)
+    } else {
+        None
+    };
+    outcome(slots, notes, traffic, code)
+}
+
+fn on_failure(f: OnFailure) -> &'static str {
+    match f {
+        OnFailure::RollbackAll => "rollback-all",
+        OnFailure::Halt => "halt",
+    }
+}
+
+/// The waves to run: the manifest's (reversed for a rollback, which undoes
+/// the latest regions first), restricted to the chosen regions.
+fn waves(c: &Connected, opts: &RolloutOptions) -> Vec<Vec<Region>> {
+    let mut waves: Vec<Vec<Region>> = c
+        .fleet
+        .rollout
+        .waves
+        .iter()
+        .map(|wave| {
+            wave.iter()
+                .filter(|n| {
+                    opts.regions
+                        .as_ref()
+                        .is_none_or(|only| only.iter().any(|o| o == n.as_str()))
+                })
+                .filter_map(|n| c.fleet.region(n.as_str()).cloned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    if opts.image.is_none() {
+        waves.reverse();
+    }
+    waves
+}
+
+/// Feeds progress and signals while `fut` runs: the first Ctrl-C (or a lost
+/// lock) cancels, a second one aborts, which drops `fut` (`None`).
+struct Supervisor<'a, 'p> {
+    signals: &'a mut SignalHandler,
+    lost: CancellationToken,
+    cancel: CancellationToken,
+    abort: CancellationToken,
+    rx: UnboundedReceiver<(String, String)>,
+    progress: Progress<'p>,
+    interrupted: bool,
+    lock_lost: bool,
+}
+
+impl Supervisor<'_, '_> {
+    async fn drive<F: std::future::Future>(&mut self, fut: F) -> Option<F::Output> {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => {
+                    self.drain();
+                    return Some(out);
+                }
+                Some((region, phase)) = self.rx.recv() => (self.progress)(&region, &phase),
+                _ = self.signals.recv() => {
+                    if self.cancel.is_cancelled() {
+                        self.abort.cancel();
+                        self.drain();
+                        return None;
+                    }
+                    self.interrupted = true;
+                    self.cancel.cancel();
+                }
+                () = self.lost.cancelled(), if !self.cancel.is_cancelled() => {
+                    self.lock_lost = true;
+                    self.cancel.cancel();
+                }
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Ok((region, phase)) = self.rx.try_recv() {
+            (self.progress)(&region, &phase);
+        }
+    }
+}
+
+/// Nothing was changed: a region could not be read.
+fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> RolloutOutcome {
+    let regions = selected
+        .iter()
+        .map(|r| {
+            if r.name == bad.name {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "could not read the region: nothing was changed",
+                    vec![Check::new("read", Verdict::Error, why)],
+                )
+            } else {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "not started",
+                    vec![Check::new(
+                        "read",
+                        Verdict::Skipped,
+                        format!("{} could not be read", bad.name),
+                    )],
+                )
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut notes = vec![format!("{}: {why}", bad.name)];
+    if !selected.iter().any(|r| r.name == bad.name) {
+        notes.push(format!(
+            "{} is not rolled out, but the lock and the record check need every region",
+            bad.name
+        ));
+    }
+    RolloutOutcome {
+        regions: if regions.is_empty() {
+            vec![RegionReport::from_checks(
+                bad.name.as_str(),
+                "could not read the region: nothing was changed",
+                vec![Check::new("read", Verdict::Error, why)],
+            )]
+        } else {
+            regions
+        },
+        notes,
+        traffic: None,
+        exit_code: None,
+    }
+}
+
+/// Nothing was changed: a record or another run's lock is in the way.
+fn refused(selected: &[&Region], why: &str) -> RolloutOutcome {
+    RolloutOutcome {
+        regions: selected
+            .iter()
+            .map(|r| {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "refused: nothing was changed",
+                    vec![Check::new("refused", Verdict::Fail, why)],
+                )
+            })
+            .collect(),
+        notes: vec![why.to_owned()],
+        traffic: None,
+        exit_code: Some(exit_code::REFUSED),
+    }
+}
+
+/// The per-region reports.
+fn outcome(
+    slots: Vec<Slot>,
+    notes: Vec<String>,
+    traffic: Option<TrafficSummary>,
+    exit_code: Option<u8>,
+) -> RolloutOutcome {
+    let regions = slots.into_iter().map(report).collect();
+    RolloutOutcome {
+        regions,
+        notes,
+        traffic,
+        exit_code,
+    }
+}
+
+fn report(slot: Slot) -> RegionReport {
+    let s = &slot.state;
+    let (from, to) = (s.live_color.clone(), s.idle_color.clone());
+    let before = image_tag(&s.live.image).to_owned();
+    let after_new = image_tag(&slot.image).to_owned();
+    let mut checks = slot
+        .run
+        .as_ref()
+        .map(|r| r.checks.clone())
+        .unwrap_or_default();
+    let timings = slot
+        .run
+        .as_ref()
+        .map(|r| r.timings.clone())
+        .unwrap_or_default();
+    let (status, verdict, summary, live_after) = match &slot.status {
+        Status::AlreadyLive => {
+            checks.push(Check::new(
+                "already-live",
+                Verdict::Pass,
+                format!("{} already runs {}", s.deployment(&from), slot.image),
+            ));
+            (
+                "already-live",
+                Verdict::Pass,
+                format!("already live: {before} on {from}"),
+                &s.live.image,
+            )
+        }
+        Status::NothingToRollBack => {
+            checks.push(Check::new(
+                "rollback",
+                Verdict::Skipped,
+                format!(
+                    "both colours run {}: there is no previous version to go back to",
+                    s.live.image
+                ),
+            ));
+            (
+                "not-started",
+                Verdict::Skipped,
+                "nothing to roll back to".to_owned(),
+                &s.live.image,
+            )
+        }
+        Status::Planned(plan) => {
+            checks.extend(plan.iter().cloned());
+            (
+                "not-started",
+                Verdict::Pass,
+                format!("plan: {before} → {after_new} ({from} → {to})"),
+                &s.live.image,
+            )
+        }
+        Status::Promoted => (
+            "promoted",
+            Verdict::Pass,
+            format!("promoted: {before} → {after_new} ({from} → {to})"),
+            &slot.image,
+        ),
+        Status::Halted => (
+            "promoted",
+            Verdict::Pass,
+            format!(
+                "promoted: {before} → {after_new} ({from} → {to}); left promoted by onFailure: halt, {from} kept warm for `ocfail rollback`"
+            ),
+            &slot.image,
+        ),
+        Status::Failed => {
+            let why = checks
+                .iter()
+                .find(|c| c.verdict == Verdict::Fail)
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .unwrap_or_default();
+            (
+                "failed",
+                Verdict::Fail,
+                format!("failed, switched back to {before} ({from}): {why}"),
+                &s.live.image,
+            )
+        }
+        Status::RolledBack(why) => (
+            "rolled-back",
+            Verdict::Warn,
+            format!("rolled back to {before} ({from}): {why}"),
+            &s.live.image,
+        ),
+        Status::NotStarted(why) => {
+            checks.push(Check::new("start", Verdict::Skipped, why.clone()));
+            ("not-started", Verdict::Skipped, why.clone(), &s.live.image)
+        }
+        Status::RestoreIncomplete => (
+            "restore-incomplete",
+            Verdict::Error,
+            format!(
+                "left mid-change: run `ocfail restore --region {}`",
+                s.region.name
+            ),
+            &slot.image,
+        ),
+    };
+    let mut r = RegionReport::from_checks(s.region.name.as_str(), summary, checks);
+    r.verdict = verdict;
+    r.timings = timings;
+    r.rollout = Some(RolloutFacts {
+        status: status.to_owned(),
+        from_color: from,
+        to_color: to,
+        image_before: s.live.image.clone(),
+        image_after: live_after.clone(),
+    });
+    r
+}

@@ -1,0 +1,179 @@
+//! The end of a rollout: switching promoted regions back (`rollback-all`,
+//! Ctrl-C, a lost lock) in reverse order, or committing them: the previous
+//! colour scaled to 0 in every region first, and only then every record
+//! removed, so a crash in between still finds every region recorded and
+//! `ocfail restore` treats the fleet alike.
+
+use std::time::Instant;
+
+use futures_util::future::join_all;
+
+use crate::kube::Workloads;
+use crate::ops::describe;
+use crate::ops::ready::retry;
+use crate::ops::restore::rollout::undo;
+use crate::ops::snapshot::ROLLOUT_ANNOTATION;
+use crate::report::model::{Check, Verdict};
+
+use super::region::{Ctx, stopped};
+use super::{Slot, Status, Supervisor};
+
+/// Switches `promoted` back, latest first. Returns `false` when a second
+/// Ctrl-C stopped it (records are left).
+pub(super) async fn roll_back(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_, '_>,
+    slots: &mut [Slot],
+    promoted: &[usize],
+    why: &str,
+) -> bool {
+    for (n, &i) in promoted.iter().enumerate().rev() {
+        let slot = &slots[i];
+        let Some(rec) = slot.run.as_ref().and_then(|r| r.record.clone()) else {
+            continue;
+        };
+        let name = slot.state.region.name.to_string();
+        ctx.phase(&name, format!("rolling back to {}", rec.from_color));
+        let undone = sup
+            .drive(undo(
+                &slot.client,
+                &slot.state.region,
+                &rec,
+                ctx.restore,
+                ctx.abort,
+            ))
+            .await;
+        let slot = &mut slots[i];
+        let run = slot.run.get_or_insert_with(Default::default);
+        match undone {
+            Some((true, checks)) => {
+                run.checks.extend(checks.into_iter().map(|mut c| {
+                    c.name = format!("rollback {}", c.name);
+                    c
+                }));
+                run.record = None;
+                slot.status = Status::RolledBack(why.to_owned());
+            }
+            Some((false, checks)) => {
+                run.checks.extend(checks);
+                slot.status = Status::RestoreIncomplete;
+            }
+            None => {
+                run.checks.push(stopped(&name));
+                slot.status = Status::RestoreIncomplete;
+                for &j in &promoted[..n] {
+                    slots[j].status = Status::RestoreIncomplete;
+                }
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Makes the promotions final: the previous colour to 0 (unless `keep`),
+/// then the records removed. Returns `false` when a second Ctrl-C stopped
+/// it.
+pub(super) async fn commit(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_, '_>,
+    slots: &mut [Slot],
+    promoted: &[usize],
+    keep: bool,
+) -> bool {
+    let until = Instant::now() + ctx.restore.retry_for;
+    let poll = ctx.restore.poll;
+    if !keep {
+        let work = join_all(promoted.iter().map(|&i| {
+            let slot = &slots[i];
+            let previous = slot.state.deployment(&slot.state.live_color);
+            ctx.phase(
+                slot.state.region.name.as_str(),
+                format!("scaling {previous} to 0"),
+            );
+            async move {
+                let r = retry(until, poll, || slot.client.scale(&previous, 0)).await;
+                (previous, r)
+            }
+        }));
+        let Some(results) = sup.drive(work).await else {
+            return false;
+        };
+        for (&i, (previous, r)) in promoted.iter().zip(results) {
+            let k = &slots[i].state.region;
+            let check = match r {
+                Ok(()) => Check::new("finalize", Verdict::Pass, format!("scaled {previous} to 0")),
+                // The new version is live and verified; a warm old colour
+                // only costs capacity, so this is a warning, not a failure.
+                Err(e) => Check::new(
+                    "finalize",
+                    Verdict::Warn,
+                    format!(
+                        "could not scale {previous} to 0 ({}); do it by hand: kubectl --context {} -n {} scale deployment/{previous} --replicas=0",
+                        describe::kube(&e),
+                        k.context,
+                        k.namespace
+                    ),
+                ),
+            };
+            push(&mut slots[i], check);
+        }
+    }
+    let work = join_all(promoted.iter().map(|&i| {
+        let slot = &slots[i];
+        async move {
+            retry(until, poll, || {
+                slot.client
+                    .annotate_service(&slot.state.region.service, ROLLOUT_ANNOTATION, None)
+            })
+            .await
+        }
+    }));
+    let Some(results) = sup.drive(work).await else {
+        return false;
+    };
+    for (&i, r) in promoted.iter().zip(results) {
+        let k = slots[i].state.region.clone();
+        match r {
+            Ok(()) => {
+                push(
+                    &mut slots[i],
+                    Check::new(
+                        "record",
+                        Verdict::Pass,
+                        format!("removed {ROLLOUT_ANNOTATION} from service {}", k.service),
+                    ),
+                );
+                if let Some(run) = slots[i].run.as_mut() {
+                    run.record = None;
+                }
+            }
+            Err(e) => {
+                push(
+                    &mut slots[i],
+                    Check::new(
+                        "record",
+                        Verdict::Error,
+                        format!(
+                            "the region is promoted but its record could not be removed ({}); remove it by hand \
+                             (`ocfail restore` would roll the region back): kubectl --context {} -n {} annotate service/{} {ROLLOUT_ANNOTATION}-",
+                            describe::kube(&e),
+                            k.context,
+                            k.namespace,
+                            k.service
+                        ),
+                    ),
+                );
+                slots[i].status = Status::RestoreIncomplete;
+            }
+        }
+    }
+    true
+}
+
+fn push(slot: &mut Slot, check: Check) {
+    slot.run
+        .get_or_insert_with(Default::default)
+        .checks
+        .push(check);
+}

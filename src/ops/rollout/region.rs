@@ -1,0 +1,349 @@
+//! One region's blue-green promotion (DESIGN.md §7): record, deploy the idle
+//! colour, wait until it is ready, smoke-check it through the preview
+//! Service, switch, smoke-check live, verify traffic. Any failure (or the
+//! first Ctrl-C) switches the region straight back from its record; the old
+//! colour is still warm, so that is instant.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use crate::kube::{COLOR_LABEL, KubeRegion, Workloads};
+use crate::manifest::Fleet;
+use crate::ops::describe;
+use crate::ops::ready;
+use crate::ops::record::RolloutRecord;
+use crate::ops::restore::RestoreOptions;
+use crate::ops::restore::rollout::undo;
+use crate::ops::snapshot::ROLLOUT_ANNOTATION;
+use crate::ops::traffic::TrafficGenerator;
+use crate::report::model::{Check, Verdict};
+
+use super::plan::RegionState;
+use super::smoke;
+
+/// Everything the regions of a rollout share.
+pub struct Ctx<'a> {
+    /// The fleet (rollout settings, smoke checks).
+    pub fleet: &'a Fleet,
+    /// This run's id.
+    pub run_id: &'a str,
+    /// `user@host`, for records.
+    pub by: &'a str,
+    /// `rollout` or `rollback`, for records.
+    pub kind: &'a str,
+    /// Synthetic traffic through the LB, when the manifest has some.
+    pub traffic: Option<&'a TrafficGenerator>,
+    /// The traffic generator's clock origin.
+    pub origin: Instant,
+    /// The first Ctrl-C, SIGTERM or a lost lock: stop and switch back.
+    pub cancel: &'a CancellationToken,
+    /// A second Ctrl-C: stop waiting even while switching back.
+    pub abort: &'a CancellationToken,
+    /// Deadlines for switching back.
+    pub restore: RestoreOptions,
+    /// How often to poll readiness.
+    pub poll: Duration,
+    /// Progress: `(region, phase)`.
+    pub progress: UnboundedSender<(String, String)>,
+}
+
+impl Ctx<'_> {
+    /// Tells the progress display that `region` entered `phase`.
+    pub fn phase(&self, region: &str, phase: impl Into<String>) {
+        // The receiver lives as long as the run; a send can only fail after it.
+        let _ = self.progress.send((region.to_owned(), phase.into()));
+    }
+
+    fn now_ms(&self) -> u64 {
+        ms(self.origin.elapsed())
+    }
+}
+
+/// Where a region's promotion ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ended {
+    /// Live on the new colour; the record stays until the run finalizes.
+    #[default]
+    Promoted,
+    /// A step failed; the region was switched back.
+    Failed,
+    /// Stopped by Ctrl-C or a lost lock; the region was switched back.
+    Interrupted,
+    /// Switching back did not finish: the record stays for `ocfail restore`.
+    RestoreIncomplete,
+}
+
+/// One region's promotion as it ran.
+#[derive(Clone, Debug, Default)]
+pub struct RegionRun {
+    /// How it ended.
+    pub ended: Ended,
+    /// Every step, in order.
+    pub checks: Vec<Check>,
+    /// `readyMs`, `smokeMs`, `verifyMs`, `switchedAtMs`.
+    pub timings: BTreeMap<String, u64>,
+    /// The record on the cluster while the region is changed.
+    pub record: Option<RolloutRecord>,
+}
+
+pub(super) fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The record for promoting `s` to `image` (rollout) or to its idle colour
+/// as it is (rollback).
+pub fn record_for(ctx: &Ctx<'_>, s: &RegionState, image: &str) -> RolloutRecord {
+    RolloutRecord {
+        run_id: ctx.run_id.to_owned(),
+        kind: ctx.kind.to_owned(),
+        from_color: s.live_color.clone(),
+        to_color: s.idle_color.clone(),
+        image: image.to_owned(),
+        previous_image: s.live.image.clone(),
+        replicas: s.live.replicas,
+        idle_image: s.idle.image.clone(),
+        idle_replicas: s.idle.replicas,
+        preview_color: s.preview_color.clone(),
+        started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        by: ctx.by.to_owned(),
+    }
+}
+
+/// Promotes `image` on the idle colour of one region (a rollback promotes
+/// the idle colour's own image). Never returns with the region half-changed
+/// unless switching back itself failed ([`Ended::RestoreIncomplete`]).
+pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str) -> RegionRun {
+    let name = s.region.name.as_str();
+    let idle = s.deployment(&s.idle_color);
+    let mut run = RegionRun {
+        ended: Ended::Promoted,
+        checks: Vec::new(),
+        timings: BTreeMap::new(),
+        record: None,
+    };
+    let rec = record_for(ctx, s, image);
+
+    ctx.phase(name, "recording state");
+    if let Err(e) = w
+        .annotate_service(&s.region.service, ROLLOUT_ANNOTATION, Some(&rec.to_json()))
+        .await
+    {
+        // Nothing was changed: the record is the first write.
+        run.checks
+            .push(Check::new("record", Verdict::Fail, describe::kube(&e)));
+        run.ended = Ended::Failed;
+        return run;
+    }
+    run.record = Some(rec.clone());
+
+    let step = async {
+        ctx.phase(name, format!("deploying {}", s.idle_color));
+        w.set_image(&idle, &rec.image, rec.replicas)
+            .await
+            .map_err(|e| Check::new("deploy", Verdict::Fail, describe::kube(&e)))?;
+        let detail = if s.idle.image != rec.image {
+            format!("{idle}: {} × {}", rec.replicas, rec.image)
+        } else if s.idle.replicas < rec.replicas {
+            format!(
+                "{idle} was not warm: scaled up from {} to {} first",
+                s.idle.replicas, rec.replicas
+            )
+        } else {
+            format!("{idle} already runs {} × {}", s.idle.replicas, rec.image)
+        };
+        run.checks.push(Check::new("deploy", Verdict::Pass, detail));
+
+        ctx.phase(name, format!("waiting for {} to be ready", s.idle_color));
+        let started = Instant::now();
+        let deadline = started + ctx.fleet.rollout.ready_timeout;
+        match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
+            Ok(_) => {
+                run.timings
+                    .insert("readyMs".to_owned(), ms(started.elapsed()));
+                let mut c = Check::new(
+                    "ready",
+                    Verdict::Pass,
+                    format!("{}/{} ready", rec.replicas, rec.replicas),
+                );
+                c.duration_ms = ms(started.elapsed());
+                run.checks.push(c);
+            }
+            Err(ready::NotReady::Cancelled) => return Err(interrupted("ready")),
+            Err(e) => {
+                let detail = e.describe(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
+                return Err(Check::new("ready", Verdict::Fail, detail));
+            }
+        }
+
+        let preview = s.preview();
+        if s.preview_color.as_deref() != Some(s.idle_color.as_str()) {
+            w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
+                .await
+                .map_err(|e| Check::new("preview", Verdict::Fail, describe::kube(&e)))?;
+        }
+        ctx.phase(name, "smoke checks on preview");
+        let started = Instant::now();
+        smoke_stage(ctx, &mut run.checks, w, s, &preview, "preview").await?;
+
+        ctx.phase(name, format!("switching to {}", s.idle_color));
+        let switched_at = ctx.now_ms();
+        w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
+            .await
+            .map_err(|e| Check::new("switch", Verdict::Fail, describe::kube(&e)))?;
+        run.timings.insert("switchedAtMs".to_owned(), switched_at);
+        // The preview now shows the colour a later rollout will deploy to.
+        if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
+            run.checks.push(Check::new(
+                "preview",
+                Verdict::Warn,
+                format!(
+                    "could not point {preview} at {}: {}",
+                    s.live_color,
+                    describe::kube(&e)
+                ),
+            ));
+        }
+        run.checks.push(Check::new(
+            "switch",
+            Verdict::Pass,
+            format!(
+                "service {} now selects {} ({})",
+                s.region.service, s.idle_color, rec.image
+            ),
+        ));
+
+        ctx.phase(name, "smoke checks on live");
+        smoke_stage(ctx, &mut run.checks, w, s, &s.region.service, "live").await?;
+        run.timings
+            .insert("smokeMs".to_owned(), ms(started.elapsed()));
+
+        verify(ctx, &mut run, name, switched_at).await
+    };
+    let failed = step.await.err();
+    let Some(failed) = failed else {
+        return run;
+    };
+    let interrupted = failed.verdict == Verdict::Skipped;
+    run.checks.push(failed);
+
+    ctx.phase(name, format!("switching back to {}", s.live_color));
+    let undone = tokio::select! {
+        r = undo(w, &s.region, &rec, ctx.restore, ctx.abort) => Some(r),
+        () = ctx.abort.cancelled() => None,
+    };
+    match undone {
+        Some((true, checks)) => {
+            run.checks.extend(checks.into_iter().map(|mut c| {
+                c.name = format!("rollback {}", c.name);
+                c
+            }));
+            run.record = None;
+            run.ended = if interrupted {
+                Ended::Interrupted
+            } else {
+                Ended::Failed
+            };
+        }
+        Some((false, checks)) => {
+            run.checks.extend(checks);
+            run.ended = Ended::RestoreIncomplete;
+        }
+        None => {
+            run.checks.push(stopped(name));
+            run.ended = Ended::RestoreIncomplete;
+        }
+    }
+    run
+}
+
+/// The check for a second Ctrl-C that left the record.
+pub fn stopped(region: &str) -> Check {
+    Check::new(
+        "rollback",
+        Verdict::Error,
+        format!(
+            "stopped switching back on a second Ctrl-C; the record is left: run `ocfail restore --region {region}`"
+        ),
+    )
+}
+
+/// The marker a step returns when it was interrupted: skipped, not failed.
+fn interrupted(step: &str) -> Check {
+    Check::new(
+        step,
+        Verdict::Skipped,
+        "interrupted: switching back".to_owned(),
+    )
+}
+
+/// Runs one stage's smoke checks; the first failing one is the error.
+async fn smoke_stage(
+    ctx: &Ctx<'_>,
+    checks: &mut Vec<Check>,
+    w: &KubeRegion,
+    s: &RegionState,
+    service: &str,
+    stage: &str,
+) -> Result<(), Check> {
+    if ctx.cancel.is_cancelled() {
+        return Err(interrupted(&format!("smoke-{stage}")));
+    }
+    let results = smoke::run(w, &s.region, service, stage, &ctx.fleet.rollout.smoke).await;
+    let failed = results.iter().position(|c| c.verdict == Verdict::Fail);
+    match failed {
+        None => {
+            checks.extend(results);
+            Ok(())
+        }
+        Some(i) => {
+            let mut results = results;
+            let bad = results.remove(i);
+            checks.extend(results);
+            Err(bad)
+        }
+    }
+}
+
+/// Watches LB traffic for `verifyFor` after the switch.
+async fn verify(
+    ctx: &Ctx<'_>,
+    run: &mut RegionRun,
+    name: &str,
+    switched_at: u64,
+) -> Result<(), Check> {
+    let verify_for = ctx.fleet.rollout.verify_for;
+    let Some(traffic) = ctx.traffic else {
+        run.checks.push(Check::new(
+            "verify",
+            Verdict::Skipped,
+            "no traffic section in the manifest: nothing to watch",
+        ));
+        return Ok(());
+    };
+    ctx.phase(name, "verifying traffic");
+    let started = Instant::now();
+    tokio::select! {
+        () = tokio::time::sleep(verify_for) => {}
+        () = ctx.cancel.cancelled() => return Err(interrupted("verify")),
+    }
+    let seen = traffic.summary_between(switched_at, ctx.now_ms());
+    let max = ctx.fleet.rollout.max_error_rate;
+    run.timings
+        .insert("verifyMs".to_owned(), ms(started.elapsed()));
+    let detail = format!(
+        "{} requests in {}, error rate {:.2}% (max {max})",
+        seen.requests,
+        humantime::format_duration(verify_for),
+        seen.error_rate * 100.0
+    );
+    if seen.error_rate > max.fraction() {
+        return Err(Check::new("verify", Verdict::Fail, detail));
+    }
+    let mut c = Check::new("verify", Verdict::Pass, detail);
+    c.duration_ms = ms(started.elapsed());
+    run.checks.push(c);
+    Ok(())
+}
