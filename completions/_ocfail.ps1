@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes')
             [CompletionResult]::new('drill', 'drill', [CompletionResultType]::ParameterValue, 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters')
+            [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -158,6 +160,52 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ocfail;rollout' {
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Only these regions (comma-separated), in their waves [default: every region]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
+            [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
+            [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan per wave; change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required without a terminal)')
+            [CompletionResult]::new('--keep-previous', '--keep-previous', [CompletionResultType]::ParameterName, 'Keep the previous colour''s replicas after success (instant rollback, double capacity)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--sim', '--sim', [CompletionResultType]::ParameterName, 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ocfail;rollback' {
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Only this region [default: every region, latest wave first]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
+            [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
+            [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would change; change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required without a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--sim', '--sim', [CompletionResultType]::ParameterName, 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ocfail;sim' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here')
             [CompletionResult]::new('--kube-port', '--kube-port', [CompletionResultType]::ParameterName, 'Port of the first region''s Kubernetes API; later regions use the next ports [default: any free port]')
@@ -173,6 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--kube-latency', '--kube-latency', [CompletionResultType]::ParameterName, 'Add latency to a region''s Kubernetes API (repeatable)')
             [CompletionResult]::new('--kube-error-rate', '--kube-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)')
             [CompletionResult]::new('--kube-write-error-rate', '--kube-write-error-rate', [CompletionResultType]::ParameterName, 'Answer this fraction of a region''s Kubernetes API writes with 503, reads still succeed (repeatable)')
+            [CompletionResult]::new('--kube-pending-pods', '--kube-pending-pods', [CompletionResultType]::ParameterName, 'New pods in a region stay Pending, as when its nodes are full (repeatable)')
             [CompletionResult]::new('--kube-refuse', '--kube-refuse', [CompletionResultType]::ParameterName, 'Refuse connections to a region''s Kubernetes API (repeatable)')
             [CompletionResult]::new('--kube-hang', '--kube-hang', [CompletionResultType]::ParameterName, 'Accept but never answer a region''s Kubernetes API requests (repeatable)')
             [CompletionResult]::new('--cloudflare-latency', '--cloudflare-latency', [CompletionResultType]::ParameterName, 'Add latency to every Cloudflare API response')
@@ -222,6 +271,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes')
             [CompletionResult]::new('drill', 'drill', [CompletionResultType]::ParameterValue, 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters')
+            [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -240,6 +291,12 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             break
         }
         'ocfail;help;restore' {
+            break
+        }
+        'ocfail;help;rollout' {
+            break
+        }
+        'ocfail;help;rollback' {
             break
         }
         'ocfail;help;sim' {

@@ -31,6 +31,12 @@ _ocfail() {
             ocfail,restore)
                 cmd="ocfail__subcmd__restore"
                 ;;
+            ocfail,rollback)
+                cmd="ocfail__subcmd__rollback"
+                ;;
+            ocfail,rollout)
+                cmd="ocfail__subcmd__rollout"
+                ;;
             ocfail,sim)
                 cmd="ocfail__subcmd__sim"
                 ;;
@@ -55,6 +61,12 @@ _ocfail() {
             ocfail__subcmd__help,restore)
                 cmd="ocfail__subcmd__help__subcmd__restore"
                 ;;
+            ocfail__subcmd__help,rollback)
+                cmd="ocfail__subcmd__help__subcmd__rollback"
+                ;;
+            ocfail__subcmd__help,rollout)
+                cmd="ocfail__subcmd__help__subcmd__rollout"
+                ;;
             ocfail__subcmd__help,sim)
                 cmd="ocfail__subcmd__help__subcmd__sim"
                 ;;
@@ -71,7 +83,7 @@ _ocfail() {
 
     case "${cmd}" in
         ocfail)
-            opts="-f -o -q -v -h -V --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help --version validate status health drill restore sim completions help"
+            opts="-f -o -q -v -h -V --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help --version validate status health drill restore rollout rollback sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,7 +303,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__help)
-            opts="validate status health drill restore sim completions help"
+            opts="validate status health drill restore rollout rollback sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +373,34 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocfail__subcmd__help__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocfail__subcmd__help__subcmd__rollout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -474,8 +514,120 @@ _ocfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocfail__subcmd__rollback)
+            opts="-f -o -q -v -h --region --dry-run --yes --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudflare-rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocfail__subcmd__rollout)
+            opts="-f -o -q -v -h --image --regions --dry-run --yes --keep-previous --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudflare-rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocfail__subcmd__sim)
-            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-write-error-rate --kube-refuse --kube-hang --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-write-error-rate --kube-pending-pods --kube-refuse --kube-hang --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +686,10 @@ _ocfail() {
                     return 0
                     ;;
                 --kube-write-error-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kube-pending-pods)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
             cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+            cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
+            cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -149,6 +151,50 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ocfail;rollout'= {
+            cand --image 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0'
+            cand --regions 'Only these regions (comma-separated), in their waves [default: every region]'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand --dry-run 'Print the plan per wave; change nothing'
+            cand --yes 'Do not ask for confirmation (required without a terminal)'
+            cand --keep-previous 'Keep the previous colour''s replicas after success (instant rollback, double capacity)'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;rollback'= {
+            cand --region 'Only this region [default: every region, latest wave first]'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand --dry-run 'Print what would change; change nothing'
+            cand --yes 'Do not ask for confirmation (required without a terminal)'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ocfail;sim'= {
             cand --out 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here'
             cand --kube-port 'Port of the first region''s Kubernetes API; later regions use the next ports [default: any free port]'
@@ -164,6 +210,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --kube-latency 'Add latency to a region''s Kubernetes API (repeatable)'
             cand --kube-error-rate 'Answer this fraction of a region''s Kubernetes API requests with 503 (repeatable)'
             cand --kube-write-error-rate 'Answer this fraction of a region''s Kubernetes API writes with 503, reads still succeed (repeatable)'
+            cand --kube-pending-pods 'New pods in a region stay Pending, as when its nodes are full (repeatable)'
             cand --kube-refuse 'Refuse connections to a region''s Kubernetes API (repeatable)'
             cand --kube-hang 'Accept but never answer a region''s Kubernetes API requests (repeatable)'
             cand --cloudflare-latency 'Add latency to every Cloudflare API response'
@@ -211,6 +258,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
             cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+            cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
+            cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -224,6 +273,10 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;drill'= {
         }
         &'ocfail;help;restore'= {
+        }
+        &'ocfail;help;rollout'= {
+        }
+        &'ocfail;help;rollback'= {
         }
         &'ocfail;help;sim'= {
         }

@@ -45,6 +45,8 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "status" -d 'Show what
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -138,6 +140,44 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s q -l quiet -d 
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l image -d 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l regions -d 'Only these regions (comma-separated), in their waves [default: every region]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l dry-run -d 'Print the plan per wave; change nothing'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l keep-previous -d 'Keep the previous colour\'s replicas after success (instant rollback, double capacity)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l region -d 'Only this region [default: every region, latest wave first]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l dry-run -d 'Print what would change; change nothing'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l out -d 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-port -d 'Port of the first region\'s Kubernetes API; later regions use the next ports [default: any free port]' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-port -d 'Port of the Cloudflare API [default: any free port]' -r
@@ -152,6 +192,7 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l rollout-delay -d '
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-latency -d 'Add latency to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-error-rate -d 'Answer this fraction of a region\'s Kubernetes API requests with 503 (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-write-error-rate -d 'Answer this fraction of a region\'s Kubernetes API writes with 503, reads still succeed (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-pending-pods -d 'New pods in a region stay Pending, as when its nodes are full (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-refuse -d 'Refuse connections to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-hang -d 'Accept but never answer a region\'s Kubernetes API requests (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-latency -d 'Add latency to every Cloudflare API response' -r
@@ -188,11 +229,13 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -256,6 +256,9 @@ pub struct SimArgs {
     /// Answer this fraction of a region's Kubernetes API writes with 503, reads still succeed (repeatable)
     #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
     pub kube_write_error_rate: Vec<(String, f64)>,
+    /// New pods in a region stay Pending, as when its nodes are full (repeatable)
+    #[arg(long, value_name = "REGION")]
+    pub kube_pending_pods: Vec<String>,
     /// Refuse connections to a region's Kubernetes API (repeatable)
     #[arg(long, value_name = "REGION")]
     pub kube_refuse: Vec<String>,

@@ -172,6 +172,9 @@ impl SimCommand {
         for (region, rate) in a.kube_write_error_rate {
             kube_faults.entry(region).or_default().write_error_rate = rate.clamp(0.0, 1.0);
         }
+        for region in a.kube_pending_pods {
+            kube_faults.entry(region).or_default().pending_pods = true;
+        }
         for region in a.kube_refuse {
             kube_faults.entry(region).or_default().refuse = true;
         }

@@ -22,6 +22,7 @@ pub use self::error::KubeError;
 pub use self::kind::Kind;
 pub use self::pods::pod_template_hash;
 use super::app::{self, AppRequest, AppResponse};
+use super::faults::Faults;
 use super::log::EventLog;
 use super::options::SimOptions;
 use super::store::{Store, Subscription, TooOld, Update};
@@ -36,6 +37,8 @@ pub struct Cluster {
     pub namespace: String,
     store: Store,
     log: EventLog,
+    /// For the region's `pendingPods` fault.
+    faults: Arc<Faults>,
     rollout_delay: Duration,
     controller_tick: Duration,
     /// Deployments whose spec changed, with when; the controller converges
@@ -88,12 +91,18 @@ fn selects(selector: &Value, labels: &Value) -> bool {
 impl Cluster {
     /// A cluster seeded for `region`: blue live with replicas, green at 0,
     /// the live and preview Services.
-    pub fn seeded(region: &Region, options: &SimOptions, log: EventLog) -> Self {
+    pub fn seeded(
+        region: &Region,
+        options: &SimOptions,
+        log: EventLog,
+        faults: Arc<Faults>,
+    ) -> Self {
         let cluster = Cluster {
             region: region.name.to_string(),
             namespace: region.namespace.clone(),
             store: Store::new(),
             log,
+            faults,
             rollout_delay: options.rollout_delay,
             controller_tick: options.controller_tick,
             pending: Mutex::new(HashMap::new()),

@@ -26,6 +26,10 @@ pub struct KubeFault {
     /// 503 Status while reads still succeed, as when etcd has lost its leader
     /// but the API server still serves from its cache.
     pub write_error_rate: f64,
+    /// New pods stay Pending, as when the region's nodes are full:
+    /// Deployments that roll out or scale up while this is set get no ready
+    /// replicas (pods already running keep running).
+    pub pending_pods: bool,
     /// Close the listener: connections are refused.
     pub refuse: bool,
     /// Accept requests but never answer.

@@ -32,13 +32,14 @@ impl World {
     /// A world seeded from `fleet` (DESIGN.md §9 and issue 3's seeded state).
     pub fn new(fleet: &Fleet, options: SimOptions) -> Arc<World> {
         let log = EventLog::new();
+        let faults = Arc::new(Faults::new());
         let clusters = fleet
             .regions
             .iter()
             .map(|r| {
                 (
                     r.name.to_string(),
-                    Arc::new(Cluster::seeded(r, &options, log.clone())),
+                    Arc::new(Cluster::seeded(r, &options, log.clone(), faults.clone())),
                 )
             })
             .collect();
@@ -47,7 +48,7 @@ impl World {
             fleet: fleet.clone(),
             options,
             log,
-            faults: Arc::new(Faults::new()),
+            faults,
             clusters,
             cloudflare,
         })

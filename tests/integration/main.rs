@@ -21,6 +21,7 @@ mod lock;
 mod manifest_errors;
 mod manifest_fuzz;
 mod restore;
+mod rollout;
 mod sim_cli;
 mod sim_cloudflare;
 mod sim_faults;

@@ -34,7 +34,8 @@ impl Cluster {
                 .cloned();
             let result = self.store.update::<()>(Kind::Deployment, &ns, &name, |d| {
                 let mut d = d.clone();
-                d["status"] = converged_status(&d);
+                let pending = self.faults.kube(&self.region).pending_pods;
+                d["status"] = converged_status(&d, pending);
                 // A new pod template is a new ReplicaSet: the revision kubectl
                 // rollout history shows moves on.
                 if let Some(before) = &before
@@ -86,10 +87,10 @@ impl Cluster {
 }
 
 /// The status a Deployment settles at: all replicas updated; ready and
-/// available unless the image never becomes ready.
-fn converged_status(d: &Value) -> Value {
+/// available unless the image never becomes ready or new pods stay Pending.
+fn converged_status(d: &Value, pending: bool) -> Value {
     let replicas = int_at(d, "/spec/replicas");
-    let ready = if app::never_ready(super::image_of(d)) {
+    let ready = if pending || app::never_ready(super::image_of(d)) {
         0
     } else {
         replicas
@@ -167,7 +168,7 @@ fn converged_status(d: &Value) -> Value {
 
 /// The converged status, for seeding.
 pub(super) fn seeded_status(d: &Value) -> Value {
-    converged_status(d)
+    converged_status(d, false)
 }
 
 #[cfg(test)]
@@ -191,7 +192,12 @@ mod tests {
             pool: "p".into(),
             probe: None,
         };
-        Cluster::seeded(&region, &SimOptions::fast(), EventLog::new())
+        Cluster::seeded(
+            &region,
+            &SimOptions::fast(),
+            EventLog::new(),
+            std::sync::Arc::new(crate::sim::faults::Faults::new()),
+        )
     }
 
     #[test]
