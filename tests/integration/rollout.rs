@@ -385,3 +385,129 @@ async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
     assert_no_locks(&live).await;
     live.sim.shutdown().await;
 }
+
+/// A rollout running as a child process, with its stderr progress lines
+/// collected on a thread.
+struct RunningRollout {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl RunningRollout {
+    fn spawn(live: &LiveSim) -> RunningRollout {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"))
+            .arg("-f")
+            .arg(live.fleet())
+            .args(["rollout", "--image", NEW, "--yes"])
+            .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        RunningRollout { child, lines }
+    }
+
+    /// Blocks until a progress line contains `what` (30 s at most).
+    fn wait_for(&self, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+                .unwrap_or_else(|_| panic!("the rollout never reached `{what}`"));
+            if line.contains(what) {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_wave_2_rolls_everything_back_and_exits_130() {
+    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let before = colours(&live).await;
+    wave_2_cannot_get_ready(&live);
+    let rollout = RunningRollout::spawn(&live);
+    let out = tokio::task::spawn_blocking(move || {
+        rollout.wait_for("eu-central-1: waiting for green to be ready");
+        let pid = rollout.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        rollout.child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    live.sim.world().faults.clear();
+    assert_eq!(colours(&live).await, before);
+    assert_no_locks(&live).await;
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version() {
+    let phases = [
+        "eu-central-1: recording state",
+        "eu-central-1: deploying green",
+        "eu-central-1: waiting for green to be ready",
+        "eu-central-1: smoke checks on preview",
+        "eu-central-1: switching to green",
+        "eu-central-1: smoke checks on live",
+        "eu-central-1: verifying traffic",
+        "scaling openclaw-api-blue to 0",
+    ];
+    for phase in phases {
+        let live = quick_sim(&[]).await;
+        let before = colours(&live).await;
+        let mut rollout = RunningRollout::spawn(&live);
+        tokio::task::spawn_blocking(move || {
+            rollout.wait_for(phase);
+            rollout.child.kill().unwrap();
+            rollout.child.wait().unwrap();
+        })
+        .await
+        .unwrap();
+        let out = live.run(&["restore", "--yes", "-v"]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after a kill at `{phase}`:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        // One consistent colour everywhere, the old image serving.
+        assert_eq!(colours(&live).await, before, "after a kill at `{phase}`");
+        for region in REGIONS {
+            let resp = reqwest::get(format!("{}/_direct/{region}/healthz", live.sim.lb_url()))
+                .await
+                .unwrap();
+            assert_eq!(resp.headers()["x-openclaw-version"], "1.4.1", "{region}");
+        }
+        assert_no_locks(&live).await;
+        let out = live.run(&["restore", "--yes"]).await;
+        assert_eq!(
+            text(&out.stdout).matches("nothing to restore").count(),
+            3,
+            "{}",
+            text(&out.stdout)
+        );
+        live.sim.shutdown().await;
+    }
+}
