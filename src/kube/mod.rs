@@ -43,7 +43,7 @@ pub trait Workloads: Send + Sync {
     ) -> impl Future<Output = Result<(), KubeError>> + Send;
 
     /// Sets the image of a Deployment's first container and its replicas in
-    /// one write (read, then replace at the read `resourceVersion`: a
+    /// one write (read, then patch at the read `resourceVersion`: a
     /// concurrent change is a [`KubeErrorKind::Conflict`], never lost).
     fn set_image(
         &self,

@@ -197,6 +197,39 @@ async fn scale_and_annotations_change_the_world() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn set_image_and_set_selector_change_only_what_they_name() {
+    let s = Setup::start().await;
+    let r = s.client(NS, None, TIMEOUT).await;
+    r.set_image(GREEN, "registry.example/openclaw-api:1.5.0", 3)
+        .await
+        .unwrap();
+    let green = r.deployment(GREEN).await.unwrap().unwrap();
+    assert_eq!(green.image, "registry.example/openclaw-api:1.5.0");
+    assert_eq!(green.replicas, 3);
+    // The strategic merge patch kept the rest of the container.
+    let d = s
+        .sim
+        .world()
+        .cluster("us-east-1")
+        .unwrap()
+        .deployment(NS, GREEN)
+        .unwrap();
+    let c = &d.spec.unwrap().template.spec.unwrap().containers[0];
+    assert_eq!(c.name, "app");
+    assert!(c.readiness_probe.is_some(), "the probe survived");
+    let err = r.set_image("nope", "x:1", 1).await.unwrap_err();
+    assert_eq!(err.kind, KubeErrorKind::NotFound);
+
+    r.set_selector("openclaw-api", "ocfail.dev/color", "green")
+        .await
+        .unwrap();
+    let svc = r.service("openclaw-api").await.unwrap().unwrap();
+    assert_eq!(svc.color(), Some("green"));
+    assert_eq!(svc.selector["app"], "openclaw-api", "other keys kept");
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_service_proxy_returns_the_apps_answer() {
     let s = Setup::start().await;
     let r = s.client(NS, None, TIMEOUT).await;

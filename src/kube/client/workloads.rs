@@ -79,13 +79,14 @@ impl Workloads for KubeRegion {
     async fn set_image(&self, name: &str, image: &str, replicas: i32) -> Result<(), KubeError> {
         let api = self.deployments();
         let read = Call::new("get", "deployments", Some(format!("deployment {name}")));
-        let mut d = self.run(read, api.get(name)).await?;
-        let call = Call::new("update", "deployments", Some(format!("deployment {name}")));
+        let d = self.run(read, api.get(name)).await?;
+        let call = Call::new("patch", "deployments", Some(format!("deployment {name}")));
         let container = d
             .spec
-            .as_mut()
-            .and_then(|s| s.template.spec.as_mut())
-            .and_then(|p| p.containers.first_mut());
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .and_then(|p| p.containers.first())
+            .map(|c| c.name.clone());
         let Some(container) = container else {
             let mut e = self.request_error(
                 &call,
@@ -94,17 +95,18 @@ impl Workloads for KubeRegion {
             e.hint = Some("check the Deployment's pod template".to_owned());
             return Err(e);
         };
-        container.image = Some(image.to_owned());
-        if let Some(spec) = d.spec.as_mut() {
-            spec.replicas = Some(replicas);
-        }
-        // Status is the controller's; sending it back would only be ignored.
-        d.status = None;
-        let params = PostParams {
-            field_manager: Some(FIELD_MANAGER.to_owned()),
-            ..PostParams::default()
-        };
-        self.run(call, api.replace(name, &params, &d))
+        // As `kubectl set image` does: a strategic merge patch touches only
+        // the named container. The resourceVersion read makes it apply to
+        // exactly that version, so a concurrent edit is a Conflict.
+        let patch = Patch::Strategic(json!({
+            "metadata": { "resourceVersion": d.metadata.resource_version },
+            "spec": {
+                "replicas": replicas,
+                "template": { "spec": { "containers": [{ "name": container, "image": image }] } },
+            },
+        }));
+        let params = Self::write_params();
+        self.run(call, api.patch(name, &params, &patch))
             .await
             .map(drop)
     }
