@@ -319,6 +319,7 @@ mod tests {
             target_name: "openclaw-api-blue".to_owned(),
             min_replicas: Some(2),
             max_replicas: 5,
+            ..HpaState::default()
         };
         assert_eq!(rules(&w, &[hpa], &[], Some(&w.monitor)), [Rule::Autoscaler]);
         w.pool.minimum_origins = Some(0);
