@@ -192,12 +192,19 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
         {
             v(
                 Rule::Autoscaler,
+                // Kubernetes itself disables an HPA whose target is at 0
+                // replicas rather than scaling it back up; what fights the
+                // drill is an autoscaler that scales from zero (KEDA), and
+                // an HPA left disabled if the restore never finishes.
                 format!(
-                    "HPA {} scales {} (min {}), and would scale it back up during the drill; \
-                     use --method disable-pool, or override and accept that the HPA is checked after restore",
+                    "HPA {} scales {} (min {}): Kubernetes disables it while {} has 0 replicas, \
+                     an autoscaler that scales from zero (KEDA) would undo the drill, and it stays disabled \
+                     if the restore does not finish; use --method disable-pool, \
+                     or override and ocfail checks that the HPA is active again after restore",
                     h.name,
                     h.target_name,
-                    h.min_replicas.unwrap_or(1)
+                    h.min_replicas.unwrap_or(1),
+                    h.target_name
                 ),
             );
         }
