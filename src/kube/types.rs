@@ -128,6 +128,13 @@ pub struct HpaState {
     pub min_replicas: Option<i32>,
     /// `spec.maxReplicas`.
     pub max_replicas: i32,
+    /// The `ScalingActive` condition: `Some(false)` while Kubernetes has
+    /// disabled the HPA (its target has 0 replicas, or metrics fail);
+    /// `None` when the HPA reports no such condition (not synced yet).
+    pub scaling_active: Option<bool>,
+    /// The `ScalingActive` condition's reason and message, e.g.
+    /// `ScalingDisabled: scaling is disabled since …`, for reports.
+    pub scaling_detail: Option<String>,
 }
 
 /// One permission to check with a SelfSubjectAccessReview.

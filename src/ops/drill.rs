@@ -477,7 +477,7 @@ pub async fn run(
         ..RestoreOptions::default()
     };
     let restored = tokio::select! {
-        r = restore::region(&w, Some(cf.as_ref()), &region, restore_opts) => Some(r),
+        r = restore::put_back(&w, Some(cf.as_ref()), &region, restore_opts) => Some(r),
         _ = signals.recv() => None,
     };
     let mut recovered_after = None;
@@ -490,15 +490,16 @@ pub async fn run(
             ));
             exit_override = Some(exit_code::RESTORE_INCOMPLETE);
         }
-        Some((restore::Outcome::Incomplete, report)) => {
-            checks.extend(report.checks);
+        Some(done) if done.outcome == restore::Outcome::Incomplete => {
+            checks.extend(done.report.checks);
             exit_override = Some(exit_code::RESTORE_INCOMPLETE);
         }
-        Some((_, report)) => {
-            checks.extend(report.checks.into_iter().map(|mut c| {
+        Some(done) => {
+            let restore_check = |mut c: Check| {
                 c.name = format!("restore {}", c.name);
                 c
-            }));
+            };
+            checks.extend(done.report.checks.into_iter().map(restore_check));
             progress(&name, "waiting for recovery");
             let deadline = Instant::now() + budget.recover;
             let poll = poll_interval(c);
@@ -518,6 +519,9 @@ pub async fn run(
                 }
                 tokio::time::sleep(poll).await;
             }
+            // After recovery, so an HPA sync's wait does not count against it.
+            let hpas = restore::confirm_hpas(&w, &region, &done.scaled_up, restore_opts).await;
+            checks.extend(hpas.into_iter().map(restore_check));
         }
     }
     let traffic = match traffic_gen {

@@ -3,7 +3,10 @@
 //! interrupted rollout in its `ocfail.dev/rollout` one ([`rollout`]). Idempotent:
 //! running it again finds nothing to restore. Transient API errors are retried
 //! until a deadline; whatever is still not restored is said exactly, with
-//! the manual commands.
+//! the manual commands. After a scale-to-zero is undone, the HPAs of the
+//! Deployment are confirmed active again (`hpa.rs`).
+
+mod hpa;
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +31,8 @@ pub use self::fleet::{FleetOutcome, fleet};
 pub struct RestoreOptions {
     /// How long to wait for the restored Deployment to be ready.
     pub ready_timeout: Duration,
-    /// How long to keep retrying API errors such as 503 bursts.
+    /// How long to keep retrying API errors such as 503 bursts, and to wait
+    /// for HPAs to be active again (Kubernetes syncs them every 15 s).
     pub retry_for: Duration,
     /// Pause between polls and retries.
     pub poll: Duration,
@@ -73,14 +77,63 @@ fn manual(region: &Region, deployment: &str, record: &DrillRecord) -> String {
     s
 }
 
-/// Restores one region from its drill annotation.
+/// What [`put_back`] did in one region.
+#[derive(Clone, Debug)]
+pub struct PutBack {
+    /// Whether everything recorded was put back.
+    pub outcome: Outcome,
+    /// The checks so far.
+    pub report: RegionReport,
+    /// The Deployments restored from a scale to zero, whose HPAs
+    /// [`confirm_hpas`] should see active again.
+    pub scaled_up: Vec<String>,
+}
+
+/// Restores one region from its drill annotation, then confirms that the
+/// HPAs of every Deployment it scaled back up are active again (check `hpa`).
 pub async fn region<W: Workloads, P: Pools>(
     w: &W,
     cf: Option<&P>,
     region: &Region,
     opts: RestoreOptions,
 ) -> (Outcome, RegionReport) {
+    let mut done = put_back(w, cf, region, opts).await;
+    let hpas = confirm_hpas(w, region, &done.scaled_up, opts).await;
+    done.report.verdict = done
+        .report
+        .verdict
+        .max(Verdict::worst(hpas.iter().map(|c| c.verdict)));
+    done.report.checks.extend(hpas);
+    (done.outcome, done.report)
+}
+
+/// The `hpa` checks for the HPAs that target `deployments` (see `hpa.rs`),
+/// waiting at most `opts.retry_for`. A drill calls this after watching
+/// recovery, so waiting for an HPA sync does not delay `recoveredAfterMs`.
+pub async fn confirm_hpas<W: Workloads>(
+    w: &W,
+    region: &Region,
+    deployments: &[String],
+    opts: RestoreOptions,
+) -> Vec<Check> {
+    let until = tokio::time::Instant::now() + opts.retry_for;
+    hpa::confirm_active(w, region, deployments, until, opts.poll).await
+}
+
+/// Restores one region from its drill annotation: the pool, the replicas
+/// (waiting until ready) and the record. No HPA checks: see [`region`].
+pub async fn put_back<W: Workloads, P: Pools>(
+    w: &W,
+    cf: Option<&P>,
+    region: &Region,
+    opts: RestoreOptions,
+) -> PutBack {
     let name = region.name.to_string();
+    let done = |outcome, report| PutBack {
+        outcome,
+        report,
+        scaled_up: Vec::new(),
+    };
     let until = Instant::now() + opts.retry_for;
     let colours = [
         format!("{}-blue", region.deployment),
@@ -93,7 +146,7 @@ pub async fn region<W: Workloads, P: Pools>(
             Ok(_) => {}
             Err(e) => {
                 let check = Check::new("read", Verdict::Error, describe::kube(&e));
-                return (
+                return done(
                     Outcome::Incomplete,
                     RegionReport::from_checks(name, "could not read the region", vec![check]),
                 );
@@ -102,12 +155,13 @@ pub async fn region<W: Workloads, P: Pools>(
     }
     if annotated.is_empty() {
         let check = Check::new("restore", Verdict::Pass, "nothing to restore");
-        return (
+        return done(
             Outcome::Clean,
             RegionReport::from_checks(name, "nothing to restore", vec![check]),
         );
     }
     let mut checks = Vec::new();
+    let mut scaled_up = Vec::new();
     let mut complete = true;
     for dep in annotated {
         let raw = dep
@@ -251,6 +305,9 @@ pub async fn region<W: Workloads, P: Pools>(
                 }
             }
         }
+        if step_ok && record.method() != Some(DrillMethod::DisablePool) {
+            scaled_up.push(dep.name.clone());
+        }
         if !step_ok {
             complete = false;
             checks.push(Check::new(
@@ -268,7 +325,11 @@ pub async fn region<W: Workloads, P: Pools>(
             "restore incomplete: see the manual steps",
         )
     };
-    (outcome, RegionReport::from_checks(name, summary, checks))
+    PutBack {
+        outcome,
+        report: RegionReport::from_checks(name, summary, checks),
+        scaled_up,
+    }
 }
 
 /// The run ids recorded in a region's drill annotations (read before restoring,

@@ -160,18 +160,26 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
             ),
         );
     }
+    // Only pools the LB references can take the drilled region's traffic.
+    // Counting every healthy pool would make this rule unreachable: the
+    // steady-state check already refuses unless every pool is healthy, and
+    // validation caps minHealthyPools at the number of other regions.
     let others_up = f
         .pools
         .iter()
-        .filter(|p| p.region != f.region.name.as_str() && p.can_serve())
+        .filter(|p| {
+            p.region != f.region.name.as_str() && p.can_serve() && used_by(f.lb, &p.pool_id)
+        })
         .count();
     let needed = f.fleet.drill.min_healthy_pools as usize;
     if others_up < needed.max(1) {
         v(
             Rule::MinHealthyPools,
             format!(
-                "only {others_up} other pool(s) are healthy, enabled and serving, and the drill needs {}: \
-                 users would be left without a region; fix the other regions first",
+                "only {others_up} other pool(s) are healthy, enabled, serving and used by load balancer {}, \
+                 and the drill needs {}: users would be left without a region; \
+                 fix the other regions, or add their pools to the load balancer, first",
+                f.lb.name,
                 needed.max(1)
             ),
         );
@@ -184,12 +192,19 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
         {
             v(
                 Rule::Autoscaler,
+                // Kubernetes itself disables an HPA whose target is at 0
+                // replicas rather than scaling it back up; what fights the
+                // drill is an autoscaler that scales from zero (KEDA), and
+                // an HPA left disabled if the restore never finishes.
                 format!(
-                    "HPA {} scales {} (min {}), and would scale it back up during the drill; \
-                     use --method disable-pool, or override and accept that the HPA is checked after restore",
+                    "HPA {} scales {} (min {}): Kubernetes disables it while {} has 0 replicas, \
+                     an autoscaler that scales from zero (KEDA) would undo the drill, and it stays disabled \
+                     if the restore does not finish; use --method disable-pool, \
+                     or override and ocfail checks that the HPA is active again after restore",
                     h.name,
                     h.target_name,
-                    h.min_replicas.unwrap_or(1)
+                    h.min_replicas.unwrap_or(1),
+                    h.target_name
                 ),
             );
         }
@@ -212,6 +227,20 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// Whether the LB can send traffic to `pool_id`: one of its default,
+/// geo-steering (region, country, PoP) or fallback pools.
+fn used_by(lb: &LoadBalancer, pool_id: &str) -> bool {
+    let listed = |pools: &Vec<String>| pools.iter().any(|id| id == pool_id);
+    lb.fallback_pool == pool_id
+        || listed(&lb.default_pools)
+        || lb
+            .region_pools
+            .values()
+            .chain(lb.country_pools.values())
+            .chain(lb.pop_pools.values())
+            .any(listed)
 }
 
 #[cfg(test)]
@@ -319,6 +348,7 @@ mod tests {
             target_name: "openclaw-api-blue".to_owned(),
             min_replicas: Some(2),
             max_replicas: 5,
+            ..HpaState::default()
         };
         assert_eq!(rules(&w, &[hpa], &[], Some(&w.monitor)), [Rule::Autoscaler]);
         w.pool.minimum_origins = Some(0);
@@ -343,6 +373,21 @@ mod tests {
             rules(&w, &[], &[], Some(&w.monitor)),
             [Rule::MinHealthyPools]
         );
+    }
+
+    #[test]
+    fn min_healthy_pools_counts_only_pools_the_load_balancer_uses() {
+        let mut w = world();
+        w.fleet.drill.min_healthy_pools = 2;
+        // eu-central-1 is healthy but not in the LB: it cannot take traffic.
+        w.lb.default_pools.retain(|id| id != "id-eu-central-1");
+        assert_eq!(
+            rules(&w, &[], &[], Some(&w.monitor)),
+            [Rule::MinHealthyPools]
+        );
+        w.lb.region_pools
+            .insert("WEU".to_owned(), vec!["id-eu-central-1".to_owned()]);
+        assert_eq!(rules(&w, &[], &[], Some(&w.monitor)), [], "geo pools count");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! One region's simulated Kubernetes cluster: its objects, the write paths
 //! every API verb goes through (defaults, validation, event log), the
-//! Service → ready pods → app path, and the Deployment controller.
+//! Service → ready pods → app path, and the Deployment and HPA controllers.
 
 mod controller;
 mod error;
 mod events;
+mod hpa;
 mod kind;
 mod pods;
 mod seed;
@@ -432,7 +433,7 @@ impl Cluster {
         Ok(gone)
     }
 
-    /// Moves Deployment status toward spec until cancelled.
+    /// Moves Deployment and HPA status toward spec until cancelled.
     pub async fn run_controller(self: Arc<Self>, cancel: tokio_util::sync::CancellationToken) {
         let mut tick = tokio::time::interval(self.controller_tick.max(Duration::from_millis(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -5,44 +5,11 @@ use std::time::{Duration, Instant};
 
 use ocfail::kube::{KubeRegion, Workloads};
 
+use crate::fleet_checks::{assert_as_before, assert_restored};
 use crate::util::{LiveSim, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
-}
-
-async fn assert_as_before(live: &LiveSim) {
-    assert_restored(live, true).await;
-}
-
-/// The fleet is as before the drill; `lock_released` is false only when a
-/// killed run left nothing but its lease (which then expires by itself).
-async fn assert_restored(live: &LiveSim, lock_released: bool) {
-    for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
-        let k = client(live, region).await;
-        let d = k.deployment("openclaw-api-blue").await.unwrap().unwrap();
-        assert_eq!(d.replicas, 3, "{region}");
-        assert!(
-            !d.annotations.contains_key("ocfail.dev/drill"),
-            "{region}: record left behind"
-        );
-        let lease = k.lease("ocfail-lock").await.unwrap();
-        if lock_released {
-            assert!(
-                lease.is_none_or(|l| l.holder.as_deref().unwrap_or("").is_empty()),
-                "{region}: lock not released"
-            );
-        }
-        assert!(
-            live.sim
-                .world()
-                .cloudflare
-                .pool_for_region(region)
-                .unwrap()
-                .enabled,
-            "{region}: pool left disabled"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,6 +15,8 @@ mod cloudflare_client;
 mod completions;
 mod docs;
 mod drill;
+mod drill_safety;
+mod fleet_checks;
 mod health;
 mod kube_client;
 mod lock;

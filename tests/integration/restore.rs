@@ -271,3 +271,27 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_waits_for_the_hpa_to_be_active_again() {
+    let live = LiveSim::start().await;
+    live.create_hpa("us-east-1", "openclaw-api-blue").await;
+    let us = client(&live, "us-east-1").await;
+    crashed_drill(&us, "20261128t120000-dead06").await;
+    // A drill that crashed at 0 replicas: Kubernetes has disabled the HPA.
+    live.until_hpa("us-east-1", "openclaw-api-blue", Some(false))
+        .await;
+
+    let out = live
+        .run(&["restore", "--yes", "--region", "us-east-1", "-o", "json"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = doc["regions"][0]["checks"].as_array().unwrap();
+    let hpa = checks.iter().find(|c| c["name"] == "hpa").unwrap();
+    assert_eq!(hpa["verdict"], "pass", "{hpa}");
+    assert_eq!(hpa["detail"], "HPA openclaw-api-blue active again");
+    let h = us.hpas().await.unwrap();
+    assert_eq!(h[0].scaling_active, Some(true));
+    live.sim.shutdown().await;
+}

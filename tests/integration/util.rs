@@ -158,6 +158,54 @@ impl LiveSim {
             .unwrap()
     }
 
+    /// Creates an autoscaling/v2 HPA called `target` (min 2, max 5) for the
+    /// Deployment `target` in `region`, and waits until the simulator's HPA
+    /// controller reports it active. ocfail never creates HPAs, so the
+    /// Workloads trait has no call for it: this uses the kube client
+    /// underneath, as kubectl would.
+    pub async fn create_hpa(&self, region: &str, target: &str) {
+        let k = self.client(region).await;
+        let hpas: kube::api::Api<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler> =
+            kube::api::Api::namespaced(k.client().clone(), &k.namespace);
+        let hpa = serde_json::from_value(serde_json::json!({
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": target},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+                "minReplicas": 2,
+                "maxReplicas": 5
+            }
+        }))
+        .unwrap();
+        hpas.create(&kube::api::PostParams::default(), &hpa)
+            .await
+            .unwrap();
+        self.until_hpa(region, target, Some(true)).await;
+    }
+
+    /// Polls the HPA `name` in `region` through the real client until its
+    /// `ScalingActive` is `active` (10 s at most).
+    pub async fn until_hpa(&self, region: &str, name: &str, active: Option<bool>) {
+        use ocfail::kube::Workloads;
+        let k = self.client(region).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let hpas = k.hpas().await.unwrap();
+            if hpas
+                .iter()
+                .any(|h| h.name == name && h.scaling_active == active)
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "HPA {name} never reached ScalingActive {active:?}: {hpas:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls `check` every 20 ms until it is true or `secs` pass.
     pub async fn until(&self, secs: u64, what: &str, check: impl Fn(&ocfail::sim::World) -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);

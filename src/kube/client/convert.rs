@@ -95,12 +95,34 @@ pub(super) fn lease_object(
 
 pub(super) fn hpa_state(h: HorizontalPodAutoscaler) -> HpaState {
     let spec = h.spec.unwrap_or_default();
+    let scaling = h
+        .status
+        .and_then(|s| s.conditions)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "ScalingActive");
+    // Condition statuses are "True", "False" or "Unknown"; Unknown says no more than absence.
+    let scaling_active = scaling.as_ref().and_then(|c| match c.status.as_str() {
+        "True" => Some(true),
+        "False" => Some(false),
+        _ => None,
+    });
+    let scaling_detail = scaling.map(|c| {
+        let reason = c.reason.unwrap_or_default();
+        match c.message.filter(|m| !m.is_empty()) {
+            Some(m) if !reason.is_empty() => format!("{reason}: {m}"),
+            Some(m) => m,
+            None => reason,
+        }
+    });
     HpaState {
         name: h.metadata.name.unwrap_or_default(),
         target_kind: spec.scale_target_ref.kind,
         target_name: spec.scale_target_ref.name,
         min_replicas: spec.min_replicas,
         max_replicas: spec.max_replicas,
+        scaling_active,
+        scaling_detail,
     }
 }
 
@@ -172,6 +194,54 @@ mod tests {
         let s = lease_state(l);
         assert_eq!(s.renew_time.as_deref(), Some("2025-01-02T03:04:05.123456Z"));
         assert_eq!(s.resource_version.as_deref(), Some("7"));
+    }
+
+    fn hpa(conditions: Value) -> HorizontalPodAutoscaler {
+        serde_json::from_value(json!({
+            "metadata": {"name": "api"},
+            "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "api-blue"}, "maxReplicas": 5},
+            "status": {"desiredReplicas": 0, "conditions": conditions}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn hpas_say_whether_scaling_is_active() {
+        let disabled = hpa_state(hpa(json!([
+            {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale"},
+            {"type": "ScalingActive", "status": "False", "reason": "ScalingDisabled",
+             "message": "scaling is disabled since the replica count of the target is zero"}
+        ])));
+        assert_eq!(
+            (disabled.target_kind.as_str(), disabled.target_name.as_str()),
+            ("Deployment", "api-blue")
+        );
+        assert_eq!(disabled.scaling_active, Some(false));
+        assert_eq!(
+            disabled.scaling_detail.as_deref(),
+            Some(
+                "ScalingDisabled: scaling is disabled since the replica count of the target is zero"
+            )
+        );
+        let active = hpa_state(hpa(json!([
+            {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound"}
+        ])));
+        assert_eq!(active.scaling_active, Some(true));
+        assert_eq!(active.scaling_detail.as_deref(), Some("ValidMetricFound"));
+        let unknown = hpa_state(hpa(json!([
+            {"type": "ScalingActive", "status": "Unknown"}
+        ])));
+        assert_eq!(unknown.scaling_active, None);
+        let unsynced = hpa_state(hpa(json!([
+            {"type": "AbleToScale", "status": "False", "reason": "FailedGetScale"}
+        ])));
+        assert_eq!(
+            (unsynced.scaling_active, unsynced.scaling_detail),
+            (None, None)
+        );
+        let mut bare = hpa(json!([]));
+        bare.status = None;
+        assert_eq!(hpa_state(bare).scaling_active, None);
     }
 
     #[test]

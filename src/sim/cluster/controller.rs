@@ -14,7 +14,8 @@ const REVISION_KEY: &str = "deployment.kubernetes.io/revision";
 const REVISION: &str = "/metadata/annotations/deployment.kubernetes.io~1revision";
 
 impl Cluster {
-    /// Converges every Deployment whose spec change is old enough.
+    /// Converges every Deployment whose spec change is old enough, then
+    /// syncs the HPAs with their targets.
     pub(super) fn reconcile(&self, now: Instant) {
         let due: Vec<(String, String)> = {
             let mut pending = lock(&self.pending);
@@ -55,6 +56,7 @@ impl Cluster {
                 self.set_running(new);
             }
         }
+        self.sync_hpas();
     }
 
     fn log_convergence(&self, ns: &str, name: &str, old: &Value, new: &Value) {

@@ -1,0 +1,319 @@
+//! After a scale-to-zero is undone: confirm that the HPAs targeting the
+//! Deployment are active again (DESIGN.md §6.1 step 2, `autoscaler`).
+//!
+//! Kubernetes does not fight a drill's scale to zero: it disables an HPA
+//! while its target has 0 replicas (`ScalingActive=False`, reason
+//! `ScalingDisabled`) and enables it on its first sync after the target has
+//! replicas again (every 15 s by default). An HPA that stays disabled would
+//! not scale the service under load, so the restore says so.
+
+use std::future::Future;
+use std::time::Duration;
+
+// Tokio's clock, so the wait can be tested in paused time.
+use tokio::time::Instant;
+
+use crate::kube::{HpaState, KubeError, Workloads};
+use crate::manifest::Region;
+use crate::report::model::{Check, Verdict};
+
+use super::describe;
+use crate::ops::ready::transient;
+
+/// The reason Kubernetes gives while the target has 0 replicas; any other
+/// `False` means the HPA is past that and stuck on something else (metrics).
+const DISABLED: &str = "ScalingDisabled";
+
+/// One `hpa` check per HPA that targets one of `deployments`: a pass once it
+/// reports `ScalingActive=True`, a warn when it has not by `until` (or is
+/// inactive for another reason than the drill). Reads are retried through
+/// transient API errors; a failure to read is a warn, never an incomplete
+/// restore (the Deployment itself is back).
+pub async fn confirm_active<W: Workloads>(
+    w: &W,
+    region: &Region,
+    deployments: &[String],
+    until: Instant,
+    poll: Duration,
+) -> Vec<Check> {
+    if deployments.is_empty() {
+        return Vec::new();
+    }
+    confirm_with(|| w.hpas(), region, deployments, until, poll).await
+}
+
+/// [`confirm_active`] over any way of listing the HPAs (tests script it).
+async fn confirm_with<F, Fut>(
+    mut list: F,
+    region: &Region,
+    deployments: &[String],
+    until: Instant,
+    poll: Duration,
+) -> Vec<Check>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Vec<HpaState>, KubeError>>,
+{
+    let started = Instant::now();
+    let mut checks = Vec::new();
+    let check = |verdict: Verdict, detail: String| {
+        let mut c = Check::new("hpa", verdict, detail);
+        c.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        c
+    };
+    // The HPAs to confirm, fixed at the first successful read, with the
+    // last `ScalingActive` detail seen for each.
+    let mut pending: Option<Vec<(HpaState, Option<String>)>> = None;
+    let mut last_error = None;
+    loop {
+        match list().await {
+            Ok(hpas) => {
+                let todo = pending.get_or_insert_with(|| {
+                    hpas.iter()
+                        .filter(|h| {
+                            h.target_kind == "Deployment" && deployments.contains(&h.target_name)
+                        })
+                        .map(|h| (h.clone(), None))
+                        .collect()
+                });
+                todo.retain_mut(|(want, seen)| {
+                    // An HPA deleted meanwhile has nothing left to confirm.
+                    let Some(now) = hpas.iter().find(|h| h.name == want.name) else {
+                        return false;
+                    };
+                    *seen = now.scaling_detail.clone();
+                    match now.scaling_active {
+                        Some(true) => {
+                            checks.push(check(
+                                Verdict::Pass,
+                                format!("HPA {} active again", now.name),
+                            ));
+                            false
+                        }
+                        Some(false)
+                            if !now
+                                .scaling_detail
+                                .as_deref()
+                                .unwrap_or_default()
+                                .starts_with(DISABLED) =>
+                        {
+                            checks.push(check(
+                                Verdict::Warn,
+                                format!(
+                                    "HPA {} is no longer disabled by the drill but is not active ({}): \
+                                     it will not scale {} under load; {}",
+                                    now.name,
+                                    now.scaling_detail.as_deref().unwrap_or("no reason given"),
+                                    now.target_name,
+                                    hint(region, &now.name)
+                                ),
+                            ));
+                            false
+                        }
+                        _ => true,
+                    }
+                });
+            }
+            Err(e) if transient(&e) => last_error = Some(e),
+            Err(e) => {
+                last_error = Some(e);
+                break;
+            }
+        }
+        if pending.as_ref().is_some_and(Vec::is_empty) || Instant::now() + poll >= until {
+            break;
+        }
+        tokio::time::sleep(poll).await;
+    }
+    let waited = started.elapsed().as_secs();
+    match pending {
+        None => {
+            let why = last_error.map_or_else(|| "no answer".to_owned(), |e| describe::kube(&e));
+            checks.push(check(
+                Verdict::Warn,
+                format!(
+                    "could not list the HPAs to confirm they are active again: {why}; {}",
+                    hint(region, "")
+                ),
+            ));
+        }
+        Some(left) => {
+            for (h, seen) in left {
+                checks.push(check(
+                    Verdict::Warn,
+                    format!(
+                        "HPA {} is not active again after {waited}s ({}): it will not scale {} under load; {}",
+                        h.name,
+                        seen.as_deref().unwrap_or("no ScalingActive condition"),
+                        h.target_name,
+                        hint(region, &h.name)
+                    ),
+                ));
+            }
+        }
+    }
+    checks
+}
+
+fn hint(region: &Region, hpa: &str) -> String {
+    let name = if hpa.is_empty() {
+        String::new()
+    } else {
+        format!(" {hpa}")
+    };
+    format!(
+        "hint: check `kubectl --context {} -n {} describe hpa{name}`",
+        region.context, region.namespace
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::kube::KubeErrorKind;
+
+    fn region() -> Region {
+        crate::manifest::seed_fleet().regions[0].clone()
+    }
+
+    fn hpa(name: &str, target: &str, active: Option<bool>, reason: &str) -> HpaState {
+        HpaState {
+            name: name.to_owned(),
+            target_kind: "Deployment".to_owned(),
+            target_name: target.to_owned(),
+            max_replicas: 5,
+            scaling_active: active,
+            scaling_detail: (!reason.is_empty()).then(|| reason.to_owned()),
+            ..HpaState::default()
+        }
+    }
+
+    fn error(kind: KubeErrorKind) -> KubeError {
+        KubeError {
+            region: "us-east-1".to_owned(),
+            kind,
+            object: None,
+            status: Some(503),
+            reason: None,
+            message: "HTTP 503".to_owned(),
+            hint: None,
+        }
+    }
+
+    type Answer = Result<Vec<HpaState>, KubeError>;
+
+    /// Confirms the HPAs of openclaw-api-blue while each list answers the
+    /// next of `answers` (the last one repeats); also returns the lists made.
+    async fn run(answers: Vec<Answer>) -> (Vec<Check>, usize) {
+        let calls = Arc::new(Mutex::new(0));
+        let counter = calls.clone();
+        let list = move || {
+            let mut n = counter.lock().unwrap();
+            let answer = answers[(*n).min(answers.len() - 1)].clone();
+            *n += 1;
+            std::future::ready(answer)
+        };
+        let until = Instant::now() + Duration::from_secs(60);
+        let checks = confirm_with(
+            list,
+            &region(),
+            &["openclaw-api-blue".to_owned()],
+            until,
+            Duration::from_millis(250),
+        )
+        .await;
+        let n = *calls.lock().unwrap();
+        (checks, n)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_for_a_disabled_hpa_to_be_active_again() {
+        let disabled = hpa(
+            "api",
+            "openclaw-api-blue",
+            Some(false),
+            "ScalingDisabled: zero",
+        );
+        let active = hpa("api", "openclaw-api-blue", Some(true), "ValidMetricFound");
+        let other = hpa(
+            "green",
+            "openclaw-api-green",
+            Some(false),
+            "ScalingDisabled",
+        );
+        let (checks, calls) = run(vec![
+            Ok(vec![disabled.clone(), other.clone()]),
+            Err(error(KubeErrorKind::Api)),
+            Ok(vec![disabled, other.clone()]),
+            Ok(vec![active, other]),
+        ])
+        .await;
+        assert_eq!(calls, 4, "polled through the 503");
+        assert_eq!(checks.len(), 1, "only the HPA of the restored Deployment");
+        assert_eq!(checks[0].name, "hpa");
+        assert_eq!(checks[0].verdict, Verdict::Pass);
+        assert_eq!(checks[0].detail, "HPA api active again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_that_never_comes_back_is_a_warn_with_the_command_to_look() {
+        let started = Instant::now();
+        let (checks, _) = run(vec![Ok(vec![hpa(
+            "api",
+            "openclaw-api-blue",
+            Some(false),
+            "ScalingDisabled: scaling is disabled since the replica count of the target is zero",
+        )])])
+        .await;
+        assert!(
+            started.elapsed() >= Duration::from_secs(59),
+            "waited the deadline out"
+        );
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].verdict, Verdict::Warn);
+        let d = &checks[0].detail;
+        assert!(d.contains("HPA api is not active again after"), "{d}");
+        assert!(d.contains("ScalingDisabled: scaling is disabled"), "{d}");
+        assert!(
+            d.contains("kubectl --context prod-us-east-1 -n us-east-1 describe hpa api"),
+            "{d}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_hpa_stuck_on_its_metrics_is_said_at_once() {
+        let started = Instant::now();
+        let (checks, calls) = run(vec![Ok(vec![hpa(
+            "api",
+            "openclaw-api-blue",
+            Some(false),
+            "FailedGetResourceMetric: no metrics",
+        )])])
+        .await;
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(checks[0].verdict, Verdict::Warn);
+        assert!(
+            checks[0].detail.contains("FailedGetResourceMetric"),
+            "{}",
+            checks[0].detail
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_hpa_no_check_and_unreadable_hpas_are_a_warn() {
+        let (checks, calls) = run(vec![Ok(vec![hpa("x", "other", Some(false), "")])]).await;
+        assert_eq!((checks.len(), calls), (0, 1));
+        let (checks, calls) = run(vec![Err(error(KubeErrorKind::Forbidden))]).await;
+        assert_eq!(calls, 1, "a permanent error is not retried");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].verdict, Verdict::Warn);
+        assert!(
+            checks[0].detail.contains("could not list the HPAs"),
+            "{}",
+            checks[0].detail
+        );
+    }
+}
