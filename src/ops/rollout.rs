@@ -179,7 +179,17 @@ pub async fn run(
         } else if opts.image.is_some() && plan::already_live(&state, &image) {
             Status::AlreadyLive
         } else if opts.dry_run {
-            Status::Planned(plan::describe(fleet, &state, &image, opts.keep_previous))
+            let n = waves
+                .iter()
+                .position(|w| w.iter().any(|x| x.name == r.name))
+                .map_or(0, |i| i + 1);
+            let mut checks = vec![Check::new(
+                "wave",
+                Verdict::Pass,
+                format!("wave {n} of {}", waves.len()),
+            )];
+            checks.extend(plan::describe(fleet, &state, &image, opts.keep_previous));
+            Status::Planned(checks)
         } else {
             Status::NotStarted("not reached".to_owned())
         };
@@ -356,6 +366,7 @@ pub async fn run(
                 .to_owned(),
         );
     }
+    let lock_lost = sup.lock_lost;
     drop(sup);
     drop(ctx);
     let traffic = match traffic {
@@ -372,7 +383,11 @@ pub async fn run(
     {
         notes.push("records are left on the clusters: run `ocfail restore` to put the previous version back".to_owned());
         Some(exit_code::RESTORE_INCOMPLETE)
+    } else if lock_lost {
+        // Rolled back, not promoted: CI must not read this as a success.
+        Some(exit_code::FAILED)
     } else if stopping {
+        // A signal, the only other way to stop.
         Some(exit_code::INTERRUPTED)
     } else {
         None

@@ -335,6 +335,7 @@ async fn dry_run_prints_the_plan_per_wave_and_changes_nothing() {
         "would switch service openclaw-api from blue to green",
         "would scale openclaw-api-blue to 0 once every wave is promoted",
         "dry run: nothing was changed",
+        "wave: pass — wave 2 of 3",
     ] {
         assert!(stdout.contains(line), "missing {line:?}: {stdout}");
     }
@@ -510,4 +511,46 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
         );
         live.sim.shutdown().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
+    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let before = colours(&live).await;
+    wave_2_cannot_get_ready(&live);
+    let rollout = RunningRollout::spawn(&live);
+    let rollout = tokio::task::spawn_blocking(move || {
+        rollout.wait_for("eu-central-1: waiting for green to be ready");
+        rollout
+    })
+    .await
+    .unwrap();
+    // Someone else takes the lease in ap-southeast-2 (an operator breaking
+    // the lock by hand): the rollout's next renewal finds it gone.
+    let ap = live.client("ap-southeast-2").await;
+    let current = ap.lease("ocfail-lock").await.unwrap().unwrap();
+    let now = humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string();
+    ap.replace_lease(
+        &current,
+        &ocfail::kube::LeaseSpec {
+            name: "ocfail-lock".to_owned(),
+            holder: "ocfail/drill/someone@else/20261201t000000-thief1".to_owned(),
+            duration_seconds: 30,
+            acquire_time: now.clone(),
+            renew_time: now,
+        },
+    )
+    .await
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || rollout.child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("the lock was lost"), "{stdout}");
+    live.sim.world().faults.clear();
+    ap.delete_lease("ocfail-lock", None).await.unwrap();
+    assert_eq!(colours(&live).await, before);
+    assert_no_locks(&live).await;
+    live.sim.shutdown().await;
 }
