@@ -554,3 +554,53 @@ async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
     assert_no_locks(&live).await;
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
+    let live = quick_sim(&[]).await;
+    let out = live
+        .run(&["rollout", "--image", NEW, "--regions", "mars-1", "--yes"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("regions in this fleet: us-east-1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = live.run(&["rollout", "--image", NEW]).await;
+    assert_eq!(out.status.code(), Some(2), "no terminal, no --yes");
+    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+
+    // A crashed drill's record in us-east-1 blocks a rollout of any region.
+    let us = live.client("us-east-1").await;
+    us.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/drill",
+        Some(r#"{"runId":"old","replicas":3,"method":"scale-to-zero","startedAt":"2026-11-28T00:00:00Z","by":"x@y"}"#),
+    )
+    .await
+    .unwrap();
+    let log_len = live.sim.world().log.snapshot().len();
+    let out = live
+        .run(&[
+            "rollout",
+            "--image",
+            NEW,
+            "--regions",
+            "eu-central-1",
+            "--yes",
+        ])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(
+        stdout.contains("unrestored-state") && stdout.contains("us-east-1 (drill)"),
+        "{stdout}"
+    );
+    let writes = live.sim.world().log.snapshot()[log_len..]
+        .iter()
+        .filter(|e| e.source == "kubernetes")
+        .count();
+    assert_eq!(writes, 0, "nothing changed");
+    live.sim.shutdown().await;
+}
