@@ -15,19 +15,21 @@
 mod finish;
 mod plan;
 mod region;
+mod report;
 mod smoke;
+mod supervise;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
 
 use crate::exit_code;
-use crate::kube::{KubeRegion, image_tag};
+use crate::kube::KubeRegion;
 use crate::manifest::{OnFailure, Region};
-use crate::report::model::{Check, RegionReport, RolloutFacts, TrafficSummary, Verdict};
+use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
 use crate::signal::SignalHandler;
 
 use super::connect::Connected;
@@ -39,6 +41,8 @@ use super::traffic::TrafficGenerator;
 
 pub use self::plan::{RegionState, other};
 use self::region::{Ctx, Ended, RegionRun};
+use self::report::{outcome, refused, unreachable};
+use self::supervise::Supervisor;
 
 /// What to roll out, where and how.
 #[derive(Clone, Debug)]
@@ -426,247 +430,4 @@ fn waves(c: &Connected, opts: &RolloutOptions) -> Vec<Vec<Region>> {
         waves.reverse();
     }
     waves
-}
-
-/// Feeds progress and signals while `fut` runs: the first Ctrl-C (or a lost
-/// lock) cancels, a second one aborts, which drops `fut` (`None`).
-struct Supervisor<'a, 'p> {
-    signals: &'a mut SignalHandler,
-    lost: CancellationToken,
-    cancel: CancellationToken,
-    abort: CancellationToken,
-    rx: UnboundedReceiver<(String, String)>,
-    progress: Progress<'p>,
-    interrupted: bool,
-    lock_lost: bool,
-}
-
-impl Supervisor<'_, '_> {
-    async fn drive<F: std::future::Future>(&mut self, fut: F) -> Option<F::Output> {
-        tokio::pin!(fut);
-        loop {
-            tokio::select! {
-                out = &mut fut => {
-                    self.drain();
-                    return Some(out);
-                }
-                Some((region, phase)) = self.rx.recv() => (self.progress)(&region, &phase),
-                _ = self.signals.recv() => {
-                    if self.cancel.is_cancelled() {
-                        self.abort.cancel();
-                        self.drain();
-                        return None;
-                    }
-                    self.interrupted = true;
-                    self.cancel.cancel();
-                }
-                () = self.lost.cancelled(), if !self.cancel.is_cancelled() => {
-                    self.lock_lost = true;
-                    self.cancel.cancel();
-                }
-            }
-        }
-    }
-
-    fn drain(&mut self) {
-        while let Ok((region, phase)) = self.rx.try_recv() {
-            (self.progress)(&region, &phase);
-        }
-    }
-}
-
-/// Nothing was changed: a region could not be read.
-fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> RolloutOutcome {
-    let regions = selected
-        .iter()
-        .map(|r| {
-            if r.name == bad.name {
-                RegionReport::from_checks(
-                    r.name.as_str(),
-                    "could not read the region: nothing was changed",
-                    vec![Check::new("read", Verdict::Error, why)],
-                )
-            } else {
-                RegionReport::from_checks(
-                    r.name.as_str(),
-                    "not started",
-                    vec![Check::new(
-                        "read",
-                        Verdict::Skipped,
-                        format!("{} could not be read", bad.name),
-                    )],
-                )
-            }
-        })
-        .collect::<Vec<_>>();
-    let mut notes = vec![format!("{}: {why}", bad.name)];
-    if !selected.iter().any(|r| r.name == bad.name) {
-        notes.push(format!(
-            "{} is not rolled out, but the lock and the record check need every region",
-            bad.name
-        ));
-    }
-    RolloutOutcome {
-        regions: if regions.is_empty() {
-            vec![RegionReport::from_checks(
-                bad.name.as_str(),
-                "could not read the region: nothing was changed",
-                vec![Check::new("read", Verdict::Error, why)],
-            )]
-        } else {
-            regions
-        },
-        notes,
-        traffic: None,
-        exit_code: None,
-    }
-}
-
-/// Nothing was changed: a record or another run's lock is in the way.
-fn refused(selected: &[&Region], why: &str) -> RolloutOutcome {
-    RolloutOutcome {
-        regions: selected
-            .iter()
-            .map(|r| {
-                RegionReport::from_checks(
-                    r.name.as_str(),
-                    "refused: nothing was changed",
-                    vec![Check::new("refused", Verdict::Fail, why)],
-                )
-            })
-            .collect(),
-        notes: vec![why.to_owned()],
-        traffic: None,
-        exit_code: Some(exit_code::REFUSED),
-    }
-}
-
-/// The per-region reports.
-fn outcome(
-    slots: Vec<Slot>,
-    notes: Vec<String>,
-    traffic: Option<TrafficSummary>,
-    exit_code: Option<u8>,
-) -> RolloutOutcome {
-    let regions = slots.into_iter().map(report).collect();
-    RolloutOutcome {
-        regions,
-        notes,
-        traffic,
-        exit_code,
-    }
-}
-
-fn report(slot: Slot) -> RegionReport {
-    let s = &slot.state;
-    let (from, to) = (s.live_color.clone(), s.idle_color.clone());
-    let before = image_tag(&s.live.image).to_owned();
-    let after_new = image_tag(&slot.image).to_owned();
-    let mut checks = slot
-        .run
-        .as_ref()
-        .map(|r| r.checks.clone())
-        .unwrap_or_default();
-    let timings = slot
-        .run
-        .as_ref()
-        .map(|r| r.timings.clone())
-        .unwrap_or_default();
-    let (status, verdict, summary, live_after) = match &slot.status {
-        Status::AlreadyLive => {
-            checks.push(Check::new(
-                "already-live",
-                Verdict::Pass,
-                format!("{} already runs {}", s.deployment(&from), slot.image),
-            ));
-            (
-                "already-live",
-                Verdict::Pass,
-                format!("already live: {before} on {from}"),
-                &s.live.image,
-            )
-        }
-        Status::NothingToRollBack => {
-            checks.push(Check::new(
-                "rollback",
-                Verdict::Skipped,
-                format!(
-                    "both colours run {}: there is no previous version to go back to",
-                    s.live.image
-                ),
-            ));
-            (
-                "not-started",
-                Verdict::Skipped,
-                "nothing to roll back to".to_owned(),
-                &s.live.image,
-            )
-        }
-        Status::Planned(plan) => {
-            checks.extend(plan.iter().cloned());
-            (
-                "not-started",
-                Verdict::Pass,
-                format!("plan: {before} → {after_new} ({from} → {to})"),
-                &s.live.image,
-            )
-        }
-        Status::Promoted => (
-            "promoted",
-            Verdict::Pass,
-            format!("promoted: {before} → {after_new} ({from} → {to})"),
-            &slot.image,
-        ),
-        Status::Halted => (
-            "promoted",
-            Verdict::Pass,
-            format!(
-                "promoted: {before} → {after_new} ({from} → {to}); left promoted by onFailure: halt, {from} kept warm for `ocfail rollback`"
-            ),
-            &slot.image,
-        ),
-        Status::Failed => {
-            let why = checks
-                .iter()
-                .find(|c| c.verdict == Verdict::Fail)
-                .map(|c| format!("{}: {}", c.name, c.detail))
-                .unwrap_or_default();
-            (
-                "failed",
-                Verdict::Fail,
-                format!("failed, switched back to {before} ({from}): {why}"),
-                &s.live.image,
-            )
-        }
-        Status::RolledBack(why) => (
-            "rolled-back",
-            Verdict::Warn,
-            format!("rolled back to {before} ({from}): {why}"),
-            &s.live.image,
-        ),
-        Status::NotStarted(why) => {
-            checks.push(Check::new("start", Verdict::Skipped, why.clone()));
-            ("not-started", Verdict::Skipped, why.clone(), &s.live.image)
-        }
-        Status::RestoreIncomplete => (
-            "restore-incomplete",
-            Verdict::Error,
-            format!(
-                "left mid-change: run `ocfail restore --region {}`",
-                s.region.name
-            ),
-            &slot.image,
-        ),
-    };
-    let mut r = RegionReport::from_checks(s.region.name.as_str(), summary, checks);
-    r.verdict = verdict;
-    r.timings = timings;
-    r.rollout = Some(RolloutFacts {
-        status: status.to_owned(),
-        from_color: from,
-        to_color: to,
-        image_before: s.live.image.clone(),
-        image_after: live_after.clone(),
-    });
-    r
 }

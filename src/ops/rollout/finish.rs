@@ -16,7 +16,8 @@ use crate::ops::snapshot::ROLLOUT_ANNOTATION;
 use crate::report::model::{Check, Verdict};
 
 use super::region::{Ctx, stopped};
-use super::{Slot, Status, Supervisor};
+use super::supervise::Supervisor;
+use super::{Slot, Status};
 
 /// Switches `promoted` back, latest first. Returns `false` when a second
 /// Ctrl-C stopped it (records are left).
