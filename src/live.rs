@@ -90,7 +90,7 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
                 region.as_deref().is_none_or(|want| r.name.as_str() == want)
             };
             // The runs whose records are restored: their locks are released afterwards.
-            let runs: Vec<String> = futures_util::future::join_all(
+            let recorded: Vec<String> = futures_util::future::join_all(
                 c.regions
                     .iter()
                     .filter(|(r, _)| chosen(r))
@@ -100,17 +100,31 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
             .into_iter()
             .flatten()
             .collect();
+            // Drills that had put everything back (their summary is written) but
+            // died before releasing the lock. Read in every region: the summary sits
+            // on the drilled region only, the lock in all of them.
+            let finished: Vec<String> = futures_util::future::join_all(
+                c.regions
+                    .iter()
+                    .filter_map(|(r, k)| k.as_ref().ok().map(|k| restore::finished_runs(k, r))),
+            )
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+            let ended = restore::EndedRuns { recorded, finished };
             let work = c
                 .regions
                 .iter()
                 .filter(|(r, _)| chosen(r))
                 .map(|(r, client)| {
-                    let runs = &runs;
+                    let ended = &ended;
                     async move {
                         match client {
                             Ok(w) => {
                                 let mut report = restore::region(w, cf, r, opts).await.1;
-                                if let Some(check) = restore::release_crashed_lock(w, runs).await {
+                                if let Some(check) = restore::release_crashed_lock(w, ended).await {
+                                    report.verdict = report.verdict.max(check.verdict);
                                     report.checks.push(check);
                                 }
                                 report

@@ -54,7 +54,7 @@ struct Restored {
 ///   it is dead rather than between its lock and its record, so its lease
 ///   is left to expire (30 s without renewal). It must be held by exactly
 ///   this run, in a prefix of the regions in manifest order (the order the
-///   lock is taken in).
+///   lock is taken in), and restore must say so.
 ///
 /// Then pool health comes back to what it was, and a second restore finds
 /// nothing to restore and changes nothing.
@@ -111,6 +111,10 @@ async fn check_restored(
         ensure!(
             held.iter().all(|k| prefix.contains(k)),
             "the leases left are not a prefix of the manifest order: {held:?}"
+        );
+        ensure!(
+            stdout.contains("left no record"),
+            "restore does not explain the lease it leaves:\n{stdout}"
         );
         restored.lease_left_in = REGIONS[..leases.len()]
             .iter()
@@ -173,16 +177,22 @@ async fn check_restored(
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_at_each_step_then_restore_puts_everything_back() {
     for phase in [
+        "taking the lock",
         "recording state",
         "injecting the outage",
         "waiting for failover",
         "holding",
         "restoring",
+        "waiting for recovery",
     ] {
         let live = LiveSim::start().await;
         let before = FleetState::of(live.sim.world());
         // A short hold when the kill comes after it, so the test does not wait it out.
-        let hold = if phase == "restoring" { "200ms" } else { "60s" };
+        let hold = if ["restoring", "waiting for recovery"].contains(&phase) {
+            "200ms"
+        } else {
+            "60s"
+        };
         let killed = kill_at(&live, phase, hold).await;
         assert!(
             killed.killed,
