@@ -1,11 +1,13 @@
 //! Crash safety of `ocfail drill` (DESIGN.md §6.1, §10): SIGKILL at each
-//! step boundary, then `ocfail restore` puts the fleet back exactly as it
-//! was.
+//! step boundary and at random moments, then `ocfail restore` puts the
+//! fleet back exactly as it was.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use serde_json::Value;
+
+mod matrix;
 
 use crate::running_drill::{Killed, RunningDrill};
 use crate::util::{LiveSim, text};

@@ -100,6 +100,7 @@ impl RunningDrill {
             }
         }
         Killed {
+            finished: finished.map(|s| s.code()),
             killed: finished.is_none() && status.code().is_none(),
             lines: seen,
         }
@@ -120,6 +121,8 @@ impl RunningDrill {
 /// What is known of a drill after [`RunningDrill::kill`].
 #[derive(Debug)]
 pub struct Killed {
+    /// `Some(exit code)` when the drill had exited before the kill.
+    pub finished: Option<Option<i32>>,
     /// Whether the SIGKILL is what ended it.
     pub killed: bool,
     /// Its stderr, every line.
@@ -135,5 +138,16 @@ impl Killed {
             let end = start + l[start..].find(')')?;
             Some(&l[start..end])
         })
+    }
+
+    /// The last progress phase of us-east-1 it reported (`[…] us-east-1:
+    /// PHASE`; verdict and check lines carry a `—` or a `:` and are not phases).
+    pub fn last_phase(&self) -> &str {
+        self.lines
+            .iter()
+            .rev()
+            .filter_map(|l| l.split_once("] us-east-1: ").map(|(_, p)| p))
+            .find(|p| !p.contains(':') && !p.contains('—'))
+            .unwrap_or("(no phase yet)")
     }
 }
