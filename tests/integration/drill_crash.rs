@@ -1,7 +1,7 @@
 //! Crash safety of `ocfail drill` (DESIGN.md §6.1, §10): SIGKILL at each
 //! step boundary and at random moments, then `ocfail restore` puts the
 //! fleet back exactly as it was; a crashed run's expired lease lets no new
-//! drill take over.
+//! drill take over; two drills at once, one is refused by the other's lock.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -319,5 +319,63 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
     assert!(after.diff(&before).is_empty(), "{:#?}", after.diff(&before));
     let last = &after.last_drills["kube/us-east-1/Deployment/us-east-1/openclaw-api-blue"];
     assert!(last.contains(doc["runId"].as_str().unwrap()), "{last}");
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
+    let live = LiveSim::start().await;
+    let before = FleetState::of(live.sim.world());
+    // ap-southeast-2, the last region the lock is taken in, answers slowly: the
+    // first drill then holds us-east-1's lease for seconds before it records
+    // or changes anything, and a second drill started then passes its checks
+    // and meets the lock. (disable-pool keeps the LB answering meanwhile, so
+    // the second one's traffic probe passes whatever the first has done.)
+    let slow = ocfail::sim::KubeFault {
+        latency_ms: 1000,
+        ..Default::default()
+    };
+    live.sim.world().faults.set_kube("ap-southeast-2", slow);
+    let first = RunningDrill::spawn(&live, "0s", &["--method", "disable-pool"]);
+    let lease_of = |w: &ocfail::sim::World, region: &str| {
+        w.cluster(region)
+            .unwrap()
+            .list(ocfail::sim::cluster::Kind::Lease, None)
+            .0
+            .first()
+            .and_then(|l| l["spec"]["holderIdentity"].as_str().map(str::to_owned))
+    };
+    live.until(30, "the first drill's lease in us-east-1", |w| {
+        lease_of(w, "us-east-1").is_some()
+    })
+    .await;
+    let holder = lease_of(live.sim.world(), "us-east-1").unwrap();
+
+    let out = live
+        .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
+        .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert!(
+        stdout.contains(&format!("it is held by {holder}")),
+        "the first drill's holder is named: {stdout}"
+    );
+    // The second took no lease: every one there is the first drill's.
+    for region in REGIONS {
+        let l = lease_of(live.sim.world(), region);
+        assert!(l.as_ref().is_none_or(|h| *h == holder), "{region}: {l:?}");
+    }
+
+    live.sim.world().faults.clear();
+    let out = tokio::task::spawn_blocking(move || first.child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "the first drill: {}",
+        text(&out.stdout)
+    );
+    let diff = FleetState::of(live.sim.world()).diff(&before);
+    assert!(diff.is_empty(), "{diff:#?}");
     live.sim.shutdown().await;
 }
