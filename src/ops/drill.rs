@@ -192,7 +192,22 @@ pub async fn run(
             ));
         }
     }
+    let unrestored: Vec<String> = snap
+        .regions
+        .iter()
+        .filter(|r| r.operation().is_some())
+        .map(|r| r.region.name.to_string())
+        .collect();
     if !steady.is_empty() {
+        // After a crash the record is why the fleet is not steady: name the
+        // rule first, so the refusal says to run `ocfail restore`.
+        let overridden = opts
+            .overrides
+            .iter()
+            .any(|(r, _)| *r == Rule::UnrestoredState);
+        if let Some(v) = safety::unrestored_state(&unrestored).filter(|_| !overridden) {
+            steady.insert(0, blocking_line(&v));
+        }
         return refused(
             &name,
             steady,
@@ -223,12 +238,6 @@ pub async fn run(
         Ok(h) => h,
         Err(e) => return refused(&name, vec![describe::kube(&e)], Vec::new()),
     };
-    let unrestored: Vec<String> = snap
-        .regions
-        .iter()
-        .filter(|r| r.operation().is_some())
-        .map(|r| r.region.name.to_string())
-        .collect();
     let violations = safety::check(&safety::Facts {
         fleet,
         region: &region,
@@ -249,10 +258,7 @@ pub async fn run(
                 "rule {} overridden: {reason} ({})",
                 v.rule, v.message
             )),
-            None => blocking.push(format!(
-                "{}: {} (override only with --override {} --reason TEXT)",
-                v.rule, v.message, v.rule
-            )),
+            None => blocking.push(blocking_line(&v)),
         }
     }
     if !blocking.is_empty() {
@@ -711,6 +717,14 @@ pub async fn run(
         unhealthy_noticed_at: noticed_at,
         cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
     }
+}
+
+/// A refusal by a rule, with how to pass it.
+fn blocking_line(v: &safety::Violation) -> String {
+    format!(
+        "{}: {} (override only with --override {} --reason TEXT)",
+        v.rule, v.message, v.rule
+    )
 }
 
 fn fmt_ms(d: Duration) -> String {

@@ -298,7 +298,7 @@ fn held_by_other(
 /// A lease without a renew time or duration counts as live for a full
 /// default duration, as `ocfail status` shows it: ocfail always writes
 /// both, so such a lease was written by hand and is not ours to break.
-fn expires_in(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
+pub fn expires_in(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
     let renewed = lease
         .renew_time
         .as_deref()

@@ -22,9 +22,11 @@ use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::ready::retry;
 
 mod fleet;
+mod leases;
 pub mod rollout;
 
 pub use self::fleet::{FleetOutcome, fleet};
+pub use self::leases::{EndedRuns, finished_runs, recorded_runs, release_crashed_lock};
 
 /// Deadlines for one region's restore.
 #[derive(Clone, Copy, Debug)]
@@ -285,15 +287,24 @@ pub async fn put_back<W: Workloads, P: Pools>(
                 "at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             })
             .to_string();
-            let removed = retry(until, opts.poll, || {
-                w.annotate_deployment(&dep.name, DRILL_ANNOTATION, None)
-            })
-            .await;
+            // The summary first: a run killed between the two writes then still
+            // has its record (restore redoes it all, idempotently), and a run
+            // without a record but with its summary is known to have ended, so
+            // `ocfail restore` may release its lock.
             let noted = retry(until, opts.poll, || {
                 w.annotate_deployment(&dep.name, LAST_DRILL_ANNOTATION, Some(&summary))
             })
             .await;
-            match removed.and(noted) {
+            let removed = match noted {
+                Ok(()) => {
+                    retry(until, opts.poll, || {
+                        w.annotate_deployment(&dep.name, DRILL_ANNOTATION, None)
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match removed {
                 Ok(()) => checks.push(Check::new(
                     "record",
                     Verdict::Pass,
@@ -330,52 +341,4 @@ pub async fn put_back<W: Workloads, P: Pools>(
         report: RegionReport::from_checks(name, summary, checks),
         scaled_up,
     }
-}
-
-/// The run ids recorded in a region's drill annotations (read before restoring,
-/// so the crashed runs' locks can be released afterwards).
-pub async fn recorded_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
-    let mut runs = Vec::new();
-    for colour in ["blue", "green"] {
-        let name = format!("{}-{colour}", region.deployment);
-        if let Ok(Some(d)) = w.deployment(&name).await
-            && let Some(raw) = d.annotations.get(DRILL_ANNOTATION)
-            && let Ok(r) = DrillRecord::parse(raw)
-        {
-            runs.push(r.run_id);
-        }
-    }
-    runs
-}
-
-/// Deletes the lock Lease in a region when one of the restored (crashed)
-/// runs holds it, so the next drill need not wait for it to expire. Returns
-/// a check when there was such a lease.
-pub async fn release_crashed_lock<W: Workloads>(w: &W, runs: &[String]) -> Option<Check> {
-    let lease = w.lease(super::snapshot::LOCK_LEASE).await.ok()??;
-    let holder = lease.holder.as_deref()?;
-    let run = super::lock::Holder::parse(holder).run_id()?.to_owned();
-    if !runs.contains(&run) {
-        return None;
-    }
-    Some(
-        match w
-            .delete_lease(&lease.name, lease.resource_version.as_deref())
-            .await
-        {
-            Ok(()) => Check::new(
-                "lock",
-                Verdict::Pass,
-                format!("released the lock of crashed run {run}"),
-            ),
-            Err(e) => Check::new(
-                "lock",
-                Verdict::Warn,
-                format!(
-                    "could not release the lock of run {run} (it expires by itself): {}",
-                    describe::kube(&e)
-                ),
-            ),
-        },
-    )
 }

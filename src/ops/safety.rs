@@ -106,19 +106,24 @@ pub struct Facts<'a> {
     pub unrestored: &'a [String],
 }
 
+/// The `unrestored-state` violation when `unrestored` names any region.
+/// Separate from [`check`] because a drill checks it before the steady
+/// state too: what a crashed run left usually is why the fleet is not
+/// steady, and `ocfail restore` is what fixes both.
+pub fn unrestored_state(unrestored: &[String]) -> Option<Violation> {
+    (!unrestored.is_empty()).then(|| Violation {
+        rule: Rule::UnrestoredState,
+        message: format!(
+            "an earlier drill or rollout left state to restore in {}; run `ocfail restore` first",
+            unrestored.join(", ")
+        ),
+    })
+}
+
 /// Every rule the drill would break.
 pub fn check(f: &Facts<'_>) -> Vec<Violation> {
-    let mut out = Vec::new();
+    let mut out: Vec<Violation> = unrestored_state(f.unrestored).into_iter().collect();
     let mut v = |rule: Rule, message: String| out.push(Violation { rule, message });
-    if !f.unrestored.is_empty() {
-        v(
-            Rule::UnrestoredState,
-            format!(
-                "an earlier drill or rollout left state to restore in {}; run `ocfail restore` first",
-                f.unrestored.join(", ")
-            ),
-        );
-    }
     if f.lb.fallback_pool == f.pool.id {
         v(
             Rule::FallbackPool,
@@ -396,5 +401,18 @@ mod tests {
             assert_eq!(Rule::parse(r.name()), Some(r));
         }
         assert_eq!(Rule::parse("nope"), None);
+    }
+
+    #[test]
+    fn unrestored_state_names_the_regions_and_the_fix() {
+        assert!(unrestored_state(&[]).is_none());
+        let v = unrestored_state(&["us-east-1".to_owned(), "eu-central-1".to_owned()]).unwrap();
+        assert_eq!(v.rule, Rule::UnrestoredState);
+        assert!(
+            v.message
+                .contains("in us-east-1, eu-central-1; run `ocfail restore` first"),
+            "{}",
+            v.message
+        );
     }
 }

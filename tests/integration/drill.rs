@@ -1,11 +1,12 @@
 //! `ocfail drill` end to end against the in-process simulator: the happy
 //! path, refusals and overrides, dry runs, and Ctrl-C.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ocfail::kube::{KubeRegion, Workloads};
 
-use crate::fleet_checks::{assert_as_before, assert_restored};
+use crate::fleet_checks::assert_as_before;
+use crate::running_drill::RunningDrill;
 use crate::util::{LiveSim, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
@@ -182,129 +183,6 @@ async fn ctrl_c_mid_drill_restores_and_exits_130() {
     );
     assert_as_before(&live).await;
     live.sim.shutdown().await;
-}
-
-/// A drill of us-east-1 running as a child process, with its stderr
-/// progress lines collected on a thread.
-struct RunningDrill {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl RunningDrill {
-    fn spawn(live: &LiveSim, hold: &str, extra: &[&str]) -> RunningDrill {
-        use std::io::{BufRead, BufReader};
-        use std::process::Stdio;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"))
-            .arg("-f")
-            .arg(live.fleet())
-            .args([
-                "drill",
-                "--region",
-                "us-east-1",
-                "--yes",
-                "--hold",
-                hold,
-                "--cloudflare-rps",
-                "20",
-            ])
-            .args(extra)
-            .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        RunningDrill { child, lines }
-    }
-
-    /// Blocks until a progress line contains `what` (30 s at most).
-    fn wait_for(&self, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("the drill never reached `{what}`"));
-            if line.contains(what) {
-                return;
-            }
-        }
-    }
-
-    /// Ctrl-C.
-    fn interrupt(&self) {
-        let pid = self.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-}
-
-/// Starts a drill, waits until its progress shows `phase`, and kills it
-/// with SIGKILL: nothing of the drill's own runs after that.
-async fn kill_at(live: &LiveSim, phase: &'static str, hold: &str) {
-    let mut drill = RunningDrill::spawn(live, hold, &[]);
-    tokio::task::spawn_blocking(move || {
-        drill.wait_for(phase);
-        drill.child.kill().unwrap();
-        drill.child.wait().unwrap();
-    })
-    .await
-    .unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kill_9_at_each_step_then_restore_puts_everything_back() {
-    for phase in [
-        "recording state",
-        "injecting the outage",
-        "waiting for failover",
-        "holding",
-        "restoring",
-    ] {
-        let live = LiveSim::start().await;
-        // A short hold when the kill comes after it, so the test does not wait it out.
-        let hold = if phase == "restoring" { "200ms" } else { "60s" };
-        kill_at(&live, phase, hold).await;
-        let out = live.run(&["restore", "--yes", "-v"]).await;
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "after a kill at `{phase}`:\n{}\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        // Killed before its record was written, a run has changed nothing; only
-        // its lease remains, and it expires within 30 s.
-        let recorded = text(&out.stdout).contains("removed ocfail.dev/drill");
-        assert_restored(&live, recorded || phase != "recording state").await;
-        // Idempotent: nothing left the second time.
-        let out = live.run(&["restore", "--yes"]).await;
-        assert_eq!(
-            text(&out.stdout).matches("nothing to restore").count(),
-            3,
-            "{}",
-            text(&out.stdout)
-        );
-        // And the next drill can take the lock at once.
-        let out = live
-            .run(&["drill", "--region", "eu-central-1", "--dry-run"])
-            .await;
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-        live.sim.shutdown().await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,7 +16,9 @@ use crate::ops::describe;
 use crate::ops::lock::{self, Holder, LockError, LockOptions};
 use crate::report::model::{Check, RegionReport, Verdict};
 
-use super::{Outcome, RestoreOptions, recorded_runs, region, release_crashed_lock};
+use super::{
+    EndedRuns, Outcome, RestoreOptions, finished_runs, recorded_runs, region, release_crashed_lock,
+};
 
 /// What restoring the fleet came to.
 #[derive(Clone, Debug, Default)]
@@ -47,18 +49,28 @@ pub async fn fleet(
         .iter()
         .filter_map(|(_, k)| k.as_ref().ok().cloned())
         .collect();
+    let everywhere: Vec<_> = c.regions.iter().collect();
     let runs = runs_recorded(&chosen).await;
+    // Drills that had put everything back (their summary is written) but
+    // died before releasing the lock: their leases may be taken over too.
+    let finished = runs_finished(&everywhere).await;
     let mut notes = Vec::new();
 
     // The lock, only when there is something to restore.
     let mut held = None;
     if !runs.is_empty() {
         let options = LockOptions {
-            take_over_runs: runs.clone(),
+            take_over_runs: runs.iter().chain(&finished).cloned().collect(),
             ..LockOptions::default()
         };
         match lock::acquire(&reachable, &Holder::new("restore", run_id), &options).await {
-            Ok(l) => held = Some(l),
+            Ok(l) => {
+                notes.push(format!(
+                    "held the fleet lock while restoring, taking over any lease of run {}",
+                    runs.join(", ")
+                ));
+                held = Some(l);
+            }
             Err(e @ LockError::Held { .. }) => return refused(&chosen, &e),
             // The lock keeps a drill from starting meanwhile (and a drill
             // would refuse anyway while records are left); restoring matters
@@ -93,22 +105,25 @@ pub async fn fleet(
     {
         notes.push(format!("lock: {e}"));
     }
-    // A run with no records left anywhere has nothing more to restore: its
-    // leases (in the regions this restore did not lock) can go now instead
-    // of blocking the next drill until they expire.
-    if !runs.is_empty() {
-        let everywhere: Vec<_> = c.regions.iter().collect();
-        let left = runs_recorded(&everywhere).await;
-        let finished: Vec<String> = runs.into_iter().filter(|r| !left.contains(r)).collect();
-        if !finished.is_empty() {
-            for (r, client) in &c.regions {
-                let Ok(w) = client else { continue };
-                if let Some(check) = release_crashed_lock(w, &finished).await {
-                    match regions.iter_mut().find(|rep| rep.region == r.name.as_str()) {
-                        Some(rep) => rep.checks.push(check),
-                        None => notes.push(format!("{}: {}", r.name, check.detail)),
-                    }
+    // A run with no records left anywhere has nothing more to restore, and
+    // neither has one whose summary is written: their leases (in the
+    // regions this restore did not lock, or all of them when nothing was
+    // recorded) can go now instead of blocking the next drill until they
+    // expire. Any other run's lease is explained and left.
+    let left = runs_recorded(&everywhere).await;
+    let ended = EndedRuns {
+        recorded: runs.into_iter().filter(|r| !left.contains(r)).collect(),
+        finished: runs_finished(&everywhere).await,
+    };
+    for (r, client) in &c.regions {
+        let Ok(w) = client else { continue };
+        if let Some(check) = release_crashed_lock(w, &ended).await {
+            match regions.iter_mut().find(|rep| rep.region == r.name.as_str()) {
+                Some(rep) => {
+                    rep.verdict = rep.verdict.max(check.verdict);
+                    rep.checks.push(check);
                 }
+                None => notes.push(format!("{}: {}", r.name, check.detail)),
             }
         }
     }
@@ -132,6 +147,20 @@ async fn runs_recorded(regions: &[&(Region, Result<KubeRegion, KubeError>)]) -> 
             runs
         })
     }))
+    .await;
+    let mut runs: Vec<String> = found.into_iter().flatten().collect();
+    runs.sort();
+    runs.dedup();
+    runs
+}
+
+/// The run ids of the drills summarised (`ocfail.dev/last-drill`) in `regions`.
+async fn runs_finished(regions: &[&(Region, Result<KubeRegion, KubeError>)]) -> Vec<String> {
+    let found = join_all(
+        regions
+            .iter()
+            .filter_map(|(r, k)| k.as_ref().ok().map(|k| finished_runs(k, r))),
+    )
     .await;
     let mut runs: Vec<String> = found.into_iter().flatten().collect();
     runs.sort();

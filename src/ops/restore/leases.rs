@@ -1,0 +1,230 @@
+//! The lock a crashed run leaves behind: which runs `ocfail restore` may
+//! release the Lease of, and what it says about one it must leave.
+//!
+//! A run is known to have ended when this restore puts back its record (it
+//! crashed mid-drill) or when its `ocfail.dev/last-drill` is written (it had
+//! put everything back and died waiting for recovery or releasing the
+//! lock). A lease of any other run is left alone: nothing tells a dead run
+//! from one between taking the lock and writing its record, and such a run
+//! has changed nothing yet; its lease expires by itself.
+
+use std::time::SystemTime;
+
+use crate::kube::{LeaseState, Workloads};
+use crate::manifest::Region;
+use crate::ops::describe;
+use crate::ops::lock::{self, Holder};
+use crate::ops::record::DrillRecord;
+use crate::ops::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LOCK_LEASE};
+use crate::report::model::{Check, Verdict};
+
+/// The runs whose leases `ocfail restore` may delete at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndedRuns {
+    /// Runs whose records this restore puts back: they crashed mid-drill.
+    pub recorded: Vec<String>,
+    /// Runs whose `ocfail.dev/last-drill` is written: everything was back
+    /// when they stopped, and only their lease outlived them.
+    pub finished: Vec<String>,
+}
+
+/// The run ids recorded in a region's drill annotations (read before restoring,
+/// so the crashed runs' locks can be released afterwards).
+pub async fn recorded_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
+    annotated_runs(w, region, DRILL_ANNOTATION, |raw| {
+        DrillRecord::parse(raw).ok().map(|r| r.run_id)
+    })
+    .await
+}
+
+/// The run ids in a region's `ocfail.dev/last-drill` annotations: drills
+/// that had put everything back (themselves, or through `ocfail restore`).
+pub async fn finished_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
+    annotated_runs(w, region, LAST_DRILL_ANNOTATION, |raw| {
+        let summary: serde_json::Value = serde_json::from_str(raw).ok()?;
+        summary["runId"].as_str().map(str::to_owned)
+    })
+    .await
+}
+
+async fn annotated_runs<W: Workloads>(
+    w: &W,
+    region: &Region,
+    key: &str,
+    run_of: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let mut runs = Vec::new();
+    for colour in ["blue", "green"] {
+        let name = format!("{}-{colour}", region.deployment);
+        if let Ok(Some(d)) = w.deployment(&name).await
+            && let Some(run) = d.annotations.get(key).and_then(|raw| run_of(raw))
+        {
+            runs.push(run);
+        }
+    }
+    runs
+}
+
+/// What to do with the lock Lease found after restoring a region.
+#[derive(Debug, PartialEq)]
+enum Leftover {
+    /// Delete it: run `run` has ended; `done` says so once it is deleted.
+    Release { run: String, done: String },
+    /// Leave it, and say so.
+    Explain(Check),
+    /// Not an ocfail lease (or not held): `ocfail status` shows it.
+    Ignore,
+}
+
+fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover {
+    let Some(holder) = lease.holder.as_deref().filter(|h| !h.is_empty()) else {
+        return Leftover::Ignore;
+    };
+    let Some(run) = Holder::parse(holder).run_id().map(str::to_owned) else {
+        return Leftover::Ignore;
+    };
+    if ended.recorded.contains(&run) {
+        let done = format!("released the lock of crashed run {run}");
+        return Leftover::Release { run, done };
+    }
+    if ended.finished.contains(&run) {
+        let done = format!(
+            "released the lock left by run {run}, which had put everything back before it stopped"
+        );
+        return Leftover::Release { run, done };
+    }
+    Leftover::Explain(match lock::expires_in(lease, now) {
+        Some(left) => Check::new(
+            "lock",
+            Verdict::Warn,
+            format!(
+                "Lease {LOCK_LEASE} is held by {holder} for up to {}s more: that run left no record, \
+                 so it changed nothing to restore; if it is still running it releases the lease \
+                 when it ends, and if it was killed the lease expires by itself",
+                // Rounded up: "0s more" would read as expired.
+                left.as_secs_f64().ceil()
+            ),
+        ),
+        None => Check::new(
+            "lock",
+            Verdict::Pass,
+            format!(
+                "the expired Lease {LOCK_LEASE} of {holder} is left: that run left no record, \
+                 and the next run takes the lease over"
+            ),
+        ),
+    })
+}
+
+/// Deletes the lock Lease in a region when a run that has ended holds it
+/// (see [`EndedRuns`]), so the next drill need not wait for it to expire;
+/// explains a lease of any other ocfail run, which is left. Returns a check
+/// when there was an ocfail lease.
+pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Option<Check> {
+    let lease = w.lease(LOCK_LEASE).await.ok()??;
+    let (run, done) = match leftover(&lease, ended, SystemTime::now()) {
+        Leftover::Release { run, done } => (run, done),
+        Leftover::Explain(check) => return Some(check),
+        Leftover::Ignore => return None,
+    };
+    Some(
+        match w
+            .delete_lease(&lease.name, lease.resource_version.as_deref())
+            .await
+        {
+            Ok(()) => Check::new("lock", Verdict::Pass, done),
+            Err(e) => Check::new(
+                "lock",
+                Verdict::Warn,
+                format!(
+                    "could not release the lock of run {run} (it expires by itself): {}",
+                    describe::kube(&e)
+                ),
+            ),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn lease(holder: &str, renewed_ago: Duration) -> LeaseState {
+        LeaseState {
+            name: LOCK_LEASE.to_owned(),
+            holder: Some(holder.to_owned()),
+            duration_seconds: Some(30),
+            renew_time: Some(
+                humantime::format_rfc3339_micros(SystemTime::now() - renewed_ago).to_string(),
+            ),
+            resource_version: Some("7".to_owned()),
+        }
+    }
+
+    fn ended(recorded: &[&str], finished: &[&str]) -> EndedRuns {
+        EndedRuns {
+            recorded: recorded.iter().map(|s| (*s).to_owned()).collect(),
+            finished: finished.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    const HOLDER: &str = "ocfail/drill/bob@ci/r1";
+
+    #[test]
+    fn a_recorded_or_finished_runs_lease_is_released() {
+        let l = lease(HOLDER, Duration::from_secs(1));
+        let now = SystemTime::now();
+        assert!(matches!(
+            leftover(&l, &ended(&["r1"], &[]), now),
+            Leftover::Release { run, done } if run == "r1" && done == "released the lock of crashed run r1"
+        ));
+        assert!(matches!(
+            leftover(&l, &ended(&[], &["r0", "r1"]), now),
+            Leftover::Release { run, .. } if run == "r1"
+        ));
+    }
+
+    #[test]
+    fn another_runs_live_lease_is_left_and_explained() {
+        let l = lease(HOLDER, Duration::from_secs(5));
+        let Leftover::Explain(check) = leftover(&l, &ended(&["r2"], &["r3"]), SystemTime::now())
+        else {
+            panic!("not explained");
+        };
+        assert_eq!(check.verdict, Verdict::Warn);
+        assert!(check.detail.contains(HOLDER), "{}", check.detail);
+        assert!(check.detail.contains("left no record"), "{}", check.detail);
+        assert!(
+            check.detail.contains("for up to 25s more"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn an_expired_lease_is_left_as_free() {
+        let l = lease(HOLDER, Duration::from_secs(60));
+        let Leftover::Explain(check) = leftover(&l, &EndedRuns::default(), SystemTime::now())
+        else {
+            panic!("not explained");
+        };
+        assert_eq!(check.verdict, Verdict::Pass);
+        assert!(check.detail.contains("expired"), "{}", check.detail);
+    }
+
+    #[test]
+    fn leases_not_written_by_ocfail_are_not_its_business() {
+        let now = SystemTime::now();
+        let everyone = ended(&["r1"], &["r1"]);
+        assert_eq!(
+            leftover(&lease("kube-controller", Duration::ZERO), &everyone, now),
+            Leftover::Ignore
+        );
+        assert_eq!(
+            leftover(&lease("", Duration::ZERO), &everyone, now),
+            Leftover::Ignore
+        );
+    }
+}
