@@ -1,7 +1,7 @@
 //! `ocfail drill` end to end against the in-process simulator: the happy
 //! path, refusals and overrides, dry runs, and Ctrl-C.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ocfail::kube::{KubeRegion, Workloads};
 
@@ -375,4 +375,47 @@ async fn unrestored_state_and_a_missing_monitor_are_refused_by_name() {
     assert_eq!(out.status.code(), Some(5), "{stdout}");
     assert!(stdout.contains("no-monitor:"), "{stdout}");
     live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sim_drill_of_the_issue_passes_prints_its_timings_and_restores() {
+    let mut cmd = crate::util::ocfail();
+    cmd.args([
+        "--sim",
+        "drill",
+        "--region",
+        "us-east-1",
+        "--yes",
+        "-v",
+        "-f",
+        "fixtures/fleet.yaml",
+    ]);
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    // A generous guard, not a measurement: the issue asks for under a minute.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    for line in [
+        "us-east-1       pass     pass: unhealthy after ",
+        "  - unhealthy: pass",
+        "  - shifted: pass",
+        "  - recovered: pass",
+        "  - restore scale: pass — scaled openclaw-api-blue from 0 back to 3",
+        "  - restore record: pass — removed ocfail.dev/drill from openclaw-api-blue",
+        "eu-central-1    pass     took the traffic",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?}:\n{stdout}");
+    }
 }

@@ -604,3 +604,37 @@ async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
     assert_eq!(writes, 0, "nothing changed");
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_junit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junit = tmp.path().join("out.xml");
+    let mut cmd = crate::util::ocfail();
+    cmd.args(["--sim", "rollout", "--image", NEW, "--yes", "-v", "--junit"])
+        .arg(&junit);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    // Wave order in the progress lines, and zero traffic errors in the report.
+    let stderr = text(&out.stderr);
+    let switched: Vec<usize> = REGIONS
+        .iter()
+        .map(|r| stderr.find(&format!("{r}: switching to green")).unwrap())
+        .collect();
+    assert!(switched.windows(2).all(|w| w[0] < w[1]), "{stderr}");
+    assert!(stdout.contains(", 0 errors (0.00%)"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert!(cases >= 3 * 8, "{xml}");
+}
