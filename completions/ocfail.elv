@@ -43,6 +43,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+            cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -195,6 +196,24 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ocfail;demo'= {
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ocfail;sim'= {
             cand --out 'Write DIR/kubeconfig and DIR/fleet.yaml (every URL pointed at the simulator) here'
             cand --kube-port 'Port of the first region''s Kubernetes API; later regions use the next ports [default: any free port]'
@@ -260,6 +279,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+            cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -277,6 +297,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;rollout'= {
         }
         &'ocfail;help;rollback'= {
+        }
+        &'ocfail;help;demo'= {
         }
         &'ocfail;help;sim'= {
         }

@@ -62,6 +62,7 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         | CommandKind::Drill(_)
         | CommandKind::Rollout(_) => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
+        CommandKind::Demo => demo(inv, streams),
     }
 }
 
@@ -154,6 +155,16 @@ fn sim_fleet(inv: &Invocation, streams: Streams) -> Result<(Fleet, bool, Streams
         Err(ManifestError::NotFound) => Ok((manifest::seed_fleet(), true, streams)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `ocfail demo`: the built-in fleet, unless `-f`/`OCFAIL_FLEET` names one
+/// (a `./fleet.yaml` is not picked up: the demo is the same everywhere).
+fn demo(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
+    let (fleet, builtin, streams) = match &inv.fleet {
+        Some(_) => load_fleet(inv, streams).map(|(f, s)| (f, false, s))?,
+        None => (manifest::seed_fleet(), true, streams),
+    };
+    crate::demo::run(inv, fleet, builtin, streams)
 }
 
 fn sim(inv: &Invocation, cmd: &SimCommand, streams: Streams) -> Result<u8, Error> {

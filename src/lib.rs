@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod cloudflare;
+pub mod demo;
 pub mod errors;
 pub mod events;
 pub mod exit_code;

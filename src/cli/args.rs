@@ -185,6 +185,11 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)
+    #[command(
+        after_help = "Uses the built-in seed fleet (fixtures/fleet.yaml); with -f/--fleet it mirrors your manifest instead.\nNothing leaves this machine."
+    )]
+    Demo,
     /// Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C
     Sim(Box<SimArgs>),
     /// Print a shell completion script

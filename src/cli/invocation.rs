@@ -93,6 +93,8 @@ pub enum CommandKind {
     },
     /// `rollout --image IMG …` (or, without an image, `rollback`).
     Rollout(Box<RolloutCommand>),
+    /// `demo`.
+    Demo,
     /// `sim`.
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
@@ -206,6 +208,7 @@ impl CommandKind {
             CommandKind::Status { .. } => "status",
             CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
+            CommandKind::Demo => "demo",
             CommandKind::Restore { .. } => "restore",
             CommandKind::Drill(_) => "drill",
             CommandKind::Rollout(r) if r.image.is_none() => "rollback",
@@ -303,6 +306,7 @@ impl Invocation {
                     yes,
                     keep_previous: true,
                 })),
+                Command::Demo => CommandKind::Demo,
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

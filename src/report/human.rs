@@ -209,7 +209,8 @@ fn traffic_line(traffic: &TrafficSummary) -> String {
     line
 }
 
-fn paint(style: Style, text: &str) -> String {
+/// `text` in `style` (nothing added when the style is plain).
+pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 

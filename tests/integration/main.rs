@@ -13,6 +13,7 @@
 mod cli;
 mod cloudflare_client;
 mod completions;
+mod demo;
 mod docs;
 mod drill;
 mod drill_crash;
