@@ -5,11 +5,19 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+/// `ocfail --version`: the package version and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OCFAIL_GIT_COMMIT"),
+    ")"
+);
+
 /// Check, rehearse and change multi-region failover safely.
 #[derive(Debug, Parser)]
 #[command(
     name = "ocfail",
-    version,
+    version = VERSION,
     about = "Check, rehearse and change multi-region failover of a Kubernetes service behind a Cloudflare load balancer",
     after_help = "Exit codes: 0 ok, 1 a region failed, 2 usage or manifest error, 3 could not check, \
                   4 inconclusive, 5 refused, 6 restore incomplete, 130 interrupted (docs/exit-codes.md)."
