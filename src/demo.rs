@@ -249,7 +249,7 @@ impl Demo {
             .find_map(|n| n.strip_prefix("serving now: "))
             .and_then(|s| s.split(", ").next())
             .map(str::to_owned);
-        let code = self.finish(rep, &run, regions, notes, None, None, |r| notes_line(r))?;
+        let code = self.finish(rep, &run, regions, notes, None, None, notes_line)?;
         worst = exit_code::worst(worst, code);
 
         // 2. health
@@ -421,7 +421,7 @@ impl Demo {
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
         let (regions, notes) = status::report(fleet, &snap);
-        let code = self.finish(rep, &run, regions, notes, None, None, |r| notes_line(r))?;
+        let code = self.finish(rep, &run, regions, notes, None, None, notes_line)?;
         worst = exit_code::worst(worst, code);
         self.close(worst, started)
     }
