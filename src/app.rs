@@ -314,8 +314,9 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             });
         }
         if !yes
+            && !inv.sim
             && !confirm(&format!(
-                "Restore {} from drill records? [y/N] ",
+                "Restore {} from drill and rollout records? [y/N] ",
                 region.as_deref().unwrap_or("every region")
             ))?
         {

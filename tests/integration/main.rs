@@ -15,6 +15,7 @@ mod cloudflare_client;
 mod completions;
 mod demo;
 mod docs;
+mod docs_commands;
 mod drill;
 mod drill_crash;
 mod drill_safety;
