@@ -17,7 +17,6 @@ use crate::manifest::DrillMethod;
 use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
 use crate::signal::SignalHandler;
 
-use super::budget::{self, Budget};
 use super::connect::Connected;
 use super::describe;
 use super::lock::{self, Holder, LockOptions};
@@ -26,8 +25,11 @@ use super::restore::{self, RestoreOptions};
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::status::pool_facts;
-use super::steering::{self, Selection};
-use super::traffic::{self, TrafficGenerator};
+use super::traffic::TrafficGenerator;
+
+mod prepare;
+
+use self::prepare::Prepared;
 
 /// What to drill and how.
 #[derive(Clone, Debug)]
@@ -104,243 +106,28 @@ pub async fn run(
     progress: Progress<'_>,
 ) -> DrillOutcome {
     let fleet = &c.fleet;
-    let Some(region) = fleet.region(&opts.region).cloned() else {
-        return refused(
-            &opts.region,
-            vec![format!("the fleet has no region `{}`", opts.region)],
-            Vec::new(),
-        );
+    let p = match prepare::prepare(c, opts, progress).await {
+        Ok(p) => p,
+        Err(refusal) => return *refusal,
     };
-    let name = region.name.to_string();
-    let cf = match &c.cloudflare {
-        Ok(cf) => cf.clone(),
-        Err(e) => return refused(&name, vec![describe::cf(e)], Vec::new()),
-    };
-    let mut clients = Vec::new();
-    for (r, client) in &c.regions {
-        match client {
-            Ok(k) => clients.push(k.clone()),
-            Err(e) => {
-                return refused(
-                    &name,
-                    vec![format!("{}: {}", r.name, describe::kube(e))],
-                    Vec::new(),
-                );
-            }
-        }
-    }
-    let Some(w) = c
-        .regions
-        .iter()
-        .position(|(r, _)| r.name.as_str() == name)
-        .map(|i| clients[i].clone())
-    else {
-        return refused(
-            &name,
-            vec!["no client for the region".to_owned()],
-            Vec::new(),
-        );
-    };
-
-    let requests_before = cf.requests_sent();
-    let mut noticed_at = None;
-    // Step 1: steady state before.
-    progress(&name, "checking steady state");
-    let snap = snapshot::fleet(fleet, c.regions.clone(), Ok(cf.clone()), 64).await;
-    let lb = match &snap.cloudflare.lb {
-        Ok(lb) => lb.clone(),
-        Err(e) => return refused(&name, vec![describe::cf(e)], Vec::new()),
-    };
-    let facts: Vec<_> = snap.regions.iter().map(|r| pool_facts(&snap, r)).collect();
-    let mut steady = Vec::new();
-    if lb.enabled == Some(false) {
-        steady.push(format!(
-            "steady-state: load balancer {} is disabled",
-            lb.name
-        ));
-    }
-    for (r, f) in snap.regions.iter().zip(&facts) {
-        if let Some(e) = &r.error {
-            steady.push(format!("steady-state: {}", describe::kube(e)));
-            continue;
-        }
-        match r.live() {
-            Some(d) if d.replicas > 0 && d.available >= d.replicas => {}
-            Some(d) => steady.push(format!(
-                "steady-state: {} live {} has {}/{} available",
-                r.region.name, d.name, d.available, d.replicas
-            )),
-            None => steady.push(format!(
-                "steady-state: {} has no live Deployment",
-                r.region.name
-            )),
-        }
-        if !f.enabled || f.healthy != Some(true) {
-            steady.push(format!(
-                "steady-state: pool of {} is not enabled and healthy",
-                r.region.name
-            ));
-        }
-    }
-    if let Some(t) = &fleet.traffic {
-        let probe = traffic::probe_once(t).await;
-        if !probe.is_success() {
-            steady.push(format!(
-                "steady-state: synthetic traffic to {} fails: {}",
-                t.url,
-                probe.error.unwrap_or_default()
-            ));
-        }
-    }
-    let unrestored: Vec<String> = snap
-        .regions
-        .iter()
-        .filter(|r| r.operation().is_some())
-        .map(|r| r.region.name.to_string())
-        .collect();
-    if !steady.is_empty() {
-        // After a crash the record is why the fleet is not steady: name the
-        // rule first, so the refusal says to run `ocfail restore`.
-        let overridden = opts
-            .overrides
-            .iter()
-            .any(|(r, _)| *r == Rule::UnrestoredState);
-        if let Some(v) = safety::unrestored_state(&unrestored).filter(|_| !overridden) {
-            steady.insert(0, blocking_line(&v));
-        }
-        return refused(
-            &name,
-            steady,
-            vec!["the fleet is not in a steady state; a drill now would prove nothing".to_owned()],
-        );
-    }
-
-    // Step 2: safety rules.
-    let drilled = snap.regions.iter().find(|r| r.region.name.as_str() == name);
-    let (Some(drilled), Some(pool)) = (drilled, snap.cloudflare.pool_for(&region).cloned()) else {
-        return refused(
-            &name,
-            vec![format!("pool {} not found", region.pool)],
-            Vec::new(),
-        );
-    };
-    let Some(live) = drilled.live().cloned() else {
-        return refused(&name, vec!["no live Deployment".to_owned()], Vec::new());
-    };
-    let monitor = match pool.monitor.as_deref().filter(|m| !m.is_empty()) {
-        Some(id) => match cf.monitor(id).await {
-            Ok(m) => Some(m),
-            Err(e) => return refused(&name, vec![describe::cf(&e)], Vec::new()),
-        },
-        None => None,
-    };
-    let hpas = match w.hpas().await {
-        Ok(h) => h,
-        Err(e) => return refused(&name, vec![describe::kube(&e)], Vec::new()),
-    };
-    let violations = safety::check(&safety::Facts {
-        fleet,
-        region: &region,
-        method: opts.method,
-        lb: &lb,
-        pool: &pool,
-        monitor: monitor.as_ref(),
-        pools: &facts,
-        live: &live,
-        hpas: &hpas,
-        unrestored: &unrestored,
-    });
-    let mut notes = Vec::new();
-    let mut blocking = Vec::new();
-    for v in violations {
-        match opts.overrides.iter().find(|(r, _)| *r == v.rule) {
-            Some((_, reason)) => notes.push(format!(
-                "rule {} overridden: {reason} ({})",
-                v.rule, v.message
-            )),
-            None => blocking.push(blocking_line(&v)),
-        }
-    }
-    if !blocking.is_empty() {
-        return refused(&name, blocking, notes);
-    }
-    let budget = monitor.as_ref().map_or(
-        Budget {
-            failover: Duration::from_secs(120),
-            recover: fleet.rollout.ready_timeout + Duration::from_secs(120),
-        },
-        |m| budget::for_fleet(fleet, m),
-    );
-    let was_serving = steering::select(&lb, &facts, &[]).regions().contains(&name);
-    let receiving = steering::select(&lb, &facts, &[name.as_str()]);
-    let receiver = match &receiving {
-        Selection::Region(r) | Selection::Fallback(r) => Some(r.clone()),
-        _ => None,
-    };
-    notes.push(format!(
-        "budget: failover within {}, recovery within {}; expected to receive traffic: {}",
-        humantime::format_duration(budget.failover),
-        humantime::format_duration(budget.recover),
-        receiver
-            .clone()
-            .unwrap_or_else(|| "the remaining pools".to_owned())
-    ));
     if opts.dry_run {
-        let mut plan = vec![
-            Check::new(
-                "lock",
-                Verdict::Pass,
-                format!(
-                    "would take Lease ocfail-lock in {} regions",
-                    fleet.regions.len()
-                ),
-            ),
-            Check::new(
-                "record",
-                Verdict::Pass,
-                format!(
-                    "would annotate deployment {} with {DRILL_ANNOTATION} (replicas {})",
-                    live.name, live.replicas
-                ),
-            ),
-        ];
-        plan.push(match opts.method {
-            DrillMethod::ScaleToZero => Check::new(
-                "inject",
-                Verdict::Pass,
-                format!(
-                    "would scale deployment {} from {} to 0",
-                    live.name, live.replicas
-                ),
-            ),
-            DrillMethod::DisablePool => Check::new(
-                "inject",
-                Verdict::Pass,
-                format!("would set pool {} enabled=false", pool.name),
-            ),
-        });
-        plan.push(Check::new(
-            "restore",
-            Verdict::Pass,
-            format!(
-                "would restore {} replicas and remove the record",
-                live.replicas
-            ),
-        ));
-        notes.push("dry run: nothing was changed".to_owned());
-        return DrillOutcome {
-            regions: vec![RegionReport::from_checks(
-                &name,
-                "dry run: the drill may proceed",
-                plan,
-            )],
-            notes,
-            traffic: None,
-            exit_code: None,
-            unhealthy_noticed_at: None,
-            cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
-        };
+        return prepare::dry_run(fleet, opts, p);
     }
+    let Prepared {
+        region,
+        name,
+        cf,
+        clients,
+        w,
+        pool,
+        live,
+        budget,
+        was_serving,
+        receiver,
+        mut notes,
+        requests_before,
+    } = p;
+    let mut noticed_at = None;
 
     // Step 0: the lock (after the read-only checks, so a refusal holds nothing).
     progress(&name, "taking the lock");

@@ -66,6 +66,10 @@ impl SimOptions {
             controller_tick: Duration::from_millis(20),
             monitor_interval: Duration::from_millis(100),
             monitor_timeout: Duration::from_millis(100),
+            // One failed check marks an origin down: the failover window (and
+            // the requests lost in it) stays well under a short drill's
+            // error budget, even on a loaded machine.
+            consecutive_down: 1,
             ..SimOptions::default()
         }
     }

@@ -59,7 +59,7 @@ async fn every_endpoint_answers_in_the_v4_envelope_and_shapes() {
         (Some("http"), Some("/healthz"), Some("2xx"))
     );
     assert_eq!(m["description"], "ocfail sim monitor");
-    assert_eq!(m["consecutive_down"], 2);
+    assert_eq!(m["consecutive_down"], 1, "SimOptions::fast");
     let monitor_id = m["id"].as_str().unwrap();
     assert!(is_hex32(monitor_id));
     assert!(humantime::parse_rfc3339(m["created_on"].as_str().unwrap()).is_ok());
