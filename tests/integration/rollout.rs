@@ -638,3 +638,29 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
         .count();
     assert!(cases >= 3 * 8, "{xml}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_previous_leaves_the_old_colour_warm() {
+    let live = quick_sim(&[]).await;
+    let out = live
+        .run(&[
+            "rollout",
+            "--image",
+            NEW,
+            "--regions",
+            "eu-central-1",
+            "--keep-previous",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let after = colours(&live).await;
+    assert_eq!(
+        after[1],
+        ("green".to_owned(), NEW.to_owned(), 3),
+        "blue kept at 3"
+    );
+    assert_eq!(after[0].0, "blue", "ap-southeast-2 not selected");
+    assert_eq!(after[2].0, "blue", "us-east-1 not selected");
+    live.sim.shutdown().await;
+}
