@@ -44,6 +44,25 @@ impl Streams {
     }
 }
 
+/// The multi-threaded Tokio runtime every command with I/O runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime {
+            what: "the async runtime",
+            source,
+        })
+}
+
+/// Ctrl-C and SIGTERM, for the commands that must put things back first.
+pub fn signals() -> Result<SignalHandler, Error> {
+    SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
+        what: "signal handlers",
+        source,
+    })
+}
+
 /// Runs the command, returning its exit code.
 pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
     match &inv.command {
@@ -180,20 +199,10 @@ fn sim(inv: &Invocation, cmd: &SimCommand, streams: Streams) -> Result<u8, Error
             });
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Runtime {
-            what: "the async runtime",
-            source,
-        })?;
+    let runtime = crate::app::runtime()?;
     let mut out = streams.stdout;
     runtime.block_on(async {
-        let mut signals =
-            SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
-                what: "signal handlers",
-                source,
-            })?;
+        let mut signals = crate::app::signals()?;
         let handle = Sim::start(&fleet, cmd.options.clone()).await?;
         for (region, fault) in &cmd.kube_faults {
             handle.world().faults.set_kube(region, fault.clone());

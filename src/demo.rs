@@ -23,7 +23,6 @@ use crate::ops::{health, snapshot, status};
 use crate::report::human::{self, Styles};
 use crate::report::model::{RegionReport, Report, TrafficSummary, Verdict};
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
-use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::SimOptions;
 
 /// One writer shared by the reporters of every step.
@@ -75,13 +74,7 @@ struct DemoDocument<'a> {
 
 /// Runs the demo on `fleet` (`builtin`: the compiled-in seed fleet).
 pub fn run(inv: &Invocation, fleet: Fleet, builtin: bool, streams: Streams) -> Result<u8, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Runtime {
-            what: "the async runtime",
-            source,
-        })?;
+    let runtime = crate::app::runtime()?;
     let color = inv
         .color
         .resolve(streams.stdout_is_terminal, streams.no_color);
@@ -291,11 +284,7 @@ impl Demo {
                  traffic move, hold, put everything back, watch traffic return."
             ),
         ))?;
-        let mut signals =
-            SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
-                what: "signal handlers",
-                source,
-            })?;
+        let mut signals = crate::app::signals()?;
         let run = Run::start(&format!("drill {target}"), &fleet.metadata.name);
         let mut rep = self.reporter();
         self.started(&mut rep, &run, c)?;
@@ -308,15 +297,7 @@ impl Demo {
             run_id: run.id.clone(),
         };
         let outcome = {
-            let clock = Instant::now();
-            let rep = &mut rep;
-            let mut progress = |region: &str, phase: &str| {
-                let _ = rep.event(&Event::Phase {
-                    region: region.to_owned(),
-                    phase: phase.to_owned(),
-                    elapsed_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-                });
-            };
+            let mut progress = rep.phases();
             drill::run(c, &opts, &mut signals, &mut progress).await
         };
         let code = self.finish(
@@ -372,15 +353,7 @@ impl Demo {
             run_id: run.id.clone(),
         };
         let outcome = {
-            let clock = Instant::now();
-            let rep = &mut rep;
-            let mut progress = |region: &str, phase: &str| {
-                let _ = rep.event(&Event::Phase {
-                    region: region.to_owned(),
-                    phase: phase.to_owned(),
-                    elapsed_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-                });
-            };
+            let mut progress = rep.phases();
             rollout::run(c, &opts, &mut signals, &mut progress).await
         };
         let code = self.finish(

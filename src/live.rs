@@ -15,7 +15,6 @@ use crate::ops::run::Run;
 use crate::ops::{health, live_validate, restore, snapshot, status};
 use crate::report::model::{RegionReport, Report};
 use crate::report::reporter::{OutputFormat, Reporter};
-use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::SimOptions;
 
 /// Where a live command's results go.
@@ -28,13 +27,7 @@ pub enum Output {
 
 /// Runs a live command on `fleet` (already loaded) and returns its exit code.
 pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Runtime {
-            what: "the async runtime",
-            source,
-        })?;
+    let runtime = crate::app::runtime()?;
     runtime.block_on(async move {
         let opts = ConnectOptions {
             request_timeout: inv.request_timeout,
@@ -165,11 +158,7 @@ async fn watch(
     interval: Duration,
     streams: Streams,
 ) -> Result<u8, Error> {
-    let mut signals =
-        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
-            what: "signal handlers",
-            source,
-        })?;
+    let mut signals = crate::app::signals()?;
     let tty = streams.stdout_is_terminal && inv.format == OutputFormat::Human;
     let color = inv
         .color
@@ -267,22 +256,9 @@ async fn drill(
             .collect(),
         run_id: run.id.clone(),
     };
-    let mut signals =
-        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
-            what: "signal handlers",
-            source,
-        })?;
-    let started = std::time::Instant::now();
+    let mut signals = crate::app::signals()?;
     let outcome = {
-        let reporter = &mut reporter;
-        let mut progress = |region: &str, phase: &str| {
-            // Progress is best effort: a closed stderr must not stop a drill mid-outage.
-            let _ = reporter.event(&Event::Phase {
-                region: region.to_owned(),
-                phase: phase.to_owned(),
-                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            });
-        };
+        let mut progress = reporter.phases();
         crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
     };
     finish(
@@ -310,22 +286,9 @@ async fn rollout(
         keep_previous: r.keep_previous,
         run_id: run.id.clone(),
     };
-    let mut signals =
-        SignalHandler::new(SignalHandlerKind::Standard).map_err(|source| Error::Runtime {
-            what: "signal handlers",
-            source,
-        })?;
-    let started = std::time::Instant::now();
+    let mut signals = crate::app::signals()?;
     let outcome = {
-        let reporter = &mut reporter;
-        let mut progress = |region: &str, phase: &str| {
-            // Progress is best effort: a closed stderr must not stop a rollout mid-switch.
-            let _ = reporter.event(&Event::Phase {
-                region: region.to_owned(),
-                phase: phase.to_owned(),
-                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            });
-        };
+        let mut progress = reporter.phases();
         crate::ops::rollout::run(c, &opts, &mut signals, &mut progress).await
     };
     finish(

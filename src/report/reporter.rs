@@ -141,6 +141,21 @@ impl Reporter {
         }
     }
 
+    /// A progress callback for a long operation: each `(region, phase)`
+    /// becomes an [`Event::Phase`] stamped with the time since this reporter
+    /// started. Best effort: a closed stderr must not stop a drill mid-outage
+    /// or a rollout mid-switch.
+    pub fn phases(&mut self) -> impl FnMut(&str, &str) + Send + '_ {
+        let started = self.started;
+        move |region, phase| {
+            let _ = self.event(&Event::Phase {
+                region: region.to_owned(),
+                phase: phase.to_owned(),
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+    }
+
     fn finish(&mut self, report: &Report) -> Result<(), ReportError> {
         let stdout = match self.config.format {
             OutputFormat::Jsonl => Ok(()),

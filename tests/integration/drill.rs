@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::fleet_checks::assert_as_before;
-use crate::running_drill::RunningDrill;
+use crate::running::Running;
 use crate::util::{LiveSim, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
@@ -167,7 +167,7 @@ async fn a_drill_is_refused_while_another_run_holds_the_lock() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_mid_drill_restores_and_exits_130() {
     let live = LiveSim::start().await;
-    let drill = RunningDrill::spawn(&live, "60s", &[]);
+    let drill = Running::drill(&live, "60s", &[]);
     let out = tokio::task::spawn_blocking(move || {
         drill.wait_for("holding");
         drill.interrupt();
@@ -276,7 +276,7 @@ async fn failover_slower_than_the_budget_fails_and_still_restores() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
     let live = LiveSim::start().await;
-    let drill = RunningDrill::spawn(&live, "60s", &["--request-timeout", "1s"]);
+    let drill = Running::drill(&live, "60s", &["--request-timeout", "1s"]);
     let drill = tokio::task::spawn_blocking(move || {
         drill.wait_for("holding");
         drill

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 mod matrix;
 
-use crate::running_drill::{Killed, RunningDrill};
+use crate::running::{Killed, Running};
 use crate::util::{LiveSim, text};
 use crate::world_state::FleetState;
 
@@ -26,7 +26,7 @@ fn lease_key(region: &str) -> String {
 /// Starts a drill, waits until its progress shows `phase`, and kills it
 /// with SIGKILL: nothing of the drill's own runs after that.
 async fn kill_at(live: &LiveSim, phase: &'static str, hold: &str) -> Killed {
-    let drill = RunningDrill::spawn(live, hold, &["-v"]);
+    let drill = Running::drill(live, hold, &["-v"]);
     tokio::task::spawn_blocking(move || {
         drill.wait_for(phase);
         drill.kill()
@@ -335,7 +335,7 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
         ..Default::default()
     };
     live.sim.world().faults.set_kube("ap-southeast-2", slow);
-    let first = RunningDrill::spawn(&live, "0s", &["--method", "disable-pool"]);
+    let first = Running::drill(&live, "0s", &["--method", "disable-pool"]);
     let lease_of = |w: &ocfail::sim::World, region: &str| {
         w.cluster(region)
             .unwrap()

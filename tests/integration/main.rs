@@ -27,7 +27,7 @@ mod manifest_errors;
 mod manifest_fuzz;
 mod restore;
 mod rollout;
-mod running_drill;
+mod running;
 mod sim_cli;
 mod sim_cloudflare;
 mod sim_faults;

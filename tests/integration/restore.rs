@@ -13,24 +13,8 @@ async fn client(live: &LiveSim, region: &str) -> KubeRegion {
 async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     let live = LiveSim::start().await;
     let us = client(&live, "us-east-1").await;
-    let record = DrillRecord {
-        run_id: "20261128t120000-dead01".to_owned(),
-        replicas: 3,
-        method: "scale-to-zero".to_owned(),
-        started_at: "2026-11-28T12:00:00Z".to_owned(),
-        by: "crashed@host".to_owned(),
-        pool_enabled: None,
-        pool_id: None,
-    };
     // What a drill does before it crashes: record, then scale to 0.
-    us.annotate_deployment(
-        "openclaw-api-blue",
-        "ocfail.dev/drill",
-        Some(&record.to_json()),
-    )
-    .await
-    .unwrap();
-    us.scale("openclaw-api-blue", 0).await.unwrap();
+    crashed_drill(&us, "20261128t120000-dead01").await;
 
     let out = live.run(&["status"]).await;
     assert!(
@@ -87,23 +71,7 @@ async fn restore_refuses_without_yes_when_there_is_no_terminal() {
 async fn restore_retries_through_503_bursts() {
     let live = LiveSim::start().await;
     let us = client(&live, "us-east-1").await;
-    let record = DrillRecord {
-        run_id: "20261128t120000-dead02".to_owned(),
-        replicas: 3,
-        method: "scale-to-zero".to_owned(),
-        started_at: "2026-11-28T12:00:00Z".to_owned(),
-        by: "crashed@host".to_owned(),
-        pool_enabled: None,
-        pool_id: None,
-    };
-    us.annotate_deployment(
-        "openclaw-api-blue",
-        "ocfail.dev/drill",
-        Some(&record.to_json()),
-    )
-    .await
-    .unwrap();
-    us.scale("openclaw-api-blue", 0).await.unwrap();
+    crashed_drill(&us, "20261128t120000-dead02").await;
     // Most requests to the region's API now fail with 503.
     live.sim.world().faults.set_kube(
         "us-east-1",

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ocfail::kube::{KubeRegion, Workloads};
 
+use crate::running::Running;
 use crate::util::{LiveSim, text};
 
 const NEW: &str = "registry.example/openclaw-api:1.5.0";
@@ -387,68 +388,15 @@ async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
     live.sim.shutdown().await;
 }
 
-/// A rollout running as a child process, with its stderr progress lines
-/// collected on a thread.
-struct RunningRollout {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl RunningRollout {
-    fn spawn(live: &LiveSim) -> RunningRollout {
-        use std::io::{BufRead, BufReader};
-        use std::process::Stdio;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocfail"))
-            .arg("-f")
-            .arg(live.fleet())
-            .args(["rollout", "--image", NEW, "--yes"])
-            .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        RunningRollout { child, lines }
-    }
-
-    /// Blocks until a progress line contains `what` (30 s at most).
-    fn wait_for(&self, what: &str) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
-                .unwrap_or_else(|_| panic!("the rollout never reached `{what}`"));
-            if line.contains(what) {
-                return;
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_wave_2_rolls_everything_back_and_exits_130() {
     let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
     let before = colours(&live).await;
     wave_2_cannot_get_ready(&live);
-    let rollout = RunningRollout::spawn(&live);
+    let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
     let out = tokio::task::spawn_blocking(move || {
         rollout.wait_for("eu-central-1: waiting for green to be ready");
-        let pid = rollout.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        rollout.interrupt();
         rollout.child.wait_with_output().unwrap()
     })
     .await
@@ -477,7 +425,7 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
     for phase in phases {
         let live = quick_sim(&[]).await;
         let before = colours(&live).await;
-        let mut rollout = RunningRollout::spawn(&live);
+        let mut rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
         tokio::task::spawn_blocking(move || {
             rollout.wait_for(phase);
             rollout.child.kill().unwrap();
@@ -518,7 +466,7 @@ async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
     let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
     let before = colours(&live).await;
     wave_2_cannot_get_ready(&live);
-    let rollout = RunningRollout::spawn(&live);
+    let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
     let rollout = tokio::task::spawn_blocking(move || {
         rollout.wait_for("eu-central-1: waiting for green to be ready");
         rollout

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 
 use super::check_restored;
-use crate::running_drill::RunningDrill;
+use crate::running::Running;
 use crate::util::{LiveSim, text};
 use crate::world_state::FleetState;
 
@@ -65,7 +65,7 @@ async fn whole_drill() -> [Duration; 2] {
         let live = LiveSim::start().await;
         let before = FleetState::of(live.sim.world());
         let started = Instant::now();
-        let drill = RunningDrill::spawn(&live, HOLD, &["--method", method]);
+        let drill = Running::drill(&live, HOLD, &["--method", method]);
         let out = tokio::task::spawn_blocking(move || drill.child.wait_with_output().unwrap())
             .await
             .unwrap();
@@ -92,7 +92,7 @@ async fn whole_drill() -> [Duration; 2] {
 async fn crash_once(crash: &Crash) -> anyhow::Result<String> {
     let live = LiveSim::start().await;
     let before = FleetState::of(live.sim.world());
-    let drill = RunningDrill::spawn(&live, HOLD, &["--method", crash.method, "-v"]);
+    let drill = Running::drill(&live, HOLD, &["--method", crash.method, "-v"]);
     tokio::time::sleep(crash.delay).await;
     let killed = tokio::task::spawn_blocking(move || drill.kill())
         .await

@@ -1,5 +1,6 @@
-//! A drill of us-east-1 running as a child process, for the tests that
-//! interrupt one (Ctrl-C in drill.rs, SIGKILL in drill_crash.rs).
+//! `ocfail` running as a child process, for the tests that interrupt it:
+//! drills (Ctrl-C in drill.rs, SIGKILL in drill_crash.rs) and rollouts
+//! (rollout.rs).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -9,34 +10,40 @@ use std::time::{Duration, Instant};
 
 use crate::util::LiveSim;
 
-/// A drill of us-east-1 running as a child process, with its stderr
-/// progress lines collected on a thread.
-pub struct RunningDrill {
-    /// The `ocfail drill` process.
+/// `ocfail` running as a child process, with its stderr progress lines
+/// collected on a thread.
+pub struct Running {
+    /// The `ocfail` process.
     pub child: Child,
     lines: Receiver<String>,
     /// Every line taken off the channel so far (by `wait_for` or `kill`).
     seen: Mutex<Vec<String>>,
 }
 
-impl RunningDrill {
+impl Running {
     /// Starts `ocfail drill --region us-east-1 --yes --hold HOLD
     /// --cloudflare-rps 20 EXTRA…` against `live`.
-    pub fn spawn(live: &LiveSim, hold: &str, extra: &[&str]) -> RunningDrill {
+    pub fn drill(live: &LiveSim, hold: &str, extra: &[&str]) -> Running {
+        let mut args = vec![
+            "drill",
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            hold,
+            "--cloudflare-rps",
+            "20",
+        ];
+        args.extend_from_slice(extra);
+        Running::spawn(live, &args)
+    }
+
+    /// Starts `ocfail -f <live's fleet> ARGS…` with the test token.
+    pub fn spawn(live: &LiveSim, args: &[&str]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
             .arg("-f")
             .arg(live.fleet())
-            .args([
-                "drill",
-                "--region",
-                "us-east-1",
-                "--yes",
-                "--hold",
-                hold,
-                "--cloudflare-rps",
-                "20",
-            ])
-            .args(extra)
+            .args(args)
             .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -50,7 +57,7 @@ impl RunningDrill {
                 let _ = tx.send(line);
             }
         });
-        RunningDrill {
+        Running {
             child,
             lines,
             seen: Mutex::default(),
@@ -64,7 +71,7 @@ impl RunningDrill {
             let line = self
                 .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("the drill never reached `{what}`"));
+                .unwrap_or_else(|_| panic!("ocfail never reached `{what}`"));
             let found = line.contains(what);
             self.seen.lock().unwrap().push(line);
             if found {
@@ -118,7 +125,7 @@ impl RunningDrill {
     }
 }
 
-/// What is known of a drill after [`RunningDrill::kill`].
+/// What is known of a drill after [`Running::kill`].
 #[derive(Debug)]
 pub struct Killed {
     /// `Some(exit code)` when the drill had exited before the kill.
