@@ -353,7 +353,12 @@ fn live(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         }
     }
     if let CommandKind::Rollout(r) = &inv.command {
-        check_regions(&fleet, &r.regions, inv.command.name())?;
+        let verb = if r.image.is_some() {
+            "roll out to"
+        } else {
+            "roll back"
+        };
+        check_regions(&fleet, &r.regions, verb)?;
         let what = match &r.image {
             Some(image) => format!("Roll out {image} to {}", scope(&r.regions)),
             None => format!("Switch {} back to the previous colour", scope(&r.regions)),
@@ -382,13 +387,14 @@ fn scope(regions: &[String]) -> String {
     }
 }
 
-/// Every name in `regions` is one of the fleet's.
-fn check_regions(fleet: &Fleet, regions: &[String], command: &str) -> Result<(), Error> {
+/// Every name in `regions` is one of the fleet's; `verb` reads before
+/// "region `x`" in the error.
+fn check_regions(fleet: &Fleet, regions: &[String], verb: &str) -> Result<(), Error> {
     for r in regions {
         if fleet.region(r).is_none() {
             let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
             return Err(Error::Usage {
-                message: format!("{command} region `{r}`: the fleet has no such region"),
+                message: format!("{verb} region `{r}`: the fleet has no such region"),
                 hint: format!("regions in this fleet: {}", known.join(", ")),
             });
         }

@@ -33,7 +33,12 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Roll
             }
         })
         .collect::<Vec<_>>();
-    let mut notes = vec![format!("{}: {why}", bad.name)];
+    // Kubernetes errors already name their region.
+    let mut notes = vec![if why.starts_with(bad.name.as_str()) {
+        why.to_owned()
+    } else {
+        format!("{}: {why}", bad.name)
+    }];
     if !selected.iter().any(|r| r.name == bad.name) {
         notes.push(format!(
             "{} is not rolled out, but the lock and the record check need every region",
