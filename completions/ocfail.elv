@@ -43,6 +43,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+            cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
             cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -196,6 +197,26 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ocfail;exporter'= {
+            cand --listen 'Address to listen on (port 0: any free port, printed at start)'
+            cand --interval 'Time between refreshes'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ocfail;demo'= {
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
@@ -279,6 +300,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+            cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
             cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -297,6 +319,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;rollout'= {
         }
         &'ocfail;help;rollback'= {
+        }
+        &'ocfail;help;exporter'= {
         }
         &'ocfail;help;demo'= {
         }

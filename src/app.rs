@@ -82,6 +82,15 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         | CommandKind::Rollout(_) => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
         CommandKind::Demo => demo(inv, streams),
+        CommandKind::Exporter { .. } => {
+            let (fleet, streams) = if inv.sim {
+                let (fleet, _, streams) = sim_fleet(inv, streams)?;
+                (fleet, streams)
+            } else {
+                load_fleet(inv, streams)?
+            };
+            crate::live::exporter(inv, fleet, streams)
+        }
     }
 }
 

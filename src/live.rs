@@ -301,3 +301,57 @@ async fn rollout(
         outcome.exit_code,
     )
 }
+
+/// `ocfail exporter`: serves until Ctrl-C; prints where on stdout.
+pub fn exporter(inv: &Invocation, fleet: Fleet, streams: Streams) -> Result<u8, Error> {
+    let CommandKind::Exporter { listen, interval } = &inv.command else {
+        return Ok(exit_code::USAGE);
+    };
+    let runtime = crate::app::runtime()?;
+    let mut out = streams.stdout;
+    runtime.block_on(async move {
+        let opts = ConnectOptions {
+            request_timeout: inv.request_timeout,
+            cloudflare_rps: inv.cloudflare_rps,
+            cloudflare_tries: 3,
+        };
+        let connected = if inv.sim {
+            // As for the other commands: the simulator is not paced like Cloudflare.
+            let opts = ConnectOptions {
+                cloudflare_rps: opts.cloudflare_rps.max(50.0),
+                ..opts
+            };
+            connect::connect_sim(&fleet, &opts, SimOptions::fast()).await?
+        } else {
+            connect::connect(&fleet, &opts).await
+        };
+        let mut signals = crate::app::signals()?;
+        let options = crate::ops::exporter::ExporterOptions {
+            listen: *listen,
+            interval: *interval,
+            timeout: inv.request_timeout,
+            max_parallel: inv.max_parallel,
+        };
+        let fleet_name = connected.fleet.metadata.name.clone();
+        let served = crate::ops::exporter::serve(&connected, &options, &mut signals, |addr, per| {
+            let sim = if inv.sim { " (on the in-process simulator)" } else { "" };
+            let _ = writeln!(
+                out,
+                "ocfail exporter for fleet {fleet_name}{sim}: http://{addr}/metrics and http://{addr}/healthz, \
+                 refreshed every {}, detailed pool health for {per} pool(s) per refresh; Ctrl-C to stop",
+                humantime::format_duration(*interval)
+            );
+            let _ = out.flush();
+        })
+        .await;
+        connected.close().await;
+        served.map_err(|e| Error::Usage {
+            message: match std::error::Error::source(&e) {
+                Some(why) => format!("{e}: {why}"),
+                None => e.to_string(),
+            },
+            hint: "pick another --listen address (port 0 takes any free port)".to_owned(),
+        })?;
+        Ok(exit_code::OK)
+    })
+}

@@ -193,6 +193,15 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget
+    Exporter {
+        /// Address to listen on (port 0: any free port, printed at start)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+        listen: std::net::SocketAddr,
+        /// Time between refreshes
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+        interval: std::time::Duration,
+    },
     /// The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)
     #[command(
         after_help = "Uses the built-in seed fleet (fixtures/fleet.yaml); with -f/--fleet it mirrors your manifest instead.\nNothing leaves this machine."

@@ -95,6 +95,13 @@ pub enum CommandKind {
     Rollout(Box<RolloutCommand>),
     /// `demo`.
     Demo,
+    /// `exporter [--listen ADDR] [--interval D]`.
+    Exporter {
+        /// Where to listen.
+        listen: std::net::SocketAddr,
+        /// Time between refreshes.
+        interval: std::time::Duration,
+    },
     /// `sim`.
     Sim(Box<SimCommand>),
     /// `completions SHELL`.
@@ -209,6 +216,7 @@ impl CommandKind {
             CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
             CommandKind::Demo => "demo",
+            CommandKind::Exporter { .. } => "exporter",
             CommandKind::Restore { .. } => "restore",
             CommandKind::Drill(_) => "drill",
             CommandKind::Rollout(r) if r.image.is_none() => "rollback",
@@ -307,6 +315,9 @@ impl Invocation {
                     keep_previous: true,
                 })),
                 Command::Demo => CommandKind::Demo,
+                Command::Exporter { listen, interval } => {
+                    CommandKind::Exporter { listen, interval }
+                }
                 Command::Sim(a) => CommandKind::Sim(Box::new(SimCommand::from_args(*a))),
                 Command::Completions { shell } => CommandKind::Completions(shell),
             },

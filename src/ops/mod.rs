@@ -4,6 +4,7 @@ pub mod budget;
 pub mod connect;
 pub mod describe;
 pub mod drill;
+pub mod exporter;
 pub mod health;
 pub mod live_validate;
 pub mod lock;

@@ -138,6 +138,9 @@ pub struct Cloudflare {
     state: Mutex<State>,
     rate: Mutex<RateWindow>,
     enforce_rate_limit: AtomicBool,
+    /// Every API request since the start, for tests that count a client's
+    /// requests over time.
+    requests_total: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -253,6 +256,7 @@ impl Cloudflare {
                 count: 0,
             }),
             enforce_rate_limit: AtomicBool::new(false),
+            requests_total: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -314,6 +318,7 @@ impl Cloudflare {
 
     /// Counts one API request against the 1200-per-5-minutes budget.
     pub fn count_request(&self) -> RateStatus {
+        self.requests_total.fetch_add(1, Ordering::Relaxed);
         let mut w = lock(&self.rate);
         let window = Duration::from_secs(RATE_WINDOW_SECS);
         if w.started.elapsed() >= window {
@@ -327,6 +332,11 @@ impl Cloudflare {
             reset_secs: left.as_secs() + u64::from(left.subsec_nanos() > 0),
             limited: self.enforce_rate_limit.load(Ordering::Relaxed) && w.count > RATE_LIMIT,
         }
+    }
+
+    /// Every API request counted since the simulator started.
+    pub fn requests_total(&self) -> u64 {
+        self.requests_total.load(Ordering::Relaxed)
     }
 
     /// Turns real 429s past 1200 requests per 5 minutes on or off (off by
