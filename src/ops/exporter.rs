@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio_util::sync::CancellationToken;
@@ -122,15 +122,35 @@ pub async fn serve(
     Ok(())
 }
 
-async fn metrics_handler(State(s): State<Arc<Served>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
-        .into_response()
+/// OpenMetrics to a scraper that asks for it (Prometheus does), the
+/// classic text format (0.0.4) to everyone else: `curl`, and the parsers
+/// that predate OpenMetrics and would misread its counters.
+async fn metrics_handler(State(s): State<Arc<Served>>, headers: HeaderMap) -> Response {
+    let openmetrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"));
+    let text = s.metrics.encode();
+    if openmetrics {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            metrics::to_classic(&text),
+        )
+            .into_response()
+    }
 }
 
 /// 200 once a refresh has finished within three intervals; 503 before the

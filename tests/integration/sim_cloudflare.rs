@@ -95,32 +95,6 @@ async fn drill_story_on_the_model() {
 
 /// The venv's python from `tests/python/venv.sh`, or `None` (with a loud
 /// warning) when Python is unusable here; in CI that is a failure instead.
-fn python_venv() -> Option<std::path::PathBuf> {
-    let out = std::process::Command::new("bash")
-        .arg(root().join("tests/python/venv.sh"))
-        .output();
-    let unusable = |why: String| {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the Python SDK fidelity check cannot run in CI: {why}"
-        );
-        eprintln!("WARNING: skipping the Cloudflare Python SDK fidelity check: {why}");
-        None
-    };
-    match out {
-        Ok(o) if o.status.success() => {
-            let stdout = String::from_utf8_lossy(&o.stdout);
-            stdout.lines().last().map(|l| l.trim().into())
-        }
-        Ok(o) => unusable(format!(
-            "tests/python/venv.sh exited with {}: {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        )),
-        Err(e) => unusable(format!("cannot run bash: {e}")),
-    }
-}
-
 /// Runs `cmd` with its output in temporary files (no pipe can fill up),
 /// killing it after `limit`. Returns (success, stdout, stderr).
 fn run_with_timeout(mut cmd: std::process::Command, limit: Duration) -> (bool, String, String) {
@@ -153,7 +127,10 @@ fn run_with_timeout(mut cmd: std::process::Command, limit: Duration) -> (bool, S
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_fidelity() {
-    let Some(python) = tokio::task::spawn_blocking(python_venv).await.unwrap() else {
+    let Some(python) = tokio::task::spawn_blocking(crate::util::python_venv)
+        .await
+        .unwrap()
+    else {
         return;
     };
     let sim = start().await;

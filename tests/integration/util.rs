@@ -232,3 +232,31 @@ impl LiveSim {
         out.replace("127.0.0.1<port>", "127.0.0.1:<port>")
     }
 }
+
+/// The test venv's python (tests/python/venv.sh): required in CI, a loud
+/// skip elsewhere.
+pub fn python_venv() -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new("bash")
+        .arg(root().join("tests/python/venv.sh"))
+        .output();
+    let unusable = |why: String| {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the Python checks cannot run in CI: {why}"
+        );
+        eprintln!("WARNING: skipping a Python check: {why}");
+        None
+    };
+    match out {
+        Ok(o) if o.status.success() => {
+            let stdout = String::from_utf8_lossy(&o.stdout);
+            stdout.lines().last().map(|l| l.trim().into())
+        }
+        Ok(o) => unusable(format!(
+            "tests/python/venv.sh exited with {}: {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => unusable(format!("cannot run bash: {e}")),
+    }
+}

@@ -96,6 +96,16 @@ impl Refresher {
         .await;
         let mut stats = RefreshStats::default();
         let now = unix(SystemTime::now());
+        // Error counters exist from the start at 0, so `rate()` and
+        // `increase()` see the first error as a change rather than a new series.
+        for r in &snap.regions {
+            for api in ["kubernetes", "cloudflare"] {
+                let _ = self.metrics.api_errors.get_or_create(&vec![
+                    ("api", api.to_owned()),
+                    ("region", r.region.name.to_string()),
+                ]);
+            }
+        }
         for r in &snap.regions {
             self.metrics
                 .api_requests

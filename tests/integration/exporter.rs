@@ -1,0 +1,322 @@
+//! `ocfail exporter` against the simulator: its `/metrics` read by the
+//! official Prometheus Python client's parsers, values that follow the fleet
+//! (a region scaled to 0, a region's API gone), and the Cloudflare requests
+//! it costs a 50-region fleet.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ocfail::kube::Workloads;
+
+use crate::util::{LiveSim, SECRET_TOKEN, python_venv, root};
+
+/// One sample as the Python parser read it.
+#[derive(Clone, Debug, serde::Deserialize)]
+struct Sample {
+    family: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+/// The exporter as a child process, and the URL it printed.
+struct Exporter {
+    child: Child,
+    base: String,
+}
+
+impl Exporter {
+    fn start(fleet: &std::path::Path, interval: &str, rps: &str) -> Exporter {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
+            .arg("-f")
+            .arg(fleet)
+            .args([
+                "exporter",
+                "--listen",
+                "127.0.0.1:0",
+                "--interval",
+                interval,
+            ])
+            .args(["--cloudflare-rps", rps])
+            .env("CLOUDFLARE_API_TOKEN", SECRET_TOKEN)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let start = line.find("http://").expect(&line);
+        let end = start + line[start..].find("/metrics").expect(&line);
+        Exporter {
+            child,
+            base: line[start..end].to_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let resp = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Waits for `/healthz` to say a refresh has finished.
+    async fn ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.get("/healthz").await.0 != 200 {
+            assert!(Instant::now() < deadline, "the exporter never refreshed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `/metrics` as `curl` gets it (the classic text format), parsed by
+    /// the official Python client's `prometheus_client.parser`.
+    async fn samples(&self) -> Option<Vec<Sample>> {
+        let text = self.get("/metrics").await.1;
+        parse(text, "text").await
+    }
+
+    /// `/metrics` as Prometheus asks for it (OpenMetrics), parsed by the
+    /// Python client's strict OpenMetrics parser.
+    async fn openmetrics(&self) -> Option<Vec<Sample>> {
+        let resp = reqwest::Client::new()
+            .get(format!("{}/metrics", self.base))
+            .header(
+                "accept",
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/openmetrics-text")
+        );
+        parse(resp.text().await.unwrap(), "openmetrics").await
+    }
+
+    /// Polls until `check` holds for the parsed samples (20 s at most).
+    async fn until(&self, what: &str, check: impl Fn(&[Sample]) -> bool) -> Option<Vec<Sample>> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let samples = self.samples().await?;
+            if check(&samples) {
+                return Some(samples);
+            }
+            assert!(Instant::now() < deadline, "never saw {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `text` parsed in `mode` (`text` or `openmetrics`) by the Python client;
+/// `None` when there is no venv (outside CI only).
+async fn parse(text: String, mode: &'static str) -> Option<Vec<Sample>> {
+    let python = tokio::task::spawn_blocking(python_venv).await.unwrap()?;
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut p = Command::new(python)
+            .arg(root().join("tests/python/parse_metrics.py"))
+            .arg(mode)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        p.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the Prometheus parser refused /metrics ({mode}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    )
+}
+
+/// The value of `name{region=…, extra…}`.
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    samples
+        .iter()
+        .find(|s| {
+            s.name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+        .map(|s| s.value)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_parse_with_the_official_parser_and_follow_the_fleet() {
+    ocfail::install_crypto_provider();
+    let live = LiveSim::start().await;
+    let exporter = Exporter::start(&live.fleet(), "200ms", "50");
+    exporter.ready().await;
+    let Some(samples) = exporter.samples().await else {
+        return;
+    };
+    let families: std::collections::BTreeSet<&str> =
+        samples.iter().map(|s| s.family.as_str()).collect();
+    // Both formats carry the same families (the classic parser names
+    // counters by their `_total` samples' family, as Prometheus does).
+    let strict = exporter.openmetrics().await.unwrap();
+    let strict: std::collections::BTreeSet<&str> =
+        strict.iter().map(|s| s.family.as_str()).collect();
+    assert_eq!(
+        families
+            .iter()
+            .map(|f| f.trim_end_matches("_total"))
+            .collect::<std::collections::BTreeSet<_>>(),
+        strict
+            .iter()
+            .map(|f| f.trim_end_matches("_total"))
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+    for name in ocfail::ops::exporter::metrics::NAMES {
+        if name.starts_with("ocfail_last_drill") {
+            continue; // no drill has run yet
+        }
+        let family = name.trim_end_matches("_total");
+        assert!(
+            families.contains(family),
+            "{name} missing from {families:?}"
+        );
+    }
+    let us = [("region", "us-east-1")];
+    assert_eq!(value(&samples, "ocfail_region_up", &us), Some(1.0));
+    assert_eq!(
+        value(
+            &samples,
+            "ocfail_deployment_replicas_ready",
+            &[("region", "us-east-1"), ("color", "blue")]
+        ),
+        Some(3.0)
+    );
+    assert_eq!(value(&samples, "ocfail_pool_healthy", &us), Some(1.0));
+    assert_eq!(value(&samples, "ocfail_lb_selected", &us), Some(1.0));
+    assert_eq!(
+        value(&samples, "ocfail_fleet_survives_region_loss", &[]),
+        Some(1.0)
+    );
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.name == "ocfail_origin_healthy" && s.labels.contains_key("check_region")),
+        "origin health per check region"
+    );
+
+    // us-east-1 goes to 0: its pool turns unhealthy, traffic moves to eu-central-1.
+    let k = live.client("us-east-1").await;
+    k.scale("openclaw-api-blue", 0).await.unwrap();
+    let samples = exporter
+        .until(
+            "us-east-1's pool unhealthy and the LB on eu-central-1",
+            |s| {
+                value(s, "ocfail_pool_healthy", &us) == Some(0.0)
+                    && value(s, "ocfail_lb_selected", &[("region", "eu-central-1")]) == Some(1.0)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(value(&samples, "ocfail_lb_selected", &us), Some(0.0));
+    assert_eq!(
+        value(
+            &samples,
+            "ocfail_deployment_replicas_ready",
+            &[("region", "us-east-1"), ("color", "blue")]
+        ),
+        Some(0.0)
+    );
+
+    // eu-central-1's API fails every request: up 0, its last values stay
+    // (stale, not gone).
+    live.sim.world().faults.set_kube(
+        "eu-central-1",
+        ocfail::sim::KubeFault {
+            error_rate: 1.0,
+            ..Default::default()
+        },
+    );
+    let samples = exporter
+        .until("eu-central-1 down", |s| {
+            value(s, "ocfail_region_up", &[("region", "eu-central-1")]) == Some(0.0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        value(
+            &samples,
+            "ocfail_deployment_replicas_ready",
+            &[("region", "eu-central-1"), ("color", "blue")]
+        ),
+        Some(3.0),
+        "kept at its last value"
+    );
+    assert!(
+        value(
+            &samples,
+            "ocfail_exporter_api_errors_total",
+            &[("api", "kubernetes"), ("region", "eu-central-1")]
+        )
+        .is_some_and(|v| v >= 1.0)
+    );
+    live.sim.world().faults.clear();
+    drop(exporter);
+    live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_50_region_fleet_costs_at_most_half_the_cloudflare_budget() {
+    // 20 requests/s with a 1.5 s interval is the default 2/s and 15 s scaled
+    // ten times: the same requests per refresh, ten times as often.
+    let fleet = ocfail::manifest::synthetic::fleet_yaml(50);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("fleet-50.yaml");
+    std::fs::write(&manifest, fleet).unwrap();
+    let fleet = ocfail::manifest::load(&manifest).unwrap();
+    let sim = ocfail::sim::Sim::start(&fleet, ocfail::sim::SimOptions::fast())
+        .await
+        .unwrap();
+    let (_, written) = sim.write_files(dir.path()).unwrap();
+    let exporter = Exporter::start(&written, "1500ms", "20");
+    exporter.ready().await;
+    let before = sim.world().cloudflare.requests_total();
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let sent = sim.world().cloudflare.requests_total() - before;
+    let per_5_min = sent as f64 * 300.0 / started.elapsed().as_secs_f64();
+    let budget = 20.0 * 300.0;
+    eprintln!(
+        "50 regions: {sent} Cloudflare requests in {:?}: {per_5_min:.0} per 5 minutes (budget {budget})",
+        started.elapsed()
+    );
+    assert!(sent > 0);
+    assert!(
+        per_5_min <= budget * ocfail::ops::exporter::refresh::BUDGET_SHARE * 1.1,
+        "{per_5_min:.0} requests per 5 minutes over half of {budget}"
+    );
+    // At the default pace that is 300 per 5 minutes, a quarter of Cloudflare's 1200.
+    drop(exporter);
+    sim.shutdown().await;
+}
