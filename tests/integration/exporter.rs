@@ -290,6 +290,7 @@ async fn metrics_parse_with_the_official_parser_and_follow_the_fleet() {
 async fn a_50_region_fleet_costs_at_most_half_the_cloudflare_budget() {
     // 20 requests/s with a 1.5 s interval is the default 2/s and 15 s scaled
     // ten times: the same requests per refresh, ten times as often.
+    ocfail::install_crypto_provider();
     let fleet = ocfail::manifest::synthetic::fleet_yaml(50);
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("fleet-50.yaml");
