@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)')
             [CompletionResult]::new('exporter', 'exporter', [CompletionResultType]::ParameterValue, 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget')
+            [CompletionResult]::new('monitoring', 'monitoring', [CompletionResultType]::ParameterValue, 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -229,6 +230,60 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ocfail;monitoring' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
+            [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
+            [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--sim', '--sim', [CompletionResultType]::ParameterName, 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ocfail;monitoring;render' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The directory to write (created if missing)')
+            [CompletionResult]::new('--exporter', '--exporter', [CompletionResultType]::ParameterName, 'Where Prometheus reaches the exporter')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Scrape interval (the exporter''s --interval)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to PATH')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured with `auto`)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
+            [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
+            [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')
+            [CompletionResult]::new('--sim', '--sim', [CompletionResultType]::ParameterName, 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ocfail;monitoring;help' {
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ocfail;monitoring;help;render' {
+            break
+        }
+        'ocfail;monitoring;help;help' {
+            break
+        }
         'ocfail;demo' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
@@ -316,6 +371,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)')
             [CompletionResult]::new('exporter', 'exporter', [CompletionResultType]::ParameterValue, 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget')
+            [CompletionResult]::new('monitoring', 'monitoring', [CompletionResultType]::ParameterValue, 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -344,6 +400,13 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             break
         }
         'ocfail;help;exporter' {
+            break
+        }
+        'ocfail;help;monitoring' {
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json')
+            break
+        }
+        'ocfail;help;monitoring;render' {
             break
         }
         'ocfail;help;demo' {

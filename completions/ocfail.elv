@@ -44,6 +44,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
+            cand monitoring 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
             cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -217,6 +218,55 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ocfail;monitoring'= {
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand render 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocfail;monitoring;render'= {
+            cand --out 'The directory to write (created if missing)'
+            cand --exporter 'Where Prometheus reaches the exporter'
+            cand --interval 'Scrape interval (the exporter''s --interval)'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;monitoring;help'= {
+            cand render 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocfail;monitoring;help;render'= {
+        }
+        &'ocfail;monitoring;help;help'= {
+        }
         &'ocfail;demo'= {
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
@@ -301,6 +351,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
+            cand monitoring 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
             cand demo 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
             cand sim 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
             cand completions 'Print a shell completion script'
@@ -321,6 +372,11 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;rollback'= {
         }
         &'ocfail;help;exporter'= {
+        }
+        &'ocfail;help;monitoring'= {
+            cand render 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'
+        }
+        &'ocfail;help;monitoring;render'= {
         }
         &'ocfail;help;demo'= {
         }

@@ -48,6 +48,7 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "restore" -d 'Undo wha
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "monitoring" -d 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "demo" -d 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -197,6 +198,43 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand exporter" -s q -l quiet -d
 complete -c ocfail -n "__fish_ocfail_using_subcommand exporter" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand exporter" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand exporter" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -f -a "render" -d 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and not __fish_seen_subcommand_from render help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l out -d 'The directory to write (created if missing)' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l exporter -d 'Where Prometheus reaches the exporter' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l interval -d 'Scrape interval (the exporter\'s --interval)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from help" -f -a "render" -d 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand demo" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand demo" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
 json\t'One JSON document (schema ocfail.dev/report/v1)'
@@ -263,15 +301,17 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "demo" -d 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter demo sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "monitoring" -d 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "demo" -d 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and __fish_seen_subcommand_from monitoring" -f -a "render" -d 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'

@@ -82,6 +82,11 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
         | CommandKind::Rollout(_) => live(inv, streams),
         CommandKind::Sim(cmd) => sim(inv, cmd, streams),
         CommandKind::Demo => demo(inv, streams),
+        CommandKind::MonitoringRender {
+            out,
+            exporter,
+            interval,
+        } => monitoring_render(inv, out, exporter, *interval, streams),
         CommandKind::Exporter { .. } => {
             let (fleet, streams) = if inv.sim {
                 let (fleet, _, streams) = sim_fleet(inv, streams)?;
@@ -183,6 +188,34 @@ fn sim_fleet(inv: &Invocation, streams: Streams) -> Result<(Fleet, bool, Streams
         Err(ManifestError::NotFound) => Ok((manifest::seed_fleet(), true, streams)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `ocfail monitoring render`: offline, from the manifest alone.
+fn monitoring_render(
+    inv: &Invocation,
+    out: &Path,
+    exporter: &str,
+    interval: std::time::Duration,
+    streams: Streams,
+) -> Result<u8, Error> {
+    let (fleet, streams) = load_fleet(inv, streams)?;
+    let rendered = crate::ops::monitoring::render(&fleet, exporter, interval);
+    let write_err = |path: &Path, source: io::Error| Error::Usage {
+        message: format!("write {}: {source}", path.display()),
+        hint: "pick a directory you may write to with --out".to_owned(),
+    };
+    std::fs::create_dir_all(out).map_err(|e| write_err(out, e))?;
+    let mut stdout = streams.stdout;
+    for (name, text) in crate::ops::monitoring::FILES.iter().zip([
+        &rendered.scrape,
+        &rendered.rules,
+        &rendered.dashboard,
+    ]) {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| write_err(&path, e))?;
+        writeln!(stdout, "wrote {}", path.display()).map_err(Error::Stdout)?;
+    }
+    Ok(exit_code::OK)
 }
 
 /// `ocfail demo`: the built-in fleet, unless `-f`/`OCFAIL_FLEET` names one

@@ -202,6 +202,12 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
         interval: std::time::Duration,
     },
+    /// Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest
+    Monitoring {
+        /// What to do.
+        #[command(subcommand)]
+        action: MonitoringAction,
+    },
     /// The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)
     #[command(
         after_help = "Uses the built-in seed fleet (fixtures/fleet.yaml); with -f/--fleet it mirrors your manifest instead.\nNothing leaves this machine."
@@ -214,6 +220,23 @@ pub enum Command {
         /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// `ocfail monitoring …`.
+#[derive(Debug, Subcommand)]
+pub enum MonitoringAction {
+    /// Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json
+    Render {
+        /// The directory to write (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Where Prometheus reaches the exporter
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9464")]
+        exporter: String,
+        /// Scrape interval (the exporter's --interval)
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+        interval: std::time::Duration,
     },
 }
 

@@ -95,6 +95,15 @@ pub enum CommandKind {
     Rollout(Box<RolloutCommand>),
     /// `demo`.
     Demo,
+    /// `monitoring render --out DIR`.
+    MonitoringRender {
+        /// Where to write.
+        out: PathBuf,
+        /// `host:port` of the exporter.
+        exporter: String,
+        /// Scrape interval.
+        interval: std::time::Duration,
+    },
     /// `exporter [--listen ADDR] [--interval D]`.
     Exporter {
         /// Where to listen.
@@ -216,6 +225,7 @@ impl CommandKind {
             CommandKind::Health { .. } => "health",
             CommandKind::Sim(_) => "sim",
             CommandKind::Demo => "demo",
+            CommandKind::MonitoringRender { .. } => "monitoring render",
             CommandKind::Exporter { .. } => "exporter",
             CommandKind::Restore { .. } => "restore",
             CommandKind::Drill(_) => "drill",
@@ -315,6 +325,18 @@ impl Invocation {
                     keep_previous: true,
                 })),
                 Command::Demo => CommandKind::Demo,
+                Command::Monitoring {
+                    action:
+                        args::MonitoringAction::Render {
+                            out,
+                            exporter,
+                            interval,
+                        },
+                } => CommandKind::MonitoringRender {
+                    out,
+                    exporter,
+                    interval,
+                },
                 Command::Exporter { listen, interval } => {
                     CommandKind::Exporter { listen, interval }
                 }

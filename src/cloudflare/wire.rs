@@ -239,6 +239,24 @@ pub struct Monitor {
     pub description: String,
 }
 
+impl Monitor {
+    /// A monitor with Cloudflare's documented defaults (interval 60 s,
+    /// timeout 5 s, 2 retries, consecutive up/down 0): what a budget assumes
+    /// when no real monitor can be read.
+    pub fn cloudflare_default() -> Monitor {
+        Monitor {
+            kind: "http".to_owned(),
+            method: "GET".to_owned(),
+            path: "/".to_owned(),
+            expected_codes: "200".to_owned(),
+            interval: 60,
+            timeout: 5,
+            retries: 2,
+            ..Monitor::default()
+        }
+    }
+}
+
 /// One origin's health as one location saw it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OriginHealth {

@@ -8,6 +8,7 @@ pub mod exporter;
 pub mod health;
 pub mod live_validate;
 pub mod lock;
+pub mod monitoring;
 pub mod ready;
 pub mod record;
 pub mod restore;

@@ -152,6 +152,11 @@ fn args_for(line: &str, tmp: &Path) -> Option<Vec<String>> {
             "fleet.yaml" | "deploy/fleet.yaml" | "fixtures/fleet.yaml" => fixtures.clone(),
             "fleet-100.yaml" => tmp.join("fleet-100.yaml").display().to_string(),
             w if w.contains("${GITHUB_REF_NAME#v}") => w.replace("${GITHUB_REF_NAME#v}", "1.5.0"),
+            w if w.starts_with("/tmp/m") => {
+                w.replacen("/tmp/m", &tmp.join("m").display().to_string(), 1)
+            }
+            // A fixed port could be taken; the docs' commands run side by side.
+            "127.0.0.1:9464" => "127.0.0.1:0".to_owned(),
             w if w.starts_with("/tmp/s") => {
                 w.replacen("/tmp/s", &tmp.join("s").display().to_string(), 1)
             }
@@ -193,12 +198,15 @@ fn runnable(mut args: Vec<String>) -> Vec<String> {
     let sub = subcommand(&args);
     let live = matches!(
         sub.as_str(),
-        "status" | "health" | "drill" | "restore" | "rollout" | "rollback"
+        "status" | "health" | "drill" | "restore" | "rollout" | "rollback" | "exporter"
     ) || (sub == "validate" && has(&args, "--live"));
     if live && !has(&args, "--sim") {
         args.insert(0, "--sim".to_owned());
     }
-    let needs_manifest = sub == "validate" && !has(&args, "--sim");
+    let needs_manifest = matches!(sub.as_str(), "validate" | "monitoring") && !has(&args, "--sim");
+    if sub == "exporter" && !has(&args, "--listen") {
+        args.extend(["--listen".to_owned(), "127.0.0.1:0".to_owned()]);
+    }
     if needs_manifest && !has(&args, "-f") {
         args.insert(0, root().join("fixtures/fleet.yaml").display().to_string());
         args.insert(0, "-f".to_owned());
@@ -318,7 +326,7 @@ async fn every_command_the_docs_show_runs_against_the_simulator() {
         let sub = subcommand(&args);
         if sub == "sim" {
             sims.push(args);
-        } else if has(&args, "--watch") {
+        } else if has(&args, "--watch") || sub == "exporter" {
             watches.push(args);
         } else if args
             .iter()
@@ -358,7 +366,12 @@ async fn every_command_the_docs_show_runs_against_the_simulator() {
             }
         }
         for w in &watches {
-            if let Err(e) = run_until_ctrl_c(w, &dir, "fleet: ", &[]) {
+            let ready = if subcommand(w) == "exporter" {
+                "Ctrl-C to stop"
+            } else {
+                "fleet: "
+            };
+            if let Err(e) = run_until_ctrl_c(w, &dir, ready, &[]) {
                 failures.push(format!("{w:?}: {e}"));
             }
         }

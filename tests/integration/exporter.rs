@@ -14,21 +14,22 @@ use crate::util::{LiveSim, SECRET_TOKEN, python_venv, root};
 
 /// One sample as the Python parser read it.
 #[derive(Clone, Debug, serde::Deserialize)]
-struct Sample {
-    family: String,
-    name: String,
-    labels: BTreeMap<String, String>,
-    value: f64,
+pub struct Sample {
+    pub family: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
 }
 
 /// The exporter as a child process, and the URL it printed.
-struct Exporter {
+pub struct Exporter {
     child: Child,
-    base: String,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
 }
 
 impl Exporter {
-    fn start(fleet: &std::path::Path, interval: &str, rps: &str) -> Exporter {
+    pub fn start(fleet: &std::path::Path, interval: &str, rps: &str) -> Exporter {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
             .arg("-f")
             .arg(fleet)
@@ -58,13 +59,13 @@ impl Exporter {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String) {
+    pub async fn get(&self, path: &str) -> (u16, String) {
         let resp = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
     /// Waits for `/healthz` to say a refresh has finished.
-    async fn ready(&self) {
+    pub async fn ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.get("/healthz").await.0 != 200 {
             assert!(Instant::now() < deadline, "the exporter never refreshed");
@@ -74,7 +75,7 @@ impl Exporter {
 
     /// `/metrics` as `curl` gets it (the classic text format), parsed by
     /// the official Python client's `prometheus_client.parser`.
-    async fn samples(&self) -> Option<Vec<Sample>> {
+    pub async fn samples(&self) -> Option<Vec<Sample>> {
         let text = self.get("/metrics").await.1;
         parse(text, "text").await
     }
@@ -101,7 +102,11 @@ impl Exporter {
     }
 
     /// Polls until `check` holds for the parsed samples (20 s at most).
-    async fn until(&self, what: &str, check: impl Fn(&[Sample]) -> bool) -> Option<Vec<Sample>> {
+    pub async fn until(
+        &self,
+        what: &str,
+        check: impl Fn(&[Sample]) -> bool,
+    ) -> Option<Vec<Sample>> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let samples = self.samples().await?;
@@ -155,7 +160,7 @@ async fn parse(text: String, mode: &'static str) -> Option<Vec<Sample>> {
 }
 
 /// The value of `name{region=…, extra…}`.
-fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     samples
         .iter()
         .find(|s| {

@@ -26,6 +26,7 @@ mod kube_client;
 mod lock;
 mod manifest_errors;
 mod manifest_fuzz;
+mod monitoring;
 mod restore;
 mod rollout;
 mod running;
