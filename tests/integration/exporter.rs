@@ -30,17 +30,24 @@ pub struct Exporter {
 
 impl Exporter {
     pub fn start(fleet: &std::path::Path, interval: &str, rps: &str) -> Exporter {
+        let fleet = fleet.display().to_string();
+        Exporter::spawn(&[
+            "-f",
+            &fleet,
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            interval,
+            "--cloudflare-rps",
+            rps,
+        ])
+    }
+
+    /// `ocfail ARGS…`, which must start an exporter.
+    pub fn spawn(args: &[&str]) -> Exporter {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
-            .arg("-f")
-            .arg(fleet)
-            .args([
-                "exporter",
-                "--listen",
-                "127.0.0.1:0",
-                "--interval",
-                interval,
-            ])
-            .args(["--cloudflare-rps", rps])
+            .args(args)
             .env("CLOUDFLARE_API_TOKEN", SECRET_TOKEN)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -287,8 +294,82 @@ async fn metrics_parse_with_the_official_parser_and_follow_the_fleet() {
         .is_some_and(|v| v >= 1.0)
     );
     live.sim.world().faults.clear();
+
+    // A drill's record and, later, its summary: in progress, then the verdict.
+    let eu = live.client("eu-central-1").await;
+    eu.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/drill",
+        Some(r#"{"runId":"r1","replicas":3,"method":"scale-to-zero","startedAt":"2026-12-01T12:00:00Z","by":"x@y"}"#),
+    )
+    .await
+    .unwrap();
+    let eu_drill = [("region", "eu-central-1"), ("operation", "drill")];
+    exporter
+        .until("the drill in progress", |s| {
+            value(s, "ocfail_operation_in_progress", &eu_drill) == Some(1.0)
+        })
+        .await
+        .unwrap();
+    eu.annotate_deployment("openclaw-api-blue", "ocfail.dev/drill", None)
+        .await
+        .unwrap();
+    eu.annotate_deployment(
+        "openclaw-api-blue",
+        "ocfail.dev/last-drill",
+        Some(r#"{"runId":"r1","verdict":"pass","at":"2026-12-01T12:01:00Z"}"#),
+    )
+    .await
+    .unwrap();
+    let samples = exporter
+        .until("the last drill's verdict", |s| {
+            value(
+                s,
+                "ocfail_last_drill_info",
+                &[("region", "eu-central-1"), ("verdict", "pass")],
+            ) == Some(1.0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        value(&samples, "ocfail_operation_in_progress", &eu_drill),
+        Some(0.0)
+    );
+    let at = value(
+        &samples,
+        "ocfail_last_drill_timestamp_seconds",
+        &[("region", "eu-central-1")],
+    );
+    assert_eq!(at, Some(1_796_126_460.0), "2026-12-01T12:01:00Z");
     drop(exporter);
     live.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sim_exporter_serves_valid_metrics() {
+    ocfail::install_crypto_provider();
+    let exporter = Exporter::spawn(&[
+        "--sim",
+        "exporter",
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "200ms",
+    ]);
+    exporter.ready().await;
+    let Some(samples) = exporter.samples().await else {
+        return;
+    };
+    assert_eq!(
+        value(
+            &samples,
+            "ocfail_region_up",
+            &[("region", "ap-southeast-2")]
+        ),
+        Some(1.0),
+        "the built-in seed fleet"
+    );
+    assert!(exporter.openmetrics().await.is_some_and(|s| !s.is_empty()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
