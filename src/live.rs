@@ -25,26 +25,31 @@ pub enum Output {
     Watch(Streams),
 }
 
+/// The clients for `fleet`: the real APIs, or with `--sim` a simulator in
+/// this process (not paced like Cloudflare: it answers within microseconds,
+/// and its fast monitor keeps demos and drills short).
+pub async fn connect_for(inv: &Invocation, fleet: &Fleet) -> Result<Connected, Error> {
+    let opts = ConnectOptions {
+        request_timeout: inv.request_timeout,
+        cloudflare_rps: inv.cloudflare_rps,
+        cloudflare_tries: 3,
+    };
+    if inv.sim {
+        let opts = ConnectOptions {
+            cloudflare_rps: opts.cloudflare_rps.max(50.0),
+            ..opts
+        };
+        Ok(connect::connect_sim(fleet, &opts, SimOptions::fast()).await?)
+    } else {
+        Ok(connect::connect(fleet, &opts).await)
+    }
+}
+
 /// Runs a live command on `fleet` (already loaded) and returns its exit code.
 pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> {
     let runtime = crate::app::runtime()?;
     runtime.block_on(async move {
-        let opts = ConnectOptions {
-            request_timeout: inv.request_timeout,
-            cloudflare_rps: inv.cloudflare_rps,
-            cloudflare_tries: 3,
-        };
-        let connected = if inv.sim {
-            // The simulator answers within microseconds, so it is not paced like Cloudflare, and
-            // its fast monitor keeps demos and drills short.
-            let opts = ConnectOptions {
-                cloudflare_rps: opts.cloudflare_rps.max(50.0),
-                ..opts
-            };
-            connect::connect_sim(&fleet, &opts, SimOptions::fast()).await?
-        } else {
-            connect::connect(&fleet, &opts).await
-        };
+        let connected = connect_for(inv, &fleet).await?;
         let result = match (output, &inv.command) {
             (Output::Watch(streams), CommandKind::Status { interval, .. }) => {
                 watch(inv, &connected, *interval, streams).await
@@ -310,21 +315,7 @@ pub fn exporter(inv: &Invocation, fleet: Fleet, streams: Streams) -> Result<u8, 
     let runtime = crate::app::runtime()?;
     let mut out = streams.stdout;
     runtime.block_on(async move {
-        let opts = ConnectOptions {
-            request_timeout: inv.request_timeout,
-            cloudflare_rps: inv.cloudflare_rps,
-            cloudflare_tries: 3,
-        };
-        let connected = if inv.sim {
-            // As for the other commands: the simulator is not paced like Cloudflare.
-            let opts = ConnectOptions {
-                cloudflare_rps: opts.cloudflare_rps.max(50.0),
-                ..opts
-            };
-            connect::connect_sim(&fleet, &opts, SimOptions::fast()).await?
-        } else {
-            connect::connect(&fleet, &opts).await
-        };
+        let connected = connect_for(inv, &fleet).await?;
         let mut signals = crate::app::signals()?;
         let options = crate::ops::exporter::ExporterOptions {
             listen: *listen,
