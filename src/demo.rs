@@ -18,10 +18,10 @@ use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::drill::{self, DrillOptions};
 use crate::ops::rollout::{self, RolloutOptions};
-use crate::ops::run::Run;
+use crate::ops::run::{Findings, Run};
 use crate::ops::{health, snapshot, status};
 use crate::report::human::{self, Styles};
-use crate::report::model::{RegionReport, Report, TrafficSummary, Verdict};
+use crate::report::model::{Report, Verdict};
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
 use crate::sim::SimOptions;
 
@@ -164,27 +164,17 @@ impl Demo {
     }
 
     /// Reports one step and remembers it; returns its exit code.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call per step, each argument a different part of its report"
-    )]
     fn finish(
         &mut self,
         mut reporter: Reporter,
         run: &Run,
-        regions: Vec<RegionReport>,
-        notes: Vec<String>,
-        traffic: Option<TrafficSummary>,
-        exit: Option<u8>,
+        findings: Findings,
         summary: impl FnOnce(&Report) -> String,
     ) -> Result<u8, Error> {
-        for r in &regions {
+        for r in &findings.regions {
             reporter.event(&Event::RegionFinished { report: r.clone() })?;
         }
-        let mut report = run.finish(regions, notes, traffic);
-        if let Some(code) = exit {
-            report.exit_code = exit_code::worst(report.exit_code, code);
-        }
+        let report = run.conclude(findings);
         let code = report.exit_code;
         self.steps.push(StepResult {
             step: report.command.clone(),
@@ -242,7 +232,7 @@ impl Demo {
             .find_map(|n| n.strip_prefix("serving now: "))
             .and_then(|s| s.split(", ").next())
             .map(str::to_owned);
-        let code = self.finish(rep, &run, regions, notes, None, None, notes_line)?;
+        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
         worst = exit_code::worst(worst, code);
 
         // 2. health
@@ -263,7 +253,7 @@ impl Demo {
         )
         .await;
         let (regions, notes) = health::report(fleet, &found);
-        let code = self.finish(rep, &run, regions, notes, None, None, |r| {
+        let code = self.finish(rep, &run, Findings::new(regions, notes), |r| {
             let healthy = r
                 .regions
                 .iter()
@@ -300,21 +290,13 @@ impl Demo {
             let mut progress = rep.phases();
             drill::run(c, &opts, &mut signals, &mut progress).await
         };
-        let code = self.finish(
-            rep,
-            &run,
-            outcome.regions,
-            outcome.notes,
-            outcome.traffic,
-            outcome.exit_code,
-            |r| {
-                r.regions
-                    .iter()
-                    .find(|x| x.region == target)
-                    .map(|x| x.summary.clone())
-                    .unwrap_or_default()
-            },
-        )?;
+        let code = self.finish(rep, &run, outcome.findings, |r| {
+            r.regions
+                .iter()
+                .find(|x| x.region == target)
+                .map(|x| x.summary.clone())
+                .unwrap_or_default()
+        })?;
         worst = exit_code::worst(worst, code);
         if code == exit_code::INTERRUPTED || code == exit_code::RESTORE_INCOMPLETE {
             return self.close(worst, started);
@@ -359,10 +341,7 @@ impl Demo {
         let code = self.finish(
             rep,
             &run,
-            outcome.regions,
-            outcome.notes,
-            outcome.traffic,
-            outcome.exit_code,
+            outcome,
             |r| {
                 let promoted = r
                     .regions
@@ -394,7 +373,7 @@ impl Demo {
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
         let (regions, notes) = status::report(fleet, &snap);
-        let code = self.finish(rep, &run, regions, notes, None, None, notes_line)?;
+        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
         worst = exit_code::worst(worst, code);
         self.close(worst, started)
     }

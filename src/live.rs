@@ -11,7 +11,7 @@ use crate::events::Event;
 use crate::exit_code;
 use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
-use crate::ops::run::Run;
+use crate::ops::run::{Findings, Run};
 use crate::ops::{health, live_validate, restore, snapshot, status};
 use crate::report::model::{RegionReport, Report};
 use crate::report::reporter::{OutputFormat, Reporter};
@@ -115,41 +115,30 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
             ..restore::RestoreOptions::default()
         };
         let outcome = restore::fleet(c, region.as_deref(), opts, &run.id).await;
-        return finish(
-            inv,
-            &run,
-            reporter,
-            outcome.regions,
-            outcome.notes,
-            None,
-            outcome.exit_code,
-        );
+        return finish(inv, &run, reporter, outcome);
     }
     let (regions, notes) = gather(inv, c).await;
-    finish(inv, &run, reporter, regions, notes, None, None)
+    finish(inv, &run, reporter, Findings::new(regions, notes))
 }
 
-/// Sends the region reports and the final report; `exit` (refused, restore
-/// incomplete, interrupted) is combined with the verdicts' code by rank.
+/// Sends the region reports and the final report; the command's own exit
+/// code (refused, restore incomplete, interrupted) is combined with the
+/// verdicts' by rank.
 fn finish(
     inv: &Invocation,
     run: &Run,
     mut reporter: Reporter,
-    regions: Vec<RegionReport>,
-    mut notes: Vec<String>,
-    traffic: Option<crate::report::model::TrafficSummary>,
-    exit: Option<u8>,
+    mut findings: Findings,
 ) -> Result<u8, Error> {
     if inv.sim {
-        notes.push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
+        findings
+            .notes
+            .push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
     }
-    for r in &regions {
+    for r in &findings.regions {
         reporter.event(&Event::RegionFinished { report: r.clone() })?;
     }
-    let mut report = run.finish(regions, notes, traffic);
-    if let Some(code) = exit {
-        report.exit_code = exit_code::worst(report.exit_code, code);
-    }
+    let report = run.conclude(findings);
     let code = report.exit_code;
     reporter.event(&Event::RunFinished { report })?;
     Ok(code)
@@ -266,15 +255,7 @@ async fn drill(
         let mut progress = reporter.phases();
         crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
     };
-    finish(
-        inv,
-        run,
-        reporter,
-        outcome.regions,
-        outcome.notes,
-        outcome.traffic,
-        outcome.exit_code,
-    )
+    finish(inv, run, reporter, outcome.findings)
 }
 
 async fn rollout(
@@ -296,15 +277,7 @@ async fn rollout(
         let mut progress = reporter.phases();
         crate::ops::rollout::run(c, &opts, &mut signals, &mut progress).await
     };
-    finish(
-        inv,
-        run,
-        reporter,
-        outcome.regions,
-        outcome.notes,
-        outcome.traffic,
-        outcome.exit_code,
-    )
+    finish(inv, run, reporter, outcome)
 }
 
 /// `ocfail exporter`: serves until Ctrl-C; prints where on stdout.

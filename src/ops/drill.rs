@@ -14,7 +14,7 @@ use crate::cloudflare::{CloudflareClient, Pools};
 use crate::exit_code;
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
-use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
+use crate::report::model::{Check, RegionReport, Verdict};
 use crate::signal::SignalHandler;
 
 use super::connect::Connected;
@@ -22,6 +22,7 @@ use super::describe;
 use super::lock::{self, Holder, LockOptions};
 use super::record::{DrillRecord, method_name};
 use super::restore::{self, RestoreOptions};
+use super::run::Findings;
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::status::pool_facts;
@@ -51,14 +52,8 @@ pub struct DrillOptions {
 /// The drill's result for the report.
 #[derive(Clone, Debug, Default)]
 pub struct DrillOutcome {
-    /// Per region.
-    pub regions: Vec<RegionReport>,
-    /// Fleet notes.
-    pub notes: Vec<String>,
-    /// Synthetic traffic during the drill.
-    pub traffic: Option<TrafficSummary>,
-    /// An exit code that overrides the verdicts' (5 refused, 6 restore left, 130 interrupted).
-    pub exit_code: Option<u8>,
+    /// Per region, the traffic and the exit code that outranks the verdicts'.
+    pub findings: Findings,
     /// When the drill saw the pool turn unhealthy (for the detection-lag benchmark).
     pub unhealthy_noticed_at: Option<SystemTime>,
     /// Cloudflare requests this drill made (budget accounting).
@@ -78,14 +73,16 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
         .map(|w| Check::new("refused", Verdict::Fail, w))
         .collect();
     DrillOutcome {
-        regions: vec![RegionReport::from_checks(
-            region,
-            "refused: nothing was changed",
-            checks,
-        )],
-        notes,
-        traffic: None,
-        exit_code: Some(exit_code::REFUSED),
+        findings: Findings {
+            regions: vec![RegionReport::from_checks(
+                region,
+                "refused: nothing was changed",
+                checks,
+            )],
+            notes,
+            traffic: None,
+            exit_code: Some(exit_code::REFUSED),
+        },
         unhealthy_noticed_at: None,
         cloudflare_requests: 0,
     }
@@ -497,10 +494,12 @@ pub async fn run(
         ));
     }
     DrillOutcome {
-        regions,
-        notes,
-        traffic,
-        exit_code: exit_override,
+        findings: Findings {
+            regions,
+            notes,
+            traffic,
+            exit_code: exit_override,
+        },
         unhealthy_noticed_at: noticed_at,
         cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
     }

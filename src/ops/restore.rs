@@ -25,7 +25,7 @@ mod fleet;
 mod leases;
 pub mod rollout;
 
-pub use self::fleet::{FleetOutcome, fleet};
+pub use self::fleet::fleet;
 pub use self::leases::{EndedRuns, finished_runs, recorded_runs, release_crashed_lock};
 
 /// Deadlines for one region's restore.

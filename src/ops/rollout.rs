@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::exit_code;
 use crate::kube::KubeRegion;
 use crate::manifest::{OnFailure, Region};
-use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
+use crate::report::model::{Check, Verdict};
 use crate::signal::SignalHandler;
 
 use super::connect::Connected;
@@ -37,6 +37,7 @@ use super::drill::Progress;
 use super::lock::{self, Holder, LockOptions};
 use super::record;
 use super::restore::RestoreOptions;
+use super::run::Findings;
 use super::traffic::TrafficGenerator;
 
 pub use self::plan::{RegionState, other};
@@ -70,20 +71,6 @@ impl RolloutOptions {
     }
 }
 
-/// The result for the report.
-#[derive(Clone, Debug, Default)]
-pub struct RolloutOutcome {
-    /// Per selected region, in wave order.
-    pub regions: Vec<RegionReport>,
-    /// Fleet notes.
-    pub notes: Vec<String>,
-    /// Synthetic traffic through the LB during the run.
-    pub traffic: Option<TrafficSummary>,
-    /// An exit code that outranks the verdicts' (5 refused, 6 restore left,
-    /// 130 interrupted).
-    pub exit_code: Option<u8>,
-}
-
 /// Where a region ended, for its report.
 #[derive(Clone, Debug)]
 enum Status {
@@ -115,7 +102,7 @@ pub async fn run(
     opts: &RolloutOptions,
     signals: &mut SignalHandler,
     progress: Progress<'_>,
-) -> RolloutOutcome {
+) -> Findings {
     let fleet = &c.fleet;
     let waves = waves(c, opts);
     let selected: Vec<&Region> = waves.iter().flatten().collect();

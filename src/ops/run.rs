@@ -6,6 +6,32 @@ use std::time::{Instant, SystemTime};
 
 use crate::report::model::{RegionReport, Report, SCHEMA, TrafficSummary, Verdict};
 
+/// What a command that acts on the fleet came to, before it is a report.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    /// One report per region it looked at.
+    pub regions: Vec<RegionReport>,
+    /// Fleet-wide remarks.
+    pub notes: Vec<String>,
+    /// Synthetic traffic while it ran, if it sent any.
+    pub traffic: Option<TrafficSummary>,
+    /// An exit code that outranks the verdicts' when it is worse (5 refused,
+    /// 6 restore left, 130 interrupted).
+    pub exit_code: Option<u8>,
+}
+
+impl Findings {
+    /// Region reports and notes of a command that sends no traffic and has
+    /// no exit code of its own.
+    pub fn new(regions: Vec<RegionReport>, notes: Vec<String>) -> Self {
+        Findings {
+            regions,
+            notes,
+            ..Findings::default()
+        }
+    }
+}
+
 /// The identity and clock of one command run.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -55,6 +81,16 @@ impl Run {
     ) -> Report {
         let verdict = Verdict::worst(regions.iter().map(|r| r.verdict));
         self.report(verdict, verdict.exit_code(), regions, notes, traffic)
+    }
+
+    /// The final report of a command that acted: like [`Run::finish`], with
+    /// the command's own exit code combined by rank.
+    pub fn conclude(&self, f: Findings) -> Report {
+        let mut report = self.finish(f.regions, f.notes, f.traffic);
+        if let Some(code) = f.exit_code {
+            report.exit_code = crate::exit_code::worst(report.exit_code, code);
+        }
+        report
     }
 
     /// A report with an explicit verdict and exit code (e.g. an invalid manifest).
@@ -109,5 +145,28 @@ mod tests {
         let r = run.finish(regions, vec![], None);
         assert_eq!(r.verdict, Verdict::Fail);
         assert_eq!(r.exit_code, crate::exit_code::FAILED);
+    }
+
+    #[test]
+    fn conclude_keeps_the_worse_of_the_verdicts_and_the_commands_code() {
+        let run = Run::start("drill", "f");
+        let failed = || Findings {
+            regions: vec![RegionReport {
+                verdict: Verdict::Fail,
+                ..RegionReport::from_checks("a", "", vec![])
+            }],
+            ..Findings::default()
+        };
+        let interrupted = Findings {
+            exit_code: Some(crate::exit_code::INTERRUPTED),
+            ..failed()
+        };
+        assert_eq!(
+            run.conclude(interrupted).exit_code,
+            crate::exit_code::INTERRUPTED
+        );
+        let none = run.conclude(failed());
+        assert_eq!(none.exit_code, crate::exit_code::FAILED);
+        assert_eq!(none.verdict, Verdict::Fail);
     }
 }

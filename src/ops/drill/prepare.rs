@@ -14,6 +14,7 @@ use crate::report::model::{Check, RegionReport, Verdict};
 use super::super::budget::{self, Budget};
 use super::super::connect::Connected;
 use super::super::describe;
+use super::super::run::Findings;
 use super::super::safety::{self, Rule};
 use super::super::snapshot::{self, DRILL_ANNOTATION};
 use super::super::status::pool_facts;
@@ -311,14 +312,16 @@ pub(super) fn dry_run(fleet: &Fleet, opts: &DrillOptions, p: Prepared) -> DrillO
     ));
     notes.push("dry run: nothing was changed".to_owned());
     DrillOutcome {
-        regions: vec![RegionReport::from_checks(
-            &name,
-            "dry run: the drill may proceed",
-            plan,
-        )],
-        notes,
-        traffic: None,
-        exit_code: None,
+        findings: Findings {
+            regions: vec![RegionReport::from_checks(
+                &name,
+                "dry run: the drill may proceed",
+                plan,
+            )],
+            notes,
+            traffic: None,
+            exit_code: None,
+        },
         unhealthy_noticed_at: None,
         cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
     }

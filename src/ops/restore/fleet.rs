@@ -14,23 +14,12 @@ use crate::manifest::Region;
 use crate::ops::connect::Connected;
 use crate::ops::describe;
 use crate::ops::lock::{self, Holder, LockError, LockOptions};
+use crate::ops::run::Findings;
 use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::{
     EndedRuns, Outcome, RestoreOptions, finished_runs, recorded_runs, region, release_crashed_lock,
 };
-
-/// What restoring the fleet came to.
-#[derive(Clone, Debug, Default)]
-pub struct FleetOutcome {
-    /// One report per chosen region, in manifest order.
-    pub regions: Vec<RegionReport>,
-    /// Fleet-wide remarks (the lock).
-    pub notes: Vec<String>,
-    /// An exit code that outranks the verdicts' (5 when another live run
-    /// holds the lock, 6 when something is left to do by hand).
-    pub exit_code: Option<u8>,
-}
 
 /// Restores every region (or only `only`) of `c`'s fleet. `run_id` is this
 /// restore's own run, written into the leases it takes.
@@ -39,7 +28,7 @@ pub async fn fleet(
     only: Option<&str>,
     opts: RestoreOptions,
     run_id: &str,
-) -> FleetOutcome {
+) -> Findings {
     let chosen: Vec<&(Region, Result<KubeRegion, KubeError>)> = c
         .regions
         .iter()
@@ -131,9 +120,10 @@ pub async fn fleet(
         .iter()
         .any(|r| r.verdict >= Verdict::Error)
         .then_some(exit_code::RESTORE_INCOMPLETE);
-    FleetOutcome {
+    Findings {
         regions,
         notes,
+        traffic: None,
         exit_code,
     }
 }
@@ -184,13 +174,14 @@ fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> Re
 }
 
 /// Every chosen region refused: another live run holds the lock.
-fn refused(chosen: &[&(Region, Result<KubeRegion, KubeError>)], e: &LockError) -> FleetOutcome {
+fn refused(chosen: &[&(Region, Result<KubeRegion, KubeError>)], e: &LockError) -> Findings {
     let mut why = e.to_string();
     if let Some(h) = e.hint() {
         why.push_str("; hint: ");
         why.push_str(&h);
     }
-    FleetOutcome {
+    Findings {
+        traffic: None,
         regions: chosen
             .iter()
             .map(|(r, _)| {

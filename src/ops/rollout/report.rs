@@ -7,10 +7,11 @@ use crate::kube::image_tag;
 use crate::manifest::Region;
 use crate::report::model::{Check, RegionReport, RolloutFacts, TrafficSummary, Verdict};
 
-use super::{RolloutOutcome, Slot, Status};
+use super::super::run::Findings;
+use super::{Slot, Status};
 
 /// Nothing was changed: a region could not be read.
-pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> RolloutOutcome {
+pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Findings {
     let regions = selected
         .iter()
         .map(|r| {
@@ -45,7 +46,7 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Roll
             bad.name
         ));
     }
-    RolloutOutcome {
+    Findings {
         regions: if regions.is_empty() {
             vec![RegionReport::from_checks(
                 bad.name.as_str(),
@@ -62,8 +63,8 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Roll
 }
 
 /// Nothing was changed: a record or another run's lock is in the way.
-pub(super) fn refused(selected: &[&Region], why: &str) -> RolloutOutcome {
-    RolloutOutcome {
+pub(super) fn refused(selected: &[&Region], why: &str) -> Findings {
+    Findings {
         regions: selected
             .iter()
             .map(|r| {
@@ -86,9 +87,9 @@ pub(super) fn outcome(
     notes: Vec<String>,
     traffic: Option<TrafficSummary>,
     exit_code: Option<u8>,
-) -> RolloutOutcome {
+) -> Findings {
     let regions = slots.into_iter().map(report).collect();
-    RolloutOutcome {
+    Findings {
         regions,
         notes,
         traffic,
