@@ -445,3 +445,25 @@ impl Cluster {
         }
     }
 }
+
+/// A seeded cluster for region `r1` (namespace `ns`, Deployment and Service
+/// `api`) with the fast options, for the controllers' unit tests.
+#[cfg(test)]
+pub(super) fn test_cluster() -> Cluster {
+    let region = Region {
+        name: crate::manifest::RegionName("r1".into()),
+        context: "c".into(),
+        namespace: "ns".into(),
+        deployment: "api".into(),
+        service: "api".into(),
+        port: 8080,
+        pool: "p".into(),
+        probe: None,
+    };
+    Cluster::seeded(
+        &region,
+        &SimOptions::fast(),
+        EventLog::new(),
+        Arc::new(Faults::new()),
+    )
+}

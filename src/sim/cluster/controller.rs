@@ -178,28 +178,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::manifest::{Region, RegionName};
     use crate::sim::app::AppRequest;
-    use crate::sim::log::EventLog;
-    use crate::sim::options::SimOptions;
 
     fn cluster() -> Cluster {
-        let region = Region {
-            name: RegionName("r1".into()),
-            context: "c".into(),
-            namespace: "ns".into(),
-            deployment: "api".into(),
-            service: "api".into(),
-            port: 8080,
-            pool: "p".into(),
-            probe: None,
-        };
-        Cluster::seeded(
-            &region,
-            &SimOptions::fast(),
-            EventLog::new(),
-            std::sync::Arc::new(crate::sim::faults::Faults::new()),
-        )
+        super::super::test_cluster()
     }
 
     #[test]
