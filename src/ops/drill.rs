@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::cloudflare::{CloudflareClient, Pools};
+use crate::cloudflare::CloudflareClient;
 use crate::exit_code;
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
@@ -21,16 +21,19 @@ use super::connect::Connected;
 use super::describe;
 use super::lock::{self, Holder, LockOptions};
 use super::record::{DrillRecord, method_name};
-use super::restore::{self, RestoreOptions};
 use super::run::Findings;
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
-use super::status::pool_facts;
 use super::traffic::TrafficGenerator;
 
+mod observe;
 mod prepare;
+mod recover;
+mod verdict;
 
+use self::observe::{Clock, Observed};
 use self::prepare::Prepared;
+use self::verdict::{Ended, Timings};
 
 /// What to drill and how.
 #[derive(Clone, Debug)]
@@ -88,6 +91,25 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
     }
 }
 
+/// The lock could not be taken for an API error: nothing was changed, and
+/// the exit code says "could not check" (3), not "refused" (5).
+fn unavailable(region: &str, e: &lock::LockError, notes: Vec<String>) -> DrillOutcome {
+    DrillOutcome {
+        findings: Findings {
+            regions: vec![RegionReport::from_checks(
+                region,
+                "could not take the lock: nothing was changed",
+                vec![Check::new("lock", Verdict::Error, e.line())],
+            )],
+            notes,
+            traffic: None,
+            exit_code: Some(e.exit_code()),
+        },
+        unhealthy_noticed_at: None,
+        cloudflare_requests: 0,
+    }
+}
+
 /// Why waiting stopped early.
 enum Stop {
     Interrupted,
@@ -103,54 +125,118 @@ pub async fn run(
     progress: Progress<'_>,
 ) -> DrillOutcome {
     let fleet = &c.fleet;
-    let p = match prepare::prepare(c, opts, progress).await {
+    let mut p = match prepare::prepare(c, opts, progress).await {
         Ok(p) => p,
         Err(refusal) => return *refusal,
     };
     if opts.dry_run {
         return prepare::dry_run(fleet, opts, p);
     }
-    let Prepared {
-        region,
-        name,
-        cf,
-        clients,
-        w,
-        pool,
-        live,
-        budget,
-        was_serving,
-        receiver,
-        mut notes,
-        requests_before,
-    } = p;
-    let mut noticed_at = None;
+    let mut notes = std::mem::take(&mut p.notes);
+    let name = p.name.clone();
 
     // Step 0: the lock (after the read-only checks, so a refusal holds nothing).
     progress(&name, "taking the lock");
     let holder = Holder::new("drill", &opts.run_id);
-    let fleet_lock = match lock::acquire(&clients, &holder, &LockOptions::default()).await {
+    let fleet_lock = match lock::acquire(&p.clients, &holder, &LockOptions::default()).await {
         Ok(l) => l,
-        Err(e) => {
-            let mut why = e.to_string();
-            if let Some(h) = e.hint() {
-                why.push_str("; hint: ");
-                why.push_str(&h);
-            }
-            return refused(&name, vec![why], notes);
+        Err(e) if e.exit_code() == exit_code::REFUSED => {
+            return refused(&name, vec![e.line()], notes);
         }
+        Err(e) => return unavailable(&name, &e, notes),
     };
     let lost = fleet_lock.lost();
 
-    // Step 3: record before acting.
+    // Step 3: record before acting; steps 4–6 only once it is on the cluster.
     let origin = Instant::now();
     let traffic_gen = fleet
         .traffic
         .as_ref()
         .and_then(|t| TrafficGenerator::start(t, origin).ok());
-    let record = DrillRecord {
+    let clock = Clock {
+        origin,
+        traffic: traffic_gen.as_ref(),
+    };
+    progress(&name, "recording state");
+    let record = record(opts, &p, &holder);
+    let seen = match p
+        .w
+        .annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json()))
+        .await
+    {
+        Err(e) => Observed::nothing(Check::new("record", Verdict::Error, describe::kube(&e))),
+        Ok(_) => observe::inject_and_watch(c, opts, &p, &clock, signals, &lost, progress).await,
+    };
+
+    // Step 7: restore, always.
+    let back = recover::restore_and_recover(c, &p, &clock, signals, progress).await;
+    let traffic = match traffic_gen {
+        Some(g) => Some(g.stop().await),
+        None => None,
+    };
+    if let Err(e) = fleet_lock.release().await {
+        notes.push(format!("lock: {e}"));
+    }
+    let mut exit_override = back.incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
+    if matches!(seen.stop, Some(Stop::Interrupted)) && exit_override.is_none() {
+        exit_override = Some(exit_code::INTERRUPTED);
+        notes.push("interrupted: everything was restored".to_owned());
+    }
+    if matches!(seen.stop, Some(Stop::LockLost)) {
+        notes.push("the lock was lost mid-drill; the drill was stopped and restored".to_owned());
+    }
+
+    // Step 8: verdicts.
+    let timings = Timings {
+        unhealthy: seen.unhealthy_after,
+        shifted: seen.shifted_after,
+        recovered: back.recovered_after,
+    };
+    let ended = Ended {
+        timings,
+        budget: p.budget,
+        traffic: traffic.as_ref(),
+        injected: seen.injected,
+        stopped: seen.stop.is_some(),
+        restore_incomplete: back.incomplete,
+    };
+    let verdict = verdict::of(fleet, &ended);
+    let mut checks = seen.checks;
+    checks.extend(back.checks);
+    let drilled = verdict::drilled(fleet, &name, verdict, checks, &ended);
+    if !back.incomplete {
+        let summary = verdict::last_drill(&opts.run_id, verdict, timings);
+        // The drill is over either way; status merely shows no last result.
+        let _ =
+            p.w.annotate_deployment(&p.live.name, LAST_DRILL_ANNOTATION, Some(&summary))
+                .await;
+    }
+    let after = snapshot::fleet(fleet, c.regions.clone(), Ok(p.cf.clone()), 64).await;
+    let regions = verdict::fleet_reports(
+        &after,
+        drilled,
+        p.receiver.as_deref(),
+        timings.shifted.is_some(),
+        traffic.as_ref(),
+    );
+    DrillOutcome {
+        findings: Findings {
+            regions,
+            notes,
+            traffic,
+            exit_code: exit_override,
+        },
+        unhealthy_noticed_at: seen.noticed_at,
+        cloudflare_requests: p.cf.requests_sent().saturating_sub(p.requests_before),
+    }
+}
+
+/// The `ocfail.dev/drill` record: what restore needs to put back.
+fn record(opts: &DrillOptions, p: &Prepared, holder: &Holder) -> DrillRecord {
+    let disables = opts.method == DrillMethod::DisablePool;
+    DrillRecord {
         run_id: opts.run_id.clone(),
-        replicas: live.replicas,
+        replicas: p.live.replicas,
         method: method_name(opts.method).to_owned(),
         started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         by: holder
@@ -159,349 +245,8 @@ pub async fn run(
             .nth(1)
             .unwrap_or("unknown")
             .to_owned(),
-        pool_enabled: (opts.method == DrillMethod::DisablePool).then_some(pool.enabled),
-        pool_id: (opts.method == DrillMethod::DisablePool).then(|| pool.id.clone()),
-    };
-    let mut checks = Vec::new();
-    let mut exit_override = None;
-    progress(&name, "recording state");
-    let recorded = w
-        .annotate_deployment(&live.name, DRILL_ANNOTATION, Some(&record.to_json()))
-        .await;
-    let mut stop = None;
-    let mut unhealthy_after = None;
-    let mut shifted_after = None;
-    if let Err(e) = recorded {
-        checks.push(Check::new("record", Verdict::Error, describe::kube(&e)));
-    } else {
-        // Step 4: inject.
-        progress(&name, "injecting the outage");
-        let t_inject = origin.elapsed();
-        let injected = match opts.method {
-            DrillMethod::ScaleToZero => {
-                w.scale(&live.name, 0).await.map_err(|e| describe::kube(&e))
-            }
-            DrillMethod::DisablePool => cf
-                .set_pool_enabled(&pool.id, false)
-                .await
-                .map(|_| ())
-                .map_err(|e| describe::cf(&e)),
-        };
-        match injected {
-            Err(e) => checks.push(Check::new("inject", Verdict::Error, e)),
-            Ok(()) => {
-                checks.push(Check::new(
-                    "inject",
-                    Verdict::Pass,
-                    match opts.method {
-                        DrillMethod::ScaleToZero => {
-                            format!("scaled {} from {} to 0", live.name, live.replicas)
-                        }
-                        DrillMethod::DisablePool => format!("disabled pool {}", pool.name),
-                    },
-                ));
-                // Step 5: observe failover.
-                progress(&name, "waiting for failover");
-                let deadline = Instant::now() + budget.failover;
-                let poll = poll_interval(c);
-                loop {
-                    if unhealthy_after.is_none() {
-                        let gone = match opts.method {
-                            DrillMethod::DisablePool => true,
-                            DrillMethod::ScaleToZero => {
-                                matches!(cf.pool(&pool.id).await, Ok(p) if p.healthy == Some(false))
-                            }
-                        };
-                        if gone {
-                            unhealthy_after = Some(origin.elapsed().saturating_sub(t_inject));
-                            noticed_at = Some(SystemTime::now());
-                        }
-                    }
-                    if unhealthy_after.is_some() {
-                        match (&traffic_gen, &receiver) {
-                            (Some(g), Some(r)) => {
-                                if let Some(at) = g.first_success_from(r, ms(t_inject)) {
-                                    shifted_after = Some(Duration::from_millis(
-                                        at.saturating_sub(ms(t_inject)),
-                                    ));
-                                }
-                            }
-                            _ => shifted_after = unhealthy_after,
-                        }
-                    }
-                    if shifted_after.is_some() || Instant::now() >= deadline {
-                        break;
-                    }
-                    if let Some(s) = wait(poll, signals, &lost).await {
-                        stop = Some(s);
-                        break;
-                    }
-                }
-                // Step 6: hold, watching the others.
-                if stop.is_none() && shifted_after.is_some() {
-                    progress(&name, "holding");
-                    let hold_until = Instant::now() + opts.hold;
-                    while Instant::now() < hold_until {
-                        if let Some(s) = wait(
-                            poll.min(hold_until.saturating_duration_since(Instant::now()))
-                                .max(Duration::from_millis(10)),
-                            signals,
-                            &lost,
-                        )
-                        .await
-                        {
-                            stop = Some(s);
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    // Step 7: restore, always.
-    progress(&name, "restoring");
-    let t_restore = origin.elapsed();
-    let restore_opts = RestoreOptions {
-        ready_timeout: fleet.rollout.ready_timeout,
-        ..RestoreOptions::default()
-    };
-    let restored = tokio::select! {
-        r = restore::put_back(&w, Some(cf.as_ref()), &region, restore_opts) => Some(r),
-        _ = signals.recv() => None,
-    };
-    let mut recovered_after = None;
-    match restored {
-        None => {
-            checks.push(Check::new(
-                "restore",
-                Verdict::Error,
-                format!("stopped waiting on a second Ctrl-C; the record is left: run `ocfail restore --region {name}`"),
-            ));
-            exit_override = Some(exit_code::RESTORE_INCOMPLETE);
-        }
-        Some(done) if done.outcome == restore::Outcome::Incomplete => {
-            checks.extend(done.report.checks);
-            exit_override = Some(exit_code::RESTORE_INCOMPLETE);
-        }
-        Some(done) => {
-            let restore_check = |mut c: Check| {
-                c.name = format!("restore {}", c.name);
-                c
-            };
-            checks.extend(done.report.checks.into_iter().map(restore_check));
-            progress(&name, "waiting for recovery");
-            let deadline = Instant::now() + budget.recover;
-            let poll = poll_interval(c);
-            loop {
-                let healthy = matches!(cf.pool(&pool.id).await, Ok(p) if p.healthy == Some(true) && p.enabled);
-                // Traffic only has to come back if the region was serving before the drill.
-                let back = match &traffic_gen {
-                    Some(g) if was_serving => g.first_success_from(&name, ms(t_restore)).is_some(),
-                    _ => true,
-                };
-                if healthy && back {
-                    recovered_after = Some(origin.elapsed().saturating_sub(t_restore));
-                    break;
-                }
-                if Instant::now() >= deadline {
-                    break;
-                }
-                tokio::time::sleep(poll).await;
-            }
-            // After recovery, so an HPA sync's wait does not count against it.
-            let hpas = restore::confirm_hpas(&w, &region, &done.scaled_up, restore_opts).await;
-            checks.extend(hpas.into_iter().map(restore_check));
-        }
-    }
-    let traffic = match traffic_gen {
-        Some(g) => Some(g.stop().await),
-        None => None,
-    };
-    if let Err(e) = fleet_lock.release().await {
-        notes.push(format!("lock: {e}"));
-    }
-    if matches!(stop, Some(Stop::Interrupted)) && exit_override.is_none() {
-        exit_override = Some(exit_code::INTERRUPTED);
-        notes.push("interrupted: everything was restored".to_owned());
-    }
-    if matches!(stop, Some(Stop::LockLost)) {
-        notes.push("the lock was lost mid-drill; the drill was stopped and restored".to_owned());
-    }
-
-    // Step 8: verdicts.
-    let max_error = fleet.drill.max_error_rate.fraction();
-    let error_rate = traffic.as_ref().map_or(0.0, |t| t.error_rate);
-    let verdict = if exit_override == Some(exit_code::RESTORE_INCOMPLETE) {
-        Verdict::Error
-    } else if unhealthy_after.is_none() {
-        Verdict::Inconclusive
-    } else if shifted_after.is_none_or(|s| s > budget.failover)
-        || recovered_after.is_none_or(|r| r > budget.recover)
-        || error_rate > max_error
-        || stop.is_some()
-    {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    let mut timing = |label: &str, d: Option<Duration>, budget: Duration| {
-        checks.push(match d {
-            Some(d) if d <= budget => Check::new(
-                label,
-                Verdict::Pass,
-                format!(
-                    "{} (budget {})",
-                    fmt_ms(d),
-                    humantime::format_duration(budget)
-                ),
-            ),
-            Some(d) => Check::new(
-                label,
-                Verdict::Fail,
-                format!(
-                    "{} is over the budget of {}",
-                    fmt_ms(d),
-                    humantime::format_duration(budget)
-                ),
-            ),
-            None => Check::new(
-                label,
-                if label == "unhealthy" {
-                    Verdict::Inconclusive
-                } else {
-                    Verdict::Fail
-                },
-                format!("not observed within {}", humantime::format_duration(budget)),
-            ),
-        });
-    };
-    timing("unhealthy", unhealthy_after, budget.failover);
-    timing("shifted", shifted_after, budget.failover);
-    timing("recovered", recovered_after, budget.recover);
-    if let Some(t) = &traffic {
-        checks.push(Check::new(
-            "traffic",
-            if error_rate <= max_error {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            format!(
-                "{} requests, error rate {:.2}% (max {}), p99 {:.0}ms",
-                t.requests,
-                error_rate * 100.0,
-                fleet.drill.max_error_rate,
-                t.p99_ms
-            ),
-        ));
-    }
-    let mut drilled_report = RegionReport::from_checks(
-        &name,
-        summary_line(verdict, unhealthy_after, shifted_after, recovered_after),
-        checks,
-    );
-    // "Never went unhealthy" is inconclusive even though later timings then fail.
-    if verdict == Verdict::Inconclusive || verdict == Verdict::Error {
-        drilled_report.verdict = verdict;
-    } else {
-        drilled_report.verdict = drilled_report.verdict.max(verdict);
-    }
-    for (key, d) in [
-        ("unhealthyAfterMs", unhealthy_after),
-        ("shiftedAfterMs", shifted_after),
-        ("recoveredAfterMs", recovered_after),
-    ] {
-        if let Some(d) = d {
-            drilled_report.timings.insert(key.to_owned(), ms(d));
-        }
-    }
-    drilled_report
-        .timings
-        .insert("budgetFailoverMs".to_owned(), ms(budget.failover));
-    drilled_report
-        .timings
-        .insert("budgetRecoverMs".to_owned(), ms(budget.recover));
-    let summary = serde_json::json!({
-        "runId": opts.run_id,
-        "verdict": verdict.as_str(),
-        "unhealthyAfterMs": unhealthy_after.map(ms),
-        "shiftedAfterMs": shifted_after.map(ms),
-        "recoveredAfterMs": recovered_after.map(ms),
-        "at": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-    })
-    .to_string();
-    if exit_override != Some(exit_code::RESTORE_INCOMPLETE) {
-        let _ = w
-            .annotate_deployment(&live.name, LAST_DRILL_ANNOTATION, Some(&summary))
-            .await;
-    }
-
-    // The other regions: stayed healthy, and the receiver took traffic.
-    let after = snapshot::fleet(fleet, c.regions.clone(), Ok(cf.clone()), 64).await;
-    let mut regions = Vec::new();
-    for r in &after.regions {
-        if r.region.name.as_str() == name {
-            regions.push(drilled_report.clone());
-            continue;
-        }
-        let f = pool_facts(&after, r);
-        let mut cs = vec![Check::new(
-            "stayed-healthy",
-            if f.can_serve() {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            if f.can_serve() {
-                "pool healthy and serving throughout".to_owned()
-            } else {
-                "pool or pods not healthy after the drill".to_owned()
-            },
-        )];
-        if receiver.as_deref() == Some(r.region.name.as_str()) && shifted_after.is_none() {
-            cs.push(Check::new(
-                "took-traffic",
-                Verdict::Skipped,
-                format!("traffic never moved away from {name}"),
-            ));
-        } else if receiver.as_deref() == Some(r.region.name.as_str()) {
-            let took = traffic.as_ref().map_or(0, |t| {
-                t.by_region
-                    .get(r.region.name.as_str())
-                    .copied()
-                    .unwrap_or(0)
-            });
-            cs.push(Check::new(
-                "took-traffic",
-                if traffic.is_none() || took > 0 {
-                    Verdict::Pass
-                } else {
-                    Verdict::Fail
-                },
-                format!("answered {took} synthetic requests while {name} was down"),
-            ));
-        }
-        let summary = if receiver.as_deref() == Some(r.region.name.as_str()) {
-            "took the traffic"
-        } else {
-            "stayed healthy"
-        };
-        regions.push(RegionReport::from_checks(
-            r.region.name.as_str(),
-            summary,
-            cs,
-        ));
-    }
-    DrillOutcome {
-        findings: Findings {
-            regions,
-            notes,
-            traffic,
-            exit_code: exit_override,
-        },
-        unhealthy_noticed_at: noticed_at,
-        cloudflare_requests: cf.requests_sent().saturating_sub(requests_before),
+        pool_enabled: disables.then_some(p.pool.enabled),
+        pool_id: disables.then(|| p.pool.id.clone()),
     }
 }
 
@@ -515,21 +260,6 @@ fn blocking_line(v: &safety::Violation) -> String {
 
 fn fmt_ms(d: Duration) -> String {
     format!("{}ms", d.as_millis())
-}
-
-fn summary_line(
-    v: Verdict,
-    unhealthy: Option<Duration>,
-    shifted: Option<Duration>,
-    recovered: Option<Duration>,
-) -> String {
-    let t = |d: Option<Duration>| d.map_or("—".to_owned(), fmt_ms);
-    format!(
-        "{v}: unhealthy after {}, traffic moved after {}, recovered after {}",
-        t(unhealthy),
-        t(shifted),
-        t(recovered)
-    )
 }
 
 /// How often to poll Cloudflare: within the request budget, never busier than 4/s.

@@ -42,7 +42,7 @@ use super::traffic::TrafficGenerator;
 
 pub use self::plan::{RegionState, other};
 use self::region::{Ctx, Ended, RegionRun};
-use self::report::{outcome, refused, unreachable};
+use self::report::{lock_failed, outcome, refused, unreachable};
 use self::supervise::Supervisor;
 
 /// What to roll out, where and how.
@@ -209,14 +209,8 @@ pub async fn run(
     let holder = Holder::new(opts.command(), &opts.run_id);
     let fleet_lock = match lock::acquire(&clients, &holder, &LockOptions::default()).await {
         Ok(l) => l,
-        Err(e) => {
-            let mut why = e.to_string();
-            if let Some(h) = e.hint() {
-                why.push_str("; hint: ");
-                why.push_str(&h);
-            }
-            return refused(&selected, &why);
-        }
+        Err(e) if e.exit_code() == exit_code::REFUSED => return refused(&selected, &e.line()),
+        Err(e) => return lock_failed(&selected, &e.line()),
     };
     let origin = Instant::now();
     let traffic = fleet

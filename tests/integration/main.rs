@@ -24,6 +24,7 @@ mod fleet_checks;
 mod health;
 mod kube_client;
 mod lock;
+mod lock_errors;
 mod manifest_errors;
 mod manifest_fuzz;
 mod monitoring;

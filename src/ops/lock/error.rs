@@ -80,6 +80,31 @@ impl std::fmt::Display for LostReason {
 }
 
 impl LockError {
+    /// The exit code of a run that could not take the lock: refused (5)
+    /// when another run holds it, could not check (3) when the API failed.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            LockError::Held { .. } => crate::exit_code::REFUSED,
+            _ => crate::exit_code::UNAVAILABLE,
+        }
+    }
+
+    /// The error, its cause and what to do next, as one report line.
+    pub fn line(&self) -> String {
+        let mut line = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            line.push_str(": ");
+            line.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        if let Some(h) = self.hint() {
+            line.push_str("; hint: ");
+            line.push_str(&h);
+        }
+        line
+    }
+
     /// The region concerned (the first one for [`LockError::NotReleased`]).
     pub fn region(&self) -> &str {
         match self {

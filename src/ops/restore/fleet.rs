@@ -175,11 +175,7 @@ fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> Re
 
 /// Every chosen region refused: another live run holds the lock.
 fn refused(chosen: &[&(Region, Result<KubeRegion, KubeError>)], e: &LockError) -> Findings {
-    let mut why = e.to_string();
-    if let Some(h) = e.hint() {
-        why.push_str("; hint: ");
-        why.push_str(&h);
-    }
+    let why = e.line();
     Findings {
         traffic: None,
         regions: chosen

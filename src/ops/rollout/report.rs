@@ -81,6 +81,26 @@ pub(super) fn refused(selected: &[&Region], why: &str) -> Findings {
     }
 }
 
+/// Nothing was changed: the API failed while the lock was taken (exit 3,
+/// could not check; a lock held by another run is [`refused`]).
+pub(super) fn lock_failed(selected: &[&Region], why: &str) -> Findings {
+    Findings {
+        regions: selected
+            .iter()
+            .map(|r| {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "could not take the lock: nothing was changed",
+                    vec![Check::new("lock", Verdict::Error, why)],
+                )
+            })
+            .collect(),
+        notes: vec![why.to_owned()],
+        traffic: None,
+        exit_code: None,
+    }
+}
+
 /// The per-region reports.
 pub(super) fn outcome(
     slots: Vec<Slot>,
