@@ -64,40 +64,38 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Find
 
 /// Nothing was changed: a record or another run's lock is in the way.
 pub(super) fn refused(selected: &[&Region], why: &str) -> Findings {
-    Findings {
-        regions: selected
-            .iter()
-            .map(|r| {
-                RegionReport::from_checks(
-                    r.name.as_str(),
-                    "refused: nothing was changed",
-                    vec![Check::new("refused", Verdict::Fail, why)],
-                )
-            })
-            .collect(),
-        notes: vec![why.to_owned()],
-        traffic: None,
-        exit_code: Some(exit_code::REFUSED),
-    }
+    let check = Check::new("refused", Verdict::Fail, why);
+    nothing_changed(selected, "refused", check, Some(exit_code::REFUSED))
 }
 
 /// Nothing was changed: the API failed while the lock was taken (exit 3,
 /// could not check; a lock held by another run is [`refused`]).
 pub(super) fn lock_failed(selected: &[&Region], why: &str) -> Findings {
+    let check = Check::new("lock", Verdict::Error, why);
+    nothing_changed(selected, "could not take the lock", check, None)
+}
+
+/// Every selected region with `check`, summed up as `what`.
+fn nothing_changed(
+    selected: &[&Region],
+    what: &str,
+    check: Check,
+    exit_code: Option<u8>,
+) -> Findings {
     Findings {
         regions: selected
             .iter()
             .map(|r| {
                 RegionReport::from_checks(
                     r.name.as_str(),
-                    "could not take the lock: nothing was changed",
-                    vec![Check::new("lock", Verdict::Error, why)],
+                    format!("{what}: nothing was changed"),
+                    vec![check.clone()],
                 )
             })
             .collect(),
-        notes: vec![why.to_owned()],
+        notes: vec![check.detail.clone()],
         traffic: None,
-        exit_code: None,
+        exit_code,
     }
 }
 
