@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+use super::values;
+
 /// `ocfail --version`: the package version and the git commit it was built from.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -69,7 +71,7 @@ pub struct GlobalArgs {
     pub sim: bool,
 
     /// Deadline for every single API request
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = values::positive_duration, global = true)]
     pub request_timeout: std::time::Duration,
 
     /// Regions queried at once
@@ -77,7 +79,7 @@ pub struct GlobalArgs {
     pub max_parallel: u16,
 
     /// Cloudflare API requests per second, for the whole process
-    #[arg(long, value_name = "RPS", default_value_t = 2.0, global = true)]
+    #[arg(long, value_name = "RPS", default_value_t = 2.0, value_parser = values::requests_per_second, global = true)]
     pub cloudflare_rps: f64,
 }
 
@@ -118,7 +120,7 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
         /// Time between refreshes with --watch
-        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration, requires = "watch")]
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = values::positive_duration, requires = "watch")]
         interval: std::time::Duration,
     },
     /// Show Cloudflare pool health per origin and check location, the monitor's timing budget, and direct probes
@@ -160,13 +162,13 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
         /// Keep retrying API errors this long before saying exactly what is left (exit 6)
-        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::positive_duration)]
         timeout: std::time::Duration,
     },
     /// Blue-green rollout of a new image, region by region in the manifest's waves, with smoke checks and automatic rollback
     Rollout {
         /// The image to roll out, e.g. registry.example/openclaw-api:1.5.0
-        #[arg(long, value_name = "IMAGE")]
+        #[arg(long, value_name = "IMAGE", value_parser = values::image_reference)]
         image: String,
         /// Only these regions (comma-separated), in their waves [default: every region]
         #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
@@ -199,7 +201,7 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
         listen: std::net::SocketAddr,
         /// Time between refreshes
-        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration)]
         interval: std::time::Duration,
     },
     /// Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest
@@ -235,7 +237,7 @@ pub enum MonitoringAction {
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9464")]
         exporter: String,
         /// Scrape interval (the exporter's --interval)
-        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration)]
         interval: std::time::Duration,
     },
 }
@@ -274,10 +276,10 @@ pub struct SimArgs {
     pub admin_port: Option<u16>,
 
     /// Cloudflare monitor check interval
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration)]
     pub monitor_interval: std::time::Duration,
     /// Cloudflare monitor probe timeout
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration)]
     pub monitor_timeout: std::time::Duration,
     /// Immediate retries of a timed-out probe
     #[arg(long, value_name = "N", default_value_t = 1)]

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod generate;
 pub mod invocation;
+pub mod values;
 
 pub use args::Args;
 pub use invocation::{ColorChoice, CommandKind, Invocation, SimCommand};

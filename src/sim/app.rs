@@ -41,9 +41,12 @@ pub fn version_of(image: &str) -> &str {
     crate::kube::image_tag(image)
 }
 
-/// Whether pods of `image` never become ready (tag contains `bad`).
+/// Whether pods of `image` never become ready: the tag contains `bad`, or
+/// the kubelet could not even pull it (`InvalidImageName`: the API server
+/// accepts any non-empty string, as the real one does).
 pub fn never_ready(image: &str) -> bool {
     version_of(image).contains("bad")
+        || <oci_spec::distribution::Reference as std::str::FromStr>::from_str(image).is_err()
 }
 
 /// Whether pods of `image` are ready but fail real requests (tag contains `crash`).
@@ -128,6 +131,8 @@ mod tests {
         );
         assert_eq!(version_of("reg.example.com:5000/openclaw-api"), "latest");
         assert!(never_ready("x/api:1.5.0-bad"));
+        assert!(never_ready("x/api:not a tag"), "the kubelet cannot pull it");
+        assert!(!never_ready("x/api:1.5.0"));
         assert!(crashes("x/api:crash-1"));
         assert!(!crashes("x/api:1.4.2"));
     }

@@ -223,3 +223,41 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("validate"));
 }
+
+/// Values whose type would admit nonsense are refused before anything is
+/// contacted (exit 2), each with what a good value looks like.
+#[test]
+fn nonsense_values_are_refused_with_what_would_do() {
+    for (args, says) in [
+        (vec!["rollout", "--image", "", "--yes"], "not empty"),
+        (
+            vec!["rollout", "--image", "bad image!", "--yes"],
+            "not an image reference",
+        ),
+        (
+            vec![
+                "rollout",
+                "--image",
+                "registry.example/openclaw-api",
+                "--yes",
+            ],
+            "no tag or digest",
+        ),
+        (vec!["--request-timeout", "0s", "status"], "more than 0"),
+        (vec!["--cloudflare-rps", "0", "status"], "above 0"),
+        (vec!["status", "--watch", "--interval", "0s"], "more than 0"),
+        (vec!["restore", "--timeout", "0s", "--yes"], "more than 0"),
+        (vec!["exporter", "--interval", "0s"], "more than 0"),
+    ] {
+        // --sim: were a value let through, the command would run (and pass)
+        // against the simulator instead of failing here.
+        let out = ocfail().arg("--sim").args(&args).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("e.g."),
+            "{args:?} says what would do: {stderr}"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! Value parsers for flags whose type alone would admit nonsense: a zero
+//! deadline, a request rate of 0, an image reference no registry accepts.
+//! Each refuses at parse time (exit 2, nothing contacted) and says what a
+//! good value looks like.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A duration greater than zero (`10s`, `500ms`, `2m`): a deadline or
+/// interval of 0 would time out every call or spin.
+pub fn positive_duration(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("{e}; write e.g. 10s, 500ms or 2m"))?;
+    if d.is_zero() {
+        return Err("must be more than 0 (e.g. 10s)".to_owned());
+    }
+    Ok(d)
+}
+
+/// Requests per second: finite and more than 0 (e.g. `2`, `0.5`).
+pub fn requests_per_second(s: &str) -> Result<f64, String> {
+    let rps: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; write e.g. 2 or 0.5"))?;
+    if !rps.is_finite() || rps <= 0.0 {
+        return Err("must be a number of requests per second above 0 (e.g. 2)".to_owned());
+    }
+    Ok(rps)
+}
+
+/// An image reference a registry accepts (`REGISTRY/REPOSITORY:TAG`, or
+/// `…@sha256:DIGEST`), with an explicit tag or digest: an implicit `:latest`
+/// changes under you, so "already live" and rollback would mean nothing.
+/// Returned as written, not normalised (no `docker.io/library/` prefix), so
+/// the Deployment shows what the user typed.
+pub fn image_reference(s: &str) -> Result<String, String> {
+    const SHAPE: &str = "write REGISTRY/REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, \
+                         e.g. registry.example/openclaw-api:1.5.0";
+    if s.trim() != s || s.is_empty() {
+        return Err(format!(
+            "an image reference has no spaces and is not empty; {SHAPE}"
+        ));
+    }
+    let parsed = oci_spec::distribution::Reference::from_str(s)
+        .map_err(|e| format!("`{s}` is not an image reference ({e}); {SHAPE}"))?;
+    if parsed.repository().chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "`{s}`: repository names are lowercase ({}); {SHAPE}",
+            parsed.repository()
+        ));
+    }
+    let last = s.rsplit('/').next().unwrap_or(s);
+    if !s.contains('@') && !last.contains(':') {
+        return Err(format!(
+            "`{s}` has no tag or digest; an implicit :latest cannot be told apart from the \
+             running version or rolled back to; {SHAPE}"
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_must_be_positive() {
+        assert_eq!(positive_duration("10s"), Ok(Duration::from_secs(10)));
+        assert!(positive_duration("0s").unwrap_err().contains("more than 0"));
+        assert!(positive_duration("-5s").is_err());
+        assert!(positive_duration("soon").unwrap_err().contains("e.g. 10s"));
+    }
+
+    #[test]
+    fn rates_must_be_positive_and_finite() {
+        assert_eq!(requests_per_second("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "inf", "NaN", "fast"] {
+            assert!(requests_per_second(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn images_need_a_valid_reference_with_a_tag_or_digest() {
+        let digest = format!("registry.example/openclaw-api@sha256:{}", "a".repeat(64));
+        for good in [
+            "registry.example/openclaw-api:1.5.0",
+            "localhost:5000/team/api:v2-rc.1",
+            "nginx:1.27",
+            digest.as_str(),
+        ] {
+            assert_eq!(image_reference(good).as_deref(), Ok(good));
+        }
+        for (bad, says) in [
+            ("", "not empty"),
+            (" nginx:1", "no spaces"),
+            ("bad image!", "not an image reference"),
+            ("registry.example/api:", "not an image reference"),
+            ("registry.example/Api:1", "not an image reference"),
+            ("Team/api:1", "lowercase"),
+            ("registry.example/openclaw-api", "no tag or digest"),
+            ("localhost:5000/api", "no tag or digest"),
+        ] {
+            let e = image_reference(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+}
