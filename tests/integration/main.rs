@@ -23,6 +23,7 @@ mod exporter;
 mod fleet_checks;
 mod health;
 mod kube_client;
+mod licences;
 mod lock;
 mod lock_errors;
 mod manifest_errors;
