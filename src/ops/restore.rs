@@ -26,7 +26,7 @@ mod leases;
 pub mod rollout;
 
 pub use self::fleet::fleet;
-pub use self::leases::{EndedRuns, finished_runs, recorded_runs, release_crashed_lock};
+pub use self::leases::{EndedRuns, Scan, release_crashed_lock, scan};
 
 /// Deadlines for one region's restore.
 #[derive(Clone, Copy, Debug)]

@@ -6,10 +6,12 @@
 //! A region that is not recorded needs no lock: reading it changes nothing,
 //! so `ocfail restore` on a clean fleet never waits for another run.
 
+use std::time::Instant;
+
 use futures_util::future::join_all;
 
 use crate::exit_code;
-use crate::kube::{KubeError, KubeRegion};
+use crate::kube::KubeRegion;
 use crate::manifest::Region;
 use crate::ops::connect::Connected;
 use crate::ops::describe;
@@ -17,9 +19,7 @@ use crate::ops::lock::{self, Holder, LockError, LockOptions};
 use crate::ops::run::Findings;
 use crate::report::model::{Check, RegionReport, Verdict};
 
-use super::{
-    EndedRuns, Outcome, RestoreOptions, finished_runs, recorded_runs, region, release_crashed_lock,
-};
+use super::{EndedRuns, Outcome, RestoreOptions, Scan, region, release_crashed_lock, scan};
 
 /// Restores every region (or only `only`) of `c`'s fleet. `run_id` is this
 /// restore's own run, written into the leases it takes.
@@ -29,20 +29,33 @@ pub async fn fleet(
     opts: RestoreOptions,
     run_id: &str,
 ) -> Findings {
-    let chosen: Vec<&(Region, Result<KubeRegion, KubeError>)> = c
-        .regions
-        .iter()
-        .filter(|(r, _)| only.is_none_or(|want| r.name.as_str() == want))
-        .collect();
-    let reachable: Vec<KubeRegion> = chosen
-        .iter()
-        .filter_map(|(_, k)| k.as_ref().ok().cloned())
-        .collect();
-    let everywhere: Vec<_> = c.regions.iter().collect();
-    let runs = runs_recorded(&chosen).await;
+    // One read of every region, at once: the runs recorded and finished.
+    // A region that cannot be read within `retry_for` is reported as such
+    // and left out of everything after, so a dead API costs one deadline,
+    // not one per call.
+    let until = Instant::now() + opts.retry_for;
+    let scans: Vec<Scanned> = join_all(c.regions.iter().map(|(r, k)| async move {
+        let read = match k {
+            Ok(k) => scan(k, r, until, opts.poll)
+                .await
+                .map(|s| (k, s))
+                .map_err(|e| describe::kube(&e)),
+            Err(e) => Err(describe::kube(e)),
+        };
+        (r, read)
+    }))
+    .await;
+    let is_chosen = |r: &Region| only.is_none_or(|want| r.name.as_str() == want);
+    let readable = |chosen_only: bool| {
+        scans
+            .iter()
+            .filter(move |(r, _)| !chosen_only || is_chosen(r))
+            .filter_map(|(r, read)| read.as_ref().ok().map(|(k, s)| (*r, *k, s)))
+    };
+    let runs = sorted(readable(true).flat_map(|(_, _, s)| s.recorded.clone()));
     // Drills that had put everything back (their summary is written) but
     // died before releasing the lock: their leases may be taken over too.
-    let finished = runs_finished(&everywhere).await;
+    let finished = sorted(readable(false).flat_map(|(_, _, s)| s.finished.clone()));
     let mut notes = Vec::new();
 
     // The lock, only when there is something to restore.
@@ -52,7 +65,8 @@ pub async fn fleet(
             take_over_runs: runs.iter().chain(&finished).cloned().collect(),
             ..LockOptions::default()
         };
-        match lock::acquire(&reachable, &Holder::new("restore", run_id), &options).await {
+        let lockable: Vec<KubeRegion> = readable(true).map(|(_, k, _)| k.clone()).collect();
+        match lock::acquire(&lockable, &Holder::new("restore", run_id), &options).await {
             Ok(l) => {
                 notes.push(format!(
                     "held the fleet lock while restoring, taking over any lease of run {}",
@@ -60,7 +74,7 @@ pub async fn fleet(
                 ));
                 held = Some(l);
             }
-            Err(e @ LockError::Held { .. }) => return refused(&chosen, &e),
+            Err(e @ LockError::Held { .. }) => return refused(&scans, is_chosen, &e),
             // The lock keeps a drill from starting meanwhile (and a drill
             // would refuse anyway while records are left); restoring matters
             // more than the lock, so an API error here does not stop it.
@@ -71,22 +85,31 @@ pub async fn fleet(
     }
 
     let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
-    let work = chosen.iter().map(|(r, client)| async move {
-        match client {
-            Ok(w) => {
-                // A region holds at most one operation's record, but both
-                // kinds are looked for: a crash can leave either.
-                let drill = region(w, cf, r, opts).await;
-                let rollout = super::rollout::region(w, r, opts).await;
-                merge(drill, rollout)
+    let work = scans
+        .iter()
+        .filter(|(r, _)| is_chosen(r))
+        .map(|(r, read)| async move {
+            let w = match read {
+                Ok((w, _)) => *w,
+                Err(why) => {
+                    let check = Check::new("read", Verdict::Error, why.clone());
+                    return RegionReport::from_checks(
+                        r.name.as_str(),
+                        "could not read the region",
+                        vec![check],
+                    );
+                }
+            };
+            // A region holds at most one operation's record, but both
+            // kinds are looked for: a crash can leave either.
+            let drill = region(w, cf, r, opts).await;
+            if unreadable(&drill.1) {
+                // The same API would fail the rollout half the same way.
+                return drill.1;
             }
-            Err(e) => RegionReport::from_checks(
-                r.name.as_str(),
-                "could not reach the region",
-                vec![Check::new("read", Verdict::Error, describe::kube(e))],
-            ),
-        }
-    });
+            let rollout = super::rollout::region(w, r, opts).await;
+            merge(drill, rollout)
+        });
     let mut regions = join_all(work).await;
 
     if let Some(l) = held
@@ -98,15 +121,34 @@ pub async fn fleet(
     // neither has one whose summary is written: their leases (in the
     // regions this restore did not lock, or all of them when nothing was
     // recorded) can go now instead of blocking the next drill until they
-    // expire. Any other run's lease is explained and left.
-    let left = runs_recorded(&everywhere).await;
+    // expire. Any other run's lease is explained and left. One read each
+    // (no retries): a region that fails it keeps every run's lease.
+    let rescans = join_all(
+        readable(false)
+            .map(|(r, k, _)| async move { (r, k, scan(k, r, Instant::now(), opts.poll).await) }),
+    )
+    .await;
+    let reread = rescans.iter().all(|(_, _, s)| s.is_ok());
+    let left = sorted(
+        rescans
+            .iter()
+            .filter_map(|(_, _, s)| s.as_ref().ok())
+            .flat_map(|s| s.recorded.clone()),
+    );
     let ended = EndedRuns {
-        recorded: runs.into_iter().filter(|r| !left.contains(r)).collect(),
-        finished: runs_finished(&everywhere).await,
+        recorded: runs
+            .into_iter()
+            .filter(|r| reread && !left.contains(r))
+            .collect(),
+        finished: sorted(
+            rescans
+                .iter()
+                .filter_map(|(_, _, s)| s.as_ref().ok())
+                .flat_map(|s| s.finished.clone()),
+        ),
     };
-    for (r, client) in &c.regions {
-        let Ok(w) = client else { continue };
-        if let Some(check) = release_crashed_lock(w, &ended).await {
+    for (r, w, _) in &rescans {
+        if let Some(check) = release_crashed_lock(*w, &ended).await {
             match regions.iter_mut().find(|rep| rep.region == r.name.as_str()) {
                 Some(rep) => {
                     rep.verdict = rep.verdict.max(check.verdict);
@@ -128,34 +170,22 @@ pub async fn fleet(
     }
 }
 
-/// The run ids recorded in `regions` (the reachable ones), deduplicated.
-async fn runs_recorded(regions: &[&(Region, Result<KubeRegion, KubeError>)]) -> Vec<String> {
-    let found = join_all(regions.iter().filter_map(|(r, k)| {
-        k.as_ref().ok().map(|k| async move {
-            let mut runs = recorded_runs(k, r).await;
-            runs.extend(super::rollout::recorded_runs(k, r).await);
-            runs
-        })
-    }))
-    .await;
-    let mut runs: Vec<String> = found.into_iter().flatten().collect();
+/// A region and what reading it found: its client and runs, or why not.
+type Scanned<'a> = (&'a Region, Result<(&'a KubeRegion, Scan), String>);
+
+fn sorted(runs: impl Iterator<Item = String>) -> Vec<String> {
+    let mut runs: Vec<String> = runs.collect();
     runs.sort();
     runs.dedup();
     runs
 }
 
-/// The run ids of the drills summarised (`ocfail.dev/last-drill`) in `regions`.
-async fn runs_finished(regions: &[&(Region, Result<KubeRegion, KubeError>)]) -> Vec<String> {
-    let found = join_all(
-        regions
-            .iter()
-            .filter_map(|(r, k)| k.as_ref().ok().map(|k| finished_runs(k, r))),
-    )
-    .await;
-    let mut runs: Vec<String> = found.into_iter().flatten().collect();
-    runs.sort();
-    runs.dedup();
-    runs
+/// The region could not even be read: nothing is known of its records.
+fn unreadable(report: &RegionReport) -> bool {
+    report
+        .checks
+        .iter()
+        .any(|c| c.name == "read" && c.verdict == Verdict::Error)
 }
 
 /// One report from a region's drill and rollout restores: a clean half
@@ -174,12 +204,13 @@ fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> Re
 }
 
 /// Every chosen region refused: another live run holds the lock.
-fn refused(chosen: &[&(Region, Result<KubeRegion, KubeError>)], e: &LockError) -> Findings {
+fn refused(scans: &[Scanned<'_>], is_chosen: impl Fn(&Region) -> bool, e: &LockError) -> Findings {
     let why = e.line();
     Findings {
         traffic: None,
-        regions: chosen
+        regions: scans
             .iter()
+            .filter(|(r, _)| is_chosen(r))
             .map(|(r, _)| {
                 RegionReport::from_checks(
                     r.name.as_str(),

@@ -8,14 +8,17 @@
 //! from one between taking the lock and writing its record, and such a run
 //! has changed nothing yet; its lease expires by itself.
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::kube::{LeaseState, Workloads};
+use crate::kube::{KubeError, LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::describe;
 use crate::ops::lock::{self, Holder};
-use crate::ops::record::DrillRecord;
-use crate::ops::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LOCK_LEASE};
+use crate::ops::ready::retry;
+use crate::ops::record::{DrillRecord, RolloutRecord};
+use crate::ops::snapshot::{
+    DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LOCK_LEASE, ROLLOUT_ANNOTATION,
+};
 use crate::report::model::{Check, Verdict};
 
 /// The runs whose leases `ocfail restore` may delete at once.
@@ -28,41 +31,51 @@ pub struct EndedRuns {
     pub finished: Vec<String>,
 }
 
-/// The run ids recorded in a region's drill annotations (read before restoring,
-/// so the crashed runs' locks can be released afterwards).
-pub async fn recorded_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
-    annotated_runs(w, region, DRILL_ANNOTATION, |raw| {
-        DrillRecord::parse(raw).ok().map(|r| r.run_id)
-    })
-    .await
+/// The runs one region's records and summaries name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Runs with a record left: a drill's on a Deployment, a rollout's on
+    /// the Service.
+    pub recorded: Vec<String>,
+    /// Drills whose `ocfail.dev/last-drill` summary is written: they had put
+    /// everything back (themselves, or through `ocfail restore`).
+    pub finished: Vec<String>,
 }
 
-/// The run ids in a region's `ocfail.dev/last-drill` annotations: drills
-/// that had put everything back (themselves, or through `ocfail restore`).
-pub async fn finished_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
-    annotated_runs(w, region, LAST_DRILL_ANNOTATION, |raw| {
-        let summary: serde_json::Value = serde_json::from_str(raw).ok()?;
-        summary["runId"].as_str().map(str::to_owned)
-    })
-    .await
-}
-
-async fn annotated_runs<W: Workloads>(
+/// Reads a region's two Deployments and its Service once each, retrying
+/// transient errors until `until`. An error means the region could not be
+/// read at all: nothing is known of its records.
+pub async fn scan<W: Workloads>(
     w: &W,
     region: &Region,
-    key: &str,
-    run_of: impl Fn(&str) -> Option<String>,
-) -> Vec<String> {
-    let mut runs = Vec::new();
+    until: Instant,
+    poll: Duration,
+) -> Result<Scan, KubeError> {
+    let mut found = Scan::default();
     for colour in ["blue", "green"] {
         let name = format!("{}-{colour}", region.deployment);
-        if let Ok(Some(d)) = w.deployment(&name).await
-            && let Some(run) = d.annotations.get(key).and_then(|raw| run_of(raw))
-        {
-            runs.push(run);
+        let Some(d) = retry(until, poll, || w.deployment(&name)).await? else {
+            continue;
+        };
+        if let Some(r) = d.annotations.get(DRILL_ANNOTATION) {
+            found
+                .recorded
+                .extend(DrillRecord::parse(r).ok().map(|r| r.run_id));
+        }
+        if let Some(raw) = d.annotations.get(LAST_DRILL_ANNOTATION) {
+            let summary: Option<serde_json::Value> = serde_json::from_str(raw).ok();
+            found
+                .finished
+                .extend(summary.and_then(|s| s["runId"].as_str().map(str::to_owned)));
         }
     }
-    runs
+    let service = retry(until, poll, || w.service(&region.service)).await?;
+    if let Some(raw) = service.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned()) {
+        found
+            .recorded
+            .extend(RolloutRecord::parse(&raw).ok().map(|r| r.run_id));
+    }
+    Ok(found)
 }
 
 /// What to do with the lock Lease found after restoring a region.

@@ -279,16 +279,3 @@ pub async fn region<W: Workloads>(
         )
     }
 }
-
-/// The run ids recorded in a region's rollout record.
-pub async fn recorded_runs<W: Workloads>(w: &W, region: &Region) -> Vec<String> {
-    match w.service(&region.service).await {
-        Ok(Some(s)) => s
-            .annotations
-            .get(ROLLOUT_ANNOTATION)
-            .and_then(|raw| RolloutRecord::parse(raw).ok())
-            .map(|r| vec![r.run_id])
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
