@@ -176,11 +176,40 @@ impl AccessCheck {
     }
 }
 
-/// The tag of an image reference (after the last `:` that is not part of a
-/// registry port), `latest` when there is none.
+/// The version an image reference names, for reports: its tag (after the
+/// last `:` that is not part of a registry port), else its digest cut to
+/// the algorithm and 12 hex digits (`sha256:0123456789ab`), else `latest`.
 pub fn image_tag(image: &str) -> &str {
-    match image.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') && !repo.is_empty() => tag,
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    match (name.rsplit_once(':'), digest) {
+        (Some((repo, tag)), _) if !tag.contains('/') && !repo.is_empty() => tag,
+        (_, Some(d)) => {
+            let short = d.find(':').map_or(d.len(), |colon| colon + 1 + 12);
+            d.get(..short).unwrap_or(d)
+        }
         _ => "latest",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_tag;
+
+    #[test]
+    fn the_version_is_the_tag_else_a_short_digest_else_latest() {
+        assert_eq!(image_tag("registry.example/openclaw-api:1.5.0"), "1.5.0");
+        assert_eq!(image_tag("localhost:5000/api:v2"), "v2");
+        assert_eq!(image_tag("localhost:5000/api"), "latest");
+        let hex = "0123456789abcdef".repeat(4);
+        let digest = format!("registry.example/api@sha256:{hex}");
+        assert_eq!(image_tag(&digest), "sha256:0123456789ab");
+        assert_eq!(
+            image_tag(&format!("registry.example/api:1.5@sha256:{hex}")),
+            "1.5"
+        );
+        assert_eq!(image_tag("api@sha256:ab"), "sha256:ab");
     }
 }
