@@ -1,7 +1,7 @@
 //! `ocfail demo`: the whole story on the built-in fleet, its summary and
 //! exit code, as a newcomer runs it.
 
-use crate::util::{ocfail, text};
+use crate::util::{exited, ocfail, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_tells_the_whole_story_and_exits_0() {
@@ -10,13 +10,7 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     for n in 1..=5 {
         assert!(
             stdout.contains(&format!("── {n}/5 ocfail ")),

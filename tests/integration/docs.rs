@@ -2,7 +2,7 @@
 
 use ocfail::exit_code;
 
-use crate::util::root;
+use crate::util::{exited, root};
 
 #[test]
 fn exit_code_doc_lists_every_code_and_nothing_else() {
@@ -112,13 +112,7 @@ async fn the_ci_docs_shell_script_deploys_on_the_simulator() {
     })
     .await
     .unwrap();
-    let stdout = crate::util::text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        crate::util::text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(stdout.contains("promoted everywhere"), "{stdout}");
     let junit = std::fs::read_to_string(tmp.path().join("rollout.xml")).unwrap();
     roxmltree::Document::parse(&junit).unwrap();

@@ -7,7 +7,7 @@ use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::fleet_checks::assert_as_before;
 use crate::running::Running;
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exited, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -394,13 +394,7 @@ async fn the_sim_drill_of_the_issue_passes_prints_its_timings_and_restores() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     // A generous guard, not a measurement: the issue asks for under a minute.
     assert!(
         started.elapsed() < Duration::from_secs(60),

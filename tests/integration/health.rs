@@ -1,18 +1,12 @@
 //! `ocfail health` end to end against the in-process simulator.
 
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exited, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
     let live = LiveSim::start().await;
     let out = live.run(&["health", "-v", "--cloudflare-rps", "50"]).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(
         stdout.contains("origin us-east-1 @ "),
         "per origin and check location: {stdout}"
@@ -82,13 +76,7 @@ async fn preview_reports_that_the_monitor_would_notice_an_outage() {
     let out = live
         .run(&["health", "--preview", "-v", "--cloudflare-rps", "50"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(stdout.contains("preview: pass"), "{stdout}");
     assert!(stdout.contains("would notice it going down"), "{stdout}");
     live.sim.shutdown().await;

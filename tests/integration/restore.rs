@@ -3,7 +3,7 @@
 use ocfail::kube::{KubeRegion, Workloads};
 use ocfail::ops::record::DrillRecord;
 
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exited, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -24,13 +24,7 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     );
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(
         stdout.contains("scaled openclaw-api-blue from 0 back to 3"),
         "{stdout}"
@@ -142,13 +136,7 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
     let out = live
         .run(&["restore", "--yes", "--timeout", "2s", "-v"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(6),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 6);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
         "gave up at its deadline"
@@ -192,13 +180,7 @@ async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere()
     drop(lock); // a crash: no release, the leases stay until they expire
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    exited(&out, 0);
     for k in &regions {
         let lease = k.lease("ocfail-lock").await.unwrap();
         assert!(lease.is_none(), "{}: lease left: {lease:?}", k.region());

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::running::Running;
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exited, text};
 
 const NEW: &str = "registry.example/openclaw-api:1.5.0";
 const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
@@ -155,13 +155,7 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
         ])
         .await;
     let (requests, errors) = watch.stop().await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(requests > 50, "the watcher ran: {requests}");
     assert_eq!(errors, 0, "LB errors during the rollout");
 
@@ -250,13 +244,7 @@ async fn a_region_that_never_gets_ready_in_wave_2_rolls_wave_1_back_and_never_st
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let status = |i: usize| doc["regions"][i]["rollout"]["status"].clone();
     assert_eq!(status(0), "rolled-back", "{}", doc["regions"][0]);
@@ -368,13 +356,7 @@ async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
     let out = live
         .run(&["rollback", "--region", "eu-central-1", "--yes", "-v"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(
         stdout.contains("was not warm: scaled up from 0 to 3 first"),
         "{stdout}"
@@ -572,13 +554,7 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     // Wave order in the progress lines, and zero traffic errors in the report.
     let stderr = text(&out.stderr);
     let switched: Vec<usize> = REGIONS

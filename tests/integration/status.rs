@@ -4,19 +4,13 @@ use std::time::{Duration, Instant};
 
 use ocfail::sim::{CloudflareFault, KubeFault};
 
-use crate::util::{LiveSim, redact, text};
+use crate::util::{LiveSim, exited, redact, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_fleet_passes_serves_from_us_east_1_and_survives() {
     let live = LiveSim::start().await;
     let out = live.run(&["status"]).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         assert!(
             stdout
@@ -126,13 +120,7 @@ async fn a_refusing_region_is_an_error_with_a_reason_and_exit_3() {
     );
     let started = Instant::now();
     let out = live.run(&["status", "--request-timeout", "2s"]).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 3);
     let line = stdout
         .lines()
         .find(|l| l.starts_with("ap-southeast-2"))
@@ -264,13 +252,7 @@ fn sim_flag_runs_status_against_the_seed_fleet() {
         .args(["--sim", "status", "-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert_eq!(
         stdout
             .lines()

@@ -22,6 +22,20 @@ pub fn ocfail() -> Command {
     cmd
 }
 
+/// `out`'s stdout, after asserting that it exited with `code` (showing
+/// both streams when it did not).
+#[track_caller]
+pub fn exited(out: &std::process::Output, code: i32) -> String {
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    stdout
+}
+
 /// Output as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

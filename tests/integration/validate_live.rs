@@ -1,6 +1,6 @@
 //! `ocfail validate --live` against the in-process simulator.
 
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exited, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_named_exists_and_the_credentials_suffice() {
@@ -8,13 +8,7 @@ async fn everything_named_exists_and_the_credentials_suffice() {
     let out = live
         .run(&["validate", "--live", "-v", "--cloudflare-rps", "50"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 0);
     assert!(stdout.contains("permissions: pass"), "{stdout}");
     assert!(stdout.contains("load-balancer: pass"), "{stdout}");
     live.sim.shutdown().await;
@@ -42,13 +36,7 @@ async fn a_read_only_token_lists_exactly_the_missing_permissions() {
             "read-only",
         )
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = exited(&out, 3);
     let line = stdout
         .lines()
         .find(|l| l.contains("permissions: error"))
