@@ -191,18 +191,24 @@ pub async fn put_back<W: Workloads, P: Pools>(
         if record.method() == Some(DrillMethod::DisablePool) {
             match (cf, record.pool_id.as_deref()) {
                 (Some(cf), Some(pool)) => {
-                    if let Err(e) = cf
-                        .set_pool_enabled(pool, record.pool_enabled.unwrap_or(true))
-                        .await
-                    {
-                        step_ok = false;
-                        checks.push(Check::new("pool", Verdict::Error, describe::cf(&e)));
+                    let wanted = record.pool_enabled.unwrap_or(true);
+                    // A drill that died (or was refused a write) before it
+                    // disabled the pool left nothing to undo: no write, so a
+                    // token without write access can still finish the restore.
+                    let already = matches!(cf.pool(pool).await, Ok(p) if p.enabled == wanted);
+                    let put_back = if already {
+                        Ok(format!("pool {pool} was never changed (enabled={wanted})"))
                     } else {
-                        checks.push(Check::new(
-                            "pool",
-                            Verdict::Pass,
-                            format!("pool {pool} enabled again"),
-                        ));
+                        cf.set_pool_enabled(pool, wanted)
+                            .await
+                            .map(|_| format!("pool {pool} enabled={wanted} again"))
+                    };
+                    match put_back {
+                        Ok(done) => checks.push(Check::new("pool", Verdict::Pass, done)),
+                        Err(e) => {
+                            step_ok = false;
+                            checks.push(Check::new("pool", Verdict::Error, describe::cf(&e)));
+                        }
                     }
                 }
                 _ => {

@@ -413,3 +413,57 @@ async fn the_sim_drill_of_the_issue_passes_prints_its_timings_and_restores() {
         assert!(stdout.contains(line), "missing {line:?}:\n{stdout}");
     }
 }
+
+/// A token that may read but not write pools: the drill records, fails to
+/// disable the pool, and exits 3 (could not check). The restore that
+/// follows finds the pool never changed, so it writes nothing to Cloudflare
+/// and finishes: no "manual action needed" for a change that never happened.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pool_that_could_not_be_disabled_is_not_restored_by_hand() {
+    let live = LiveSim::start().await;
+    let before = crate::fleet_checks::FleetPicture::take(&live).await;
+    let out = live
+        .run_with_token(
+            &[
+                "drill",
+                "--region",
+                "us-east-1",
+                "--method",
+                "disable-pool",
+                "--yes",
+                "-o",
+                "json",
+            ],
+            "read-only",
+        )
+        .await;
+    let stdout = exited(&out, 3);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let us = &report["regions"][0];
+    assert_eq!(us["verdict"], "error", "{us}");
+    let check = |name: &str| {
+        us["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} check: {us}"))
+            .clone()
+    };
+    assert!(
+        check("inject")["detail"].as_str().unwrap().contains("403"),
+        "{us}"
+    );
+    assert_eq!(check("restore pool")["verdict"], "pass", "{us}");
+    assert!(
+        check("restore pool")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("never changed"),
+        "{us}"
+    );
+    before
+        .assert_unchanged(&live, "by a drill whose injection was refused")
+        .await;
+    live.sim.shutdown().await;
+}
