@@ -454,6 +454,15 @@ async fn a_pool_that_could_not_be_disabled_is_not_restored_by_hand() {
         check("inject")["detail"].as_str().unwrap().contains("403"),
         "{us}"
     );
+    assert!(
+        us["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not inject the outage"),
+        "{us}"
+    );
+    // Nothing moved, so the expected receiver did not take any traffic.
+    assert_eq!(report["regions"][1]["summary"], "stayed healthy");
     assert_eq!(check("restore pool")["verdict"], "pass", "{us}");
     assert!(
         check("restore pool")["detail"]

@@ -91,7 +91,7 @@ pub(super) fn drilled(
             ),
         ));
     }
-    let mut report = RegionReport::from_checks(name, summary_line(verdict, t), checks);
+    let mut report = RegionReport::from_checks(name, summary(name, verdict, e), checks);
     // "Never went unhealthy" is inconclusive even though later timings then
     // fail; an error says the drill could not run, whatever the timings say.
     if verdict == Verdict::Inconclusive || verdict == Verdict::Error {
@@ -178,7 +178,7 @@ pub(super) fn fleet_reports(
                 format!("answered {took} synthetic requests while {name} was down"),
             ));
         }
-        let summary = if receives {
+        let summary = if receives && shifted {
             "took the traffic"
         } else {
             "stayed healthy"
@@ -215,8 +215,16 @@ fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Check {
     }
 }
 
-fn summary_line(v: Verdict, t: Timings) -> String {
+/// The drilled region's line: the timings, or why there are none.
+fn summary(name: &str, v: Verdict, e: &Ended<'_>) -> String {
+    if e.restore_incomplete {
+        return format!("restore incomplete: finish with `ocfail restore --region {name}`");
+    }
+    if !e.injected {
+        return "could not inject the outage (see the checks); nothing is left changed".to_owned();
+    }
     let show = |d: Option<Duration>| d.map_or("—".to_owned(), fmt_ms);
+    let t = e.timings;
     format!(
         "{v}: unhealthy after {}, traffic moved after {}, recovered after {}",
         show(t.unhealthy),
@@ -302,5 +310,47 @@ mod tests {
             &never,
         );
         assert_eq!(r.verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_drill_that_could_not_run_says_why_instead_of_empty_timings() {
+        let fleet = crate::manifest::seed_fleet();
+        let not_injected = Ended {
+            injected: false,
+            ..ended(Timings::default())
+        };
+        let r = drilled(
+            &fleet,
+            "us-east-1",
+            Verdict::Error,
+            Vec::new(),
+            &not_injected,
+        );
+        assert!(
+            r.summary.starts_with("could not inject the outage"),
+            "{}",
+            r.summary
+        );
+        let left = Ended {
+            restore_incomplete: true,
+            ..ended(timings(1, 2, 3))
+        };
+        let r = drilled(&fleet, "us-east-1", Verdict::Error, Vec::new(), &left);
+        assert!(
+            r.summary.contains("ocfail restore --region us-east-1"),
+            "{}",
+            r.summary
+        );
+        let r = drilled(
+            &fleet,
+            "us-east-1",
+            Verdict::Pass,
+            Vec::new(),
+            &ended(timings(1, 2, 3)),
+        );
+        assert_eq!(
+            r.summary,
+            "pass: unhealthy after 1000ms, traffic moved after 2000ms, recovered after 3000ms"
+        );
     }
 }
