@@ -164,7 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             break
         }
         'ocfail;rollout' {
-            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0')
             [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Only these regions (comma-separated), in their waves [default: every region]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')

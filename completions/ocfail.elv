@@ -155,7 +155,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ocfail;rollout'= {
-            cand --image 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0'
+            cand --image 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0'
             cand --regions 'Only these regions (comma-separated), in their waves [default: every region]'
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'

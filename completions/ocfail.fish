@@ -143,7 +143,7 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s q -l quiet -d 
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l image -d 'The image to roll out, e.g. registry.example/openclaw-api:1.5.0' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l image -d 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l regions -d 'Only these regions (comma-separated), in their waves [default: every region]' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'

@@ -167,7 +167,7 @@ pub enum Command {
     },
     /// Blue-green rollout of a new image, region by region in the manifest's waves, with smoke checks and automatic rollback
     Rollout {
-        /// The image to roll out, e.g. registry.example/openclaw-api:1.5.0
+        /// The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0
         #[arg(long, value_name = "IMAGE", value_parser = values::image_reference)]
         image: String,
         /// Only these regions (comma-separated), in their waves [default: every region]
