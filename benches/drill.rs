@@ -64,13 +64,9 @@ async fn one(rps: f64, run: usize) -> (Duration, f64) {
         run_id: format!("bench-{run}"),
     };
     let started = SystemTime::now();
-    let outcome = drill::run(
-        &connected,
-        &drill_opts,
-        &mut signals,
-        &mut |_: &str, _: &str| {},
-    )
-    .await;
+    let mut progress = |_: &str, _: &str| {};
+    let mut sup = ocfail::ops::supervise::Supervisor::new(&mut signals, &mut progress);
+    let outcome = drill::run(&connected, &drill_opts, &mut sup).await;
     let took = started.elapsed().unwrap();
     let noticed = outcome
         .unhealthy_noticed_at

@@ -19,6 +19,7 @@ use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::drill::{self, DrillOptions};
 use crate::ops::rollout::{self, RolloutOptions};
 use crate::ops::run::{Findings, Run};
+use crate::ops::supervise::Supervisor;
 use crate::ops::{health, snapshot, status};
 use crate::report::human::{self, Styles};
 use crate::report::model::{Report, Verdict};
@@ -288,7 +289,8 @@ impl Demo {
         };
         let outcome = {
             let mut progress = rep.phases();
-            drill::run(c, &opts, &mut signals, &mut progress).await
+            let mut sup = Supervisor::new(&mut signals, &mut progress);
+            drill::run(c, &opts, &mut sup).await
         };
         let code = self.finish(rep, &run, outcome.findings, |r| {
             r.regions
@@ -336,7 +338,8 @@ impl Demo {
         };
         let outcome = {
             let mut progress = rep.phases();
-            rollout::run(c, &opts, &mut signals, &mut progress).await
+            let mut sup = Supervisor::new(&mut signals, &mut progress);
+            rollout::run(c, &opts, &mut sup).await
         };
         let code = self.finish(
             rep,

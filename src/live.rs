@@ -11,7 +11,9 @@ use crate::events::Event;
 use crate::exit_code;
 use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
+use crate::ops::recovery::Recovery;
 use crate::ops::run::{Findings, Run};
+use crate::ops::supervise::Supervisor;
 use crate::ops::{health, live_validate, restore, snapshot, status};
 use crate::report::model::{RegionReport, Report};
 use crate::report::reporter::{OutputFormat, Reporter};
@@ -34,15 +36,38 @@ pub async fn connect_for(inv: &Invocation, fleet: &Fleet) -> Result<Connected, E
         cloudflare_rps: inv.cloudflare_rps,
         cloudflare_tries: 3,
     };
-    if inv.sim {
+    let mut connected = if inv.sim {
         let opts = ConnectOptions {
             cloudflare_rps: opts.cloudflare_rps.max(50.0),
             ..opts
         };
-        Ok(connect::connect_sim(fleet, &opts, SimOptions::fast()).await?)
+        connect::connect_sim(fleet, &opts, SimOptions::fast()).await?
     } else {
-        Ok(connect::connect(fleet, &opts).await)
-    }
+        connect::connect(fleet, &opts).await
+    };
+    connected.set_recovery(recovery(inv, fleet));
+    Ok(connected)
+}
+
+/// How printed commands reach this fleet: this binary, the manifest and the
+/// kubeconfig by absolute path.
+fn recovery(inv: &Invocation, fleet: &Fleet) -> Recovery {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
+    let manifest = crate::manifest::discover(inv.fleet.as_deref(), &cwd).ok();
+    let argv0 = std::env::args_os().next().map(std::path::PathBuf::from);
+    let env = std::env::var_os("KUBECONFIG");
+    Recovery::new(
+        argv0.as_deref(),
+        manifest.as_deref(),
+        inv.sim,
+        if inv.sim {
+            None
+        } else {
+            fleet.kubeconfig.as_deref()
+        },
+        if inv.sim { None } else { env.as_deref() },
+        &cwd,
+    )
 }
 
 /// Runs a live command on `fleet` (already loaded) and returns its exit code.
@@ -114,7 +139,12 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
             retry_for: *timeout,
             ..restore::RestoreOptions::default()
         };
-        let outcome = restore::fleet(c, region.as_deref(), opts, &run.id).await;
+        let mut signals = crate::app::signals()?;
+        let outcome = {
+            let mut progress = reporter.phases();
+            let mut sup = Supervisor::new(&mut signals, &mut progress);
+            restore_supervised(c, region.as_deref(), opts, &run.id, &mut sup).await
+        };
         return finish(inv, &run, reporter, outcome);
     }
     let (regions, notes) = gather(inv, c).await;
@@ -253,7 +283,8 @@ async fn drill(
     let mut signals = crate::app::signals()?;
     let outcome = {
         let mut progress = reporter.phases();
-        crate::ops::drill::run(c, &opts, &mut signals, &mut progress).await
+        let mut sup = Supervisor::new(&mut signals, &mut progress);
+        crate::ops::drill::run(c, &opts, &mut sup).await
     };
     finish(inv, run, reporter, outcome.findings)
 }
@@ -275,7 +306,8 @@ async fn rollout(
     let mut signals = crate::app::signals()?;
     let outcome = {
         let mut progress = reporter.phases();
-        crate::ops::rollout::run(c, &opts, &mut signals, &mut progress).await
+        let mut sup = Supervisor::new(&mut signals, &mut progress);
+        crate::ops::rollout::run(c, &opts, &mut sup).await
     };
     finish(inv, run, reporter, outcome)
 }
@@ -318,4 +350,45 @@ pub fn exporter(inv: &Invocation, fleet: Fleet, streams: Streams) -> Result<u8, 
         })?;
         Ok(exit_code::OK)
     })
+}
+
+/// `ocfail restore` under the supervisor: a first signal is noted and the
+/// restore goes on (exit 130 once it is done); a second one abandons it,
+/// leaving the records and the command to finish (exit 6). While it only
+/// waits for another run's lease, a signal stops it with nothing changed.
+async fn restore_supervised(
+    c: &Connected,
+    region: Option<&str>,
+    opts: restore::RestoreOptions,
+    run_id: &str,
+    sup: &mut Supervisor<'_>,
+) -> Findings {
+    let stop = sup.cancel_token();
+    let Some(mut findings) = sup
+        .drive(restore::fleet(c, region, opts, run_id, &stop))
+        .await
+    else {
+        let again = match region {
+            Some(r) => c.recovery.ocfail(&format!("restore --region {r}")),
+            None => c.recovery.ocfail("restore"),
+        };
+        return Findings {
+            regions: Vec::new(),
+            notes: vec![format!(
+                "stopped on a second signal: the restore may be half done; run `{again}` to finish"
+            )],
+            traffic: None,
+            exit_code: Some(exit_code::RESTORE_INCOMPLETE),
+        };
+    };
+    if let Some(s) = sup.signal() {
+        findings.notes.push(format!(
+            "{} arrived during the restore; the restore was finished first",
+            s.name()
+        ));
+        findings.exit_code = Some(findings.exit_code.map_or(exit_code::INTERRUPTED, |c| {
+            exit_code::worst(c, exit_code::INTERRUPTED)
+        }));
+    }
+    findings
 }

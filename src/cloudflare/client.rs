@@ -193,6 +193,10 @@ fn unreadable(call: &Call, why: &str) -> CfError {
 }
 
 impl Pools for CloudflareClient {
+    fn requests_sent(&self) -> u64 {
+        CloudflareClient::requests_sent(self)
+    }
+
     async fn verify_token(&self) -> Result<TokenStatus, CfError> {
         let mut path = "/user/tokens/verify".to_owned();
         let user = self.verify(path.clone()).await;
@@ -255,6 +259,20 @@ impl Pools for CloudflareClient {
 
     async fn pools(&self) -> Result<Vec<Pool>, CfError> {
         self.list(format!("{}/pools", self.account_path())).await
+    }
+
+    async fn pool_as_of(&self, name_or_id: &str) -> Result<(Pool, tokio::time::Instant), CfError> {
+        let wanted = name_or_id.trim();
+        if lookup::looks_like_id(wanted) {
+            let call = Call::get(format!("{}/pools/{wanted}", self.account_path()));
+            match self.transport.send_timed(&call).await {
+                Err(e) if e.kind == CfErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+                Ok((envelope, at)) => return decode(&call, envelope.result).map(|p| (p, at)),
+            }
+        }
+        let pool = self.pool(wanted).await?;
+        Ok((pool, tokio::time::Instant::now()))
     }
 
     async fn pool(&self, name_or_id: &str) -> Result<Pool, CfError> {

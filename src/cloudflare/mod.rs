@@ -56,4 +56,24 @@ pub trait Pools: Send + Sync {
         pool_id: &str,
         enabled: bool,
     ) -> impl Future<Output = Result<Pool, CfError>> + Send;
+
+    /// [`Pools::pool`], with the moment the answer describes: when the
+    /// request that got it was sent, after any wait for the request budget,
+    /// a `Retry-After` or a retry, so a slow or rate-limited API does not
+    /// stretch a time measured with it.
+    fn pool_as_of(
+        &self,
+        name_or_id: &str,
+    ) -> impl Future<Output = Result<(Pool, tokio::time::Instant), CfError>> + Send {
+        async move {
+            let pool = self.pool(name_or_id).await?;
+            Ok((pool, tokio::time::Instant::now()))
+        }
+    }
+
+    /// HTTP requests sent so far, retries included (the share of the API
+    /// budget a run used); 0 for clients that do not count.
+    fn requests_sent(&self) -> u64 {
+        0
+    }
 }

@@ -114,13 +114,24 @@ impl Transport {
     /// Makes the call, retrying as the module documentation says, and
     /// returns the success envelope.
     pub async fn send(&self, call: &Call) -> Result<Envelope, CfError> {
+        self.send_timed(call).await.map(|(envelope, _)| envelope)
+    }
+
+    /// [`Transport::send`], with when the attempt that got the answer was
+    /// sent: after every wait for the budget, a `Retry-After` or a backoff,
+    /// so the time an answer describes is not stretched by them.
+    pub async fn send_timed(
+        &self,
+        call: &Call,
+    ) -> Result<(Envelope, tokio::time::Instant), CfError> {
         let tries = self.max_tries.max(1);
         let mut attempt = 1;
         loop {
             self.budget.acquire().await;
             self.sent.fetch_add(1, Ordering::Relaxed);
+            let sent_at = tokio::time::Instant::now();
             let (error, wait) = match self.attempt(call).await {
-                Outcome::Answer(envelope) => return Ok(envelope),
+                Outcome::Answer(envelope) => return Ok((envelope, sent_at)),
                 Outcome::Fatal(error) => return Err(error),
                 Outcome::RateLimited(error, Some(after)) if after > MAX_RETRY_AFTER => {
                     return Err(error.with_hint(format!(

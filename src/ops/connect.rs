@@ -6,9 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cloudflare::{ApiToken, CfError, ClientOptions, CloudflareClient};
-use crate::kube::{KubeError, KubeRegion, connect_fleet};
-use crate::manifest::{Fleet, Region};
+use crate::kube::{KubeRegion, connect_fleet};
+use crate::manifest::Fleet;
 use crate::sim::{Sim, SimError, SimHandle, SimOptions};
+
+use super::clients::Clients;
+use super::recovery::Recovery;
 
 /// How live commands talk to the world.
 #[derive(Clone, Debug)]
@@ -33,16 +36,25 @@ impl Default for ConnectOptions {
 
 /// The clients of one run, and the simulator behind them with `--sim`.
 pub struct Connected {
-    /// The fleet as the clients see it (pointed at the simulator with `--sim`).
-    pub fleet: Fleet,
-    /// One client (or the reason there is none) per region, in manifest order.
-    pub regions: Vec<(Region, Result<KubeRegion, KubeError>)>,
-    /// The Cloudflare client, or why there is none (e.g. no token).
-    pub cloudflare: Result<Arc<CloudflareClient>, CfError>,
+    /// The real clients (derefs to them).
+    pub clients: Clients<KubeRegion, CloudflareClient>,
     sim: Option<(SimHandle, PathBuf)>,
 }
 
+impl std::ops::Deref for Connected {
+    type Target = Clients<KubeRegion, CloudflareClient>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.clients
+    }
+}
+
 impl Connected {
+    /// Sets how printed recovery commands reach this fleet.
+    pub fn set_recovery(&mut self, recovery: Recovery) {
+        self.clients.recovery = recovery;
+    }
+
     /// The simulator, with `--sim`.
     pub fn sim(&self) -> Option<&SimHandle> {
         self.sim.as_ref().map(|(h, _)| h)
@@ -116,10 +128,15 @@ async fn connect_inner(
         };
         CloudflareClient::new(options, token).map(Arc::new)
     });
+    let poll = super::clients::poll_interval(opts.cloudflare_rps);
     Connected {
-        fleet,
-        regions,
-        cloudflare,
+        clients: Clients {
+            fleet,
+            regions,
+            cloudflare,
+            poll,
+            recovery: Recovery::default(),
+        },
         sim,
     }
 }

@@ -1,35 +1,41 @@
-//! `ocfail drill --region R`: the outage drill of DESIGN.md §6.1 — lock,
-//! steady state, safety rules, record, inject, observe failover, hold,
+//! `ocfail drill --region R`: the outage drill of DESIGN.md §6.1 — steady
+//! state, safety rules, lock, record, inject, observe failover, hold,
 //! restore (always), steady state after, verdicts.
 //!
 //! Every change is recorded on the cluster (`ocfail.dev/drill`) before it is
-//! made, so an interrupted drill can be finished by `ocfail restore`. The
-//! first Ctrl-C (or SIGTERM, or a lost lock, or a missed deadline) goes
-//! straight to restore; a second Ctrl-C stops waiting and leaves the record.
+//! made, so an interrupted drill can be finished by `ocfail restore`. Every
+//! step runs under the [`Supervisor`], whose policy decides what a signal
+//! or a lost lock means at that moment: before the injection nothing is
+//! changed; after it, everything is put back; during the restore only a
+//! second signal stops it, leaving the exact restore command.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use crate::cloudflare::CloudflareClient;
+use crate::cloudflare::Pools;
 use crate::exit_code;
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
 use crate::report::model::{Check, RegionReport, Verdict};
-use crate::signal::SignalHandler;
 
-use super::connect::Connected;
-use super::describe;
+use super::clients::Clients;
 use super::lock::{self, Holder, LockOptions};
+use super::process::ProcessId;
 use super::record::{DrillRecord, method_name};
 use super::run::Findings;
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
+use super::supervise::{StopReason, Supervisor};
 use super::traffic::TrafficGenerator;
 
 mod observe;
 mod prepare;
 mod recover;
 mod verdict;
+
+#[cfg(test)]
+mod tests;
+
+pub use super::supervise::Progress;
 
 use self::observe::{Clock, Observed};
 use self::prepare::Prepared;
@@ -63,11 +69,28 @@ pub struct DrillOutcome {
     pub cloudflare_requests: u64,
 }
 
-/// Something to tell the user while the drill runs.
-pub type Progress<'a> = &'a mut (dyn FnMut(&str, &str) + Send);
-
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An outcome that changed nothing: one report for `region` with `checks`.
+fn unchanged(
+    region: &str,
+    summary: &str,
+    checks: Vec<Check>,
+    notes: Vec<String>,
+    code: u8,
+) -> DrillOutcome {
+    DrillOutcome {
+        findings: Findings {
+            regions: vec![RegionReport::from_checks(region, summary, checks)],
+            notes,
+            traffic: None,
+            exit_code: Some(code),
+        },
+        unhealthy_noticed_at: None,
+        cloudflare_requests: 0,
+    }
 }
 
 fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
@@ -75,59 +98,85 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
         .into_iter()
         .map(|w| Check::new("refused", Verdict::Fail, w))
         .collect();
-    DrillOutcome {
-        findings: Findings {
-            regions: vec![RegionReport::from_checks(
-                region,
-                "refused: nothing was changed",
-                checks,
-            )],
-            notes,
-            traffic: None,
-            exit_code: Some(exit_code::REFUSED),
-        },
-        unhealthy_noticed_at: None,
-        cloudflare_requests: 0,
-    }
+    unchanged(
+        region,
+        "refused: nothing was changed",
+        checks,
+        notes,
+        exit_code::REFUSED,
+    )
+}
+
+/// Something could not be read before anything changed: "could not check"
+/// (exit 3), with what could not be read.
+fn unavailable_before(region: &str, why: Vec<String>) -> DrillOutcome {
+    let checks = why
+        .into_iter()
+        .map(|w| Check::new("read", Verdict::Error, w))
+        .collect();
+    unchanged(
+        region,
+        "could not check: nothing was changed",
+        checks,
+        Vec::new(),
+        exit_code::UNAVAILABLE,
+    )
 }
 
 /// The lock could not be taken for an API error: nothing was changed, and
 /// the exit code says "could not check" (3), not "refused" (5).
 fn unavailable(region: &str, e: &lock::LockError, notes: Vec<String>) -> DrillOutcome {
-    DrillOutcome {
-        findings: Findings {
-            regions: vec![RegionReport::from_checks(
-                region,
-                "could not take the lock: nothing was changed",
-                vec![Check::new("lock", Verdict::Error, e.line())],
-            )],
-            notes,
-            traffic: None,
-            exit_code: Some(e.exit_code()),
-        },
-        unhealthy_noticed_at: None,
-        cloudflare_requests: 0,
+    unchanged(
+        region,
+        "could not take the lock: nothing was changed",
+        vec![Check::new("lock", Verdict::Error, e.line())],
+        notes,
+        e.exit_code(),
+    )
+}
+
+/// Stopped before anything changed: exit 130, nothing to put back.
+fn stopped_before(region: &str, reason: Option<StopReason>, notes: Vec<String>) -> DrillOutcome {
+    let why = stop_words(reason);
+    unchanged(
+        region,
+        "stopped before the outage: nothing was changed",
+        vec![Check::new(
+            "stopped",
+            Verdict::Skipped,
+            format!("{why} before the outage was injected; nothing was changed"),
+        )],
+        notes,
+        exit_code::INTERRUPTED,
+    )
+}
+
+/// How a stop reason reads in a report.
+fn stop_words(reason: Option<StopReason>) -> String {
+    match reason {
+        Some(StopReason::Signal(s)) => format!("stopped by {}", s.name()),
+        Some(StopReason::LockLost) => "stopped: the fleet lock was lost".to_owned(),
+        None => "stopped".to_owned(),
     }
 }
 
-/// Why waiting stopped early.
-enum Stop {
-    Interrupted,
-    LockLost,
-}
-
-/// Runs the drill. `signals` delivers Ctrl-C; `progress(region, phase)` is
-/// called at each step.
-pub async fn run(
-    c: &Connected,
+/// Runs the drill under `sup`, which owns the signals and the progress display.
+pub async fn run<W, P>(
+    c: &Clients<W, P>,
     opts: &DrillOptions,
-    signals: &mut SignalHandler,
-    progress: Progress<'_>,
-) -> DrillOutcome {
+    sup: &mut Supervisor<'_>,
+) -> DrillOutcome
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
     let fleet = &c.fleet;
-    let mut p = match prepare::prepare(c, opts, progress).await {
-        Ok(p) => p,
-        Err(refusal) => return *refusal,
+    let phases = sup.phases();
+    // Steps 1–2 only read: a signal here stops them where they are.
+    let mut p = match sup.stoppable(prepare::prepare(c, opts, &phases)).await {
+        None => return stopped_before(&opts.region, sup.reason(), Vec::new()),
+        Some(Err(refusal)) => return *refusal,
+        Some(Ok(p)) => p,
     };
     if opts.dry_run {
         return prepare::dry_run(fleet, opts, p);
@@ -135,55 +184,85 @@ pub async fn run(
     let mut notes = std::mem::take(&mut p.notes);
     let name = p.name.clone();
 
-    // Step 0: the lock (after the read-only checks, so a refusal holds nothing).
-    progress(&name, "taking the lock");
+    // Step 0: the lock (after the read-only checks, so a refusal holds
+    // nothing). Taking it runs to its end: dropped half-way, it would leave
+    // leases for 30 s; a signal meanwhile releases it and changes nothing.
+    sup.phase(&name, "taking the lock");
     let holder = Holder::new("drill", &opts.run_id);
-    let fleet_lock = match lock::acquire(&p.clients, &holder, &LockOptions::default()).await {
-        Ok(l) => l,
-        Err(e) if e.exit_code() == exit_code::REFUSED => {
+    let fleet_lock = match sup
+        .drive(lock::acquire(&p.clients, &holder, &LockOptions::default()))
+        .await
+    {
+        None => {
+            notes.push("the lock may be left for up to 30 s (it expires by itself)".to_owned());
+            return stopped_before(&name, sup.reason(), notes);
+        }
+        Some(Err(e)) if e.exit_code() == exit_code::REFUSED => {
             return refused(&name, vec![e.line()], notes);
         }
-        Err(e) => return unavailable(&name, &e, notes),
+        Some(Err(e)) => return unavailable(&name, &e, notes),
+        Some(Ok(l)) => l,
     };
-    let lost = fleet_lock.lost();
+    if sup.stopping() {
+        let released = sup.drive(fleet_lock.release()).await;
+        notes.extend(release_notes(released));
+        return stopped_before(&name, sup.reason(), notes);
+    }
+    sup.watch_lock(fleet_lock.lost());
 
     // Step 3: record before acting; steps 4–6 only once it is on the cluster.
-    let origin = Instant::now();
+    let origin = tokio::time::Instant::now();
     let traffic_gen = fleet
         .traffic
         .as_ref()
-        .and_then(|t| TrafficGenerator::start(t, origin).ok());
+        .and_then(|t| TrafficGenerator::start(t, origin.into_std()).ok());
     let clock = Clock {
         origin,
         traffic: traffic_gen.as_ref(),
     };
-    progress(&name, "recording state");
+    sup.phase(&name, "recording state");
     let record = record(opts, &p, &holder);
-    let seen = match p
-        .w
-        .annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json()))
-        .await
-    {
-        Err(e) => Observed::nothing(Check::new("record", Verdict::Error, describe::kube(&e))),
-        Ok(_) => observe::inject_and_watch(c, opts, &p, &clock, signals, &lost, progress).await,
+    let written = sup
+        .drive(p.w.annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json())))
+        .await;
+    let seen = match written {
+        // Abandoned mid-write: the record may be there; restore says.
+        None => Observed::abandoned(),
+        Some(Err(e)) => Observed::nothing(Check::new("record", Verdict::Error, describe_kube(&e))),
+        Some(Ok(())) if sup.stopping() => Observed::nothing(Check::new(
+            "inject",
+            Verdict::Skipped,
+            format!(
+                "{} before the outage was injected",
+                stop_words(sup.reason())
+            ),
+        )),
+        Some(Ok(())) => observe::inject_and_watch(c, opts, &p, &clock, sup).await,
     };
 
     // Step 7: restore, always.
-    let back = recover::restore_and_recover(c, &p, &clock, signals, progress).await;
+    let back = recover::restore_and_recover(c, &p, &clock, sup).await;
     let traffic = match traffic_gen {
         Some(g) => Some(g.stop().await),
         None => None,
     };
-    if let Err(e) = fleet_lock.release().await {
-        notes.push(format!("lock: {e}"));
-    }
+    let released = sup.drive(fleet_lock.release()).await;
+    notes.extend(release_notes(released));
+    let stop = sup.reason();
     let mut exit_override = back.incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
-    if matches!(seen.stop, Some(Stop::Interrupted)) && exit_override.is_none() {
-        exit_override = Some(exit_code::INTERRUPTED);
-        notes.push("interrupted: everything was restored".to_owned());
-    }
-    if matches!(seen.stop, Some(Stop::LockLost)) {
-        notes.push("the lock was lost mid-drill; the drill was stopped and restored".to_owned());
+    match stop {
+        Some(StopReason::Signal(_)) if exit_override.is_none() => {
+            exit_override = Some(exit_code::INTERRUPTED);
+            notes.push(format!(
+                "{}: everything was restored",
+                stop_words(stop).replace("stopped by", "interrupted by")
+            ));
+        }
+        Some(StopReason::LockLost) => notes.push(
+            "the lock was lost mid-drill (its renewals failed); the drill was stopped and restored"
+                .to_owned(),
+        ),
+        _ => {}
     }
 
     // Step 8: verdicts.
@@ -197,23 +276,34 @@ pub async fn run(
         budget: p.budget,
         traffic: traffic.as_ref(),
         injected: seen.injected,
-        stopped: seen.stop.is_some(),
+        stopped: stop.map(|s| stop_words(Some(s))),
         restore_incomplete: back.incomplete,
+        blind: seen.blind.clone(),
+        recovery_blind: back.blind.clone(),
+        restore_command: c.recovery.ocfail(&format!("restore --region {name}")),
     };
     let verdict = verdict::of(fleet, &ended);
     let mut checks = seen.checks;
     checks.extend(back.checks);
     let drilled = verdict::drilled(fleet, &name, verdict, checks, &ended);
-    if !back.incomplete {
+    if !back.incomplete && !sup.abandoned() {
         let summary = verdict::last_drill(&opts.run_id, verdict, timings);
         // The drill is over either way; status merely shows no last result.
-        let _ =
-            p.w.annotate_deployment(&p.live.name, LAST_DRILL_ANNOTATION, Some(&summary))
-                .await;
+        let _ = sup
+            .drive(p.w.annotate_deployment(&p.live.name, LAST_DRILL_ANNOTATION, Some(&summary)))
+            .await;
     }
-    let after = snapshot::fleet(fleet, c.regions.clone(), Ok(p.cf.clone()), 64).await;
+    let after = sup
+        .drive(snapshot::fleet(
+            fleet,
+            c.regions.clone(),
+            Ok(p.cf.clone()),
+            64,
+        ))
+        .await;
     let regions = verdict::fleet_reports(
-        &after,
+        fleet,
+        after.as_ref(),
         drilled,
         p.receiver.as_deref(),
         timings.shifted.is_some(),
@@ -231,8 +321,23 @@ pub async fn run(
     }
 }
 
+fn describe_kube(e: &crate::kube::KubeError) -> String {
+    super::describe::kube(e)
+}
+
+/// Notes for a lock release: nothing when it went well.
+fn release_notes(released: Option<Result<(), lock::LockError>>) -> Vec<String> {
+    match released {
+        Some(Ok(())) => Vec::new(),
+        Some(Err(e)) => vec![format!("lock: {e}")],
+        None => {
+            vec!["stopped while releasing the lock: it expires by itself within 30 s".to_owned()]
+        }
+    }
+}
+
 /// The `ocfail.dev/drill` record: what restore needs to put back.
-fn record(opts: &DrillOptions, p: &Prepared, holder: &Holder) -> DrillRecord {
+fn record<W, P>(opts: &DrillOptions, p: &Prepared<W, P>, holder: &Holder) -> DrillRecord {
     let disables = opts.method == DrillMethod::DisablePool;
     DrillRecord {
         run_id: opts.run_id.clone(),
@@ -247,6 +352,7 @@ fn record(opts: &DrillOptions, p: &Prepared, holder: &Holder) -> DrillRecord {
             .to_owned(),
         pool_enabled: disables.then_some(p.pool.enabled),
         pool_id: disables.then(|| p.pool.id.clone()),
+        process: ProcessId::current(),
     }
 }
 
@@ -262,26 +368,9 @@ fn fmt_ms(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
 
-/// How often to poll Cloudflare: within the request budget, never busier than 4/s.
-fn poll_interval(c: &Connected) -> Duration {
-    let rps = c
-        .cloudflare
-        .as_ref()
-        .map_or(2.0, |cf: &Arc<CloudflareClient>| {
-            cf.options().requests_per_second
-        });
-    Duration::from_secs_f64((1.0 / rps.max(0.1)).max(0.25))
-}
-
-/// Sleeps `d` unless interrupted or the lock is lost first.
-async fn wait(
-    d: Duration,
-    signals: &mut SignalHandler,
-    lost: &tokio_util::sync::CancellationToken,
-) -> Option<Stop> {
-    tokio::select! {
-        () = tokio::time::sleep(d) => None,
-        _ = signals.recv() => Some(Stop::Interrupted),
-        () = lost.cancelled() => Some(Stop::LockLost),
-    }
+/// `from + d`, or a far-off instant when that does not fit the clock: a
+/// deadline too far to represent is one that never comes.
+fn deadline(from: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    from.checked_add(d)
+        .unwrap_or_else(|| from + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }

@@ -306,8 +306,17 @@ pub fn expires_in(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
     let (Some(at), Some(secs)) = (renewed, lease.duration_seconds) else {
         return Some(LockOptions::default().duration);
     };
-    let until = at + Duration::from_secs(u64::try_from(secs.max(0)).unwrap_or_default());
+    let until = at.checked_add(Duration::from_secs(
+        u64::try_from(secs.max(0)).unwrap_or_default(),
+    ))?;
     until.duration_since(now).ok().filter(|d| !d.is_zero())
+}
+
+/// How long ago `lease` was last renewed (`None`: no readable renew time,
+/// or one in the future by this machine's clock).
+pub fn renewed_ago(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
+    let at = humantime::parse_rfc3339_weak(lease.renew_time.as_deref()?).ok()?;
+    now.duration_since(at).ok()
 }
 
 /// Deletes the lease if it is still ours. A Conflict means it changed since

@@ -1,16 +1,21 @@
 //! Operations: what each command does, independent of how it is shown.
 
 pub mod budget;
+pub mod clients;
 pub mod connect;
 pub mod describe;
 pub mod drill;
 pub mod exporter;
+#[cfg(test)]
+pub mod fake;
 pub mod health;
 pub mod live_validate;
 pub mod lock;
 pub mod monitoring;
+pub mod process;
 pub mod ready;
 pub mod record;
+pub mod recovery;
 pub mod restore;
 pub mod rollout;
 pub mod run;
@@ -18,5 +23,6 @@ pub mod safety;
 pub mod snapshot;
 pub mod status;
 pub mod steering;
+pub mod supervise;
 pub mod traffic;
 pub mod validate;

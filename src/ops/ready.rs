@@ -2,7 +2,9 @@
 //! rollout status` waits for (DESIGN.md §7), polled with `get` inside a
 //! deadline rather than watched, so a dropped watch can never hang a run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::DrillMethod;
+use crate::ops::process::ProcessId;
 
 /// The `ocfail.dev/drill` annotation's content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +30,10 @@ pub struct DrillRecord {
     /// The pool's id (disable-pool only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_id: Option<String>,
+    /// The process that runs the drill, so `ocfail restore` on the same
+    /// machine can tell a crashed drill from a live one at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessId>,
 }
 
 impl DrillRecord {
@@ -84,6 +89,9 @@ pub struct RolloutRecord {
     pub started_at: String,
     /// `user@host` that ran it.
     pub by: String,
+    /// The process that runs it (see [`DrillRecord::process`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessId>,
 }
 
 impl RolloutRecord {
@@ -127,6 +135,7 @@ mod tests {
             by: "alice@host".to_owned(),
             pool_enabled: None,
             pool_id: None,
+            process: None,
         };
         let json = r.to_json();
         for key in [
@@ -158,6 +167,7 @@ mod tests {
             preview_color: Some("green".to_owned()),
             started_at: "2026-12-01T12:00:00Z".to_owned(),
             by: "ci@runner".to_owned(),
+            process: None,
         };
         let json = r.to_json();
         for key in ["runId", "fromColor", "toColor", "image", "previousImage"] {

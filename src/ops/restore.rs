@@ -8,7 +8,9 @@
 
 mod hpa;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
 use crate::kube::{DeploymentState, Workloads};
@@ -17,6 +19,7 @@ use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::describe;
 use super::record::DrillRecord;
+use super::recovery::Recovery;
 use super::snapshot::{DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 
 use super::ready::retry;
@@ -61,13 +64,20 @@ pub enum Outcome {
     Incomplete,
 }
 
-fn manual(region: &Region, deployment: &str, record: &DrillRecord) -> String {
+fn manual(recovery: &Recovery, region: &Region, deployment: &str, record: &DrillRecord) -> String {
     let mut s = format!(
-        "kubectl --context {ctx} -n {ns} scale deployment/{deployment} --replicas={n} && \
-         kubectl --context {ctx} -n {ns} annotate deployment/{deployment} {DRILL_ANNOTATION}-",
-        ctx = region.context,
-        ns = region.namespace,
-        n = record.replicas
+        "{} && {}",
+        recovery.kubectl(
+            region,
+            &format!(
+                "scale deployment/{deployment} --replicas={}",
+                record.replicas
+            )
+        ),
+        recovery.kubectl(
+            region,
+            &format!("annotate deployment/{deployment} {DRILL_ANNOTATION}-")
+        ),
     );
     if record.method() == Some(DrillMethod::DisablePool) {
         s.push_str(&format!(
@@ -98,8 +108,9 @@ pub async fn region<W: Workloads, P: Pools>(
     cf: Option<&P>,
     region: &Region,
     opts: RestoreOptions,
+    recovery: &Recovery,
 ) -> (Outcome, RegionReport) {
-    let mut done = put_back(w, cf, region, opts).await;
+    let mut done = put_back(w, cf, region, opts, recovery).await;
     let hpas = confirm_hpas(w, region, &done.scaled_up, opts).await;
     done.report.verdict = done
         .report
@@ -129,6 +140,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
     cf: Option<&P>,
     region: &Region,
     opts: RestoreOptions,
+    recovery: &Recovery,
 ) -> PutBack {
     let name = region.name.to_string();
     let done = |outcome, report| PutBack {
@@ -330,7 +342,10 @@ pub async fn put_back<W: Workloads, P: Pools>(
             checks.push(Check::new(
                 "manual",
                 Verdict::Error,
-                format!("finish by hand: {}", manual(region, &dep.name, &record)),
+                format!(
+                    "finish by hand: {}",
+                    manual(recovery, region, &dep.name, &record)
+                ),
             ));
         }
     }

@@ -17,33 +17,31 @@ mod plan;
 mod region;
 mod report;
 mod smoke;
-mod supervise;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_util::future::join_all;
-use tokio::sync::mpsc::unbounded_channel;
-use tokio_util::sync::CancellationToken;
 
+use crate::cloudflare::Pools;
 use crate::exit_code;
-use crate::kube::KubeRegion;
-use crate::manifest::{OnFailure, Region};
+use crate::kube::Workloads;
+use crate::manifest::{Fleet, OnFailure, Region};
 use crate::report::model::{Check, Verdict};
-use crate::signal::SignalHandler;
 
-use super::connect::Connected;
-use super::drill::Progress;
+use super::clients::Clients;
 use super::lock::{self, Holder, LockOptions};
 use super::record;
 use super::restore::RestoreOptions;
 use super::run::Findings;
+use super::supervise::{StopReason, Supervisor};
 use super::traffic::TrafficGenerator;
 
 pub use self::plan::{RegionState, other};
 use self::region::{Ctx, Ended, RegionRun};
-use self::report::{lock_failed, outcome, refused, unreachable};
-use self::supervise::Supervisor;
+use self::report::{lock_failed, outcome, refused, stopped_before, unreachable};
 
 /// What to roll out, where and how.
 #[derive(Clone, Debug)]
@@ -84,27 +82,34 @@ enum Status {
     RolledBack(String),
     NotStarted(String),
     RestoreIncomplete,
+    /// Switched back because the lock was lost (the API kept failing).
+    LockLost(String),
 }
 
 /// One selected region through the run.
-struct Slot {
+struct Slot<W> {
     state: RegionState,
-    client: KubeRegion,
+    client: W,
     image: String,
     status: Status,
     run: Option<RegionRun>,
 }
 
-/// Runs a rollout (or rollback). `signals` delivers Ctrl-C; `progress(region,
-/// phase)` is called as regions move on.
-pub async fn run(
-    c: &Connected,
+/// Runs a rollout (or rollback) under `sup`, which owns the signals and the
+/// progress display: a signal before the lock changes nothing; after it,
+/// the regions this run changed are switched back; a second signal stops
+/// even that, leaving the records for `ocfail restore`.
+pub async fn run<W, P>(
+    c: &Clients<W, P>,
     opts: &RolloutOptions,
-    signals: &mut SignalHandler,
-    progress: Progress<'_>,
-) -> Findings {
+    sup: &mut Supervisor<'_>,
+) -> Findings
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
     let fleet = &c.fleet;
-    let waves = waves(c, opts);
+    let waves = waves(fleet, opts);
     let selected: Vec<&Region> = waves.iter().flatten().collect();
 
     // Every region is read (and must be reachable): the lock covers the
@@ -119,15 +124,18 @@ pub async fn run(
         }
     }
     for r in &selected {
-        progress(r.name.as_str(), "reading");
+        sup.phase(r.name.as_str(), "reading");
     }
-    let states = join_all(
+    let read = join_all(
         c.regions
             .iter()
             .zip(&clients)
             .map(|((r, _), k)| plan::read(k, r)),
-    )
-    .await;
+    );
+    // Only reads so far: a signal stops them and changes nothing.
+    let Some(states) = sup.stoppable(read).await else {
+        return stopped_before(&selected, sup.reason());
+    };
     let mut by_name: BTreeMap<String, RegionState> = BTreeMap::new();
     let mut recorded = Vec::new();
     for ((r, _), state) in c.regions.iter().zip(states) {
@@ -149,7 +157,7 @@ pub async fn run(
         return refused(&selected, &why);
     }
 
-    let mut slots: Vec<Slot> = Vec::new();
+    let mut slots: Vec<Slot<W>> = Vec::new();
     for r in &selected {
         let (Some(state), Some(client)) = (
             by_name.get(r.name.as_str()).cloned(),
@@ -199,27 +207,38 @@ pub async fn run(
         .count();
     if opts.dry_run {
         notes.push("dry run: nothing was changed".to_owned());
-        return outcome(slots, notes, None, None);
+        return outcome(&c.recovery, slots, notes, None, None);
     }
     if to_change == 0 {
-        return outcome(slots, notes, None, None);
+        return outcome(&c.recovery, slots, notes, None, None);
     }
 
-    // The lock, then the waves.
+    // The lock (run to its end: dropped half-way it would leave leases),
+    // then the waves.
     let holder = Holder::new(opts.command(), &opts.run_id);
-    let fleet_lock = match lock::acquire(&clients, &holder, &LockOptions::default()).await {
-        Ok(l) => l,
-        Err(e) if e.exit_code() == exit_code::REFUSED => return refused(&selected, &e.line()),
-        Err(e) => return lock_failed(&selected, &e.line()),
+    let fleet_lock = match sup
+        .drive(lock::acquire(&clients, &holder, &LockOptions::default()))
+        .await
+    {
+        None => return stopped_before(&selected, sup.reason()),
+        Some(Ok(l)) => l,
+        Some(Err(e)) if e.exit_code() == exit_code::REFUSED => {
+            return refused(&selected, &e.line());
+        }
+        Some(Err(e)) => return lock_failed(&selected, &e.line()),
     };
+    if sup.stopping() {
+        let _ = sup.drive(fleet_lock.release()).await;
+        return stopped_before(&selected, sup.reason());
+    }
+    sup.watch_lock(fleet_lock.lost());
     let origin = Instant::now();
     let traffic = fleet
         .traffic
         .as_ref()
-        .and_then(|t| TrafficGenerator::start(t, origin).ok());
-    let (tx, rx) = unbounded_channel();
-    let cancel = CancellationToken::new();
-    let abort = CancellationToken::new();
+        .and_then(|t| TrafficGenerator::start(t, origin.into_std()).ok());
+    let cancel = sup.cancel_token();
+    let abort = sup.abort_token();
     let by = record::by(holder.as_str());
     let ctx = Ctx {
         fleet,
@@ -235,17 +254,8 @@ pub async fn run(
             ..RestoreOptions::default()
         },
         poll: Duration::from_millis(250),
-        progress: tx,
-    };
-    let mut sup = Supervisor {
-        signals,
-        lost: fleet_lock.lost(),
-        cancel: cancel.clone(),
-        abort: abort.clone(),
-        rx,
-        progress,
-        interrupted: false,
-        lock_lost: false,
+        progress: sup.phases(),
+        recovery: &c.recovery,
     };
 
     let mut failed_in: Option<String> = None;
@@ -298,7 +308,7 @@ pub async fn run(
             slots[i].run = Some(r);
         }
     }
-    let later = match (&failed_in, sup.interrupted || sup.lock_lost) {
+    let later = match (&failed_in, sup.stopping()) {
         (_, true) => "interrupted before this wave".to_owned(),
         (Some(f), _) => format!("not started: {f} failed in an earlier wave"),
         _ => "not started".to_owned(),
@@ -310,7 +320,7 @@ pub async fn run(
     }
 
     // Undo or keep what was promoted, then finalize.
-    let stopping = sup.interrupted || sup.lock_lost;
+    let stopping = sup.stopping();
     if !aborted {
         let roll_back =
             stopping || (failed_in.is_some() && fleet.rollout.on_failure == OnFailure::RollbackAll);
@@ -323,10 +333,10 @@ pub async fn run(
             )
         };
         let done = if roll_back {
-            finish::roll_back(&ctx, &mut sup, &mut slots, &promoted, &why).await
+            finish::roll_back(&ctx, sup, &mut slots, &promoted, &why).await
         } else {
             let keep = opts.keep_previous || failed_in.is_some() || opts.image.is_none();
-            finish::commit(&ctx, &mut sup, &mut slots, &promoted, keep).await
+            finish::commit(&ctx, sup, &mut slots, &promoted, keep).await
         };
         aborted = !done;
         if failed_in.is_some() && !roll_back {
@@ -342,42 +352,56 @@ pub async fn run(
             on_failure(fleet.rollout.on_failure)
         ));
     }
-    if sup.interrupted {
-        notes.push("interrupted: every region changed by this run was switched back".to_owned());
-    }
-    if sup.lock_lost {
-        notes.push(
-            "the lock was lost mid-rollout; every region changed by this run was switched back"
+    let stop = sup.reason();
+    match stop {
+        Some(StopReason::Signal(s)) => notes.push(format!(
+            "interrupted by {}: every region changed by this run was switched back",
+            s.name()
+        )),
+        Some(StopReason::LockLost) => notes.push(
+            "the lock was lost mid-rollout (its renewals failed); every region changed by this run was switched back"
                 .to_owned(),
-        );
+        ),
+        None => {}
     }
-    let lock_lost = sup.lock_lost;
-    drop(sup);
+    let lock_lost = stop == Some(StopReason::LockLost);
+    let restore_command = c.recovery.ocfail("restore");
     drop(ctx);
     let traffic = match traffic {
         Some(g) => Some(g.stop().await),
         None => None,
     };
-    if let Err(e) = fleet_lock.release().await {
-        notes.push(format!("lock: {e}"));
+    match sup.drive(fleet_lock.release()).await {
+        Some(Ok(())) => {}
+        Some(Err(e)) => notes.push(format!("lock: {e}")),
+        None => notes
+            .push("stopped while releasing the lock: it expires by itself within 30 s".to_owned()),
     }
     let code = if aborted
         || slots
             .iter()
             .any(|s| matches!(s.status, Status::RestoreIncomplete))
     {
-        notes.push("records are left on the clusters: run `ocfail restore` to put the previous version back".to_owned());
+        notes.push(format!(
+            "records are left on the clusters: run `{restore_command}` to put the previous version back"
+        ));
         Some(exit_code::RESTORE_INCOMPLETE)
     } else if lock_lost {
-        // Rolled back, not promoted: CI must not read this as a success.
-        Some(exit_code::FAILED)
+        // Rolled back, not promoted, because the API kept failing: could
+        // not check (the regions' verdicts say `error`).
+        for s in &mut slots {
+            if let Status::RolledBack(why) = &s.status {
+                s.status = Status::LockLost(why.clone());
+            }
+        }
+        Some(exit_code::UNAVAILABLE)
     } else if stopping {
         // A signal, the only other way to stop.
         Some(exit_code::INTERRUPTED)
     } else {
         None
     };
-    outcome(slots, notes, traffic, code)
+    outcome(&c.recovery, slots, notes, traffic, code)
 }
 
 fn on_failure(f: OnFailure) -> &'static str {
@@ -389,9 +413,8 @@ fn on_failure(f: OnFailure) -> &'static str {
 
 /// The waves to run: the manifest's (reversed for a rollback, which undoes
 /// the latest regions first), restricted to the chosen regions.
-fn waves(c: &Connected, opts: &RolloutOptions) -> Vec<Vec<Region>> {
-    let mut waves: Vec<Vec<Region>> = c
-        .fleet
+fn waves(fleet: &Fleet, opts: &RolloutOptions) -> Vec<Vec<Region>> {
+    let mut waves: Vec<Vec<Region>> = fleet
         .rollout
         .waves
         .iter()
@@ -402,7 +425,7 @@ fn waves(c: &Connected, opts: &RolloutOptions) -> Vec<Vec<Region>> {
                         .as_ref()
                         .is_none_or(|only| only.iter().any(|o| o == n.as_str()))
                 })
-                .filter_map(|n| c.fleet.region(n.as_str()).cloned())
+                .filter_map(|n| fleet.region(n.as_str()).cloned())
                 .collect::<Vec<_>>()
         })
         .filter(|w| !w.is_empty())

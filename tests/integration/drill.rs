@@ -7,7 +7,7 @@ use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::fleet_checks::assert_as_before;
 use crate::running::Running;
-use crate::util::{LiveSim, exited, text};
+use crate::util::{LiveSim, exited, quoted_after, run_pasted, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -177,7 +177,7 @@ async fn ctrl_c_mid_drill_restores_and_exits_130() {
     .unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stdout));
     assert!(
-        text(&out.stdout).contains("interrupted: everything was restored"),
+        text(&out.stdout).contains("interrupted by SIGINT: everything was restored"),
         "{}",
         text(&out.stdout)
     );
@@ -302,9 +302,15 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
     .unwrap();
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(6), "{stdout}");
+    // The command to finish carries the manifest by absolute path, so it
+    // works pasted anywhere.
+    let command = quoted_after(&stdout, "the record is left: run ").to_owned();
     assert!(
-        stdout.contains("ocfail restore --region us-east-1"),
-        "{stdout}"
+        command.ends_with(&format!(
+            "-f {} restore --region us-east-1",
+            live.fleet().canonicalize().unwrap().display()
+        )),
+        "{command}"
     );
 
     live.sim
@@ -321,7 +327,9 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
             .contains_key("ocfail.dev/drill"),
         "the record stays"
     );
-    let out = live.run(&["restore", "--yes"]).await;
+    let out = tokio::task::spawn_blocking(move || run_pasted(&command, "--yes"))
+        .await
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_as_before(&live).await;
     live.sim.shutdown().await;

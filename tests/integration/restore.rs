@@ -3,7 +3,7 @@
 use ocfail::kube::{KubeRegion, Workloads};
 use ocfail::ops::record::DrillRecord;
 
-use crate::util::{LiveSim, exited, text};
+use crate::util::{LiveSim, exited, run_pasted, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -99,6 +99,7 @@ async fn crashed_drill(us: &KubeRegion, run_id: &str) {
         by: "crashed@host".to_owned(),
         pool_enabled: None,
         pool_id: None,
+        process: None,
     };
     us.annotate_deployment(
         "openclaw-api-blue",
@@ -141,11 +142,15 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
         started.elapsed() < std::time::Duration::from_secs(30),
         "gave up at its deadline"
     );
+    let manual = stdout
+        .lines()
+        .find_map(|l| l.split_once("finish by hand: ").map(|(_, c)| c.to_owned()))
+        .unwrap_or_else(|| panic!("no manual command: {stdout}"));
     assert!(
-        stdout.contains(
-            "kubectl --context prod-us-east-1 -n us-east-1 scale deployment/openclaw-api-blue --replicas=3"
+        manual.contains(
+            "--context prod-us-east-1 -n us-east-1 scale deployment/openclaw-api-blue --replicas=3"
         ),
-        "the exact manual command: {stdout}"
+        "the exact manual command: {manual}"
     );
     // Nothing was lost: the record is still there for the next try.
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
@@ -155,6 +160,15 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
         .world()
         .faults
         .set_kube("us-east-1", ocfail::sim::KubeFault::default());
+    // The manual steps work pasted into a shell anywhere: they carry the
+    // kubeconfig by absolute path.
+    let pasted = tokio::task::spawn_blocking(move || run_pasted(&manual, ""))
+        .await
+        .unwrap();
+    assert!(pasted.status.success(), "{}", text(&pasted.stderr));
+    let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
+    assert_eq!(d.replicas, 3);
+    assert!(!d.annotations.contains_key("ocfail.dev/drill"));
     let out = live.run(&["restore", "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();

@@ -274,3 +274,36 @@ pub fn python_venv() -> Option<std::path::PathBuf> {
         Err(e) => unusable(format!("cannot run bash: {e}")),
     }
 }
+
+/// Runs a command ocfail printed for a human to paste (plus `extra`), the
+/// way one would: `sh -c` in another, empty directory, with the token in
+/// the environment and no `KUBECONFIG`, so it works only if it carries
+/// every path it needs.
+pub fn run_pasted(command: &str, extra: &str) -> std::process::Output {
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} {extra}"))
+        .current_dir(elsewhere.path())
+        .env("CLOUDFLARE_API_TOKEN", SECRET_TOKEN)
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap()
+}
+
+/// The text between the first pair of backticks after `after` in `text`:
+/// a command ocfail printed, e.g. "run `ocfail … restore --region R`".
+pub fn quoted_after<'a>(text: &'a str, after: &str) -> &'a str {
+    let from = text
+        .find(after)
+        .unwrap_or_else(|| panic!("no {after:?} in {text}"));
+    let rest = &text[from + after.len()..];
+    let start = rest
+        .find('`')
+        .unwrap_or_else(|| panic!("no command after {after:?}: {rest}"))
+        + 1;
+    let len = rest[start..]
+        .find('`')
+        .unwrap_or_else(|| panic!("unterminated command: {rest}"));
+    &rest[start..start + len]
+}

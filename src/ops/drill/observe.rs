@@ -1,37 +1,46 @@
 //! Steps 4–6 of the drill: inject the outage, watch the pool turn unhealthy
 //! and the traffic move, then hold while the other regions carry it.
+//!
+//! Every Cloudflare read is bounded by the failover deadline, not only by
+//! its request timeout: a hanging API, 5xx bursts or a 429 asking to come
+//! back in five minutes must not keep a region down past its budget. When
+//! the deadline passes without Cloudflare having been readable, the drill
+//! could not check (`blind`), which is not a failed failover.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use tokio_util::sync::CancellationToken;
+use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
 use crate::report::model::{Check, Verdict};
-use crate::signal::SignalHandler;
 
-use super::super::connect::Connected;
+use super::super::clients::Clients;
 use super::super::describe;
+use super::super::supervise::{StopReason, Supervisor};
 use super::super::traffic::TrafficGenerator;
 use super::prepare::Prepared;
-use super::{DrillOptions, Progress, Stop, ms, poll_interval, wait};
+use super::{DrillOptions, deadline, ms};
 
 /// What the drill saw between the record and the restore.
 #[derive(Default)]
 pub(super) struct Observed {
     /// `inject` (or the failed `record`).
     pub checks: Vec<Check>,
-    /// The outage was injected (the record was written first).
+    /// The outage was injected (the record was written first), or may have
+    /// been (the write was abandoned).
     pub injected: bool,
     /// Why waiting ended early, if it did.
-    pub stop: Option<Stop>,
+    pub stop: Option<StopReason>,
     /// From the injection until the drill saw the pool unhealthy.
     pub unhealthy_after: Option<Duration>,
     /// From the injection until the expected region answered traffic.
     pub shifted_after: Option<Duration>,
     /// When the drill saw the pool unhealthy (for the detection-lag benchmark).
     pub noticed_at: Option<SystemTime>,
+    /// Cloudflare could not be read when it mattered: why.
+    pub blind: Option<String>,
 }
 
 impl Observed {
@@ -42,58 +51,99 @@ impl Observed {
             ..Observed::default()
         }
     }
+
+    /// A second signal abandoned the run while it was writing: whether the
+    /// write landed is unknown, so it counts as done.
+    pub fn abandoned() -> Self {
+        Observed {
+            injected: true,
+            ..Observed::default()
+        }
+    }
 }
 
 /// The drill's clock and its synthetic traffic, shared by the steps.
 pub(super) struct Clock<'a> {
-    /// When the drill started changing things; every timing counts from here.
+    /// When the drill started changing things; every timing counts from
+    /// here (Tokio's clock, so tests under a paused clock measure it too).
     pub origin: Instant,
     /// Traffic through the LB, when the manifest configures it.
     pub traffic: Option<&'a TrafficGenerator>,
 }
 
 /// Steps 4–6: inject, wait for failover within the budget, hold.
-pub(super) async fn inject_and_watch(
-    c: &Connected,
+pub(super) async fn inject_and_watch<W, P>(
+    c: &Clients<W, P>,
     opts: &DrillOptions,
-    p: &Prepared,
+    p: &Prepared<W, P>,
     clock: &Clock<'_>,
-    signals: &mut SignalHandler,
-    lost: &CancellationToken,
-    progress: Progress<'_>,
-) -> Observed {
-    progress(&p.name, "injecting the outage");
+    sup: &mut Supervisor<'_>,
+) -> Observed
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    sup.phase(&p.name, "injecting the outage");
     let t_inject = clock.origin.elapsed();
-    let injected = match opts.method {
-        DrillMethod::ScaleToZero => {
-            p.w.scale(&p.live.name, 0)
-                .await
-                .map(|()| format!("scaled {} from {} to 0", p.live.name, p.live.replicas))
-                .map_err(|e| describe::kube(&e))
-        }
-        DrillMethod::DisablePool => {
-            p.cf.set_pool_enabled(&p.pool.id, false)
-                .await
-                .map(|_| format!("disabled pool {}", p.pool.name))
-                .map_err(|e| describe::cf(&e))
+    let inject = async {
+        match opts.method {
+            DrillMethod::ScaleToZero => {
+                p.w.scale(&p.live.name, 0)
+                    .await
+                    .map(|()| format!("scaled {} from {} to 0", p.live.name, p.live.replicas))
+                    .map_err(|e| describe::kube(&e))
+            }
+            DrillMethod::DisablePool => {
+                p.cf.set_pool_enabled(&p.pool.id, false)
+                    .await
+                    .map(|_| format!("disabled pool {}", p.pool.name))
+                    .map_err(|e| describe::cf(&e))
+            }
         }
     };
-    let mut seen = match injected {
-        Err(e) => return Observed::nothing(Check::new("inject", Verdict::Error, e)),
-        Ok(done) => Observed {
+    // A write in flight runs to its end: dropped, nobody would know
+    // whether it landed.
+    let mut seen = match sup.drive(inject).await {
+        None => return Observed::abandoned(),
+        Some(Err(e)) => return Observed::nothing(Check::new("inject", Verdict::Error, e)),
+        Some(Ok(done)) => Observed {
             injected: true,
             ..Observed::nothing(Check::new("inject", Verdict::Pass, done))
         },
     };
+    if sup.stopping() {
+        seen.stop = sup.reason();
+        return seen;
+    }
 
-    // Step 5: observe failover.
-    progress(&p.name, "waiting for failover");
-    let deadline = Instant::now() + p.budget.failover;
-    let poll = poll_interval(c);
+    // Step 5: observe failover, within the budget whatever Cloudflare does.
+    sup.phase(&p.name, "waiting for failover");
+    let until = deadline(Instant::now(), p.budget.failover);
+    let mut blind: Option<String> = None;
     loop {
-        if seen.unhealthy_after.is_none() && pool_is_gone(opts, p).await {
-            seen.unhealthy_after = Some(clock.origin.elapsed().saturating_sub(t_inject));
-            seen.noticed_at = Some(SystemTime::now());
+        if seen.unhealthy_after.is_none() {
+            let polled = sup
+                .stoppable(tokio::time::timeout_at(until, pool_is_gone(opts, p)))
+                .await;
+            match polled {
+                None => {
+                    seen.stop = sup.reason();
+                    return seen;
+                }
+                // The deadline cut a poll short: what the last answers
+                // said (or failed to say) stands.
+                Some(Err(_)) => break,
+                Some(Ok(Ok(Some(at)))) => {
+                    // As of the request that saw it, not its answer: waiting
+                    // out a 429 or a retry does not stretch the time.
+                    let since_origin = at.saturating_duration_since(clock.origin);
+                    seen.unhealthy_after = Some(since_origin.saturating_sub(t_inject));
+                    seen.noticed_at = Some(SystemTime::now());
+                    blind = None;
+                }
+                Some(Ok(Ok(None))) => blind = None,
+                Some(Ok(Err(e))) => blind = Some(describe::cf(&e)),
+            }
         }
         if seen.unhealthy_after.is_some() {
             // Without traffic (or a region expected to take it) the pool's
@@ -105,39 +155,41 @@ pub(super) async fn inject_and_watch(
                 _ => seen.unhealthy_after,
             };
         }
-        if seen.shifted_after.is_some() || Instant::now() >= deadline {
+        let now = Instant::now();
+        if seen.shifted_after.is_some() || now >= until {
             break;
         }
-        if let Some(s) = wait(poll, signals, lost).await {
-            seen.stop = Some(s);
+        if !sup.sleep(c.poll.min(until - now)).await {
+            seen.stop = sup.reason();
             return seen;
         }
+    }
+    if seen.unhealthy_after.is_none() {
+        seen.blind = blind;
     }
 
     // Step 6: hold, watching the others.
     if seen.shifted_after.is_some() {
-        progress(&p.name, "holding");
-        let hold_until = Instant::now() + opts.hold;
-        while Instant::now() < hold_until {
-            let left = hold_until.saturating_duration_since(Instant::now());
-            if let Some(s) =
-                wait(poll.min(left).max(Duration::from_millis(10)), signals, lost).await
-            {
-                seen.stop = Some(s);
-                break;
-            }
+        sup.phase(&p.name, "holding");
+        if !sup.sleep(opts.hold).await {
+            seen.stop = sup.reason();
         }
     }
     seen
 }
 
-/// Whether the drilled pool no longer takes traffic: a disabled pool at
-/// once, a scaled-down one when Cloudflare reports it unhealthy.
-async fn pool_is_gone(opts: &DrillOptions, p: &Prepared) -> bool {
+/// When the drilled pool was seen no longer taking traffic (`None`: it
+/// still does): a disabled pool at once, a scaled-down one when Cloudflare
+/// reports it unhealthy.
+async fn pool_is_gone<W, P: Pools>(
+    opts: &DrillOptions,
+    p: &Prepared<W, P>,
+) -> Result<Option<Instant>, crate::cloudflare::CfError> {
     match opts.method {
-        DrillMethod::DisablePool => true,
+        DrillMethod::DisablePool => Ok(Some(Instant::now())),
         DrillMethod::ScaleToZero => {
-            matches!(p.cf.pool(&p.pool.id).await, Ok(pool) if pool.healthy == Some(false))
+            let (pool, at) = p.cf.pool_as_of(&p.pool.id).await?;
+            Ok((pool.healthy == Some(false)).then_some(at))
         }
     }
 }

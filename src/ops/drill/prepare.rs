@@ -2,38 +2,43 @@
 //! steady state before, the safety rules and overrides, the timing budget
 //! and the receiving region; and `--dry-run`, which stops here and prints
 //! every change the drill would make.
+//!
+//! What cannot be read is "could not check" (exit 3), never a refusal: a
+//! refusal (exit 5) is a rule or another run saying no, and names which.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use crate::cloudflare::{CloudflareClient, Pool, Pools};
-use crate::kube::{DeploymentState, KubeRegion, Workloads};
+use crate::cloudflare::{Pool, Pools};
+use crate::kube::{DeploymentState, Workloads};
 use crate::manifest::{DrillMethod, Fleet, Region};
 use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::super::budget::{self, Budget};
-use super::super::connect::Connected;
+use super::super::clients::Clients;
 use super::super::describe;
+use super::super::lock::{self, Holder};
 use super::super::run::Findings;
 use super::super::safety::{self, Rule};
-use super::super::snapshot::{self, DRILL_ANNOTATION};
+use super::super::snapshot::{self, DRILL_ANNOTATION, RegionSnapshot};
 use super::super::status::pool_facts;
 use super::super::steering::{self, Selection};
+use super::super::supervise::Phases;
 use super::super::traffic;
-use super::{DrillOptions, DrillOutcome, Progress, blocking_line, refused};
+use super::{DrillOptions, DrillOutcome, blocking_line, refused, unavailable_before};
 
 /// What the read-only steps found, for the steps that change things.
-pub(super) struct Prepared {
+pub(super) struct Prepared<W, P> {
     /// The drilled region.
     pub region: Region,
     /// Its name.
     pub name: String,
     /// Cloudflare.
-    pub cf: Arc<CloudflareClient>,
+    pub cf: Arc<P>,
     /// Every region's client, in manifest order (for the lock).
-    pub clients: Vec<KubeRegion>,
+    pub clients: Vec<W>,
     /// The drilled region's client.
-    pub w: KubeRegion,
+    pub w: W,
     /// The drilled region's pool.
     pub pool: Pool,
     /// Its live Deployment.
@@ -50,17 +55,53 @@ pub(super) struct Prepared {
     pub requests_before: u64,
 }
 
-/// A refusal: nothing was changed.
-fn no(region: &str, why: Vec<String>, notes: Vec<String>) -> Result<Prepared, Box<DrillOutcome>> {
+type Prep<W, P> = Result<Prepared<W, P>, Box<DrillOutcome>>;
+
+/// A refusal: nothing was changed (exit 5).
+fn no<W, P>(region: &str, why: Vec<String>, notes: Vec<String>) -> Prep<W, P> {
     Err(Box::new(refused(region, why, notes)))
 }
 
-/// Steps 1–2; a refusal (exit 5) when the drill must not run.
-pub(super) async fn prepare(
-    c: &Connected,
+/// Could not check: an API could not be read (exit 3); nothing was changed.
+fn blind<W, P>(region: &str, why: Vec<String>) -> Prep<W, P> {
+    Err(Box::new(unavailable_before(region, why)))
+}
+
+/// A drill or rollout still running elsewhere, from a region's records and
+/// its lock Lease: the record's run holds a live lease. Such state is not
+/// "left" by anyone, and `ocfail restore` must not touch it.
+fn running_elsewhere(r: &RegionSnapshot) -> Option<String> {
+    let (kind, raw) = r.operation()?;
+    let record: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let run = record["runId"].as_str()?;
+    let lease = r.lease.as_ref()?;
+    let holder = lease.holder.as_deref()?;
+    if Holder::parse(holder).run_id() != Some(run) {
+        return None;
+    }
+    let now = SystemTime::now();
+    lock::expires_in(lease, now)?;
+    let renewed = lock::renewed_ago(lease, now).map_or_else(String::new, |ago| {
+        format!(", lease renewed {}s ago", ago.as_secs())
+    });
+    Some(format!(
+        "locked: {kind} run {run} is still running in {} ({holder}{renewed}); wait for it to end \
+         (it puts back what it changed itself; `ocfail restore` refuses while it runs)",
+        r.region.name
+    ))
+}
+
+/// Steps 1–2; a refusal (exit 5) when the drill must not run, "could not
+/// check" (exit 3) when something cannot be read.
+pub(super) async fn prepare<W, P>(
+    c: &Clients<W, P>,
     opts: &DrillOptions,
-    progress: Progress<'_>,
-) -> Result<Prepared, Box<DrillOutcome>> {
+    phases: &Phases,
+) -> Prep<W, P>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
     let fleet = &c.fleet;
     let Some(region) = fleet.region(&opts.region).cloned() else {
         return no(
@@ -72,20 +113,18 @@ pub(super) async fn prepare(
     let name = region.name.to_string();
     let cf = match &c.cloudflare {
         Ok(cf) => cf.clone(),
-        Err(e) => return no(&name, vec![describe::cf(e)], Vec::new()),
+        Err(e) => return blind(&name, vec![describe::cf(e)]),
     };
     let mut clients = Vec::new();
+    let mut unreachable = Vec::new();
     for (r, client) in &c.regions {
         match client {
             Ok(k) => clients.push(k.clone()),
-            Err(e) => {
-                return no(
-                    &name,
-                    vec![format!("{}: {}", r.name, describe::kube(e))],
-                    Vec::new(),
-                );
-            }
+            Err(e) => unreachable.push(format!("{}: {}", r.name, describe::kube(e))),
         }
+    }
+    if !unreachable.is_empty() {
+        return blind(&name, unreachable);
     }
     let Some(w) = c
         .regions
@@ -93,21 +132,41 @@ pub(super) async fn prepare(
         .position(|(r, _)| r.name.as_str() == name)
         .map(|i| clients[i].clone())
     else {
-        return no(
-            &name,
-            vec!["no client for the region".to_owned()],
-            Vec::new(),
-        );
+        return blind(&name, vec!["no client for the region".to_owned()]);
     };
 
     let requests_before = cf.requests_sent();
     // Step 1: steady state before.
-    progress(&name, "checking steady state");
+    phases.set(&name, "checking steady state");
     let snap = snapshot::fleet(fleet, c.regions.clone(), Ok(cf.clone()), 64).await;
+    // Could not read is not "not steady": say which API, exit 3.
+    let mut unread: Vec<String> = snap
+        .regions
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(describe::kube))
+        .collect();
+    for e in [
+        snap.cloudflare.lb.as_ref().err(),
+        snap.cloudflare.pools.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        unread.push(describe::cf(e));
+    }
+    if !unread.is_empty() {
+        unread.dedup();
+        return blind(&name, unread);
+    }
     let lb = match &snap.cloudflare.lb {
         Ok(lb) => lb.clone(),
-        Err(e) => return no(&name, vec![describe::cf(e)], Vec::new()),
+        Err(e) => return blind(&name, vec![describe::cf(e)]),
     };
+    // Another run changing the fleet right now is not state to restore.
+    let running: Vec<String> = snap.regions.iter().filter_map(running_elsewhere).collect();
+    if !running.is_empty() {
+        return no(&name, running, Vec::new());
+    }
     let facts: Vec<_> = snap.regions.iter().map(|r| pool_facts(&snap, r)).collect();
     let mut steady = Vec::new();
     if lb.enabled == Some(false) {
@@ -117,10 +176,6 @@ pub(super) async fn prepare(
         ));
     }
     for (r, f) in snap.regions.iter().zip(&facts) {
-        if let Some(e) = &r.error {
-            steady.push(format!("steady-state: {}", describe::kube(e)));
-            continue;
-        }
         match r.live() {
             Some(d) if d.replicas > 0 && d.available >= d.replicas => {}
             Some(d) => steady.push(format!(
@@ -187,13 +242,13 @@ pub(super) async fn prepare(
     let monitor = match pool.monitor.as_deref().filter(|m| !m.is_empty()) {
         Some(id) => match cf.monitor(id).await {
             Ok(m) => Some(m),
-            Err(e) => return no(&name, vec![describe::cf(&e)], Vec::new()),
+            Err(e) => return blind(&name, vec![describe::cf(&e)]),
         },
         None => None,
     };
     let hpas = match w.hpas().await {
         Ok(h) => h,
-        Err(e) => return no(&name, vec![describe::kube(&e)], Vec::new()),
+        Err(e) => return blind(&name, vec![describe::kube(&e)]),
     };
     let violations = safety::check(&safety::Facts {
         fleet,
@@ -224,7 +279,10 @@ pub(super) async fn prepare(
     let budget = monitor.as_ref().map_or(
         Budget {
             failover: Duration::from_secs(120),
-            recover: fleet.rollout.ready_timeout + Duration::from_secs(120),
+            recover: fleet
+                .rollout
+                .ready_timeout
+                .saturating_add(Duration::from_secs(120)),
         },
         |m| budget::for_fleet(fleet, m),
     );
@@ -259,7 +317,11 @@ pub(super) async fn prepare(
 }
 
 /// `--dry-run`: the plan, from what the read-only steps found.
-pub(super) fn dry_run(fleet: &Fleet, opts: &DrillOptions, p: Prepared) -> DrillOutcome {
+pub(super) fn dry_run<W, P: Pools>(
+    fleet: &Fleet,
+    opts: &DrillOptions,
+    p: Prepared<W, P>,
+) -> DrillOutcome {
     let Prepared {
         name,
         cf,

@@ -1,17 +1,26 @@
 //! Step 7 of the drill: put back what it changed, on every path, then wait
 //! for the pool and the traffic to come back.
+//!
+//! The restore runs to its end through a first signal (the signal only
+//! means "exit 130 once everything is back"); a second one abandons it and
+//! leaves the record with the exact command to finish. Waiting for recovery
+//! changes nothing, so any stop ends the wait at once.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
+use crate::kube::Workloads;
 use crate::report::model::{Check, Verdict};
-use crate::signal::SignalHandler;
 
-use super::super::connect::Connected;
+use super::super::clients::Clients;
+use super::super::describe;
 use super::super::restore::{self, RestoreOptions};
+use super::super::supervise::Supervisor;
 use super::observe::Clock;
 use super::prepare::Prepared;
-use super::{Progress, ms, poll_interval};
+use super::{deadline, ms};
 
 /// How putting things back went.
 pub(super) struct Recovered {
@@ -22,41 +31,52 @@ pub(super) struct Recovered {
     pub recovered_after: Option<Duration>,
     /// The record is still on the cluster: `ocfail restore` must finish.
     pub incomplete: bool,
+    /// Cloudflare could not be read while waiting for recovery: why.
+    pub blind: Option<String>,
 }
 
 /// Restores from the drill's record, then waits for recovery within the
-/// budget. A second Ctrl-C stops waiting and leaves the record.
-pub(super) async fn restore_and_recover(
-    c: &Connected,
-    p: &Prepared,
+/// budget (unless the run is stopping: then the restore is all).
+pub(super) async fn restore_and_recover<W, P>(
+    c: &Clients<W, P>,
+    p: &Prepared<W, P>,
     clock: &Clock<'_>,
-    signals: &mut SignalHandler,
-    progress: Progress<'_>,
-) -> Recovered {
-    progress(&p.name, "restoring");
+    sup: &mut Supervisor<'_>,
+) -> Recovered
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    sup.phase(&p.name, "restoring");
     let t_restore = clock.origin.elapsed();
     let opts = RestoreOptions {
         ready_timeout: c.fleet.rollout.ready_timeout,
         ..RestoreOptions::default()
     };
-    let restored = tokio::select! {
-        r = restore::put_back(&p.w, Some(p.cf.as_ref()), &p.region, opts) => Some(r),
-        _ = signals.recv() => None,
-    };
+    let restored = sup
+        .drive(restore::put_back(
+            &p.w,
+            Some(p.cf.as_ref()),
+            &p.region,
+            opts,
+            &c.recovery,
+        ))
+        .await;
     let done = match restored {
         None => {
             let left = Check::new(
                 "restore",
                 Verdict::Error,
                 format!(
-                    "stopped waiting on a second Ctrl-C; the record is left: run `ocfail restore --region {}`",
-                    p.name
+                    "stopped on a second signal; the record is left: run `{}`",
+                    c.recovery.ocfail(&format!("restore --region {}", p.name))
                 ),
             );
             return Recovered {
                 checks: vec![left],
                 recovered_after: None,
                 incomplete: true,
+                blind: None,
             };
         }
         Some(done) if done.outcome == restore::Outcome::Incomplete => {
@@ -64,6 +84,7 @@ pub(super) async fn restore_and_recover(
                 checks: done.report.checks,
                 recovered_after: None,
                 incomplete: true,
+                blind: None,
             };
         }
         Some(done) => done,
@@ -73,12 +94,36 @@ pub(super) async fn restore_and_recover(
         c
     };
     let mut checks: Vec<Check> = done.report.checks.into_iter().map(named).collect();
-    progress(&p.name, "waiting for recovery");
-    let deadline = Instant::now() + p.budget.recover;
-    let poll = poll_interval(c);
+    if sup.stopping() {
+        // Everything is back; watching it come back is for a drill that
+        // runs to its end.
+        return Recovered {
+            checks,
+            recovered_after: None,
+            incomplete: false,
+            blind: None,
+        };
+    }
+    sup.phase(&p.name, "waiting for recovery");
+    let until = deadline(Instant::now(), p.budget.recover);
+    let mut blind = None;
     let mut recovered_after = None;
     loop {
-        let healthy = matches!(p.cf.pool(&p.pool.id).await, Ok(pool) if pool.healthy == Some(true) && pool.enabled);
+        let polled = sup
+            .stoppable(tokio::time::timeout_at(until, p.cf.pool(&p.pool.id)))
+            .await;
+        let healthy = match polled {
+            None => break,
+            Some(Err(_)) => break,
+            Some(Ok(Err(e))) => {
+                blind = Some(describe::cf(&e));
+                false
+            }
+            Some(Ok(Ok(pool))) => {
+                blind = None;
+                pool.healthy == Some(true) && pool.enabled
+            }
+        };
         // Traffic only has to come back if the region was serving before the drill.
         let back = match clock.traffic {
             Some(g) if p.was_serving => g.first_success_from(&p.name, ms(t_restore)).is_some(),
@@ -88,17 +133,30 @@ pub(super) async fn restore_and_recover(
             recovered_after = Some(clock.origin.elapsed().saturating_sub(t_restore));
             break;
         }
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= until || !sup.sleep(c.poll.min(until - now)).await {
             break;
         }
-        tokio::time::sleep(poll).await;
+    }
+    if recovered_after.is_some() {
+        blind = None;
     }
     // After recovery, so an HPA sync's wait does not count against it.
-    let hpas = restore::confirm_hpas(&p.w, &p.region, &done.scaled_up, opts).await;
-    checks.extend(hpas.into_iter().map(named));
+    if let Some(hpas) = sup
+        .stoppable(restore::confirm_hpas(
+            &p.w,
+            &p.region,
+            &done.scaled_up,
+            opts,
+        ))
+        .await
+    {
+        checks.extend(hpas.into_iter().map(named));
+    }
     Recovered {
         checks,
         recovered_after,
         incomplete: false,
+        blind,
     }
 }

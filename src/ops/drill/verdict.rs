@@ -34,27 +34,51 @@ pub(super) struct Ended<'a> {
     pub traffic: Option<&'a TrafficSummary>,
     /// The outage was injected; when not, an API call failed first.
     pub injected: bool,
-    /// The drill stopped early (Ctrl-C, lost lock).
-    pub stopped: bool,
+    /// Why the drill stopped early (a signal, a lost lock), in words.
+    pub stopped: Option<String>,
     /// The record is left for `ocfail restore`.
     pub restore_incomplete: bool,
+    /// Cloudflare could not be read while waiting for failover: why.
+    pub blind: Option<String>,
+    /// Cloudflare could not be read while waiting for recovery: why.
+    pub recovery_blind: Option<String>,
+    /// The command that finishes an incomplete restore.
+    pub restore_command: String,
 }
 
 /// The drilled region's verdict.
+///
+/// Only what was observed can fail: a drill stopped early, or one that
+/// could not read Cloudflare, says so (inconclusive, error) instead of
+/// failing timings nobody could measure.
 pub(super) fn of(fleet: &Fleet, e: &Ended<'_>) -> Verdict {
     let t = e.timings;
     let error_rate = e.traffic.map_or(0.0, |t| t.error_rate);
+    let over = |d: Option<Duration>, budget: Duration| d.is_some_and(|d| d > budget);
+    let measured_fail = over(t.shifted, e.budget.failover)
+        || over(t.recovered, e.budget.recover)
+        || error_rate > fleet.drill.max_error_rate.fraction();
     // An API error before the outage took effect is "could not check" (3),
     // not "the fault never took effect" (4).
     if e.restore_incomplete || !e.injected {
         Verdict::Error
     } else if t.unhealthy.is_none() {
+        // The fault never showed: the monitor did not see it (4), or
+        // Cloudflare could not be read to tell (3).
+        if e.blind.is_some() && e.stopped.is_none() {
+            Verdict::Error
+        } else {
+            Verdict::Inconclusive
+        }
+    } else if measured_fail {
+        Verdict::Fail
+    } else if e.stopped.is_some() {
         Verdict::Inconclusive
-    } else if t.shifted.is_none_or(|s| s > e.budget.failover)
-        || t.recovered.is_none_or(|r| r > e.budget.recover)
-        || error_rate > fleet.drill.max_error_rate.fraction()
-        || e.stopped
-    {
+    } else if t.shifted.is_none() {
+        Verdict::Fail
+    } else if t.recovered.is_none() && e.recovery_blind.is_some() {
+        Verdict::Error
+    } else if t.recovered.is_none() {
         Verdict::Fail
     } else {
         Verdict::Pass
@@ -71,9 +95,51 @@ pub(super) fn drilled(
     e: &Ended<'_>,
 ) -> RegionReport {
     let t = e.timings;
-    checks.push(timing("unhealthy", t.unhealthy, e.budget.failover));
-    checks.push(timing("shifted", t.shifted, e.budget.failover));
-    checks.push(timing("recovered", t.recovered, e.budget.recover));
+    let unmeasured = |why: &Option<String>| -> Option<Check> {
+        let why = why.as_ref()?;
+        Some(Check::new(
+            "",
+            Verdict::Error,
+            format!("could not check: {why}"),
+        ))
+    };
+    for (label, d, budget, blind) in [
+        ("unhealthy", t.unhealthy, e.budget.failover, &e.blind),
+        ("shifted", t.shifted, e.budget.failover, &e.blind),
+        (
+            "recovered",
+            t.recovered,
+            e.budget.recover,
+            &e.recovery_blind,
+        ),
+    ] {
+        let check = match d {
+            Some(d) => timing(label, Some(d), budget),
+            // Nothing was injected, or the drill stopped first: not
+            // measured is not failed.
+            None if !e.injected || e.restore_incomplete => Check::new(
+                label,
+                Verdict::Skipped,
+                "not measured: the outage was not injected or not restored",
+            ),
+            None if e.stopped.is_some() => Check::new(
+                label,
+                Verdict::Skipped,
+                format!(
+                    "not measured: {}",
+                    e.stopped.as_deref().unwrap_or("stopped")
+                ),
+            ),
+            None => match unmeasured(blind) {
+                Some(mut c) => {
+                    c.name = label.to_owned();
+                    c
+                }
+                None => timing(label, None, budget),
+            },
+        };
+        checks.push(check);
+    }
     if let Some(t) = e.traffic {
         let max = fleet.drill.max_error_rate;
         checks.push(Check::new(
@@ -128,9 +194,12 @@ pub(super) fn last_drill(run_id: &str, verdict: Verdict, t: Timings) -> String {
 
 /// Every region's report in manifest order: `drilled` for the drilled one,
 /// and for the others whether they stayed healthy and (the expected
-/// receiver) took the traffic.
+/// receiver) took the traffic. A region that could not be read afterwards
+/// (`after` is `None` when the drill was abandoned) is inconclusive: no
+/// region nobody observed fails.
 pub(super) fn fleet_reports(
-    after: &FleetSnapshot,
+    fleet: &Fleet,
+    after: Option<&FleetSnapshot>,
     drilled: RegionReport,
     receiver: Option<&str>,
     shifted: bool,
@@ -139,26 +208,53 @@ pub(super) fn fleet_reports(
     let name = drilled.region.clone();
     let mut drilled = Some(drilled);
     let mut regions = Vec::new();
-    for r in &after.regions {
-        let region = r.region.name.as_str();
+    for region in fleet.regions.iter().map(|r| r.name.as_str()) {
         if region == name {
             regions.extend(drilled.take());
             continue;
         }
-        let f = pool_facts(after, r);
-        let mut cs = vec![if f.can_serve() {
-            Check::new(
+        let snap = after.and_then(|a| {
+            a.regions
+                .iter()
+                .find(|r| r.region.name.as_str() == region)
+                .map(|r| (a, r))
+        });
+        let observed = match snap {
+            None => Err("not read after the drill (it was stopped)".to_owned()),
+            Some((_, r)) if r.error.is_some() => Err(r
+                .error
+                .as_ref()
+                .map(crate::ops::describe::kube)
+                .unwrap_or_default()),
+            Some((a, r)) => match (&a.cloudflare.lb, &a.cloudflare.pools) {
+                (Err(e), _) | (_, Err(e)) => Err(crate::ops::describe::cf(e)),
+                _ => Ok((a, r)),
+            },
+        };
+        let seen = observed.is_ok();
+        let mut cs = match observed {
+            Err(why) => vec![Check::new(
                 "stayed-healthy",
-                Verdict::Pass,
-                "pool healthy and serving throughout",
-            )
-        } else {
-            Check::new(
-                "stayed-healthy",
-                Verdict::Fail,
-                "pool or pods not healthy after the drill",
-            )
-        }];
+                Verdict::Inconclusive,
+                format!("could not check: {why}"),
+            )],
+            Ok((a, r)) => {
+                let f = pool_facts(a, r);
+                vec![if f.can_serve() {
+                    Check::new(
+                        "stayed-healthy",
+                        Verdict::Pass,
+                        "pool healthy and serving throughout",
+                    )
+                } else {
+                    Check::new(
+                        "stayed-healthy",
+                        Verdict::Fail,
+                        "pool or pods not healthy after the drill",
+                    )
+                }]
+            }
+        };
         let receives = receiver == Some(region);
         if receives && !shifted {
             cs.push(Check::new(
@@ -178,7 +274,9 @@ pub(super) fn fleet_reports(
                 format!("answered {took} synthetic requests while {name} was down"),
             ));
         }
-        let summary = if receives && shifted {
+        let summary = if !seen {
+            "could not check"
+        } else if receives && shifted {
             "took the traffic"
         } else {
             "stayed healthy"
@@ -218,19 +316,26 @@ fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Check {
 /// The drilled region's line: the timings, or why there are none.
 fn summary(name: &str, v: Verdict, e: &Ended<'_>) -> String {
     if e.restore_incomplete {
-        return format!("restore incomplete: finish with `ocfail restore --region {name}`");
+        let _ = name;
+        return format!("restore incomplete: finish with `{}`", e.restore_command);
     }
     if !e.injected {
         return "could not inject the outage (see the checks); nothing is left changed".to_owned();
     }
     let show = |d: Option<Duration>| d.map_or("—".to_owned(), fmt_ms);
     let t = e.timings;
-    format!(
+    let mut line = format!(
         "{v}: unhealthy after {}, traffic moved after {}, recovered after {}",
         show(t.unhealthy),
         show(t.shifted),
         show(t.recovered)
-    )
+    );
+    if let Some(why) = &e.stopped {
+        line.push_str(&format!(" ({why}; everything was put back)"));
+    } else if let Some(why) = e.blind.as_ref().or(e.recovery_blind.as_ref()) {
+        line.push_str(&format!(" (could not check: {why})"));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -246,8 +351,11 @@ mod tests {
             },
             traffic: None,
             injected: true,
-            stopped: false,
+            stopped: None,
             restore_incomplete: false,
+            blind: None,
+            recovery_blind: None,
+            restore_command: "ocfail -f /abs/fleet.yaml restore --region us-east-1".to_owned(),
         }
     }
 
@@ -260,16 +368,50 @@ mod tests {
     }
 
     #[test]
-    fn in_budget_passes_and_over_budget_or_stopped_fails() {
+    fn in_budget_passes_over_budget_fails_and_stopped_is_not_judged() {
         let fleet = crate::manifest::seed_fleet();
         assert_eq!(of(&fleet, &ended(timings(1, 2, 3))), Verdict::Pass);
         assert_eq!(of(&fleet, &ended(timings(1, 11, 3))), Verdict::Fail);
         assert_eq!(of(&fleet, &ended(timings(1, 2, 21))), Verdict::Fail);
-        let stopped = Ended {
-            stopped: true,
-            ..ended(timings(1, 2, 3))
+        let stopped = |t| Ended {
+            stopped: Some("stopped by SIGINT".to_owned()),
+            ..ended(t)
         };
-        assert_eq!(of(&fleet, &stopped), Verdict::Fail);
+        // Everything seen was fine: no verdict, not a failure.
+        assert_eq!(
+            of(&fleet, &stopped(timings(1, 2, 3))),
+            Verdict::Inconclusive
+        );
+        let half = Timings {
+            recovered: None,
+            ..timings(1, 2, 3)
+        };
+        assert_eq!(of(&fleet, &stopped(half)), Verdict::Inconclusive);
+        // What was measured before the stop still counts.
+        assert_eq!(of(&fleet, &stopped(timings(1, 11, 3))), Verdict::Fail);
+    }
+
+    #[test]
+    fn cloudflare_out_of_sight_is_an_error_not_a_failure() {
+        let fleet = crate::manifest::seed_fleet();
+        let blind = Ended {
+            blind: Some("GET /pools/p1: 503".to_owned()),
+            ..ended(Timings::default())
+        };
+        assert_eq!(of(&fleet, &blind), Verdict::Error);
+        let r = drilled(&fleet, "us-east-1", Verdict::Error, Vec::new(), &blind);
+        for c in r.checks.iter().filter(|c| c.name != "recovered") {
+            assert_eq!(c.verdict, Verdict::Error, "{c:?}");
+            assert!(c.detail.starts_with("could not check"), "{c:?}");
+        }
+        let recovery = Ended {
+            recovery_blind: Some("GET /pools/p1: timeout".to_owned()),
+            ..ended(Timings {
+                recovered: None,
+                ..timings(1, 2, 3)
+            })
+        };
+        assert_eq!(of(&fleet, &recovery), Verdict::Error);
     }
 
     #[test]
@@ -337,7 +479,8 @@ mod tests {
         };
         let r = drilled(&fleet, "us-east-1", Verdict::Error, Vec::new(), &left);
         assert!(
-            r.summary.contains("ocfail restore --region us-east-1"),
+            r.summary
+                .contains("ocfail -f /abs/fleet.yaml restore --region us-east-1"),
             "{}",
             r.summary
         );

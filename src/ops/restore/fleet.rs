@@ -1,40 +1,183 @@
 //! `ocfail restore` over the fleet: finds the runs whose records are left,
-//! takes the fleet lock (taking over those runs' own leases at once, as
-//! DESIGN.md §6.1 step 0 allows), restores every chosen region concurrently,
-//! and releases the locks of runs that have nothing left to restore.
+//! makes sure each is gone, takes the fleet lock (taking over those runs'
+//! own leases at once, as DESIGN.md §6.1 step 0 allows), restores every
+//! chosen region concurrently, and releases the locks of runs that have
+//! nothing left to restore.
+//!
+//! A run with records is not necessarily a crashed one: a drill holding an
+//! outage has its record on the cluster too. Restore takes over only runs
+//! that are provably gone: their summary is written, their process (named
+//! in the record) is gone from this machine, or their lease has expired.
+//! A run still renewing its lease, or whose process runs here, is live:
+//! exit 5, naming it. From another machine, restore watches the lease for
+//! up to its expiry (a live run renews it every 10 s).
 //!
 //! A region that is not recorded needs no lock: reading it changes nothing,
 //! so `ocfail restore` on a clean fleet never waits for another run.
 
-use std::time::Instant;
+use std::time::SystemTime;
 
 use futures_util::future::join_all;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
+use crate::cloudflare::Pools;
 use crate::exit_code;
-use crate::kube::KubeRegion;
+use crate::kube::{LeaseState, Workloads};
 use crate::manifest::Region;
-use crate::ops::connect::Connected;
+use crate::ops::clients::Clients;
 use crate::ops::describe;
 use crate::ops::lock::{self, Holder, LockError, LockOptions};
+use crate::ops::process::Liveness;
 use crate::ops::run::Findings;
+use crate::ops::snapshot::LOCK_LEASE;
 use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::{EndedRuns, Outcome, RestoreOptions, Scan, region, release_crashed_lock, scan};
 
+/// Whether a recorded run still runs, as far as this restore can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RunState {
+    /// Provably gone: restore may take its leases over.
+    Gone,
+    /// Running: how we know, and its holder.
+    Alive { why: String, holder: String },
+    /// Nothing here proves either: its live leases, by region.
+    Unknown(Vec<(String, LeaseState)>),
+}
+
+/// The live leases `run` holds, by region.
+fn live_leases<'a>(
+    run: &str,
+    leases: impl Iterator<Item = (&'a str, &'a LeaseState)>,
+    now: SystemTime,
+) -> Vec<(String, LeaseState)> {
+    leases
+        .filter(|(_, l)| {
+            l.holder
+                .as_deref()
+                .is_some_and(|h| Holder::parse(h).run_id() == Some(run))
+        })
+        .filter(|(_, l)| lock::expires_in(l, now).is_some())
+        .map(|(r, l)| (r.to_owned(), l.clone()))
+        .collect()
+}
+
+fn holder_of(leases: &[(String, LeaseState)], run: &str) -> String {
+    leases
+        .iter()
+        .find_map(|(_, l)| l.holder.clone())
+        .unwrap_or_else(|| format!("run {run}"))
+}
+
+/// What the records and leases read say about `run`.
+fn classify(run: &str, scans: &[(&Region, &Scan)], finished: &[String]) -> RunState {
+    if finished.iter().any(|f| f == run) {
+        return RunState::Gone;
+    }
+    let now = SystemTime::now();
+    let leases = live_leases(
+        run,
+        scans
+            .iter()
+            .filter_map(|(r, s)| s.lease.as_ref().map(|l| (r.name.as_str(), l))),
+        now,
+    );
+    if leases.is_empty() {
+        return RunState::Gone;
+    }
+    let process = scans
+        .iter()
+        .flat_map(|(_, s)| s.processes.iter())
+        .find(|(r, _)| r == run)
+        .map(|(_, p)| p);
+    match process.map(|p| (p, p.liveness())) {
+        Some((_, Liveness::Gone)) => RunState::Gone,
+        Some((p, Liveness::Alive)) => RunState::Alive {
+            why: format!("its process {} runs on this machine", p.pid),
+            holder: holder_of(&leases, run),
+        },
+        _ => RunState::Unknown(leases),
+    }
+}
+
+/// Watches the leases of a run nothing proves gone or alive: a renewal
+/// means it is alive; expiry, that it is gone. Bounded by `until` and `stop`.
+async fn watch<W: Workloads>(
+    run: &str,
+    leases: Vec<(String, LeaseState)>,
+    clients: &[(&Region, &W)],
+    until: Instant,
+    stop: &CancellationToken,
+) -> RunState {
+    let holder = holder_of(&leases, run);
+    loop {
+        let now = SystemTime::now();
+        let mut live = Vec::new();
+        for (region, seen) in &leases {
+            let Some((_, w)) = clients.iter().find(|(r, _)| r.name.as_str() == region) else {
+                continue;
+            };
+            let Ok(current) = w.lease(LOCK_LEASE).await else {
+                // Unreadable now: keep what was seen; it expires on its own.
+                if lock::expires_in(seen, now).is_some() {
+                    live.push(region.clone());
+                }
+                continue;
+            };
+            let Some(current) = current else { continue };
+            let same_holder = current.holder == seen.holder;
+            if same_holder && current.renew_time != seen.renew_time {
+                return RunState::Alive {
+                    why: format!("it renewed its lease in {region} just now"),
+                    holder,
+                };
+            }
+            if same_holder && lock::expires_in(&current, now).is_some() {
+                live.push(region.clone());
+            }
+        }
+        if live.is_empty() {
+            return RunState::Gone;
+        }
+        if Instant::now() >= until {
+            return RunState::Alive {
+                why: format!(
+                    "its lease in {} did not expire within the restore's --timeout",
+                    live.join(", ")
+                ),
+                holder,
+            };
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            () = stop.cancelled() => return RunState::Unknown(Vec::new()),
+        }
+    }
+}
+
 /// Restores every region (or only `only`) of `c`'s fleet. `run_id` is this
-/// restore's own run, written into the leases it takes.
-pub async fn fleet(
-    c: &Connected,
+/// restore's own run, written into the leases it takes; `stop` (a signal)
+/// ends a wait for another run's lease, before anything changed.
+pub async fn fleet<W, P>(
+    c: &Clients<W, P>,
     only: Option<&str>,
     opts: RestoreOptions,
     run_id: &str,
-) -> Findings {
+    stop: &CancellationToken,
+) -> Findings
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
     // One read of every region, at once: the runs recorded and finished.
     // A region that cannot be read within `retry_for` is reported as such
     // and left out of everything after, so a dead API costs one deadline,
     // not one per call.
-    let until = Instant::now() + opts.retry_for;
-    let scans: Vec<Scanned> = join_all(c.regions.iter().map(|(r, k)| async move {
+    let until = Instant::now()
+        .checked_add(opts.retry_for)
+        .unwrap_or_else(Instant::now);
+    let scans: Vec<Scanned<'_, W>> = join_all(c.regions.iter().map(|(r, k)| async move {
         let read = match k {
             Ok(k) => scan(k, r, until, opts.poll)
                 .await
@@ -58,6 +201,25 @@ pub async fn fleet(
     let finished = sorted(readable(false).flat_map(|(_, _, s)| s.finished.clone()));
     let mut notes = Vec::new();
 
+    // Only runs that are gone are restored; a live one is refused.
+    let all: Vec<(&Region, &Scan)> = readable(false).map(|(r, _, s)| (r, s)).collect();
+    let clients: Vec<(&Region, &W)> = readable(false).map(|(r, k, _)| (r, k)).collect();
+    for run in &runs {
+        let mut state = classify(run, &all, &finished);
+        if let RunState::Unknown(leases) = state {
+            notes.push(format!(
+                "run {run} left records and still holds a live lease: watching it (a live run renews it every 10 s; a dead one's expires)"
+            ));
+            state = watch(run, leases, &clients, until, stop).await;
+            if stop.is_cancelled() {
+                return stopped(&scans, is_chosen, run);
+            }
+        }
+        if let RunState::Alive { why, holder } = state {
+            return live_run(&scans, is_chosen, run, &holder, &why);
+        }
+    }
+
     // The lock, only when there is something to restore.
     let mut held = None;
     if !runs.is_empty() {
@@ -65,11 +227,11 @@ pub async fn fleet(
             take_over_runs: runs.iter().chain(&finished).cloned().collect(),
             ..LockOptions::default()
         };
-        let lockable: Vec<KubeRegion> = readable(true).map(|(_, k, _)| k.clone()).collect();
+        let lockable: Vec<W> = readable(true).map(|(_, k, _)| k.clone()).collect();
         match lock::acquire(&lockable, &Holder::new("restore", run_id), &options).await {
             Ok(l) => {
                 notes.push(format!(
-                    "held the fleet lock while restoring, taking over any lease of run {}",
+                    "held the fleet lock while restoring, taking over any lease of run {} (gone)",
                     runs.join(", ")
                 ));
                 held = Some(l);
@@ -102,12 +264,12 @@ pub async fn fleet(
             };
             // A region holds at most one operation's record, but both
             // kinds are looked for: a crash can leave either.
-            let drill = region(w, cf, r, opts).await;
+            let drill = region(w, cf, r, opts, &c.recovery).await;
             if unreadable(&drill.1) {
                 // The same API would fail the rollout half the same way.
                 return drill.1;
             }
-            let rollout = super::rollout::region(w, r, opts).await;
+            let rollout = super::rollout::region(w, r, opts, &c.recovery).await;
             merge(drill, rollout)
         });
     let mut regions = join_all(work).await;
@@ -171,7 +333,7 @@ pub async fn fleet(
 }
 
 /// A region and what reading it found: its client and runs, or why not.
-type Scanned<'a> = (&'a Region, Result<(&'a KubeRegion, Scan), String>);
+type Scanned<'a, W> = (&'a Region, Result<(&'a W, Scan), String>);
 
 fn sorted(runs: impl Iterator<Item = String>) -> Vec<String> {
     let mut runs: Vec<String> = runs.collect();
@@ -203,8 +365,69 @@ fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> Re
     }
 }
 
+/// Every chosen region refused: `run`, whose records are left, is still
+/// running (exit 5, naming it).
+fn live_run<W>(
+    scans: &[Scanned<'_, W>],
+    is_chosen: impl Fn(&Region) -> bool,
+    run: &str,
+    holder: &str,
+    why: &str,
+) -> Findings {
+    let line = format!(
+        "run {run} ({holder}) is still running: {why}; restore does not take over a live run, \
+         which puts back what it changed itself when it ends (stop it with Ctrl-C, or kill it, \
+         then run restore again)"
+    );
+    Findings {
+        traffic: None,
+        regions: scans
+            .iter()
+            .filter(|(r, _)| is_chosen(r))
+            .map(|(r, _)| {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "refused: nothing was changed",
+                    vec![Check::new("lock", Verdict::Fail, line.clone())],
+                )
+            })
+            .collect(),
+        notes: vec![line],
+        exit_code: Some(exit_code::REFUSED),
+    }
+}
+
+/// Stopped by a signal while watching another run's lease: nothing changed.
+fn stopped<W>(
+    scans: &[Scanned<'_, W>],
+    is_chosen: impl Fn(&Region) -> bool,
+    run: &str,
+) -> Findings {
+    let line = format!("stopped while watching run {run}'s lease; nothing was changed");
+    Findings {
+        traffic: None,
+        regions: scans
+            .iter()
+            .filter(|(r, _)| is_chosen(r))
+            .map(|(r, _)| {
+                RegionReport::from_checks(
+                    r.name.as_str(),
+                    "stopped: nothing was changed",
+                    vec![Check::new("lock", Verdict::Skipped, line.clone())],
+                )
+            })
+            .collect(),
+        notes: vec![line],
+        exit_code: Some(exit_code::INTERRUPTED),
+    }
+}
+
 /// Every chosen region refused: another live run holds the lock.
-fn refused(scans: &[Scanned<'_>], is_chosen: impl Fn(&Region) -> bool, e: &LockError) -> Findings {
+fn refused<W>(
+    scans: &[Scanned<'_, W>],
+    is_chosen: impl Fn(&Region) -> bool,
+    e: &LockError,
+) -> Findings {
     let why = e.line();
     Findings {
         traffic: None,

@@ -8,12 +8,15 @@
 //! from one between taking the lock and writing its record, and such a run
 //! has changed nothing yet; its lease expires by itself.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use crate::kube::{KubeError, LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::describe;
 use crate::ops::lock::{self, Holder};
+use crate::ops::process::ProcessId;
 use crate::ops::ready::retry;
 use crate::ops::record::{DrillRecord, RolloutRecord};
 use crate::ops::snapshot::{
@@ -37,6 +40,10 @@ pub struct Scan {
     /// Runs with a record left: a drill's on a Deployment, a rollout's on
     /// the Service.
     pub recorded: Vec<String>,
+    /// The process each recorded run wrote into its record, when it did.
+    pub processes: Vec<(String, ProcessId)>,
+    /// The lock Lease, as read with the records.
+    pub lease: Option<LeaseState>,
     /// Drills whose `ocfail.dev/last-drill` summary is written: they had put
     /// everything back (themselves, or through `ocfail restore`).
     pub finished: Vec<String>,
@@ -57,10 +64,13 @@ pub async fn scan<W: Workloads>(
         let Some(d) = retry(until, poll, || w.deployment(&name)).await? else {
             continue;
         };
-        if let Some(r) = d.annotations.get(DRILL_ANNOTATION) {
-            found
-                .recorded
-                .extend(DrillRecord::parse(r).ok().map(|r| r.run_id));
+        if let Some(r) = d.annotations.get(DRILL_ANNOTATION)
+            && let Ok(r) = DrillRecord::parse(r)
+        {
+            if let Some(p) = r.process {
+                found.processes.push((r.run_id.clone(), p));
+            }
+            found.recorded.push(r.run_id);
         }
         if let Some(raw) = d.annotations.get(LAST_DRILL_ANNOTATION) {
             let summary: Option<serde_json::Value> = serde_json::from_str(raw).ok();
@@ -70,11 +80,15 @@ pub async fn scan<W: Workloads>(
         }
     }
     let service = retry(until, poll, || w.service(&region.service)).await?;
-    if let Some(raw) = service.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned()) {
-        found
-            .recorded
-            .extend(RolloutRecord::parse(&raw).ok().map(|r| r.run_id));
+    if let Some(raw) = service.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned())
+        && let Ok(r) = RolloutRecord::parse(&raw)
+    {
+        if let Some(p) = r.process {
+            found.processes.push((r.run_id.clone(), p));
+        }
+        found.recorded.push(r.run_id);
     }
+    found.lease = retry(until, poll, || w.lease(LOCK_LEASE)).await?;
     Ok(found)
 }
 

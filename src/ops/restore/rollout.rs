@@ -8,7 +8,7 @@
 //! promoted colour put back to its old image and replicas. Every step
 //! compares before it writes, so running the undo twice changes nothing.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +17,7 @@ use crate::manifest::Region;
 use crate::ops::describe;
 use crate::ops::ready;
 use crate::ops::record::RolloutRecord;
+use crate::ops::recovery::Recovery;
 use crate::ops::snapshot::ROLLOUT_ANNOTATION;
 use crate::report::model::{Check, RegionReport, Verdict};
 
@@ -24,11 +25,9 @@ use super::{Outcome, RestoreOptions};
 use crate::ops::ready::retry;
 
 /// The exact commands that finish the undo by hand.
-pub fn manual(region: &Region, rec: &RolloutRecord) -> String {
-    let k = format!(
-        "kubectl --context {} -n {}",
-        region.context, region.namespace
-    );
+pub fn manual(recovery: &Recovery, region: &Region, rec: &RolloutRecord) -> String {
+    let k = recovery.kubectl(region, "");
+    let k = k.trim_end();
     let from = format!("{}-{}", region.deployment, rec.from_color);
     let to = format!("{}-{}", region.deployment, rec.to_color);
     let mut steps = vec![
@@ -69,6 +68,7 @@ pub async fn undo<W: Workloads>(
     rec: &RolloutRecord,
     opts: RestoreOptions,
     cancel: &CancellationToken,
+    recovery: &Recovery,
 ) -> (bool, Vec<Check>) {
     let until = Instant::now() + opts.retry_for;
     let poll = opts.poll;
@@ -81,7 +81,7 @@ pub async fn undo<W: Workloads>(
         checks.push(Check::new(
             "manual",
             Verdict::Error,
-            format!("finish by hand: {}", manual(region, rec)),
+            format!("finish by hand: {}", manual(recovery, region, rec)),
         ));
         (false, checks)
     };
@@ -221,6 +221,7 @@ pub async fn region<W: Workloads>(
     w: &W,
     region: &Region,
     opts: RestoreOptions,
+    recovery: &Recovery,
 ) -> (Outcome, RegionReport) {
     let name = region.name.to_string();
     let until = Instant::now() + opts.retry_for;
@@ -262,7 +263,7 @@ pub async fn region<W: Workloads>(
             );
         }
     };
-    let (done, checks) = undo(w, region, &rec, opts, &CancellationToken::new()).await;
+    let (done, checks) = undo(w, region, &rec, opts, &CancellationToken::new(), recovery).await;
     if done {
         let summary = format!(
             "restored: {} of run {} undone, {} live again",

@@ -4,7 +4,7 @@
 //! removed, so a crash in between still finds every region recorded and
 //! `ocfail restore` treats the fleet alike.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use futures_util::future::join_all;
 
@@ -16,15 +16,16 @@ use crate::ops::snapshot::ROLLOUT_ANNOTATION;
 use crate::report::model::{Check, Verdict};
 
 use super::region::{Ctx, stopped};
-use super::supervise::Supervisor;
+use crate::ops::supervise::Supervisor;
+
 use super::{Slot, Status};
 
 /// Switches `promoted` back, latest first. Returns `false` when a second
 /// Ctrl-C stopped it (records are left).
-pub(super) async fn roll_back(
+pub(super) async fn roll_back<W: Workloads>(
     ctx: &Ctx<'_>,
-    sup: &mut Supervisor<'_, '_>,
-    slots: &mut [Slot],
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
     promoted: &[usize],
     why: &str,
 ) -> bool {
@@ -42,6 +43,7 @@ pub(super) async fn roll_back(
                 &rec,
                 ctx.restore,
                 ctx.abort,
+                ctx.recovery,
             ))
             .await;
         let slot = &mut slots[i];
@@ -60,7 +62,7 @@ pub(super) async fn roll_back(
                 slot.status = Status::RestoreIncomplete;
             }
             None => {
-                run.checks.push(stopped(&name));
+                run.checks.push(stopped(ctx.recovery, &name));
                 slot.status = Status::RestoreIncomplete;
                 for &j in &promoted[..n] {
                     slots[j].status = Status::RestoreIncomplete;
@@ -75,10 +77,10 @@ pub(super) async fn roll_back(
 /// Makes the promotions final: the previous colour to 0 (unless `keep`),
 /// then the records removed. Returns `false` when a second Ctrl-C stopped
 /// it.
-pub(super) async fn commit(
+pub(super) async fn commit<W: Workloads>(
     ctx: &Ctx<'_>,
-    sup: &mut Supervisor<'_, '_>,
-    slots: &mut [Slot],
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
     promoted: &[usize],
     keep: bool,
 ) -> bool {
@@ -110,10 +112,10 @@ pub(super) async fn commit(
                     "finalize",
                     Verdict::Warn,
                     format!(
-                        "could not scale {previous} to 0 ({}); do it by hand: kubectl --context {} -n {} scale deployment/{previous} --replicas=0",
+                        "could not scale {previous} to 0 ({}); do it by hand: {}",
                         describe::kube(&e),
-                        k.context,
-                        k.namespace
+                        ctx.recovery
+                            .kubectl(k, &format!("scale deployment/{previous} --replicas=0"))
                     ),
                 ),
             };
@@ -157,11 +159,12 @@ pub(super) async fn commit(
                         Verdict::Error,
                         format!(
                             "the region is promoted but its record could not be removed ({}); remove it by hand \
-                             (`ocfail restore` would roll the region back): kubectl --context {} -n {} annotate service/{} {ROLLOUT_ANNOTATION}-",
+                             (`ocfail restore` would roll the region back): {}",
                             describe::kube(&e),
-                            k.context,
-                            k.namespace,
-                            k.service
+                            ctx.recovery.kubectl(
+                                &k,
+                                &format!("annotate service/{} {ROLLOUT_ANNOTATION}-", k.service)
+                            )
                         ),
                     ),
                 );
@@ -172,7 +175,7 @@ pub(super) async fn commit(
     true
 }
 
-fn push(slot: &mut Slot, check: Check) {
+fn push<W>(slot: &mut Slot<W>, check: Check) {
     slot.run
         .get_or_insert_with(Default::default)
         .checks

@@ -5,19 +5,22 @@
 //! colour is still warm, so that is instant.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+
 use tokio_util::sync::CancellationToken;
 
-use crate::kube::{COLOR_LABEL, KubeRegion, Workloads};
+use crate::kube::{COLOR_LABEL, Workloads};
 use crate::manifest::Fleet;
 use crate::ops::describe;
-use crate::ops::ready;
+use crate::ops::ready::{self, retry};
 use crate::ops::record::RolloutRecord;
+use crate::ops::recovery::Recovery;
 use crate::ops::restore::RestoreOptions;
 use crate::ops::restore::rollout::undo;
 use crate::ops::snapshot::ROLLOUT_ANNOTATION;
+use crate::ops::supervise::Phases;
 use crate::ops::traffic::TrafficGenerator;
 use crate::report::model::{Check, Verdict};
 
@@ -47,14 +50,23 @@ pub struct Ctx<'a> {
     /// How often to poll readiness.
     pub poll: Duration,
     /// Progress: `(region, phase)`.
-    pub progress: UnboundedSender<(String, String)>,
+    pub progress: Phases,
+    /// How printed commands reach this fleet.
+    pub recovery: &'a Recovery,
 }
 
 impl Ctx<'_> {
     /// Tells the progress display that `region` entered `phase`.
     pub fn phase(&self, region: &str, phase: impl Into<String>) {
-        // The receiver lives as long as the run; a send can only fail after it.
-        let _ = self.progress.send((region.to_owned(), phase.into()));
+        self.progress.set(region, phase);
+    }
+
+    /// A deadline for retrying one write through 409 Conflicts (a real API
+    /// server bumps `resourceVersion` on every write, controllers' too) and
+    /// 5xx bursts, as restore does.
+    fn write_deadline(&self) -> tokio::time::Instant {
+        let now = tokio::time::Instant::now();
+        now.checked_add(self.restore.retry_for).unwrap_or(now)
     }
 
     fn now_ms(&self) -> u64 {
@@ -109,13 +121,19 @@ pub fn record_for(ctx: &Ctx<'_>, s: &RegionState, image: &str) -> RolloutRecord 
         preview_color: s.preview_color.clone(),
         started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         by: ctx.by.to_owned(),
+        process: crate::ops::process::ProcessId::current(),
     }
 }
 
 /// Promotes `image` on the idle colour of one region (a rollback promotes
 /// the idle colour's own image). Never returns with the region half-changed
 /// unless switching back itself failed ([`Ended::RestoreIncomplete`]).
-pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str) -> RegionRun {
+pub async fn promote<W: Workloads>(
+    ctx: &Ctx<'_>,
+    w: &W,
+    s: &RegionState,
+    image: &str,
+) -> RegionRun {
     let name = s.region.name.as_str();
     let idle = s.deployment(&s.idle_color);
     let mut run = RegionRun {
@@ -127,9 +145,12 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
     let rec = record_for(ctx, s, image);
 
     ctx.phase(name, "recording state");
-    if let Err(e) = w
-        .annotate_service(&s.region.service, ROLLOUT_ANNOTATION, Some(&rec.to_json()))
-        .await
+    let json = rec.to_json();
+    let poll = ctx.restore.poll;
+    if let Err(e) = retry(ctx.write_deadline(), poll, || {
+        w.annotate_service(&s.region.service, ROLLOUT_ANNOTATION, Some(&json))
+    })
+    .await
     {
         // Nothing was changed: the record is the first write.
         run.checks
@@ -141,9 +162,11 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
     let step = async {
         ctx.phase(name, format!("deploying {}", s.idle_color));
-        w.set_image(&idle, &rec.image, rec.replicas)
-            .await
-            .map_err(|e| Check::new("deploy", Verdict::Fail, describe::kube(&e)))?;
+        retry(ctx.write_deadline(), poll, || {
+            w.set_image(&idle, &rec.image, rec.replicas)
+        })
+        .await
+        .map_err(|e| Check::new("deploy", Verdict::Fail, describe::kube(&e)))?;
         let detail = if s.idle.image != rec.image {
             format!("{idle}: {} × {}", rec.replicas, rec.image)
         } else if s.idle.replicas < rec.replicas {
@@ -158,7 +181,9 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
         ctx.phase(name, format!("waiting for {} to be ready", s.idle_color));
         let started = Instant::now();
-        let deadline = started + ctx.fleet.rollout.ready_timeout;
+        let deadline = started
+            .checked_add(ctx.fleet.rollout.ready_timeout)
+            .unwrap_or(started);
         match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
             Ok(_) => {
                 run.timings
@@ -180,9 +205,11 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
         let preview = s.preview();
         if s.preview_color.as_deref() != Some(s.idle_color.as_str()) {
-            w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
-                .await
-                .map_err(|e| Check::new("preview", Verdict::Fail, describe::kube(&e)))?;
+            retry(ctx.write_deadline(), poll, || {
+                w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
+            })
+            .await
+            .map_err(|e| Check::new("preview", Verdict::Fail, describe::kube(&e)))?;
         }
         ctx.phase(name, "smoke checks on preview");
         let started = Instant::now();
@@ -190,9 +217,11 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
         ctx.phase(name, format!("switching to {}", s.idle_color));
         let switched_at = ctx.now_ms();
-        w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
-            .await
-            .map_err(|e| Check::new("switch", Verdict::Fail, describe::kube(&e)))?;
+        retry(ctx.write_deadline(), poll, || {
+            w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
+        })
+        .await
+        .map_err(|e| Check::new("switch", Verdict::Fail, describe::kube(&e)))?;
         run.timings.insert("switchedAtMs".to_owned(), switched_at);
         // The preview now shows the colour a later rollout will deploy to.
         if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
@@ -231,7 +260,7 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
     ctx.phase(name, format!("switching back to {}", s.live_color));
     let undone = tokio::select! {
-        r = undo(w, &s.region, &rec, ctx.restore, ctx.abort) => Some(r),
+        r = undo(w, &s.region, &rec, ctx.restore, ctx.abort, ctx.recovery) => Some(r),
         () = ctx.abort.cancelled() => None,
     };
     match undone {
@@ -252,20 +281,21 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
             run.ended = Ended::RestoreIncomplete;
         }
         None => {
-            run.checks.push(stopped(name));
+            run.checks.push(stopped(ctx.recovery, name));
             run.ended = Ended::RestoreIncomplete;
         }
     }
     run
 }
 
-/// The check for a second Ctrl-C that left the record.
-pub fn stopped(region: &str) -> Check {
+/// The check for a second signal that left the record.
+pub fn stopped(recovery: &Recovery, region: &str) -> Check {
     Check::new(
         "rollback",
         Verdict::Error,
         format!(
-            "stopped switching back on a second Ctrl-C; the record is left: run `ocfail restore --region {region}`"
+            "stopped switching back on a second signal; the record is left: run `{}`",
+            recovery.ocfail(&format!("restore --region {region}"))
         ),
     )
 }
@@ -280,10 +310,10 @@ fn interrupted(step: &str) -> Check {
 }
 
 /// Runs one stage's smoke checks; the first failing one is the error.
-async fn smoke_stage(
+async fn smoke_stage<W: Workloads>(
     ctx: &Ctx<'_>,
     checks: &mut Vec<Check>,
-    w: &KubeRegion,
+    w: &W,
     s: &RegionState,
     service: &str,
     stage: &str,

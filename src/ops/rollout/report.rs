@@ -7,7 +7,9 @@ use crate::kube::image_tag;
 use crate::manifest::Region;
 use crate::report::model::{Check, RegionReport, RolloutFacts, TrafficSummary, Verdict};
 
+use super::super::recovery::Recovery;
 use super::super::run::Findings;
+use super::super::supervise::StopReason;
 use super::{Slot, Status};
 
 /// Nothing was changed: a region could not be read.
@@ -75,6 +77,16 @@ pub(super) fn lock_failed(selected: &[&Region], why: &str) -> Findings {
     nothing_changed(selected, "could not take the lock", check, None)
 }
 
+/// Nothing was changed: a signal arrived before the lock was taken (exit 130).
+pub(super) fn stopped_before(selected: &[&Region], reason: Option<StopReason>) -> Findings {
+    let why = match reason {
+        Some(StopReason::Signal(s)) => format!("stopped by {} before anything changed", s.name()),
+        _ => "stopped before anything changed".to_owned(),
+    };
+    let check = Check::new("stopped", Verdict::Skipped, why);
+    nothing_changed(selected, "stopped", check, Some(exit_code::INTERRUPTED))
+}
+
 /// Every selected region with `check`, summed up as `what`.
 fn nothing_changed(
     selected: &[&Region],
@@ -100,13 +112,14 @@ fn nothing_changed(
 }
 
 /// The per-region reports.
-pub(super) fn outcome(
-    slots: Vec<Slot>,
+pub(super) fn outcome<W>(
+    recovery: &Recovery,
+    slots: Vec<Slot<W>>,
     notes: Vec<String>,
     traffic: Option<TrafficSummary>,
     exit_code: Option<u8>,
 ) -> Findings {
-    let regions = slots.into_iter().map(report).collect();
+    let regions = slots.into_iter().map(|s| report(recovery, s)).collect();
     Findings {
         regions,
         notes,
@@ -115,7 +128,7 @@ pub(super) fn outcome(
     }
 }
 
-fn report(slot: Slot) -> RegionReport {
+fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
     let s = &slot.state;
     let (from, to) = (s.live_color.clone(), s.idle_color.clone());
     let before = image_tag(&s.live.image).to_owned();
@@ -202,6 +215,14 @@ fn report(slot: Slot) -> RegionReport {
             format!("rolled back to {before} ({from}): {why}"),
             &s.live.image,
         ),
+        Status::LockLost(why) => (
+            "rolled-back",
+            Verdict::Error,
+            format!(
+                "rolled back to {before} ({from}): {why}; the fleet lock was lost, so the rollout could not go on"
+            ),
+            &s.live.image,
+        ),
         Status::NotStarted(why) => {
             checks.push(Check::new("start", Verdict::Skipped, why.clone()));
             ("not-started", Verdict::Skipped, why.clone(), &s.live.image)
@@ -210,8 +231,8 @@ fn report(slot: Slot) -> RegionReport {
             "restore-incomplete",
             Verdict::Error,
             format!(
-                "left mid-change: run `ocfail restore --region {}`",
-                s.region.name
+                "left mid-change: run `{}`",
+                recovery.ocfail(&format!("restore --region {}", s.region.name))
             ),
             &slot.image,
         ),
