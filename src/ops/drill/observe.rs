@@ -88,7 +88,7 @@ pub(super) async fn inject_and_watch(
 
     // Step 5: observe failover.
     progress(&p.name, "waiting for failover");
-    let deadline = Instant::now() + p.budget.failover;
+    let deadline = crate::durations::deadline(Instant::now(), p.budget.failover);
     let poll = poll_interval(c);
     loop {
         if seen.unhealthy_after.is_none() && pool_is_gone(opts, p).await {
@@ -117,7 +117,7 @@ pub(super) async fn inject_and_watch(
     // Step 6: hold, watching the others.
     if seen.shifted_after.is_some() {
         progress(&p.name, "holding");
-        let hold_until = Instant::now() + opts.hold;
+        let hold_until = crate::durations::deadline(Instant::now(), opts.hold);
         while Instant::now() < hold_until {
             let left = hold_until.saturating_duration_since(Instant::now());
             if let Some(s) =

@@ -224,7 +224,10 @@ pub(super) async fn prepare(
     let budget = monitor.as_ref().map_or(
         Budget {
             failover: Duration::from_secs(120),
-            recover: fleet.rollout.ready_timeout + Duration::from_secs(120),
+            recover: fleet
+                .rollout
+                .ready_timeout
+                .saturating_add(Duration::from_secs(120)),
         },
         |m| budget::for_fleet(fleet, m),
     );

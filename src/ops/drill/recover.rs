@@ -74,7 +74,7 @@ pub(super) async fn restore_and_recover(
     };
     let mut checks: Vec<Check> = done.report.checks.into_iter().map(named).collect();
     progress(&p.name, "waiting for recovery");
-    let deadline = Instant::now() + p.budget.recover;
+    let deadline = crate::durations::deadline(Instant::now(), p.budget.recover);
     let poll = poll_interval(c);
     let mut recovered_after = None;
     loop {

@@ -33,7 +33,7 @@ pub async fn fleet(
     // A region that cannot be read within `retry_for` is reported as such
     // and left out of everything after, so a dead API costs one deadline,
     // not one per call.
-    let until = Instant::now() + opts.retry_for;
+    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let scans: Vec<Scanned> = join_all(c.regions.iter().map(|(r, k)| async move {
         let read = match k {
             Ok(k) => scan(k, r, until, opts.poll)

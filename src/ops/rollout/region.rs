@@ -158,7 +158,7 @@ pub async fn promote(ctx: &Ctx<'_>, w: &KubeRegion, s: &RegionState, image: &str
 
         ctx.phase(name, format!("waiting for {} to be ready", s.idle_color));
         let started = Instant::now();
-        let deadline = started + ctx.fleet.rollout.ready_timeout;
+        let deadline = crate::durations::deadline(started, ctx.fleet.rollout.ready_timeout);
         match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
             Ok(_) => {
                 run.timings
