@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod cloudflare;
 pub mod demo;
+pub mod durations;
 pub mod errors;
 pub mod events;
 pub mod exit_code;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 use super::values;
+use crate::durations;
 
 /// `ocfail --version`: the package version and the git commit it was built from.
 pub const VERSION: &str = concat!(
@@ -71,7 +72,7 @@ pub struct GlobalArgs {
     pub sim: bool,
 
     /// Deadline for every single API request
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = values::positive_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = values::positive_duration(durations::REQUEST_TIMEOUT), global = true)]
     pub request_timeout: std::time::Duration,
 
     /// Regions queried at once
@@ -120,7 +121,7 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
         /// Time between refreshes with --watch
-        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = values::positive_duration, requires = "watch")]
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = values::positive_duration(durations::INTERVAL), requires = "watch")]
         interval: std::time::Duration,
     },
     /// Show Cloudflare pool health per origin and check location, the monitor's timing budget, and direct probes
@@ -135,7 +136,7 @@ pub enum Command {
         #[arg(long, value_name = "REGION")]
         region: String,
         /// Keep it down this long once failover is confirmed [default: the manifest's drill.hold]
-        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = values::duration_up_to(durations::HOLD))]
         hold: Option<std::time::Duration>,
         /// How to inject the outage [default: the manifest's drill.method]
         #[arg(long, value_enum)]
@@ -162,7 +163,7 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
         /// Keep retrying API errors this long before saying exactly what is left (exit 6)
-        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::positive_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::positive_duration(durations::DEADLINE))]
         timeout: std::time::Duration,
     },
     /// Blue-green rollout of a new image, region by region in the manifest's waves, with smoke checks and automatic rollback
@@ -201,7 +202,7 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
         listen: std::net::SocketAddr,
         /// Time between refreshes
-        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration(durations::INTERVAL))]
         interval: std::time::Duration,
     },
     /// Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest
@@ -237,7 +238,7 @@ pub enum MonitoringAction {
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9464")]
         exporter: String,
         /// Scrape interval (the exporter's --interval)
-        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration(durations::INTERVAL))]
         interval: std::time::Duration,
     },
 }
@@ -276,10 +277,10 @@ pub struct SimArgs {
     pub admin_port: Option<u16>,
 
     /// Cloudflare monitor check interval
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration(durations::INTERVAL))]
     pub monitor_interval: std::time::Duration,
     /// Cloudflare monitor probe timeout
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = values::positive_duration(durations::REQUEST_TIMEOUT))]
     pub monitor_timeout: std::time::Duration,
     /// Immediate retries of a timed-out probe
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -291,7 +292,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub consecutive_up: u32,
     /// How long a Deployment takes to reach its new spec
-    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = values::duration_up_to(durations::DEADLINE))]
     pub rollout_delay: std::time::Duration,
 
     /// Add latency to a region's Kubernetes API (repeatable)
@@ -313,7 +314,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "REGION")]
     pub kube_hang: Vec<String>,
     /// Add latency to every Cloudflare API response
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = values::duration_up_to(durations::REQUEST_TIMEOUT))]
     pub cloudflare_latency: Option<std::time::Duration>,
     /// Answer this fraction of Cloudflare API requests with 500
     #[arg(long, value_name = "FRACTION")]
@@ -331,9 +332,10 @@ pub struct SimArgs {
 pub struct HumanDuration(pub std::time::Duration);
 
 impl std::str::FromStr for HumanDuration {
-    type Err = humantime::DurationError;
+    type Err = String;
+    /// A latency: at most [`durations::REQUEST_TIMEOUT`], like the requests it delays.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        humantime::parse_duration(s).map(HumanDuration)
+        values::duration_up_to(durations::REQUEST_TIMEOUT)(s).map(HumanDuration)
     }
 }
 
@@ -408,6 +410,92 @@ mod tests {
         assert_eq!(sim.kube_error_rate, vec![("eu-central-1".to_owned(), 0.5)]);
         assert_eq!(sim.cloudflare_429, Some(3));
         assert!(Args::try_parse_from(["ocfail", "sim", "--kube-latency", "50ms"]).is_err());
+    }
+
+    /// Every duration flag, a command line using it with `V` for its value,
+    /// and its limit.
+    const DURATION_FLAGS: [(&str, &str, crate::durations::Limit); 11] = [
+        (
+            "--request-timeout",
+            "--request-timeout V status",
+            durations::REQUEST_TIMEOUT,
+        ),
+        (
+            "--interval",
+            "status --watch --interval V",
+            durations::INTERVAL,
+        ),
+        (
+            "--hold",
+            "drill --region us-east-1 --hold V",
+            durations::HOLD,
+        ),
+        ("--timeout", "restore --timeout V", durations::DEADLINE),
+        ("--interval", "exporter --interval V", durations::INTERVAL),
+        (
+            "--interval",
+            "monitoring render --out d --interval V",
+            durations::INTERVAL,
+        ),
+        (
+            "--monitor-interval",
+            "sim --monitor-interval V",
+            durations::INTERVAL,
+        ),
+        (
+            "--monitor-timeout",
+            "sim --monitor-timeout V",
+            durations::REQUEST_TIMEOUT,
+        ),
+        (
+            "--rollout-delay",
+            "sim --rollout-delay V",
+            durations::DEADLINE,
+        ),
+        (
+            "--cloudflare-latency",
+            "sim --cloudflare-latency V",
+            durations::REQUEST_TIMEOUT,
+        ),
+        (
+            "--kube-latency",
+            "sim --kube-latency us-east-1=V",
+            durations::REQUEST_TIMEOUT,
+        ),
+    ];
+
+    fn parse_with(line: &str, value: &str) -> Result<Args, clap::Error> {
+        let line = line.replace('V', value);
+        Args::try_parse_from(std::iter::once("ocfail").chain(line.split(' ')))
+    }
+
+    /// `d` as one word humantime reads back (`1day 1s` → `1day1s`).
+    fn word(d: std::time::Duration) -> String {
+        humantime::format_duration(d).to_string().replace(' ', "")
+    }
+
+    #[test]
+    fn every_duration_flag_accepts_its_maximum() {
+        for (_, line, limit) in DURATION_FLAGS {
+            if let Err(e) = parse_with(line, &word(limit.max)) {
+                panic!("{line} at its maximum: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_duration_flag_refuses_more_naming_the_flag() {
+        for (flag, line, limit) in DURATION_FLAGS {
+            let over = word(limit.max + std::time::Duration::from_secs(1));
+            for value in [over.as_str(), "300000000000y"] {
+                let e = parse_with(line, value).unwrap_err();
+                assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{line}");
+                assert_eq!(e.exit_code(), 2);
+                let text = e.to_string();
+                assert!(text.contains(&format!("'{flag} ")), "{line}: {text}");
+                assert!(text.contains("at most"), "{line}: {text}");
+            }
+        }
     }
 
     #[test]

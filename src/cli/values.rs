@@ -1,20 +1,38 @@
 //! Value parsers for flags whose type alone would admit nonsense: a zero
-//! deadline, a request rate of 0, an image reference no registry accepts.
-//! Each refuses at parse time (exit 2, nothing contacted) and says what a
-//! good value looks like.
+//! deadline, a hold of `300000000000y`, a request rate of 0, an image
+//! reference no registry accepts. Each refuses at parse time (exit 2,
+//! nothing contacted) and says what a good value looks like.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-/// A duration greater than zero (`10s`, `500ms`, `2m`): a deadline or
-/// interval of 0 would time out every call or spin.
-pub fn positive_duration(s: &str) -> Result<Duration, String> {
-    let d =
-        humantime::parse_duration(s).map_err(|e| format!("{e}; write e.g. 10s, 500ms or 2m"))?;
-    if d.is_zero() {
-        return Err("must be more than 0 (e.g. 10s)".to_owned());
+use crate::durations::Limit;
+
+/// A duration of at most `limit.max` (`10s`, `500ms`, `2m`; 0 allowed):
+/// anything longer is a typo, and past the clock's range it would panic
+/// when a deadline is computed from it.
+pub fn duration_up_to(
+    limit: Limit,
+) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    move |s| {
+        let d = humantime::parse_duration(s)
+            .map_err(|e| format!("{e}; write e.g. 10s, 500ms or 2m"))?;
+        limit.check(d)
     }
-    Ok(d)
+}
+
+/// A duration more than zero and at most `limit.max`: a deadline or
+/// interval of 0 would time out every call or spin.
+pub fn positive_duration(
+    limit: Limit,
+) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    move |s| {
+        let d = duration_up_to(limit)(s)?;
+        if d.is_zero() {
+            return Err(format!("must be more than 0 (e.g. {})", limit.example));
+        }
+        Ok(d)
+    }
 }
 
 /// Requests per second: finite and more than 0 (e.g. `2`, `0.5`).
@@ -63,13 +81,39 @@ pub fn image_reference(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::durations;
 
     #[test]
     fn durations_must_be_positive() {
-        assert_eq!(positive_duration("10s"), Ok(Duration::from_secs(10)));
-        assert!(positive_duration("0s").unwrap_err().contains("more than 0"));
-        assert!(positive_duration("-5s").is_err());
-        assert!(positive_duration("soon").unwrap_err().contains("e.g. 10s"));
+        let parse = positive_duration(durations::REQUEST_TIMEOUT);
+        assert_eq!(parse("10s"), Ok(Duration::from_secs(10)));
+        assert!(parse("0s").unwrap_err().contains("more than 0"));
+        assert!(parse("-5s").is_err());
+        assert!(parse("soon").unwrap_err().contains("e.g. 10s"));
+    }
+
+    fn assert_bounded(parse: impl Fn(&str) -> Result<Duration, String>, limit: Limit) {
+        let max = humantime::format_duration(limit.max).to_string();
+        assert_eq!(parse(&max), Ok(limit.max));
+        let e = parse(&format!("{max} 1ns")).unwrap_err();
+        assert!(e.contains(&format!("at most {max}")), "{e}");
+        assert!(parse("300000000000y").unwrap_err().contains("at most"));
+        // Past u64 seconds humantime itself refuses.
+        assert!(parse("99999999999999999999s").is_err());
+    }
+
+    #[test]
+    fn durations_are_bounded_by_their_limit() {
+        for limit in [
+            durations::HOLD,
+            durations::DEADLINE,
+            durations::REQUEST_TIMEOUT,
+            durations::INTERVAL,
+        ] {
+            assert_bounded(duration_up_to(limit), limit);
+            assert_bounded(positive_duration(limit), limit);
+        }
+        assert_eq!(duration_up_to(durations::HOLD)("0s"), Ok(Duration::ZERO));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl RequestBudget {
     /// Hands out no slot before `wait` from now: a 429's `Retry-After`
     /// holds back every clone of the client, not just the caller that got it.
     pub fn defer(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let until = crate::durations::deadline(Instant::now(), wait);
         let mut next = self
             .next_free
             .lock()
@@ -61,7 +61,7 @@ impl RequestBudget {
                 .unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.spacing);
+            *next = Some(crate::durations::deadline(slot, self.spacing));
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -81,6 +81,16 @@ mod tests {
         }
         let b = RequestBudget::new(2.0).unwrap();
         assert_eq!(b.spacing(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slots_beyond_the_clock_saturate_instead_of_panicking() {
+        // A spacing of ~10^19 s, past what an instant can be moved by.
+        let budget = RequestBudget::new(1e-19).unwrap();
+        budget.acquire().await;
+        let second = tokio::time::timeout(Duration::from_secs(3600), budget.acquire()).await;
+        assert!(second.is_err(), "the second slot is (practically) never");
+        budget.defer(Duration::MAX);
     }
 
     #[tokio::test(start_paused = true)]

@@ -362,7 +362,8 @@ impl Pools for CloudflareClient {
         let poll = Call::get(poll_path);
         // When the result is ready is not documented (reference §6): poll
         // until it names the pool, within the client's timeout.
-        let deadline = tokio::time::Instant::now() + self.options.timeout;
+        let deadline =
+            crate::durations::deadline(tokio::time::Instant::now(), self.options.timeout);
         loop {
             match self.transport.send(&poll).await {
                 Ok(envelope) => {
@@ -375,7 +376,7 @@ impl Pools for CloudflareClient {
                 Err(e) if e.kind == CfErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
-            if tokio::time::Instant::now() + PREVIEW_POLL >= deadline {
+            if crate::durations::deadline(tokio::time::Instant::now(), PREVIEW_POLL) >= deadline {
                 return Err(CfError::new(
                     CfErrorKind::Timeout,
                     poll.request(),

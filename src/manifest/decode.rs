@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use super::diag::Diagnostic;
-use super::fields::{Decoder, choice, is_dns_label, is_env_name, is_hex_id, nonzero};
+use super::fields::{Decoder, bounded, choice, is_dns_label, is_env_name, is_hex_id, nonzero};
 use super::node::{Node, Value};
 use super::schema::*;
+use crate::durations;
 
 pub use super::fields::Spans;
 
@@ -337,7 +338,7 @@ fn decode_traffic(d: &mut Decoder, node: &Node) -> Option<Traffic> {
         }
     }
     if let Some(n) = m.take("timeout")
-        && let Some(v) = nonzero(d, n, "traffic.timeout")
+        && let Some(v) = nonzero(d, n, "traffic.timeout", durations::REQUEST_TIMEOUT)
     {
         t.timeout = v;
     }
@@ -393,7 +394,7 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
         }
     }
     if let Some(n) = m.take("readyTimeout")
-        && let Some(v) = nonzero(d, n, "rollout.readyTimeout")
+        && let Some(v) = nonzero(d, n, "rollout.readyTimeout", durations::DEADLINE)
     {
         out.ready_timeout = v;
     }
@@ -407,7 +408,7 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
             .collect();
     }
     if let Some(n) = m.take("verifyFor")
-        && let Some(v) = d.duration(n, "rollout.verifyFor")
+        && let Some(v) = bounded(d, n, "rollout.verifyFor", durations::DEADLINE)
     {
         out.verify_for = v;
     }
@@ -523,7 +524,7 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
         return;
     };
     if let Some(n) = m.take("hold")
-        && let Some(v) = d.duration(n, "drill.hold")
+        && let Some(v) = bounded(d, n, "drill.hold", durations::HOLD)
     {
         out.hold = v;
     }
@@ -536,7 +537,7 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
             if matches!(&n.value, Value::Str(s) if s == "auto") {
                 d.mark(&p, n);
                 *slot = Timeout::Auto;
-            } else if let Some(v) = nonzero(d, n, &p) {
+            } else if let Some(v) = nonzero(d, n, &p, durations::DEADLINE) {
                 *slot = Timeout::Fixed(v);
             }
         }

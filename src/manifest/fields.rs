@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::diag::Diagnostic;
 use super::node::{Node, Pos, Value};
 use super::schema::*;
+use crate::durations::Limit;
 
 /// Positions of decoded values by key path, for cross-field checks.
 pub type Spans = HashMap<String, Pos>;
@@ -318,10 +319,37 @@ pub(crate) fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-pub(crate) fn nonzero(d: &mut Decoder, node: &Node, path: &str) -> Option<Duration> {
+/// A duration of at most `limit.max`: anything longer is refused here,
+/// located, so no deadline computed from it later can overflow the clock.
+pub(crate) fn bounded(d: &mut Decoder, node: &Node, path: &str, limit: Limit) -> Option<Duration> {
     let v = d.duration(node, path)?;
+    if v > limit.max {
+        let max = humantime::format_duration(limit.max);
+        let written = match &node.value {
+            Value::Str(s) => s.trim(),
+            _ => "",
+        };
+        d.err(
+            Diagnostic::new(
+                node.pos,
+                path,
+                format!("`{written}` is longer than the maximum of {max}"),
+            )
+            .hint(format!("write at most `{max}`, e.g. `{}`", limit.example)),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// A duration more than zero and at most `limit.max`.
+pub(crate) fn nonzero(d: &mut Decoder, node: &Node, path: &str, limit: Limit) -> Option<Duration> {
+    let v = bounded(d, node, path, limit)?;
     if v.is_zero() {
-        d.err(Diagnostic::new(node.pos, path, "must be longer than zero"));
+        d.err(
+            Diagnostic::new(node.pos, path, "must be longer than zero")
+                .hint(format!("write e.g. `{}`", limit.example)),
+        );
         return None;
     }
     Some(v)
@@ -360,6 +388,84 @@ mod tests {
         assert_eq!(closest("regoins", keys), Some("regions"));
         assert_eq!(closest("Drill", keys), Some("drill"));
         assert_eq!(closest("banana", keys), None);
+    }
+
+    /// Every duration in the manifest: its key path, the seed's line for it,
+    /// and its limit.
+    const DURATION_FIELDS: [(&str, &str, Limit); 6] = [
+        (
+            "traffic.timeout",
+            "timeout: 2s",
+            crate::durations::REQUEST_TIMEOUT,
+        ),
+        (
+            "rollout.readyTimeout",
+            "readyTimeout: 60s",
+            crate::durations::DEADLINE,
+        ),
+        (
+            "rollout.verifyFor",
+            "verifyFor: 3s",
+            crate::durations::DEADLINE,
+        ),
+        ("drill.hold", "hold: 5s", crate::durations::HOLD),
+        (
+            "drill.failoverTimeout",
+            "failoverTimeout: auto",
+            crate::durations::DEADLINE,
+        ),
+        (
+            "drill.recoverTimeout",
+            "recoverTimeout: auto",
+            crate::durations::DEADLINE,
+        ),
+    ];
+
+    fn with(line: &str, value: &str) -> String {
+        let seed = crate::manifest::SEED_FLEET_YAML;
+        assert_eq!(seed.matches(line).count(), 1, "{line}");
+        let key = line.split(':').next().unwrap();
+        seed.replace(line, &format!("{key}: {value}"))
+    }
+
+    #[test]
+    fn every_duration_accepts_its_maximum() {
+        for (path, line, limit) in DURATION_FIELDS {
+            let max = humantime::format_duration(limit.max).to_string();
+            let r = crate::manifest::parse_str("f.yaml", &with(line, &max));
+            assert!(r.is_ok(), "{path} = {max}: {:?}", r.err());
+        }
+    }
+
+    #[test]
+    fn every_duration_beyond_its_maximum_is_refused_naming_the_field() {
+        for (path, line, limit) in DURATION_FIELDS {
+            let max = humantime::format_duration(limit.max).to_string();
+            for over in [format!("{max} 1s"), "300000000000y".to_owned()] {
+                let p = crate::manifest::parse_str("f.yaml", &with(line, &over)).unwrap_err();
+                let [diag] = p.diagnostics.as_slice() else {
+                    panic!("{path} = {over}: {:?}", p.diagnostics)
+                };
+                assert_eq!(diag.path, path);
+                assert_eq!(
+                    diag.message,
+                    format!("`{over}` is longer than the maximum of {max}")
+                );
+                let hint = diag.hint.as_deref().unwrap();
+                assert!(hint.contains(&format!("`{}`", limit.example)), "{hint}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_duration_that_does_not_fit_the_clock_is_refused() {
+        for (path, line, _) in DURATION_FIELDS {
+            let p = crate::manifest::parse_str("f.yaml", &with(line, "99999999999999999999s"))
+                .unwrap_err();
+            assert_eq!(p.diagnostics.len(), 1, "{path}");
+            assert_eq!(p.diagnostics[0].path, path);
+            assert!(p.diagnostics[0].message.contains("is not a duration"));
+        }
     }
 
     #[test]

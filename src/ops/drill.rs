@@ -367,10 +367,3 @@ fn blocking_line(v: &safety::Violation) -> String {
 fn fmt_ms(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
-
-/// `from + d`, or a far-off instant when that does not fit the clock: a
-/// deadline too far to represent is one that never comes.
-fn deadline(from: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
-    from.checked_add(d)
-        .unwrap_or_else(|| from + Duration::from_secs(60 * 60 * 24 * 365 * 30))
-}

@@ -160,7 +160,13 @@ async fn healthz(State(s): State<Arc<Served>>) -> Response {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let fresh = last > 0 && now.saturating_sub(last) <= 3 * s.interval.as_secs().max(1) + 1;
+    let stale_after = s
+        .interval
+        .as_secs()
+        .max(1)
+        .saturating_mul(3)
+        .saturating_add(1);
+    let fresh = last > 0 && now.saturating_sub(last) <= stale_after;
     if fresh {
         (StatusCode::OK, "ok\n").into_response()
     } else if last == 0 {

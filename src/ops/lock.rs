@@ -306,9 +306,10 @@ pub fn expires_in(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
     let (Some(at), Some(secs)) = (renewed, lease.duration_seconds) else {
         return Some(LockOptions::default().duration);
     };
-    let until = at.checked_add(Duration::from_secs(
-        u64::try_from(secs.max(0)).unwrap_or_default(),
-    ))?;
+    let until = crate::durations::deadline(
+        at,
+        Duration::from_secs(u64::try_from(secs.max(0)).unwrap_or_default()),
+    );
     until.duration_since(now).ok().filter(|d| !d.is_zero())
 }
 

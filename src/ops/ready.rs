@@ -55,7 +55,7 @@ where
     loop {
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if transient(&e) && Instant::now() + poll < until => {
+            Err(e) if transient(&e) && crate::durations::deadline(Instant::now(), poll) < until => {
                 tokio::time::sleep(poll).await;
             }
             Err(e) => return Err(e),

@@ -129,7 +129,7 @@ pub async fn confirm_hpas<W: Workloads>(
     deployments: &[String],
     opts: RestoreOptions,
 ) -> Vec<Check> {
-    let until = tokio::time::Instant::now() + opts.retry_for;
+    let until = crate::durations::deadline(tokio::time::Instant::now(), opts.retry_for);
     hpa::confirm_active(w, region, deployments, until, opts.poll).await
 }
 
@@ -148,7 +148,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
         report,
         scaled_up: Vec::new(),
     };
-    let until = Instant::now() + opts.retry_for;
+    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let colours = [
         format!("{}-blue", region.deployment),
         format!("{}-green", region.deployment),
@@ -250,7 +250,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
             }
         }
         if step_ok {
-            let ready_until = Instant::now() + opts.ready_timeout;
+            let ready_until = crate::durations::deadline(Instant::now(), opts.ready_timeout);
             loop {
                 let state = retry(until.max(ready_until), opts.poll, || {
                     w.deployment(&dep.name)

@@ -348,7 +348,11 @@ impl TrafficGenerator {
     pub async fn stop(self) -> TrafficSummary {
         self.pace.cancel();
         self.requests.close();
-        let _ = tokio::time::timeout(self.timeout + STOP_GRACE, self.requests.wait()).await;
+        let _ = tokio::time::timeout(
+            self.timeout.saturating_add(STOP_GRACE),
+            self.requests.wait(),
+        )
+        .await;
         // Drop cancels `abandon`, ending any request still waiting.
         self.snapshot()
     }
@@ -370,7 +374,9 @@ fn pace_period(rps: f64) -> Result<Duration, TrafficError> {
         return Err(TrafficError::Rps { rps });
     }
     match Duration::try_from_secs_f64(1.0 / rps) {
-        Ok(p) if !p.is_zero() => Ok(p),
+        // tokio's interval adds the period to an instant unchecked: a rate
+        // so low its period nears the clock's range would panic the pacer.
+        Ok(p) if !p.is_zero() => Ok(p.min(crate::durations::FAR_FUTURE)),
         _ => Err(TrafficError::Rps { rps }),
     }
 }
@@ -495,6 +501,9 @@ mod tests {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-300, 1e12] {
             assert!(pace_period(bad).is_err(), "{bad}");
         }
+        // A period past the clock's range is capped rather than panicking
+        // tokio's interval on its second tick.
+        assert_eq!(pace_period(1e-19).ok(), Some(crate::durations::FAR_FUTURE));
         assert_eq!(max_in_flight(5.0), 24);
         assert_eq!(max_in_flight(0.5), 6);
     }

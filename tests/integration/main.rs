@@ -19,6 +19,7 @@ mod docs_commands;
 mod drill;
 mod drill_crash;
 mod drill_safety;
+mod durations;
 mod exporter;
 mod fleet_checks;
 mod health;

@@ -21,7 +21,7 @@ use super::super::describe;
 use super::super::supervise::{StopReason, Supervisor};
 use super::super::traffic::TrafficGenerator;
 use super::prepare::Prepared;
-use super::{DrillOptions, deadline, ms};
+use super::{DrillOptions, ms};
 
 /// What the drill saw between the record and the restore.
 #[derive(Default)]
@@ -118,7 +118,7 @@ where
 
     // Step 5: observe failover, within the budget whatever Cloudflare does.
     sup.phase(&p.name, "waiting for failover");
-    let until = deadline(Instant::now(), p.budget.failover);
+    let until = crate::durations::deadline(Instant::now(), p.budget.failover);
     let mut blind: Option<String> = None;
     loop {
         if seen.unhealthy_after.is_none() {

@@ -18,9 +18,9 @@ use super::super::clients::Clients;
 use super::super::describe;
 use super::super::restore::{self, RestoreOptions};
 use super::super::supervise::Supervisor;
+use super::ms;
 use super::observe::Clock;
 use super::prepare::Prepared;
-use super::{deadline, ms};
 
 /// How putting things back went.
 pub(super) struct Recovered {
@@ -105,7 +105,7 @@ where
         };
     }
     sup.phase(&p.name, "waiting for recovery");
-    let until = deadline(Instant::now(), p.budget.recover);
+    let until = crate::durations::deadline(Instant::now(), p.budget.recover);
     let mut blind = None;
     let mut recovered_after = None;
     loop {

@@ -174,9 +174,7 @@ where
     // A region that cannot be read within `retry_for` is reported as such
     // and left out of everything after, so a dead API costs one deadline,
     // not one per call.
-    let until = Instant::now()
-        .checked_add(opts.retry_for)
-        .unwrap_or_else(Instant::now);
+    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let scans: Vec<Scanned<'_, W>> = join_all(c.regions.iter().map(|(r, k)| async move {
         let read = match k {
             Ok(k) => scan(k, r, until, opts.poll)

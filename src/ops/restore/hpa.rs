@@ -120,7 +120,9 @@ where
                 break;
             }
         }
-        if pending.as_ref().is_some_and(Vec::is_empty) || Instant::now() + poll >= until {
+        if pending.as_ref().is_some_and(Vec::is_empty)
+            || crate::durations::deadline(Instant::now(), poll) >= until
+        {
             break;
         }
         tokio::time::sleep(poll).await;

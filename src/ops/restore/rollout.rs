@@ -70,7 +70,7 @@ pub async fn undo<W: Workloads>(
     cancel: &CancellationToken,
     recovery: &Recovery,
 ) -> (bool, Vec<Check>) {
-    let until = Instant::now() + opts.retry_for;
+    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let poll = opts.poll;
     let from = format!("{}-{}", region.deployment, rec.from_color);
     let to = format!("{}-{}", region.deployment, rec.to_color);
@@ -115,7 +115,7 @@ pub async fn undo<W: Workloads>(
                 return fail(checks, "scale-up", describe::kube(&e));
             }
             let started = Instant::now();
-            let deadline = started + opts.ready_timeout;
+            let deadline = crate::durations::deadline(started, opts.ready_timeout);
             match ready::wait(w, &from, rec.replicas, deadline, poll, cancel).await {
                 Ok(_) => checks.push(Check::new(
                     "scale-up",
@@ -224,7 +224,7 @@ pub async fn region<W: Workloads>(
     recovery: &Recovery,
 ) -> (Outcome, RegionReport) {
     let name = region.name.to_string();
-    let until = Instant::now() + opts.retry_for;
+    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let svc = match retry(until, opts.poll, || w.service(&region.service)).await {
         Ok(s) => s,
         Err(e) => {

@@ -84,7 +84,7 @@ pub(super) async fn commit<W: Workloads>(
     promoted: &[usize],
     keep: bool,
 ) -> bool {
-    let until = Instant::now() + ctx.restore.retry_for;
+    let until = crate::durations::deadline(Instant::now(), ctx.restore.retry_for);
     let poll = ctx.restore.poll;
     if !keep {
         let work = join_all(promoted.iter().map(|&i| {

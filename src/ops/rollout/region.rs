@@ -65,8 +65,7 @@ impl Ctx<'_> {
     /// server bumps `resourceVersion` on every write, controllers' too) and
     /// 5xx bursts, as restore does.
     fn write_deadline(&self) -> tokio::time::Instant {
-        let now = tokio::time::Instant::now();
-        now.checked_add(self.restore.retry_for).unwrap_or(now)
+        crate::durations::deadline(tokio::time::Instant::now(), self.restore.retry_for)
     }
 
     fn now_ms(&self) -> u64 {
@@ -181,9 +180,7 @@ pub async fn promote<W: Workloads>(
 
         ctx.phase(name, format!("waiting for {} to be ready", s.idle_color));
         let started = Instant::now();
-        let deadline = started
-            .checked_add(ctx.fleet.rollout.ready_timeout)
-            .unwrap_or(started);
+        let deadline = crate::durations::deadline(started, ctx.fleet.rollout.ready_timeout);
         match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
             Ok(_) => {
                 run.timings

@@ -18,6 +18,7 @@ use super::geo::{pop_label, rtts};
 use super::objects::{CfError, Kind};
 use super::wire::{Monitor, Pool};
 use super::{Cloudflare, Endpoint, lock};
+use crate::durations::deadline;
 use crate::sim::app::AppRequest;
 use crate::sim::world::World;
 
@@ -179,7 +180,7 @@ impl Cloudflare {
     ) -> (Vec<Check>, Instant) {
         let st = lock(&self.state);
         let mut checks = Vec::new();
-        let mut wake = now + self.max_sleep;
+        let mut wake = deadline(now, self.max_sleep);
         let in_use = |m: &Monitor| {
             st.pools
                 .iter()
@@ -188,15 +189,19 @@ impl Cloudflare {
         for m in st.monitors.iter().filter(|m| in_use(m)) {
             let every = self.scaled(m.interval);
             let last = *last_run.entry(m.id.clone()).or_insert(now);
-            let due = last + every;
+            let due = deadline(last, every);
             if now < due {
                 wake = wake.min(due);
                 continue;
             }
             // Keep the cadence, unless the loop fell a whole interval behind.
-            let ran = if now >= due + every { now } else { due };
+            let ran = if now >= deadline(due, every) {
+                now
+            } else {
+                due
+            };
             last_run.insert(m.id.clone(), ran);
-            wake = wake.min(ran + every);
+            wake = wake.min(deadline(ran, every));
             for pool in st.pools.iter().filter(|p| p.enabled) {
                 if pool.monitor.as_deref() != Some(m.id.as_str()) {
                     continue;
