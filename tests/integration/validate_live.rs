@@ -79,3 +79,46 @@ fn sim_flag_runs_validate_live() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_without_delete_on_leases_is_a_missing_permission() {
+    let live = LiveSim::start().await;
+    live.sim.world().faults.set_kube(
+        "eu-central-1",
+        ocfail::sim::KubeFault {
+            deny: vec!["delete leases".to_owned()],
+            ..ocfail::sim::KubeFault::default()
+        },
+    );
+    let out = live
+        .run(&["validate", "--live", "-o", "json", "--cloudflare-rps", "50"])
+        .await;
+    let stdout = exited(&out, 3);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for region in report["regions"].as_array().unwrap() {
+        let permissions: Vec<&serde_json::Value> = region["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"] == "permissions")
+            .collect();
+        if region["region"] != "eu-central-1" {
+            assert_eq!(permissions[0]["verdict"], "pass", "{region}");
+            continue;
+        }
+        let [missing] = permissions.as_slice() else {
+            panic!("one missing permission, one check: {region}")
+        };
+        assert_eq!(missing["verdict"], "error");
+        let detail = missing["detail"].as_str().unwrap();
+        for part in [
+            "may not delete leases.coordination.k8s.io in namespace eu-central-1",
+            "next drill or rollout is refused",
+            "docs/user-guide.md",
+        ] {
+            assert!(detail.contains(part), "`{part}` in {detail}");
+        }
+        assert!(!detail.contains("may do all"), "{detail}");
+    }
+    live.sim.shutdown().await;
+}
