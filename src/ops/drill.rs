@@ -174,9 +174,7 @@ pub async fn run(
         Some(g) => Some(g.stop().await),
         None => None,
     };
-    if let Err(e) = fleet_lock.release().await {
-        notes.push(format!("lock: {e}"));
-    }
+    let released = fleet_lock.release().await;
     let mut exit_override = back.incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
     if matches!(seen.stop, Some(Stop::Interrupted)) && exit_override.is_none() {
         exit_override = Some(exit_code::INTERRUPTED);
@@ -212,13 +210,16 @@ pub async fn run(
                 .await;
     }
     let after = snapshot::fleet(fleet, c.regions.clone(), Ok(p.cf.clone()), 64).await;
-    let regions = verdict::fleet_reports(
+    let mut regions = verdict::fleet_reports(
         &after,
         drilled,
         p.receiver.as_deref(),
         timings.shifted.is_some(),
         traffic.as_ref(),
     );
+    if let Err(e) = &released {
+        lock::report_unreleased(&mut regions, e, fleet);
+    }
     DrillOutcome {
         findings: Findings {
             regions,

@@ -358,9 +358,7 @@ pub async fn run(
         Some(g) => Some(g.stop().await),
         None => None,
     };
-    if let Err(e) = fleet_lock.release().await {
-        notes.push(format!("lock: {e}"));
-    }
+    let released = fleet_lock.release().await;
     let code = if aborted
         || slots
             .iter()
@@ -377,7 +375,11 @@ pub async fn run(
     } else {
         None
     };
-    outcome(slots, notes, traffic, code)
+    let mut findings = outcome(slots, notes, traffic, code);
+    if let Err(e) = &released {
+        lock::report_unreleased(&mut findings.regions, e, fleet);
+    }
+    findings
 }
 
 fn on_failure(f: OnFailure) -> &'static str {
