@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod permissions;
 pub mod types;
 
 pub use client::{KubeRegion, connect_fleet};

@@ -148,17 +148,27 @@ pub struct AccessCheck {
     pub resource: String,
     /// e.g. `scale`, or `""`.
     pub subresource: String,
+    /// Whether it is asked in the region's namespace (else cluster-wide).
+    pub namespaced: bool,
 }
 
 impl AccessCheck {
-    /// A check for `verb` on `group`/`resource`(and `/subresource`).
+    /// A check for `verb` on `group`/`resource`(and `/subresource`) in the
+    /// region's namespace.
     pub fn new(verb: &str, group: &str, resource: &str, subresource: &str) -> Self {
         AccessCheck {
             verb: verb.to_owned(),
             group: group.to_owned(),
             resource: resource.to_owned(),
             subresource: subresource.to_owned(),
+            namespaced: true,
         }
+    }
+
+    /// The same check asked cluster-wide (namespaces, access reviews).
+    pub fn cluster_wide(mut self) -> Self {
+        self.namespaced = false;
+        self
     }
 
     /// `verb resource[/subresource][.group]`, as `kubectl auth can-i` spells it.

@@ -205,8 +205,12 @@ where
     };
     if sup.stopping() {
         let released = sup.drive(fleet_lock.release()).await;
-        notes.extend(release_notes(released));
-        return stopped_before(&name, sup.reason(), notes);
+        notes.extend(release_notes(released.as_ref()));
+        let mut out = stopped_before(&name, sup.reason(), notes);
+        if let Some(Err(e)) = &released {
+            lock::report_unreleased(&mut out.findings.regions, e, fleet);
+        }
+        return out;
     }
     sup.watch_lock(fleet_lock.lost());
 
@@ -247,7 +251,7 @@ where
         None => None,
     };
     let released = sup.drive(fleet_lock.release()).await;
-    notes.extend(release_notes(released));
+    notes.extend(release_notes(released.as_ref()));
     let stop = sup.reason();
     let mut exit_override = back.incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
     match stop {
@@ -301,7 +305,7 @@ where
             64,
         ))
         .await;
-    let regions = verdict::fleet_reports(
+    let mut regions = verdict::fleet_reports(
         fleet,
         after.as_ref(),
         drilled,
@@ -309,6 +313,9 @@ where
         timings.shifted.is_some(),
         traffic.as_ref(),
     );
+    if let Some(Err(e)) = &released {
+        lock::report_unreleased(&mut regions, e, fleet);
+    }
     DrillOutcome {
         findings: Findings {
             regions,
@@ -325,11 +332,11 @@ fn describe_kube(e: &crate::kube::KubeError) -> String {
     super::describe::kube(e)
 }
 
-/// Notes for a lock release: nothing when it went well.
-fn release_notes(released: Option<Result<(), lock::LockError>>) -> Vec<String> {
+/// Notes for a lock release: only when a second signal stopped it (a
+/// failed release is a `lock` warn check, see [`lock::report_unreleased`]).
+fn release_notes(released: Option<&Result<(), lock::LockError>>) -> Vec<String> {
     match released {
-        Some(Ok(())) => Vec::new(),
-        Some(Err(e)) => vec![format!("lock: {e}")],
+        Some(_) => Vec::new(),
         None => {
             vec!["stopped while releasing the lock: it expires by itself within 30 s".to_owned()]
         }

@@ -5,32 +5,20 @@
 use std::sync::Arc;
 
 use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools};
-use crate::kube::{AccessCheck, KubeError, KubeRegion, Workloads};
+use crate::kube::permissions::{self, Permission, Scope};
+use crate::kube::{KubeError, KubeRegion, Workloads};
 use crate::manifest::{Fleet, Region};
 use crate::report::model::{Check, RegionReport, Verdict};
-
-/// What drills, rollouts and restores do in a region's namespace.
-pub fn required_permissions() -> Vec<AccessCheck> {
-    vec![
-        AccessCheck::new("get", "apps", "deployments", ""),
-        AccessCheck::new("patch", "apps", "deployments", ""),
-        AccessCheck::new("patch", "apps", "deployments", "scale"),
-        AccessCheck::new("get", "", "services", ""),
-        AccessCheck::new("patch", "", "services", ""),
-        AccessCheck::new("get", "", "services", "proxy"),
-        AccessCheck::new("create", "", "services", "proxy"),
-        AccessCheck::new("get", "coordination.k8s.io", "leases", ""),
-        AccessCheck::new("create", "coordination.k8s.io", "leases", ""),
-        AccessCheck::new("update", "coordination.k8s.io", "leases", ""),
-        AccessCheck::new("list", "autoscaling", "horizontalpodautoscalers", ""),
-    ]
-}
 
 fn kube_error_check(name: &str, e: &KubeError) -> Check {
     Check::new(name, Verdict::Error, super::describe::kube(e))
 }
 
-async fn kube_checks(region: &Region, client: &Result<KubeRegion, KubeError>) -> Vec<Check> {
+async fn kube_checks(
+    fleet: &Fleet,
+    region: &Region,
+    client: &Result<KubeRegion, KubeError>,
+) -> Vec<Check> {
     let c = match client {
         Ok(c) => c,
         Err(e) => return vec![kube_error_check("context", e)],
@@ -109,34 +97,64 @@ async fn kube_checks(region: &Region, client: &Result<KubeRegion, KubeError>) ->
             ),
         });
     }
-    let perms = required_permissions();
-    let answers = futures_util::future::join_all(perms.iter().map(|p| c.can_i(p))).await;
+    checks.extend(permission_checks(region, c, &permissions::for_fleet(fleet)).await);
+    checks
+}
+
+/// One SelfSubjectAccessReview per permission `perms` lists: a pass when
+/// every one is allowed, else one error per missing permission naming the
+/// verb, the resource and what breaks without it.
+async fn permission_checks<W: Workloads>(
+    region: &Region,
+    c: &W,
+    perms: &[Permission],
+) -> Vec<Check> {
+    let asked: Vec<_> = perms.iter().map(Permission::access_check).collect();
+    let answers = futures_util::future::join_all(asked.iter().map(|a| c.can_i(a))).await;
     let mut missing = Vec::new();
     for (p, a) in perms.iter().zip(answers) {
         match a {
             Ok(true) => {}
-            Ok(false) => missing.push(p.describe()),
-            Err(e) => {
-                checks.push(kube_error_check("permissions", &e));
-                return checks;
-            }
+            Ok(false) => missing.push(missing_permission(region, p)),
+            // Without access reviews nothing more can be learnt here.
+            Err(e) => return vec![kube_error_check("permissions", &e)],
         }
     }
-    checks.push(if missing.is_empty() {
-        Check::new("permissions", Verdict::Pass, format!("may do all {} things drills and rollouts need", perms.len()))
-    } else {
-        Check::new(
+    if missing.is_empty() {
+        vec![Check::new(
             "permissions",
-            Verdict::Error,
+            Verdict::Pass,
             format!(
-                "context {} may not: {}; grant them in namespace {} (docs/user-guide.md has a ready-made Role)",
-                region.context,
-                missing.join(", "),
-                region.namespace
+                "may do all {} things ocfail needs (docs/user-guide.md lists them)",
+                perms.len()
             ),
-        )
-    });
-    checks
+        )]
+    } else {
+        missing
+    }
+}
+
+fn missing_permission(region: &Region, p: &Permission) -> Check {
+    let (scope, role) = match p.scope {
+        Scope::Namespace => (format!("in namespace {}", region.namespace), "Role"),
+        Scope::Cluster => ("cluster-wide".to_owned(), "ClusterRole"),
+    };
+    let grant = if permissions::PERMISSIONS.contains(p) {
+        format!("the {role} in docs/user-guide.md has it")
+    } else {
+        // Only this manifest's smoke checks need it.
+        format!("add it to the {role} in docs/user-guide.md")
+    };
+    Check::new(
+        "permissions",
+        Verdict::Error,
+        format!(
+            "context {} may not {} {scope}: {}; grant it ({grant})",
+            region.context,
+            p.describe(),
+            p.without
+        ),
+    )
 }
 
 fn pool_checks(
@@ -261,7 +279,8 @@ pub async fn run<P: Pools + 'static>(
         }
     }
     notes.push("cloudflare write access (needed only for drills with method disable-pool) is not checked: checking it would mean writing".to_owned());
-    let kube = futures_util::future::join_all(regions.iter().map(|(r, c)| kube_checks(r, c))).await;
+    let kube =
+        futures_util::future::join_all(regions.iter().map(|(r, c)| kube_checks(fleet, r, c))).await;
     let reports = regions
         .iter()
         .zip(kube)
@@ -276,11 +295,13 @@ pub async fn run<P: Pools + 'static>(
                     .unwrap_or_else(|| "the token is not active".to_owned());
                 checks.push(Check::new("cloudflare", Verdict::Error, why));
             }
-            let failing: Vec<&str> = checks
+            let mut failing: Vec<&str> = checks
                 .iter()
                 .filter(|c| c.verdict > Verdict::Warn)
                 .map(|c| c.name.as_str())
                 .collect();
+            // One missing permission is one check; the summary names the kind once.
+            failing.dedup();
             let summary = if failing.is_empty() {
                 format!("{} live checks passed", checks.len())
             } else {

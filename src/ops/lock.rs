@@ -12,6 +12,7 @@
 
 mod error;
 mod holder;
+mod release;
 mod renew;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,9 +21,11 @@ use std::time::{Duration, SystemTime};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use self::error::{LockError, LostReason};
+pub use self::error::{LockError, LostReason, Unreleased};
 pub use self::holder::Holder;
+pub use self::release::{report_unreleased, unreleased_checks};
 
+use crate::kube::permissions::{DELETE_LEASES, GET_LEASES, Permission};
 use crate::kube::{KubeError, KubeErrorKind, LeaseSpec, LeaseState, Workloads};
 use crate::ops::snapshot::LOCK_LEASE;
 
@@ -176,8 +179,9 @@ impl<W: Workloads + Clone + 'static> FleetLock<W> {
     /// Stops renewing and deletes every lease this run still holds, in
     /// reverse order, each only at the resourceVersion last written. A lease
     /// someone else has taken meanwhile is left alone. Every call is bounded
-    /// by the client's timeout; the regions that could not be released are
-    /// named in [`LockError::NotReleased`].
+    /// by the client's timeout; every lease left behind is named in
+    /// [`LockError::NotReleased`] with the call that failed and the API's
+    /// answer ([`unreleased_checks`] turns it into report checks).
     pub async fn release(mut self) -> Result<(), LockError> {
         self.stop.cancel();
         if let Some(task) = self.renewal.take() {
@@ -186,20 +190,24 @@ impl<W: Workloads + Clone + 'static> FleetLock<W> {
             let _ = task.await;
         }
         let held = self.shared.held();
-        let mut failed = Vec::new();
+        let mut unreleased = Vec::new();
         for (w, h) in self.regions.iter().zip(held.iter()).rev() {
-            if let Err(e) = delete_ours(w, &self.holder, &h.lease).await {
-                failed.push(e);
+            if let Err((permission, source)) = delete_ours(w, &self.holder, &h.lease).await {
+                unreleased.push(Unreleased {
+                    region: w.region().to_owned(),
+                    lease: LOCK_LEASE.to_owned(),
+                    permission,
+                    source,
+                });
             }
         }
-        let regions = failed.iter().map(|e| e.region.clone()).collect();
-        match failed.into_iter().next() {
-            None => Ok(()),
-            Some(first) => Err(LockError::NotReleased {
-                regions,
+        if unreleased.is_empty() {
+            Ok(())
+        } else {
+            Err(LockError::NotReleased {
+                unreleased,
                 holder: self.holder.to_string(),
-                source: first,
-            }),
+            })
         }
     }
 }
@@ -323,23 +331,27 @@ pub fn renewed_ago(lease: &LeaseState, now: SystemTime) -> Option<Duration> {
 /// Deletes the lease if it is still ours. A Conflict means it changed since
 /// our last write: either a write of ours landed after its answer was lost
 /// (then delete at the version read back) or someone else took it (then it
-/// is not ours to delete).
+/// is not ours to delete). A failure comes with the permission the failed
+/// call needs.
 async fn delete_ours<W: Workloads>(
     w: &W,
     holder: &Holder,
     lease: &LeaseState,
-) -> Result<(), KubeError> {
-    match w
-        .delete_lease(LOCK_LEASE, lease.resource_version.as_deref())
-        .await
-    {
-        Err(e) if e.kind == KubeErrorKind::Conflict => match w.lease(LOCK_LEASE).await? {
-            Some(now) if now.holder.as_deref() == Some(holder.as_str()) => {
-                w.delete_lease(LOCK_LEASE, now.resource_version.as_deref())
-                    .await
+) -> Result<(), (Permission, KubeError)> {
+    let deleted = |rv: Option<String>| async move {
+        w.delete_lease(LOCK_LEASE, rv.as_deref())
+            .await
+            .map_err(|e| (DELETE_LEASES, e))
+    };
+    match deleted(lease.resource_version.clone()).await {
+        Err((_, e)) if e.kind == KubeErrorKind::Conflict => {
+            match w.lease(LOCK_LEASE).await.map_err(|e| (GET_LEASES, e))? {
+                Some(now) if now.holder.as_deref() == Some(holder.as_str()) => {
+                    deleted(now.resource_version).await
+                }
+                _ => Ok(()),
             }
-            _ => Ok(()),
-        },
+        }
         other => other,
     }
 }

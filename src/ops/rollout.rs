@@ -371,11 +371,9 @@ where
         Some(g) => Some(g.stop().await),
         None => None,
     };
-    match sup.drive(fleet_lock.release()).await {
-        Some(Ok(())) => {}
-        Some(Err(e)) => notes.push(format!("lock: {e}")),
-        None => notes
-            .push("stopped while releasing the lock: it expires by itself within 30 s".to_owned()),
+    let released = sup.drive(fleet_lock.release()).await;
+    if released.is_none() {
+        notes.push("stopped while releasing the lock: it expires by itself within 30 s".to_owned());
     }
     let code = if aborted
         || slots
@@ -401,7 +399,11 @@ where
     } else {
         None
     };
-    outcome(&c.recovery, slots, notes, traffic, code)
+    let mut findings = outcome(&c.recovery, slots, notes, traffic, code);
+    if let Some(Err(e)) = &released {
+        lock::report_unreleased(&mut findings.regions, e, fleet);
+    }
+    findings
 }
 
 fn on_failure(f: OnFailure) -> &'static str {

@@ -116,6 +116,12 @@ impl Cluster {
         cluster
     }
 
+    /// The region's current Kubernetes fault (its `deny` list is checked
+    /// on every request).
+    pub fn fault(&self) -> super::faults::KubeFault {
+        self.faults.kube(&self.region)
+    }
+
     /// What the Service `service` in `namespace` answers: a ready pod's
     /// response, or 503 when it selects no ready pods.
     pub fn serve_service(&self, namespace: &str, service: &str, req: &AppRequest) -> AppResponse {

@@ -34,6 +34,21 @@ pub struct KubeFault {
     pub refuse: bool,
     /// Accept requests but never answer.
     pub hang: bool,
+    /// Permissions the region's credentials lack, as `verb resource` or
+    /// `verb resource/subresource` (e.g. `delete leases`): such requests get
+    /// the API server's 403 Forbidden, and SelfSubjectAccessReviews answer
+    /// "not allowed", as with a Role that does not grant them.
+    pub deny: Vec<String>,
+}
+
+impl KubeFault {
+    /// Whether `verb` on `resource` (with any `/subresource`) is denied.
+    pub fn denies(&self, verb: &str, resource: &str) -> bool {
+        self.deny.iter().any(|d| {
+            d.split_once(' ')
+                .is_some_and(|(v, r)| v == verb && r.trim() == resource)
+        })
+    }
 }
 
 /// Trouble on Cloudflare's API.

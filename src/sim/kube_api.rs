@@ -180,7 +180,8 @@ async fn handle(State(cluster): State<Arc<Cluster>>, req: Request) -> Response {
         headers: parts.headers,
         body,
     };
-    if let Err(e) = auth::authorize(&req) {
+    let fault = cluster.fault();
+    if let Err(e) = auth::authorize(&req, &fault) {
         return error(&e);
     }
     let server = req
@@ -208,7 +209,7 @@ async fn handle(State(cluster): State<Arc<Cluster>>, req: Request) -> Response {
             service,
             path,
         } => proxy::serve(&cluster, &req, namespace, service, path),
-        Target::AccessReview => access_review::serve(&req, auth::token(&req)),
+        Target::AccessReview => access_review::serve(&req, auth::token(&req), &fault),
         Target::Collection(..) | Target::Object { .. } => resources::serve(&cluster, &req),
     };
     result.unwrap_or_else(|e| error(&e))

@@ -258,3 +258,44 @@ async fn admin_api_sets_and_clears_faults() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_permission_is_forbidden_and_access_reviews_say_so() {
+    use ocfail::kube::permissions::{DELETE_LEASES, PERMISSIONS};
+    use ocfail::kube::{KubeErrorKind, LeaseSpec, Workloads};
+
+    let live = crate::util::LiveSim::start().await;
+    live.sim.world().faults.set_kube(
+        "us-east-1",
+        KubeFault {
+            deny: vec!["delete leases".to_owned()],
+            ..KubeFault::default()
+        },
+    );
+    let k = live.client("us-east-1").await;
+    for p in PERMISSIONS {
+        let allowed = k.can_i(&p.access_check()).await.unwrap();
+        assert_eq!(allowed, p != DELETE_LEASES, "{}", p.describe());
+    }
+    let at = "2026-01-01T00:00:00.000000Z".to_owned();
+    let spec = LeaseSpec {
+        name: "probe".into(),
+        holder: "test".into(),
+        duration_seconds: 30,
+        acquire_time: at.clone(),
+        renew_time: at,
+    };
+    k.create_lease(&spec).await.unwrap();
+    let e = k.delete_lease("probe", None).await.unwrap_err();
+    assert_eq!((e.kind, e.status), (KubeErrorKind::Forbidden, Some(403)));
+    assert!(
+        e.message
+            .contains("cannot delete resource \"leases\" in API group \"coordination.k8s.io\""),
+        "{e}"
+    );
+    // Other regions, and the lease itself, are untouched.
+    assert!(k.lease("probe").await.unwrap().is_some());
+    let other = live.client("eu-central-1").await;
+    assert!(other.can_i(&DELETE_LEASES.access_check()).await.unwrap());
+    live.sim.shutdown().await;
+}

@@ -37,24 +37,29 @@ async fn a_read_only_token_lists_exactly_the_missing_permissions() {
         )
         .await;
     let stdout = exited(&out, 3);
-    let line = stdout
+    // One error per missing permission, each naming it.
+    let missing: Vec<&str> = stdout
         .lines()
-        .find(|l| l.contains("permissions: error"))
-        .unwrap_or_else(|| panic!("{stdout}"));
-    for missing in [
+        .filter(|l| l.contains("permissions: error"))
+        .collect();
+    for permission in [
         "patch deployments.apps",
         "patch deployments/scale.apps",
-        "patch services",
+        "patch services ",
         "create leases.coordination.k8s.io",
         "update leases.coordination.k8s.io",
+        "delete leases.coordination.k8s.io",
         "create services/proxy",
     ] {
-        assert!(line.contains(missing), "`{missing}` not named: {line}");
+        assert!(
+            missing.iter().any(|l| l.contains(permission)),
+            "`{permission}` not named: {stdout}"
+        );
     }
     for allowed in ["get deployments", "list horizontalpodautoscalers"] {
         assert!(
-            !line.contains(allowed),
-            "`{allowed}` is allowed but was named: {line}"
+            !missing.iter().any(|l| l.contains(allowed)),
+            "`{allowed}` is allowed but was named: {stdout}"
         );
     }
     live.sim.shutdown().await;
@@ -73,4 +78,47 @@ fn sim_flag_runs_validate_live() {
         text(&out.stdout),
         text(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_without_delete_on_leases_is_a_missing_permission() {
+    let live = LiveSim::start().await;
+    live.sim.world().faults.set_kube(
+        "eu-central-1",
+        ocfail::sim::KubeFault {
+            deny: vec!["delete leases".to_owned()],
+            ..ocfail::sim::KubeFault::default()
+        },
+    );
+    let out = live
+        .run(&["validate", "--live", "-o", "json", "--cloudflare-rps", "50"])
+        .await;
+    let stdout = exited(&out, 3);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for region in report["regions"].as_array().unwrap() {
+        let permissions: Vec<&serde_json::Value> = region["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"] == "permissions")
+            .collect();
+        if region["region"] != "eu-central-1" {
+            assert_eq!(permissions[0]["verdict"], "pass", "{region}");
+            continue;
+        }
+        let [missing] = permissions.as_slice() else {
+            panic!("one missing permission, one check: {region}")
+        };
+        assert_eq!(missing["verdict"], "error");
+        let detail = missing["detail"].as_str().unwrap();
+        for part in [
+            "may not delete leases.coordination.k8s.io in namespace eu-central-1",
+            "next drill or rollout is refused",
+            "docs/user-guide.md",
+        ] {
+            assert!(detail.contains(part), "`{part}` in {detail}");
+        }
+        assert!(!detail.contains("may do all"), "{detail}");
+    }
+    live.sim.shutdown().await;
 }

@@ -131,7 +131,7 @@ pub(super) fn access_review(namespace: &str, check: &AccessCheck) -> SelfSubject
     SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
-                namespace: Some(namespace.to_owned()),
+                namespace: check.namespaced.then(|| namespace.to_owned()),
                 verb: Some(check.verb.clone()),
                 group: Some(check.group.clone()),
                 resource: Some(check.resource.clone()),

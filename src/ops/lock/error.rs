@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::Holder;
 use crate::kube::KubeError;
+use crate::kube::permissions::Permission;
 use crate::ops::snapshot::LOCK_LEASE;
 
 /// Why the lock could not be taken, kept or released.
@@ -46,16 +47,47 @@ pub enum LockError {
         source: Option<KubeError>,
     },
     /// Some leases could not be deleted; they expire on their own.
-    #[error("release the lock in {}", regions.join(", "))]
+    #[error("release the lock in {}", unreleased.iter().map(|u| u.to_string()).collect::<Vec<_>>().join("; "))]
     NotReleased {
-        /// The regions whose lease is still there.
-        regions: Vec<String>,
+        /// Every lease left behind, in the order the release tried them.
+        unreleased: Vec<Unreleased>,
         /// Who held them.
         holder: String,
-        /// The first failure.
-        #[source]
-        source: KubeError,
     },
+}
+
+/// One lease the release left behind: where, the call that failed (its
+/// RBAC verb and resource) and the API's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreleased {
+    /// The region.
+    pub region: String,
+    /// The lease's name.
+    pub lease: String,
+    /// The permission the failed call needs: `delete leases`, or `get
+    /// leases` when a conflict made the release read the lease again.
+    pub permission: Permission,
+    /// What the API said (status, reason and message when it answered).
+    pub source: KubeError,
+}
+
+impl std::fmt::Display for Unreleased {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.source;
+        write!(
+            f,
+            "{}: {} {} {}: {}",
+            self.region, self.permission.verb, self.permission.resource, self.lease, s.message
+        )?;
+        if let Some(code) = s.status {
+            write!(f, " (HTTP {code}")?;
+            if let Some(r) = &s.reason {
+                write!(f, " {r}")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
 }
 
 /// What happened to a lease this run held.
@@ -111,7 +143,9 @@ impl LockError {
             LockError::Held { region, .. }
             | LockError::Kube { region, .. }
             | LockError::Lost { region, .. } => region,
-            LockError::NotReleased { regions, .. } => regions.first().map_or("", String::as_str),
+            LockError::NotReleased { unreleased, .. } => {
+                unreleased.first().map_or("", |u| u.region.as_str())
+            }
         }
     }
 
@@ -134,8 +168,9 @@ impl LockError {
                 "another run may be changing the fleet now; check with `ocfail status`".to_owned(),
             ),
             LockError::NotReleased { .. } => Some(format!(
-                "the leases expire on their own; to free them now: \
-                 `kubectl delete lease {LOCK_LEASE}` in each region's namespace"
+                "the leases expire on their own within {}s; to free them now: \
+                 `kubectl delete lease {LOCK_LEASE}` in each region's namespace",
+                super::LockOptions::default().duration.as_secs()
             )),
         }
     }

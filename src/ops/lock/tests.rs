@@ -377,17 +377,20 @@ async fn a_failed_release_names_the_region_and_frees_the_others() {
         .unwrap();
     *regions[1].fail_delete.lock().unwrap() = Some(KubeErrorKind::Timeout);
     let e = lock.release().await.unwrap_err();
-    let LockError::NotReleased {
-        regions: left,
-        source,
-        ..
-    } = &e
-    else {
+    let LockError::NotReleased { unreleased, .. } = &e else {
         panic!("{e:?}")
     };
-    assert_eq!(left, &["b"]);
-    assert_eq!(source.kind, KubeErrorKind::Timeout);
-    assert_eq!(e.to_string(), "release the lock in b");
+    let [left] = unreleased.as_slice() else {
+        panic!("{unreleased:?}")
+    };
+    assert_eq!(left.region, "b");
+    assert_eq!(left.lease, LOCK_LEASE);
+    assert_eq!(left.permission, DELETE_LEASES);
+    assert_eq!(left.source.kind, KubeErrorKind::Timeout);
+    assert_eq!(
+        e.to_string(),
+        "release the lock in b: delete leases ocfail-lock: Timeout"
+    );
     assert_eq!(regions[0].holder(), None);
     assert_eq!(regions[2].holder(), None);
 }

@@ -275,7 +275,7 @@ where
     if let Some(l) = held
         && let Err(e) = l.release().await
     {
-        notes.push(format!("lock: {e}"));
+        lock::report_unreleased(&mut regions, &e, &c.fleet);
     }
     // A run with no records left anywhere has nothing more to restore, and
     // neither has one whose summary is written: their leases (in the

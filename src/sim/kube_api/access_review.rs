@@ -1,8 +1,9 @@
 //! `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: "may I?"
 //! as `kubectl auth can-i` and `ocfail validate --live` ask it. The answer
-//! follows the same token rules as every other request (`auth.rs`): any
-//! token may do anything, except `read-only`, which may only get, list and
-//! watch. Like the real API server, any authenticated user may ask.
+//! follows the same rules as every other request (`auth.rs`): any token may
+//! do anything, except `read-only`, which may only get, list and watch, and
+//! nobody may do what the region's `deny` fault names. Like the real API
+//! server, any authenticated user may ask (so may create access reviews).
 //!
 //! kubectl sends this one request as protobuf (its typed clientset prefers
 //! it for built-in kinds), so the request body is read as protobuf or JSON;
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{ApiRequest, json};
 use crate::sim::cluster::KubeError;
+use crate::sim::faults::KubeFault;
 
 /// The group and version served.
 pub(super) const GROUP: &str = "authorization.k8s.io";
@@ -22,8 +24,12 @@ pub(super) const VERSION: &str = "v1";
 /// The resource's URL plural.
 pub(super) const PLURAL: &str = "selfsubjectaccessreviews";
 
-/// Answers one review for the user `token` names.
-pub(super) fn serve(req: &ApiRequest, token: &str) -> Result<Response, KubeError> {
+/// Answers one review for the user `token` names, in a region with `fault`.
+pub(super) fn serve(
+    req: &ApiRequest,
+    token: &str,
+    fault: &KubeFault,
+) -> Result<Response, KubeError> {
     if req.method != Method::POST {
         return Err(KubeError::MethodNotAllowed);
     }
@@ -52,12 +58,25 @@ pub(super) fn serve(req: &ApiRequest, token: &str) -> Result<Response, KubeError
             ));
         }
     };
-    let allowed = token != "read-only" || matches!(verb, "get" | "list" | "watch");
+    let field = |k: &str| {
+        resource
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let plural = match field("subresource") {
+        "" => field("resource").to_owned(),
+        sub => format!("{}/{sub}", field("resource")),
+    };
+    // system:basic-user lets every authenticated user ask.
+    let asking = resource.is_some() && verb == "create" && plural == PLURAL;
+    let allowed = (token != "read-only" || matches!(verb, "get" | "list" | "watch") || asking)
+        && !(resource.is_some() && fault.denies(verb, &plural));
     let reason = if allowed {
-        let role = if token == "read-only" {
-            "view"
-        } else {
-            "cluster-admin"
+        let role = match token {
+            "read-only" if asking => "system:basic-user",
+            "read-only" => "view",
+            _ => "cluster-admin",
         };
         format!(
             "RBAC: allowed by ClusterRoleBinding \"ocfail-sim-{role}\" of ClusterRole \"{role}\" to User \"{token}\""
@@ -74,7 +93,7 @@ pub(super) fn serve(req: &ApiRequest, token: &str) -> Result<Response, KubeError
     Ok(json(StatusCode::CREATED, &review))
 }
 
-/// Why `read-only` may not: the wording of the API server's 403 message.
+/// Why the user may not: the wording of the API server's 403 message.
 fn denial(
     token: &str,
     verb: &str,

@@ -1,28 +1,51 @@
 //! Who may do what, as DESIGN.md §9 defines it: any non-empty bearer token
 //! authenticates (as a user named like the token), except `invalid` (401);
 //! `read-only` may read but gets 403 on every write, with the real API
-//! server's message naming the verb and resource.
+//! server's message naming the verb and resource. A region's `deny` fault
+//! takes single permissions away from every token, as a Role lacking them
+//! would.
 
 use axum::http::{Method, header};
 
 use super::{ApiRequest, Target};
 use crate::sim::cluster::{Kind, KubeError};
+use crate::sim::faults::KubeFault;
 
 /// The user a bearer token authenticates as; the literal tokens `invalid`
-/// and `read-only` are the simulator's way to exercise 401 and 403.
-pub(super) fn authorize(req: &ApiRequest) -> Result<(), KubeError> {
+/// and `read-only` are the simulator's way to exercise 401 and 403, and
+/// `fault`'s `deny` list refuses what it names.
+pub(super) fn authorize(req: &ApiRequest, fault: &KubeFault) -> Result<(), KubeError> {
     let token = token(req);
     if token.is_empty() || token == "invalid" {
         return Err(KubeError::Unauthorized);
     }
-    if token != "read-only" {
-        return Ok(());
-    }
     let verb = verb_of(req);
-    if matches!(verb, "get" | "list" | "watch") {
+    let read_only = token == "read-only" && !matches!(verb, "get" | "list" | "watch");
+    if !read_only && fault.deny.is_empty() {
         return Ok(());
     }
-    let (kind, namespace, name, resource) = match &req.target {
+    let Some((kind, namespace, name, resource)) = attributes(req) else {
+        // Access reviews (any authenticated user may ask) and discovery.
+        return Ok(());
+    };
+    if !read_only && !fault.denies(verb, &resource) {
+        return Ok(());
+    }
+    Err(KubeError::Forbidden {
+        user: token.to_owned(),
+        verb: verb.to_owned(),
+        kind,
+        resource,
+        name,
+        namespace,
+    })
+}
+
+/// What RBAC checks a request against: its kind, namespace, object name and
+/// resource (with any subresource); `None` for requests every
+/// authenticated user may make.
+fn attributes(req: &ApiRequest) -> Option<(Kind, Option<String>, Option<String>, String)> {
+    let found = match &req.target {
         Target::Collection(kind, ns) => (*kind, ns.clone(), None, kind.plural().to_owned()),
         Target::Object {
             kind,
@@ -46,17 +69,9 @@ pub(super) fn authorize(req: &ApiRequest) -> Result<(), KubeError> {
             Some(service.clone()),
             "services/proxy".to_owned(),
         ),
-        // Access reviews (any authenticated user may ask) and discovery.
-        _ => return Ok(()),
+        _ => return None,
     };
-    Err(KubeError::Forbidden {
-        user: token.to_owned(),
-        verb: verb.to_owned(),
-        kind,
-        resource,
-        name,
-        namespace,
-    })
+    Some(found)
 }
 
 /// The request's bearer token (`""` when there is none).

@@ -1,0 +1,236 @@
+//! A release that left leases behind, as report checks: one `warn` per
+//! lease, in the report of its region, naming the call that failed, the
+//! API's answer and the command that deletes the lease by hand. A left
+//! lease changes nothing in the fleet, but it refuses the next run until it
+//! expires, so it must be seen rather than buried in a note.
+
+use std::path::Path;
+
+use super::{LockError, LockOptions, Unreleased};
+use crate::kube::KubeErrorKind;
+use crate::kube::client::kubeconfig::KubeconfigSource;
+use crate::manifest::Fleet;
+use crate::report::model::{Check, RegionReport, Verdict};
+
+/// One `lock` warning per lease `e` left behind, with the region it belongs
+/// to; nothing for errors other than [`LockError::NotReleased`].
+pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Check)> {
+    let LockError::NotReleased { unreleased, .. } = e else {
+        return Vec::new();
+    };
+    unreleased
+        .iter()
+        .map(|u| {
+            (
+                u.region.clone(),
+                Check::new("lock", Verdict::Warn, detail(u, fleet)),
+            )
+        })
+        .collect()
+}
+
+/// Adds [`unreleased_checks`] to `reports`: each into its region's report
+/// (raising that report's verdict to at least `warn`), else into the first
+/// report, else into a report of its own.
+pub fn report_unreleased(reports: &mut Vec<RegionReport>, e: &LockError, fleet: &Fleet) {
+    for (region, check) in unreleased_checks(e, fleet) {
+        let at = reports.iter().position(|r| r.region == region);
+        match at.or(if reports.is_empty() { None } else { Some(0) }) {
+            Some(i) => {
+                let report = &mut reports[i];
+                report.verdict = report.verdict.max(Verdict::Warn);
+                report.checks.push(check);
+            }
+            None => reports.push(RegionReport::from_checks(
+                region,
+                "the lock was left behind",
+                vec![check],
+            )),
+        }
+    }
+}
+
+fn detail(u: &Unreleased, fleet: &Fleet) -> String {
+    let region = fleet.region(&u.region);
+    let namespace = region.map_or("its namespace", |r| r.namespace.as_str());
+    let s = &u.source;
+    let mut answer = s.message.clone();
+    if let Some(code) = s.status {
+        answer.push_str(&format!(" (HTTP {code}"));
+        if let Some(reason) = &s.reason {
+            answer.push(' ');
+            answer.push_str(reason);
+        }
+        answer.push(')');
+    }
+    let mut line = format!(
+        "{}: could not {} {} {} in namespace {namespace}: {answer}; the lease refuses the next \
+         drill or rollout until it expires within {}s",
+        u.region,
+        u.permission.verb,
+        u.permission.resource,
+        u.lease,
+        LockOptions::default().duration.as_secs()
+    );
+    if let Some(r) = region {
+        line.push_str(&format!(
+            "; delete it now: `{} -n {} delete lease {}`",
+            kubectl(fleet, &r.context),
+            shell_word(&r.namespace),
+            u.lease
+        ));
+    }
+    if matches!(
+        s.kind,
+        KubeErrorKind::Forbidden | KubeErrorKind::Unauthorized
+    ) && let Some(hint) = &s.hint
+    {
+        line.push_str("; hint: ");
+        line.push_str(hint);
+    }
+    line
+}
+
+/// `kubectl [--kubeconfig PATH] --context CTX`: the manifest's kubeconfig
+/// as an absolute path, so the command works from any directory; without
+/// one kubectl reads `$KUBECONFIG` or `~/.kube/config` as ocfail did.
+fn kubectl(fleet: &Fleet, context: &str) -> String {
+    let file = fleet
+        .kubeconfig
+        .as_deref()
+        .and_then(|k| KubeconfigSource::from_environment(Some(Path::new(k))).ok())
+        .and_then(|source| match source {
+            KubeconfigSource::Manifest(p) => Some(std::path::absolute(&p).unwrap_or(p)),
+            KubeconfigSource::Env(_) | KubeconfigSource::Default(_) => None,
+        });
+    match file {
+        Some(p) => format!(
+            "kubectl --kubeconfig {} --context {}",
+            shell_word(&p.display().to_string()),
+            shell_word(context)
+        ),
+        None => format!("kubectl --context {}", shell_word(context)),
+    }
+}
+
+/// `s` as one shell word: as is when it is plain, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::KubeError;
+    use crate::kube::permissions::DELETE_LEASES;
+
+    fn forbidden(region: &str) -> Unreleased {
+        Unreleased {
+            region: region.to_owned(),
+            lease: "ocfail-lock".to_owned(),
+            permission: DELETE_LEASES,
+            source: KubeError {
+                region: region.to_owned(),
+                kind: KubeErrorKind::Forbidden,
+                object: Some("lease ocfail-lock".to_owned()),
+                status: Some(403),
+                reason: Some("Forbidden".to_owned()),
+                message: "leases.coordination.k8s.io \"ocfail-lock\" is forbidden".to_owned(),
+                hint: Some("grant it".to_owned()),
+            },
+        }
+    }
+
+    fn not_released(regions: &[&str]) -> LockError {
+        LockError::NotReleased {
+            unreleased: regions.iter().map(|r| forbidden(r)).collect(),
+            holder: "drill/r/h/1".to_owned(),
+        }
+    }
+
+    #[test]
+    fn each_left_lease_is_a_warning_with_the_command_that_deletes_it() {
+        let mut fleet = crate::manifest::seed_fleet();
+        fleet.kubeconfig = Some("/etc/ocfail/kube config".to_owned());
+        let checks = unreleased_checks(&not_released(&["us-east-1"]), &fleet);
+        let [(region, check)] = checks.as_slice() else {
+            panic!("{checks:?}")
+        };
+        assert_eq!(region, "us-east-1");
+        assert_eq!(
+            (check.name.as_str(), check.verdict),
+            ("lock", Verdict::Warn)
+        );
+        let r = fleet.region("us-east-1").unwrap();
+        for part in [
+            "us-east-1: could not delete leases ocfail-lock".to_owned(),
+            format!("in namespace {}", r.namespace),
+            "is forbidden (HTTP 403 Forbidden)".to_owned(),
+            format!(
+                "`kubectl --kubeconfig '/etc/ocfail/kube config' --context {} -n {} delete lease ocfail-lock`",
+                r.context, r.namespace
+            ),
+            "hint: grant it".to_owned(),
+        ] {
+            assert!(check.detail.contains(&part), "`{part}` in {}", check.detail);
+        }
+    }
+
+    #[test]
+    fn without_a_kubeconfig_in_the_manifest_the_command_names_only_the_context() {
+        let mut fleet = crate::manifest::seed_fleet();
+        fleet.kubeconfig = None;
+        let checks = unreleased_checks(&not_released(&["eu-central-1"]), &fleet);
+        let r = fleet.region("eu-central-1").unwrap();
+        let want = format!(
+            "`kubectl --context {} -n {} delete lease",
+            r.context, r.namespace
+        );
+        assert!(checks[0].1.detail.contains(&want), "{}", checks[0].1.detail);
+    }
+
+    #[test]
+    fn warnings_go_to_their_regions_report_else_the_first() {
+        let fleet = crate::manifest::seed_fleet();
+        let pass =
+            |r: &str| RegionReport::from_checks(r, "", vec![Check::new("x", Verdict::Pass, "")]);
+        let mut reports = vec![pass("us-east-1"), pass("eu-central-1")];
+        report_unreleased(
+            &mut reports,
+            &not_released(&["eu-central-1", "ap-southeast-2"]),
+            &fleet,
+        );
+        assert_eq!(
+            reports[0].verdict,
+            Verdict::Warn,
+            "ap-southeast-2 has no report"
+        );
+        assert_eq!(reports[1].verdict, Verdict::Warn);
+        assert!(reports[0].checks[1].detail.starts_with("ap-southeast-2:"));
+        assert!(reports[1].checks[1].detail.starts_with("eu-central-1:"));
+        let mut none = Vec::new();
+        report_unreleased(&mut none, &not_released(&["us-east-1"]), &fleet);
+        assert_eq!(none[0].region, "us-east-1");
+        let held = LockError::Held {
+            region: "us-east-1".into(),
+            holder: "x".into(),
+            expires_in: std::time::Duration::from_secs(1),
+        };
+        assert!(unreleased_checks(&held, &fleet).is_empty());
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("/home/a/.kube/config"), "/home/a/.kube/config");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+}
