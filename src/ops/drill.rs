@@ -286,7 +286,12 @@ where
         recovery_blind: back.blind.clone(),
         restore_command: c.recovery.ocfail(&format!("restore --region {name}")),
     };
-    let verdict = verdict::of(fleet, &ended);
+    let verdict = match verdict::of(fleet, &ended) {
+        // The lock's renewals failed until it expired: the API could not
+        // be kept in sight, which is "could not check", not "no data".
+        Verdict::Inconclusive if stop == Some(StopReason::LockLost) => Verdict::Error,
+        v => v,
+    };
     let mut checks = seen.checks;
     checks.extend(back.checks);
     let drilled = verdict::drilled(fleet, &name, verdict, checks, &ended);

@@ -124,8 +124,18 @@ impl FakeKube {
         }
     }
 
-    /// Applies the fault in force to one call.
+    /// Applies the fault in force to one call. Lease writes never get the
+    /// scripted 409s: on a lease a 409 means another holder, a different
+    /// story from a controller bumping a Deployment's resourceVersion.
     async fn gate(&self, write: bool, what: &str) -> Result<(), KubeError> {
+        self.gate_with(write, write, what).await
+    }
+
+    async fn gate_lease(&self, what: &str) -> Result<(), KubeError> {
+        self.gate_with(true, false, what).await
+    }
+
+    async fn gate_with(&self, write: bool, conflicts: bool, what: &str) -> Result<(), KubeError> {
         let fault = self.state().fault.clone();
         if fault.hang {
             // As a real client does: no answer within its request timeout.
@@ -143,7 +153,7 @@ impl FakeKube {
                 return Err(self.error(kind, what));
             }
             let mut s = self.state();
-            if s.fault.conflicts > 0 {
+            if conflicts && s.fault.conflicts > 0 {
                 s.fault.conflicts -= 1;
                 drop(s);
                 return Err(self.error(KubeErrorKind::Conflict, what));
@@ -304,7 +314,7 @@ impl Workloads for FakeKube {
     }
 
     async fn create_lease(&self, lease: &LeaseSpec) -> Result<LeaseState, KubeError> {
-        self.gate(true, &lease.name).await?;
+        self.gate_lease(&lease.name).await?;
         let mut s = self.state();
         if s.leases.contains_key(&lease.name) {
             drop(s);
@@ -327,7 +337,7 @@ impl Workloads for FakeKube {
         current: &LeaseState,
         spec: &LeaseSpec,
     ) -> Result<LeaseState, KubeError> {
-        self.gate(true, &spec.name).await?;
+        self.gate_lease(&spec.name).await?;
         let mut s = self.state();
         let stale = s.leases.get(&spec.name).map(|l| &l.resource_version)
             != Some(&current.resource_version);
@@ -351,7 +361,7 @@ impl Workloads for FakeKube {
         name: &str,
         resource_version: Option<&str>,
     ) -> Result<(), KubeError> {
-        self.gate(true, name).await?;
+        self.gate_lease(name).await?;
         if self.state().fault.forbid_lease_delete {
             return Err(self.error(KubeErrorKind::Forbidden, &format!("lease {name}")));
         }

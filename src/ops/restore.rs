@@ -27,6 +27,8 @@ use super::ready::retry;
 mod fleet;
 mod leases;
 pub mod rollout;
+#[cfg(test)]
+mod tests;
 
 pub use self::fleet::fleet;
 pub use self::leases::{EndedRuns, Scan, release_crashed_lock, scan};

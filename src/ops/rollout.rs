@@ -18,6 +18,9 @@ mod region;
 mod report;
 mod smoke;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -36,6 +39,7 @@ use super::lock::{self, Holder, LockOptions};
 use super::record;
 use super::restore::RestoreOptions;
 use super::run::Findings;
+use super::snapshot::LOCK_LEASE;
 use super::supervise::{StopReason, Supervisor};
 use super::traffic::TrafficGenerator;
 
@@ -150,9 +154,15 @@ where
         }
     }
     if !recorded.is_empty() {
+        // Records under a live lease are another run at work, not state
+        // left over: name it, and do not send anyone to `ocfail restore`.
+        if let Some(why) = running_elsewhere(c, &clients).await {
+            return refused(&selected, &why);
+        }
         let why = format!(
-            "unrestored-state: an earlier run left records in {}; run `ocfail restore` first",
-            recorded.join(", ")
+            "unrestored-state: an earlier run left records in {}; run `{}` first",
+            recorded.join(", "),
+            c.recovery.ocfail("restore")
         );
         return refused(&selected, &why);
     }
@@ -436,4 +446,27 @@ fn waves(fleet: &Fleet, opts: &RolloutOptions) -> Vec<Vec<Region>> {
         waves.reverse();
     }
     waves
+}
+
+/// A live lease of another run, in words, when some region has one.
+async fn running_elsewhere<W, P>(c: &Clients<W, P>, clients: &[W]) -> Option<String>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    let leases = join_all(clients.iter().map(|k| k.lease(LOCK_LEASE))).await;
+    let now = std::time::SystemTime::now();
+    leases.iter().zip(&c.regions).find_map(|(lease, (r, _))| {
+        let lease = lease.as_ref().ok()?.as_ref()?;
+        let holder = lease.holder.as_deref().filter(|h| !h.is_empty())?;
+        lock::expires_in(lease, now)?;
+        let renewed = lock::renewed_ago(lease, now).map_or_else(String::new, |ago| {
+            format!(", lease renewed {}s ago", ago.as_secs())
+        });
+        Some(format!(
+            "locked: {holder} is still running in {}{renewed}; wait for it to end (its records are \
+             not left over, and `ocfail restore` refuses while it runs)",
+            r.name
+        ))
+    })
 }

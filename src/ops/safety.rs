@@ -104,17 +104,19 @@ pub struct Facts<'a> {
     pub hpas: &'a [HpaState],
     /// Regions with an unrestored `ocfail.dev/drill` or `ocfail.dev/rollout` annotation.
     pub unrestored: &'a [String],
+    /// The `ocfail restore` command line that reaches this fleet.
+    pub restore_command: &'a str,
 }
 
 /// The `unrestored-state` violation when `unrestored` names any region.
 /// Separate from [`check`] because a drill checks it before the steady
 /// state too: what a crashed run left usually is why the fleet is not
 /// steady, and `ocfail restore` is what fixes both.
-pub fn unrestored_state(unrestored: &[String]) -> Option<Violation> {
+pub fn unrestored_state(unrestored: &[String], restore_command: &str) -> Option<Violation> {
     (!unrestored.is_empty()).then(|| Violation {
         rule: Rule::UnrestoredState,
         message: format!(
-            "an earlier drill or rollout left state to restore in {}; run `ocfail restore` first",
+            "an earlier drill or rollout left state to restore in {}; run `{restore_command}` first",
             unrestored.join(", ")
         ),
     })
@@ -122,7 +124,9 @@ pub fn unrestored_state(unrestored: &[String]) -> Option<Violation> {
 
 /// Every rule the drill would break.
 pub fn check(f: &Facts<'_>) -> Vec<Violation> {
-    let mut out: Vec<Violation> = unrestored_state(f.unrestored).into_iter().collect();
+    let mut out: Vec<Violation> = unrestored_state(f.unrestored, f.restore_command)
+        .into_iter()
+        .collect();
     let mut v = |rule: Rule, message: String| out.push(Violation { rule, message });
     if f.lb.fallback_pool == f.pool.id {
         v(
@@ -324,6 +328,7 @@ mod tests {
             live: &w.live,
             hpas,
             unrestored,
+            restore_command: "ocfail restore",
         };
         check(&f).into_iter().map(|v| v.rule).collect()
     }
@@ -405,8 +410,12 @@ mod tests {
 
     #[test]
     fn unrestored_state_names_the_regions_and_the_fix() {
-        assert!(unrestored_state(&[]).is_none());
-        let v = unrestored_state(&["us-east-1".to_owned(), "eu-central-1".to_owned()]).unwrap();
+        assert!(unrestored_state(&[], "ocfail restore").is_none());
+        let v = unrestored_state(
+            &["us-east-1".to_owned(), "eu-central-1".to_owned()],
+            "ocfail restore",
+        )
+        .unwrap();
         assert_eq!(v.rule, Rule::UnrestoredState);
         assert!(
             v.message

@@ -204,6 +204,7 @@ where
             ));
         }
     }
+    let restore_command = c.recovery.ocfail("restore");
     let unrestored: Vec<String> = snap
         .regions
         .iter()
@@ -217,7 +218,9 @@ where
             .overrides
             .iter()
             .any(|(r, _)| *r == Rule::UnrestoredState);
-        if let Some(v) = safety::unrestored_state(&unrestored).filter(|_| !overridden) {
+        if let Some(v) =
+            safety::unrestored_state(&unrestored, &restore_command).filter(|_| !overridden)
+        {
             steady.insert(0, blocking_line(&v));
         }
         return no(
@@ -261,6 +264,7 @@ where
         live: &live,
         hpas: &hpas,
         unrestored: &unrestored,
+        restore_command: &restore_command,
     });
     let mut notes = Vec::new();
     let mut blocking = Vec::new();
