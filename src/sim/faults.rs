@@ -30,7 +30,8 @@ pub struct KubeFault {
     /// Deployments that roll out or scale up while this is set get no ready
     /// replicas (pods already running keep running).
     pub pending_pods: bool,
-    /// Close the listener: connections are refused.
+    /// Close the listener and drop every open connection: new connections
+    /// are refused and keep-alive or in-flight ones fail.
     pub refuse: bool,
     /// Accept requests but never answer.
     pub hang: bool,
