@@ -28,7 +28,8 @@ pub struct KubeFault {
     pub write_error_rate: f64,
     /// New pods stay Pending, as when the region's nodes are full:
     /// Deployments that roll out or scale up while this is set get no ready
-    /// replicas (pods already running keep running).
+    /// replicas (pods already running keep running). Clearing it lets the
+    /// Pending pods start, with no change to the spec.
     pub pending_pods: bool,
     /// Close the listener and drop every open connection: new connections
     /// are refused and keep-alive or in-flight ones fail.
