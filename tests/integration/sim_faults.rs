@@ -233,6 +233,30 @@ async fn admin_api_sets_and_clears_faults() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+    // A rate is a fraction: 5 (meant as 5%) is refused and changes nothing.
+    for (path, body) in [
+        ("kube/us-east-1", serde_json::json!({"errorRate": 5})),
+        ("kube/us-east-1", serde_json::json!({"writeErrorRate": -1})),
+        ("cloudflare", serde_json::json!({"errorRate": 5})),
+    ] {
+        let resp = c
+            .put(format!("{admin}/_sim/faults/{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{path} {body}");
+        let why: serde_json::Value = resp.json().await.unwrap();
+        assert!(
+            why["error"]
+                .as_str()
+                .unwrap()
+                .contains("not a fraction between 0 and 1"),
+            "{why}"
+        );
+    }
+    assert_eq!(sim.world().faults.kube("us-east-1").error_rate, 1.0);
+    assert_eq!(sim.world().faults.cloudflare(), CloudflareFault::default());
     let resp = c
         .delete(format!("{admin}/_sim/faults"))
         .send()
