@@ -262,13 +262,13 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l consecutive-down -
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l consecutive-up -d 'Passed checks in a row before an origin turns healthy' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l rollout-delay -d 'How long a Deployment takes to reach its new spec' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-latency -d 'Add latency to a region\'s Kubernetes API (repeatable)' -r
-complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-error-rate -d 'Answer this fraction of a region\'s Kubernetes API requests with 503 (repeatable)' -r
-complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-write-error-rate -d 'Answer this fraction of a region\'s Kubernetes API writes with 503, reads still succeed (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-error-rate -d 'Answer this fraction (0.05 or 5%) of a region\'s Kubernetes API requests with 503 (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-write-error-rate -d 'Answer this fraction (0.05 or 5%) of a region\'s Kubernetes API writes with 503, reads still succeed (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-pending-pods -d 'New pods in a region stay Pending, as when its nodes are full (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-refuse -d 'Refuse connections to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-hang -d 'Accept but never answer a region\'s Kubernetes API requests (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-latency -d 'Add latency to every Cloudflare API response' -r
-complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-error-rate -d 'Answer this fraction of Cloudflare API requests with 500' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-error-rate -d 'Answer this fraction (0.05 or 5%) of Cloudflare API requests with 500' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-429 -d 'Answer the next N Cloudflare API requests with 429' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l retry-after -d 'Retry-After seconds sent with those 429s' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F

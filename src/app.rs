@@ -14,6 +14,7 @@ use crate::ops::run::Run;
 use crate::ops::validate;
 use crate::report::model::Verdict;
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
+use crate::report::stream::{Gone, Lenient};
 use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::{Sim, SimHandle};
 
@@ -23,6 +24,9 @@ pub struct Streams {
     pub stdout: Box<dyn Write + Send>,
     /// Progress lines.
     pub stderr: Box<dyn Write + Send>,
+    /// Set once stdout's reader has gone (a closed pipe), for commands that
+    /// would otherwise write forever to nobody.
+    pub stdout_gone: Gone,
     /// Whether stdout is a terminal (for `--color auto`).
     pub stdout_is_terminal: bool,
     /// Whether stderr is a terminal (for the live progress table).
@@ -32,11 +36,15 @@ pub struct Streams {
 }
 
 impl Streams {
-    /// The process's own stdout and stderr.
+    /// The process's own stdout and stderr. A closed pipe or a hung-up
+    /// terminal on either discards what follows instead of failing the
+    /// command (see [`Lenient`]).
     pub fn process() -> Self {
+        let stdout = Lenient::new(io::stdout());
         Streams {
-            stdout: Box::new(io::stdout()),
-            stderr: Box::new(io::stderr()),
+            stdout_gone: stdout.gone(),
+            stdout: Box::new(stdout),
+            stderr: Box::new(Lenient::new(io::stderr())),
             stdout_is_terminal: io::stdout().is_terminal(),
             stderr_is_terminal: io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -115,6 +123,9 @@ fn reporter(inv: &Invocation, streams: Streams, quiet_stdout: bool) -> Reporter 
             inv.format,
             inv.quiet,
         ),
+        progress_color: inv
+            .color
+            .resolve(streams.stderr_is_terminal, streams.no_color),
     };
     let stdout: Box<dyn Write + Send> = if quiet_stdout {
         Box::new(io::sink())

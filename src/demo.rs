@@ -96,6 +96,9 @@ pub fn run(inv: &Invocation, fleet: Fleet, builtin: bool, streams: Streams) -> R
         quiet: inv.quiet,
         verbose: inv.verbose,
         progress,
+        progress_color: inv
+            .color
+            .resolve(streams.stderr_is_terminal, streams.no_color),
     };
     runtime.block_on(async move {
         let mut demo = Demo {

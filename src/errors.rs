@@ -19,7 +19,8 @@ pub enum Error {
     /// A report could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
-    /// stdout could not be written (e.g. completions into a closed pipe).
+    /// stdout could not be written (e.g. a full disk behind `>`; a closed
+    /// pipe is not an error, see [`crate::report::stream`]).
     #[error("write to stdout")]
     Stdout(#[source] std::io::Error),
     /// A flag value does not fit the fleet (e.g. a fault on an unknown region).

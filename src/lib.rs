@@ -21,10 +21,12 @@ pub mod signal;
 pub mod sim;
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+use crate::report::stream::Lenient;
 
 /// Installs ring as rustls' process-wide crypto provider, once.
 ///
@@ -59,15 +61,16 @@ where
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(Into::into);
     let inv = cli::Invocation::from_args(args, summary);
     install_crypto_provider();
-    init_tracing(&inv);
     let streams = app::Streams::process();
-    let no_color = streams.no_color;
+    let stderr_color = inv
+        .color
+        .resolve(streams.stderr_is_terminal, streams.no_color);
+    init_tracing(&inv, stderr_color);
     let code = match app::execute(&inv, streams) {
         Ok(code) => code,
         Err(e) => {
-            let color = inv.color.resolve(std::io::stderr().is_terminal(), no_color);
-            let mut stderr = std::io::stderr().lock();
-            let _ = stderr.write_all(e.render(color).as_bytes());
+            // Nobody may be reading stderr any more; the exit code still says it.
+            let _ = Lenient::new(std::io::stderr()).write_all(e.render(stderr_color).as_bytes());
             e.exit_code()
         }
     };
@@ -76,7 +79,8 @@ where
 
 /// Logs go to stderr: warnings by default, more with each `-v` (beyond the
 /// first, which only adds detail to reports), or whatever `RUST_LOG` says.
-fn init_tracing(inv: &cli::Invocation) {
+/// Coloured as `--color` and `NO_COLOR` say for stderr.
+fn init_tracing(inv: &cli::Invocation, color: bool) {
     let level = match (inv.quiet, inv.verbose) {
         (true, _) => "error",
         (false, 0 | 1) => "warn",
@@ -88,7 +92,11 @@ fn init_tracing(inv: &cli::Invocation) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ocfail={level}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| Lenient::new(std::io::stderr()))
+        .with_ansi(color)
+        // It reports its own write errors with `eprintln!`, which panics
+        // when stderr is gone: a log line with nowhere to go is just lost.
+        .log_internal_errors(false)
         .with_target(false)
         .try_init();
 }

@@ -213,6 +213,10 @@ async fn watch(
         out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
             .map_err(Error::Stdout)?;
+        // `status --watch | head` ends when head does, as `watch` and `yes` do.
+        if streams.stdout_gone.is_gone() {
+            break;
+        }
         tokio::select! {
             _ = signals.recv() => break,
             () = tokio::time::sleep(interval) => {}

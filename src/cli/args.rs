@@ -298,11 +298,11 @@ pub struct SimArgs {
     /// Add latency to a region's Kubernetes API (repeatable)
     #[arg(long, value_name = "REGION=DURATION", value_parser = region_value::<HumanDuration>)]
     pub kube_latency: Vec<(String, HumanDuration)>,
-    /// Answer this fraction of a region's Kubernetes API requests with 503 (repeatable)
-    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
+    /// Answer this fraction (0.05 or 5%) of a region's Kubernetes API requests with 503 (repeatable)
+    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_fraction)]
     pub kube_error_rate: Vec<(String, f64)>,
-    /// Answer this fraction of a region's Kubernetes API writes with 503, reads still succeed (repeatable)
-    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_value::<f64>)]
+    /// Answer this fraction (0.05 or 5%) of a region's Kubernetes API writes with 503, reads still succeed (repeatable)
+    #[arg(long, value_name = "REGION=FRACTION", value_parser = region_fraction)]
     pub kube_write_error_rate: Vec<(String, f64)>,
     /// New pods in a region stay Pending, as when its nodes are full (repeatable)
     #[arg(long, value_name = "REGION")]
@@ -316,8 +316,8 @@ pub struct SimArgs {
     /// Add latency to every Cloudflare API response
     #[arg(long, value_name = "DURATION", value_parser = values::duration_up_to(durations::REQUEST_TIMEOUT))]
     pub cloudflare_latency: Option<std::time::Duration>,
-    /// Answer this fraction of Cloudflare API requests with 500
-    #[arg(long, value_name = "FRACTION")]
+    /// Answer this fraction (0.05 or 5%) of Cloudflare API requests with 500
+    #[arg(long, value_name = "FRACTION", value_parser = values::fraction)]
     pub cloudflare_error_rate: Option<f64>,
     /// Answer the next N Cloudflare API requests with 429
     #[arg(long, value_name = "N")]
@@ -349,6 +349,14 @@ where
         .ok_or_else(|| format!("expected REGION=VALUE, got `{s}`"))?;
     let value = value.parse::<T>().map_err(|e| format!("`{value}`: {e}"))?;
     Ok((region.to_owned(), value))
+}
+
+/// Parses `REGION=FRACTION` (`0.05` or `5%`).
+fn region_fraction(s: &str) -> Result<(String, f64), String> {
+    let (region, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected REGION=FRACTION, got `{s}`"))?;
+    Ok((region.to_owned(), values::fraction(value)?))
 }
 
 #[cfg(test)]
@@ -408,6 +416,16 @@ mod tests {
             )]
         );
         assert_eq!(sim.kube_error_rate, vec![("eu-central-1".to_owned(), 0.5)]);
+        for flag in ["--kube-error-rate", "--kube-write-error-rate"] {
+            let a = Args::try_parse_from(["ocfail", "sim", flag, "us-east-1=5%"]).unwrap();
+            let Command::Sim(sim) = a.command else {
+                panic!("not sim")
+            };
+            let rates = [sim.kube_error_rate, sim.kube_write_error_rate].concat();
+            assert_eq!(rates, vec![("us-east-1".to_owned(), 0.05)]);
+            assert!(Args::try_parse_from(["ocfail", "sim", flag, "us-east-1=5"]).is_err());
+        }
+        assert!(Args::try_parse_from(["ocfail", "sim", "--cloudflare-error-rate", "NaN"]).is_err());
         assert_eq!(sim.cloudflare_429, Some(3));
         assert!(Args::try_parse_from(["ocfail", "sim", "--kube-latency", "50ms"]).is_err());
     }

@@ -185,10 +185,10 @@ impl SimCommand {
                 u64::try_from(d.0.as_millis()).unwrap_or(u64::MAX);
         }
         for (region, rate) in a.kube_error_rate {
-            kube_faults.entry(region).or_default().error_rate = rate.clamp(0.0, 1.0);
+            kube_faults.entry(region).or_default().error_rate = rate;
         }
         for (region, rate) in a.kube_write_error_rate {
-            kube_faults.entry(region).or_default().write_error_rate = rate.clamp(0.0, 1.0);
+            kube_faults.entry(region).or_default().write_error_rate = rate;
         }
         for region in a.kube_pending_pods {
             kube_faults.entry(region).or_default().pending_pods = true;
@@ -203,7 +203,7 @@ impl SimCommand {
             latency_ms: a
                 .cloudflare_latency
                 .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            error_rate: a.cloudflare_error_rate.unwrap_or(0.0).clamp(0.0, 1.0),
+            error_rate: a.cloudflare_error_rate.unwrap_or(0.0),
             rate_limit_burst: a.cloudflare_429.unwrap_or(0),
             retry_after_secs: a.retry_after,
         };

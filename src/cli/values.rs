@@ -47,6 +47,35 @@ pub fn requests_per_second(s: &str) -> Result<f64, String> {
     Ok(rps)
 }
 
+/// A fraction of requests: `0.05`, or `5%` as the manifest's
+/// `maxErrorRate` also reads it. Anything outside 0..=1 (or NaN) is
+/// refused rather than clamped: `5` is most likely meant as 5%, and quietly
+/// failing every request instead would make a drill test something else.
+pub fn fraction(s: &str) -> Result<f64, String> {
+    const SHAPE: &str = "write a fraction such as 0.05 or a percentage such as 5%";
+    let t = s.trim();
+    let (number, percent) = match t.strip_suffix('%') {
+        Some(n) => (n.trim_end(), true),
+        None => (t, false),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; {SHAPE}"))?;
+    let fraction = if percent { value / 100.0 } else { value };
+    if (0.0..=1.0).contains(&fraction) {
+        return Ok(fraction);
+    }
+    Err(if percent {
+        format!("`{s}` is outside 0%..100%; {SHAPE}")
+    } else if value > 1.0 && value <= 100.0 {
+        // Round away float noise (12.3 / 100 = 0.12300000000000001).
+        let meant = (value / 100.0 * 1e9).round() / 1e9;
+        format!("`{s}` is not a fraction between 0 and 1; for {t}% write {meant} or {t}%")
+    } else {
+        format!("`{s}` is not a fraction between 0 and 1; {SHAPE}")
+    })
+}
+
 /// An image reference a registry accepts (`REGISTRY/REPOSITORY:TAG`, or
 /// `…@sha256:DIGEST`), with an explicit tag or digest: an implicit `:latest`
 /// changes under you, so "already live" and rollback would mean nothing.
@@ -121,6 +150,43 @@ mod tests {
         assert_eq!(requests_per_second("0.5"), Ok(0.5));
         for bad in ["0", "-1", "inf", "NaN", "fast"] {
             assert!(requests_per_second(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fractions_are_between_0_and_1_or_percentages() {
+        for (good, want) in [
+            ("0", 0.0),
+            ("0.05", 0.05),
+            ("1", 1.0),
+            ("5%", 0.05),
+            (" 100 % ", 1.0),
+            ("0%", 0.0),
+        ] {
+            assert_eq!(fraction(good), Ok(want), "{good}");
+        }
+        assert_eq!(
+            fraction("5").unwrap_err(),
+            "`5` is not a fraction between 0 and 1; for 5% write 0.05 or 5%"
+        );
+        assert!(
+            fraction("12.3")
+                .unwrap_err()
+                .contains("write 0.123 or 12.3%")
+        );
+        for (bad, says) in [
+            ("-0.1", "not a fraction between 0 and 1; write"),
+            ("250", "not a fraction between 0 and 1; write"),
+            ("NaN", "not a fraction"),
+            ("inf", "not a fraction"),
+            ("101%", "outside 0%..100%"),
+            ("-1%", "outside 0%..100%"),
+            ("NaN%", "outside 0%..100%"),
+            ("half", "not a number"),
+            ("", "not a number"),
+        ] {
+            let e = fraction(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
         }
     }
 

@@ -6,6 +6,7 @@ pub mod junit;
 pub mod model;
 pub mod progress;
 pub mod reporter;
+pub mod stream;
 pub mod summary;
 
 #[cfg(test)]

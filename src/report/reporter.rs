@@ -38,6 +38,9 @@ pub struct ReportConfig {
     pub verbose: u8,
     /// The live table or lines on stderr (decided by [`progress::resolve`]).
     pub progress: progress::ProgressMode,
+    /// Whether the live table on stderr may use ANSI styles (resolved for
+    /// stderr, which may be a terminal when stdout is not).
+    pub progress_color: bool,
 }
 
 /// Writing a report failed.
@@ -45,7 +48,8 @@ pub struct ReportConfig {
 /// Messages are fragments that read after "failed to …".
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// stdout could not be written (often a closed pipe, e.g. `| head`).
+    /// stdout could not be written (e.g. a full disk behind `>`; a closed
+    /// pipe is not an error, see [`crate::report::stream`]).
     #[error("write the report to stdout")]
     WriteStdout(#[source] io::Error),
     /// The JUnit XML could not be produced.
@@ -103,7 +107,11 @@ impl Reporter {
             && config.format == OutputFormat::Human
             && !config.quiet)
             .then(|| {
-                progress::RegionTable::new(indicatif::ProgressDrawTarget::stderr(), config.verbose)
+                progress::RegionTable::new(
+                    indicatif::ProgressDrawTarget::stderr(),
+                    config.verbose,
+                    config.progress_color,
+                )
             });
         Reporter {
             styles: human::Styles::new(config.color),

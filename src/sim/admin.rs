@@ -85,6 +85,9 @@ async fn set_kube(
         )
             .into_response();
     }
+    if let Err(e) = fault.check() {
+        return bad_request(e);
+    }
     world
         .log
         .push("admin", Some(&region), "kube-fault", format!("{fault:?}"));
@@ -103,12 +106,20 @@ async fn clear_kube(State(world): State<Arc<World>>, Path(region): Path<String>)
 async fn set_cloudflare(
     State(world): State<Arc<World>>,
     Json(fault): Json<CloudflareFault>,
-) -> StatusCode {
+) -> Response {
+    if let Err(e) = fault.check() {
+        return bad_request(e);
+    }
     world
         .log
         .push("admin", None, "cloudflare-fault", format!("{fault:?}"));
     world.faults.set_cloudflare(fault);
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A fault that cannot be set: 400 with why, the fault left as it was.
+fn bad_request(error: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": error}))).into_response()
 }
 
 async fn clear_cloudflare(State(world): State<Arc<World>>) -> StatusCode {

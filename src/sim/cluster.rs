@@ -11,7 +11,7 @@ mod pods;
 mod seed;
 mod validate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,10 @@ pub struct Cluster {
     /// Deployments whose spec changed, with when; the controller converges
     /// their status once `rollout_delay` has passed.
     pending: Mutex<HashMap<(String, String), Instant>>,
+    /// Deployments that converged with pods left Pending by the
+    /// `pendingPods` fault; once it clears, the controller converges them
+    /// again, as the scheduler places pods when capacity comes back.
+    stuck: Mutex<HashSet<(String, String)>>,
     /// Each Deployment as of its last convergence: what its pods run. Pods,
     /// readiness and the Services' answers come from here, so a new image
     /// serves only once rolled out, as with real ReplicaSets.
@@ -107,6 +111,7 @@ impl Cluster {
             rollout_delay: options.rollout_delay,
             controller_tick: options.controller_tick,
             pending: Mutex::new(HashMap::new()),
+            stuck: Mutex::new(HashSet::new()),
             running: Mutex::new(HashMap::new()),
         };
         seed::seed(&cluster.store, region, options);

@@ -28,9 +28,11 @@ pub struct KubeFault {
     pub write_error_rate: f64,
     /// New pods stay Pending, as when the region's nodes are full:
     /// Deployments that roll out or scale up while this is set get no ready
-    /// replicas (pods already running keep running).
+    /// replicas (pods already running keep running). Clearing it lets the
+    /// Pending pods start, with no change to the spec.
     pub pending_pods: bool,
-    /// Close the listener: connections are refused.
+    /// Close the listener and drop every open connection: new connections
+    /// are refused and keep-alive or in-flight ones fail.
     pub refuse: bool,
     /// Accept requests but never answer.
     pub hang: bool,
@@ -63,6 +65,38 @@ pub struct CloudflareFault {
     pub rate_limit_burst: u32,
     /// `Retry-After` seconds sent with those 429s (at least 1).
     pub retry_after_secs: u64,
+}
+
+/// Refuses a rate outside 0..=1 (or NaN): `5` is most likely meant as 5%,
+/// and silently failing every request would test something else.
+fn check_rate(field: &str, rate: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&rate) {
+        return Ok(());
+    }
+    let hint = if rate > 1.0 && rate <= 100.0 {
+        let meant = (rate / 100.0 * 1e9).round() / 1e9;
+        format!("for {rate}% write {meant}")
+    } else {
+        "write e.g. 0.05 for 5%".to_owned()
+    };
+    Err(format!(
+        "{field} {rate} is not a fraction between 0 and 1; {hint}"
+    ))
+}
+
+impl KubeFault {
+    /// Checks the rates: each is a fraction between 0 and 1.
+    pub fn check(&self) -> Result<(), String> {
+        check_rate("errorRate", self.error_rate)?;
+        check_rate("writeErrorRate", self.write_error_rate)
+    }
+}
+
+impl CloudflareFault {
+    /// Checks the rate: a fraction between 0 and 1.
+    pub fn check(&self) -> Result<(), String> {
+        check_rate("errorRate", self.error_rate)
+    }
 }
 
 /// All current faults, shared by the listeners.
@@ -205,4 +239,41 @@ pub async fn cloudflare_layer(
         return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_must_be_fractions() {
+        assert_eq!(KubeFault::default().check(), Ok(()));
+        let kube = |error_rate, write_error_rate| KubeFault {
+            error_rate,
+            write_error_rate,
+            ..KubeFault::default()
+        };
+        assert_eq!(kube(1.0, 0.5).check(), Ok(()));
+        assert_eq!(
+            kube(5.0, 0.0).check(),
+            Err("errorRate 5 is not a fraction between 0 and 1; for 5% write 0.05".to_owned())
+        );
+        assert!(
+            kube(0.0, -0.5)
+                .check()
+                .unwrap_err()
+                .contains("writeErrorRate -0.5")
+        );
+        assert!(
+            kube(f64::NAN, 0.0)
+                .check()
+                .unwrap_err()
+                .contains("e.g. 0.05")
+        );
+        let cloudflare = CloudflareFault {
+            error_rate: 250.0,
+            ..CloudflareFault::default()
+        };
+        assert!(cloudflare.check().unwrap_err().contains("e.g. 0.05 for 5%"));
+    }
 }

@@ -186,7 +186,10 @@ fn local_addr(listener: &TcpListener) -> SocketAddr {
 
 /// Accepts connections until cancelled. While `refused()` holds, the socket
 /// is closed so clients see "connection refused", then re-bound on the same
-/// port when the fault clears.
+/// port when the fault clears. Turning the fault on also drops every
+/// connection already open: a dead API server takes its keep-alive and
+/// in-flight connections with it, and a client that only ever reuses a
+/// pooled connection (as a running ocfail does) must notice too.
 async fn serve(
     listener: TcpListener,
     router: Router,
@@ -198,12 +201,19 @@ async fn serve(
     let addr = local_addr(&listener);
     let mut listener = Some(listener);
     let conns = TaskTracker::new();
+    // Cancelled when the fault turns on; connections accepted after the
+    // listener re-opens get a fresh one.
+    let mut open = CancellationToken::new();
     loop {
         if refused() {
             listener = None;
+            open.cancel();
         } else if listener.is_none() {
             match TcpListener::bind(addr).await {
-                Ok(l) => listener = Some(l),
+                Ok(l) => {
+                    listener = Some(l);
+                    open = CancellationToken::new();
+                }
                 Err(e) => {
                     tracing::warn!(%addr, error = %e, "sim: cannot re-open listener; retrying");
                     tokio::select! {
@@ -225,6 +235,7 @@ async fn serve(
             Some((stream, _)) = accepted => {
                 let service = TowerToHyperService::new(router.clone());
                 let cancel = cancel.clone();
+                let open = open.clone();
                 let tls = tls.clone();
                 conns.spawn(async move {
                     let conn = async {
@@ -234,9 +245,11 @@ async fn serve(
                             .serve_connection(TokioIo::new(io), service)
                             .await;
                     };
+                    // Dropping the connection closes its socket mid-request if need be.
                     tokio::select! {
                         () = cancel.cancelled() => {}
-                        _ = conn => {}
+                        () = open.cancelled() => {}
+                        () = conn => {}
                     }
                 });
             }

@@ -30,6 +30,7 @@ mod lock_errors;
 mod manifest_errors;
 mod manifest_fuzz;
 mod monitoring;
+mod output;
 mod restore;
 mod rollout;
 mod running;

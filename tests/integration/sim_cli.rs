@@ -116,3 +116,36 @@ fn sim_refuses_a_fault_on_an_unknown_region() {
         "{err}"
     );
 }
+
+#[test]
+fn sim_refuses_a_rate_that_is_not_a_fraction() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            ["--kube-error-rate", "us-east-1=5"],
+            "`5` is not a fraction between 0 and 1; for 5% write 0.05 or 5%",
+        ),
+        (
+            ["--kube-write-error-rate", "us-east-1=-0.5"],
+            "`-0.5` is not a fraction between 0 and 1",
+        ),
+        (
+            ["--cloudflare-error-rate", "NaN"],
+            "`NaN` is not a fraction between 0 and 1",
+        ),
+        (
+            ["--cloudflare-error-rate", "150%"],
+            "`150%` is outside 0%..100%",
+        ),
+    ] {
+        let out = ocfail()
+            .current_dir(dir.path())
+            .arg("sim")
+            .args(args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

@@ -233,6 +233,30 @@ async fn admin_api_sets_and_clears_faults() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+    // A rate is a fraction: 5 (meant as 5%) is refused and changes nothing.
+    for (path, body) in [
+        ("kube/us-east-1", serde_json::json!({"errorRate": 5})),
+        ("kube/us-east-1", serde_json::json!({"writeErrorRate": -1})),
+        ("cloudflare", serde_json::json!({"errorRate": 5})),
+    ] {
+        let resp = c
+            .put(format!("{admin}/_sim/faults/{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{path} {body}");
+        let why: serde_json::Value = resp.json().await.unwrap();
+        assert!(
+            why["error"]
+                .as_str()
+                .unwrap()
+                .contains("not a fraction between 0 and 1"),
+            "{why}"
+        );
+    }
+    assert_eq!(sim.world().faults.kube("us-east-1").error_rate, 1.0);
+    assert_eq!(sim.world().faults.cloudflare(), CloudflareFault::default());
     let resp = c
         .delete(format!("{admin}/_sim/faults"))
         .send()
@@ -298,4 +322,87 @@ async fn a_denied_permission_is_forbidden_and_access_reviews_say_so() {
     let other = live.client("eu-central-1").await;
     assert!(other.can_i(&DELETE_LEASES.access_check()).await.unwrap());
     live.sim.shutdown().await;
+}
+
+/// Sends `GET url` with `c` until it fails; panics if it still answers after 5 s.
+async fn until_error(c: &reqwest::Client, url: &str) -> reqwest::Error {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match c.get(url).bearer_auth("t").send().await {
+            Err(e) => break e,
+            Ok(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Ok(r) => panic!("still answering on the open connection: {}", r.status()),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_refuse_cuts_open_connections_too() {
+    let sim = start().await;
+    let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
+    // One pooled client throughout: before the fault it holds a keep-alive
+    // connection, as a running ocfail's clients do.
+    ocfail::install_crypto_provider();
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.get(&url).bearer_auth("t").send().await.unwrap().status(),
+        200
+    );
+
+    // A request in flight when the fault turns on fails at once, not after
+    // the latency it was waiting out.
+    sim.world().faults.set_kube(
+        "us-east-1",
+        KubeFault {
+            latency_ms: 30_000,
+            ..KubeFault::default()
+        },
+    );
+    let in_flight = tokio::spawn({
+        let (c, url) = (c.clone(), url.clone());
+        async move {
+            let started = Instant::now();
+            (c.get(&url).bearer_auth("t").send().await, started.elapsed())
+        }
+    });
+    // Let the request reach the server before the fault.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sim.world().faults.set_kube(
+        "us-east-1",
+        KubeFault {
+            refuse: true,
+            ..KubeFault::default()
+        },
+    );
+    let (result, took) = in_flight.await.unwrap();
+    assert!(result.is_err(), "the in-flight request was answered");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+
+    let err = until_error(&c, &url).await;
+    assert!(err.is_connect(), "{err:?}");
+
+    sim.world()
+        .faults
+        .set_kube("us-east-1", KubeFault::default());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match c.get(&url).bearer_auth("t").send().await {
+            Ok(r) => {
+                assert_eq!(r.status(), 200);
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("the same client did not get through after the fault cleared: {e:?}"),
+        }
+    }
+    sim.shutdown().await;
 }

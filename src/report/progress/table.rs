@@ -20,16 +20,19 @@ pub struct RegionTable {
     /// Region name and its line, in the order regions first showed a phase.
     rows: Vec<(String, ProgressBar)>,
     verbose: bool,
+    /// Bold region names and dim timers; off for `--color never` and `NO_COLOR`.
+    color: bool,
 }
 
 impl RegionTable {
     /// A table drawn to `target` (stderr in production, an in-memory
-    /// terminal in tests).
-    pub fn new(target: ProgressDrawTarget, verbose: u8) -> Self {
+    /// terminal in tests), styled only when `color`.
+    pub fn new(target: ProgressDrawTarget, verbose: u8, color: bool) -> Self {
         RegionTable {
             multi: MultiProgress::with_draw_target(target),
             rows: Vec::new(),
             verbose: verbose > 0,
+            color,
         }
     }
 
@@ -45,7 +48,7 @@ impl RegionTable {
             }
             Event::RegionFinished { report } => {
                 if let Some((_, row)) = self.rows.iter().find(|(r, _)| *r == report.region) {
-                    row.set_style(done_style());
+                    row.set_style(done_style(self.color));
                     let verdict = report.verdict.to_string();
                     let text = if report.summary.is_empty() {
                         verdict
@@ -98,7 +101,7 @@ impl RegionTable {
             return &self.rows[i].1;
         }
         let bar = self.multi.add(ProgressBar::new_spinner());
-        bar.set_style(running_style());
+        bar.set_style(running_style(self.color));
         bar.set_prefix(region.to_owned());
         bar.enable_steady_tick(TICK);
         self.rows.push((region.to_owned(), bar));
@@ -114,15 +117,23 @@ impl Drop for RegionTable {
     }
 }
 
-fn running_style() -> ProgressStyle {
+fn running_style(color: bool) -> ProgressStyle {
+    let template = if color {
+        "{prefix:<16.bold} {spinner} {msg} {elapsed:.dim}"
+    } else {
+        "{prefix:<16} {spinner} {msg} {elapsed}"
+    };
     // A fixed template: it parses, so the fallback is never used.
-    ProgressStyle::with_template("{prefix:<16.bold} {spinner} {msg} {elapsed:.dim}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
-fn done_style() -> ProgressStyle {
-    ProgressStyle::with_template("{prefix:<16.bold} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+fn done_style(color: bool) -> ProgressStyle {
+    let template = if color {
+        "{prefix:<16.bold} {msg}"
+    } else {
+        "{prefix:<16} {msg}"
+    };
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 #[cfg(test)]
@@ -142,7 +153,11 @@ mod tests {
     #[test]
     fn one_line_per_region_with_its_phase_then_its_verdict() {
         let term = InMemoryTerm::new(10, 100);
-        let mut table = RegionTable::new(ProgressDrawTarget::term_like(Box::new(term.clone())), 0);
+        let mut table = RegionTable::new(
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+            0,
+            true,
+        );
         table.event(&phase("us-east-1", "checking steady state"));
         table.event(&phase("eu-central-1", "waiting"));
         table.event(&phase("us-east-1", "waiting for failover"));
@@ -207,6 +222,7 @@ mod tests {
             let mut table = RegionTable::new(
                 ProgressDrawTarget::term_like(Box::new(term.clone())),
                 verbose,
+                true,
             );
             table.event(&phase("us-east-1", "injecting"));
             table.event(&check);
@@ -217,6 +233,25 @@ mod tests {
                 "{}",
                 term.contents()
             );
+        }
+    }
+
+    #[test]
+    fn no_styles_without_colour() {
+        let term = InMemoryTerm::new(10, 100);
+        let mut table = RegionTable::new(
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+            0,
+            false,
+        );
+        table.event(&phase("us-east-1", "injecting"));
+        table.event(&Event::RegionFinished {
+            report: RegionReport::from_checks("us-east-1", "restored", vec![]),
+        });
+        let screen = String::from_utf8(term.contents_formatted()).unwrap();
+        assert!(screen.contains("us-east-1"), "{screen:?}");
+        for sgr in ["\x1b[1m", "\x1b[2m"] {
+            assert!(!screen.contains(sgr), "{screen:?}");
         }
     }
 }

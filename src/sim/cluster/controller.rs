@@ -14,11 +14,20 @@ const REVISION_KEY: &str = "deployment.kubernetes.io/revision";
 const REVISION: &str = "/metadata/annotations/deployment.kubernetes.io~1revision";
 
 impl Cluster {
-    /// Converges every Deployment whose spec change is old enough, then
+    /// Converges every Deployment whose spec change is old enough (or whose
+    /// pods were left Pending by a fault that has since cleared), then
     /// syncs the HPAs with their targets.
     pub(super) fn reconcile(&self, now: Instant) {
+        let pending_pods = self.faults.kube(&self.region).pending_pods;
         let due: Vec<(String, String)> = {
             let mut pending = lock(&self.pending);
+            if !pending_pods {
+                // Capacity is back: the Pending pods get scheduled and start,
+                // which takes as long as a rollout does.
+                for key in lock(&self.stuck).drain() {
+                    pending.entry(key).or_insert(now);
+                }
+            }
             let due: Vec<_> = pending
                 .iter()
                 .filter(|(_, since)| now.saturating_duration_since(**since) >= self.rollout_delay)
@@ -35,8 +44,7 @@ impl Cluster {
                 .cloned();
             let result = self.store.update::<()>(Kind::Deployment, &ns, &name, |d| {
                 let mut d = d.clone();
-                let pending = self.faults.kube(&self.region).pending_pods;
-                d["status"] = converged_status(&d, pending);
+                d["status"] = converged_status(&d, pending_pods);
                 // A new pod template is a new ReplicaSet: the revision kubectl
                 // rollout history shows moves on.
                 if let Some(before) = &before
@@ -52,6 +60,9 @@ impl Cluster {
                 Update::Put(d)
             });
             if let Some(Ok((old, new))) = result {
+                if pending_pods && int_at(&new, "/spec/replicas") > 0 {
+                    lock(&self.stuck).insert((ns.clone(), name.clone()));
+                }
                 self.log_convergence(&ns, &name, &old, &new);
                 self.set_running(new);
             }
@@ -229,6 +240,51 @@ mod tests {
         );
         let kinds: Vec<_> = c.log.snapshot().into_iter().map(|e| e.kind).collect();
         assert_eq!(kinds, ["deployment-scaled", "deployment-unavailable"]);
+    }
+
+    #[test]
+    fn pending_pods_start_once_the_fault_clears_without_a_spec_change() {
+        let c = cluster();
+        c.faults.set_kube(
+            "r1",
+            crate::sim::KubeFault {
+                pending_pods: true,
+                ..Default::default()
+            },
+        );
+        c.scale("ns", "api-green", 2).unwrap();
+        let t0 = Instant::now();
+        c.reconcile(t0 + Duration::from_secs(1));
+        c.reconcile(t0 + Duration::from_secs(2));
+        let ready = |c: &Cluster| {
+            let s = c.deployment("ns", "api-green").unwrap().status.unwrap();
+            (s.replicas, s.ready_replicas)
+        };
+        assert_eq!(ready(&c), (Some(2), None), "Pending while the fault holds");
+        let generation = c.deployment("ns", "api-green").unwrap().metadata.generation;
+
+        c.faults.set_kube("r1", crate::sim::KubeFault::default());
+        let t1 = Instant::now();
+        c.reconcile(t1);
+        assert_eq!(
+            ready(&c),
+            (Some(2), None),
+            "scheduling takes the rollout delay"
+        );
+        c.reconcile(t1 + Duration::from_secs(1));
+        assert_eq!(ready(&c), (Some(2), Some(2)));
+        assert_eq!(
+            c.deployment("ns", "api-green").unwrap().metadata.generation,
+            generation,
+            "no spec change"
+        );
+        assert_eq!(
+            c.serve_service("ns", "api-preview", &AppRequest::get("/healthz"))
+                .status,
+            200
+        );
+        // Converged once: later ticks have nothing left to do.
+        assert!(lock(&c.stuck).is_empty() && lock(&c.pending).is_empty());
     }
 
     #[test]

@@ -19,6 +19,7 @@ impl Cluster {
         match (kind, old, new) {
             (Kind::Deployment, _, None) => {
                 lock(&self.pending).remove(&(ns.to_owned(), name.to_owned()));
+                lock(&self.stuck).remove(&(ns.to_owned(), name.to_owned()));
                 lock(&self.running).remove(&(ns.to_owned(), name.to_owned()));
                 self.log.push(
                     "kubernetes",
