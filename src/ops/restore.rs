@@ -113,7 +113,7 @@ pub async fn region<W: Workloads, P: Pools>(
     recovery: &Recovery,
 ) -> (Outcome, RegionReport) {
     let mut done = put_back(w, cf, region, opts, recovery).await;
-    let hpas = confirm_hpas(w, region, &done.scaled_up, opts).await;
+    let hpas = confirm_hpas(w, region, &done.scaled_up, opts, recovery).await;
     done.report.verdict = done
         .report
         .verdict
@@ -130,9 +130,10 @@ pub async fn confirm_hpas<W: Workloads>(
     region: &Region,
     deployments: &[String],
     opts: RestoreOptions,
+    recovery: &Recovery,
 ) -> Vec<Check> {
     let until = crate::durations::deadline(tokio::time::Instant::now(), opts.retry_for);
-    hpa::confirm_active(w, region, deployments, until, opts.poll).await
+    hpa::confirm_active(w, region, deployments, until, opts.poll, recovery).await
 }
 
 /// Restores one region from its drill annotation: the pool, the replicas

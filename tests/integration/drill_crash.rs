@@ -268,7 +268,11 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(5), "{region} {method}: {stdout}");
         assert!(
-            stdout.contains("unrestored-state:") && stdout.contains("ocfail restore"),
+            stdout.contains("unrestored-state:")
+                && stdout.contains(&format!(
+                    "-f {} restore` first",
+                    live.fleet().canonicalize().unwrap().display()
+                )),
             "{region} {method}: {stdout}"
         );
         let diff = FleetState::of(live.sim.world()).diff(&crashed_state);

@@ -148,6 +148,7 @@ where
             &p.region,
             &done.scaled_up,
             opts,
+            &c.recovery,
         ))
         .await
     {

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::kube::{HpaState, KubeError, Workloads};
 use crate::manifest::Region;
+use crate::ops::recovery::Recovery;
 use crate::report::model::{Check, Verdict};
 
 use super::describe;
@@ -35,11 +36,12 @@ pub async fn confirm_active<W: Workloads>(
     deployments: &[String],
     until: Instant,
     poll: Duration,
+    recovery: &Recovery,
 ) -> Vec<Check> {
     if deployments.is_empty() {
         return Vec::new();
     }
-    confirm_with(|| w.hpas(), region, deployments, until, poll).await
+    confirm_with(|| w.hpas(), region, deployments, until, poll, recovery).await
 }
 
 /// [`confirm_active`] over any way of listing the HPAs (tests script it).
@@ -49,6 +51,7 @@ async fn confirm_with<F, Fut>(
     deployments: &[String],
     until: Instant,
     poll: Duration,
+    recovery: &Recovery,
 ) -> Vec<Check>
 where
     F: FnMut() -> Fut,
@@ -105,7 +108,7 @@ where
                                     now.name,
                                     now.scaling_detail.as_deref().unwrap_or("no reason given"),
                                     now.target_name,
-                                    hint(region, &now.name)
+                                    hint(recovery, region, &now.name)
                                 ),
                             ));
                             false
@@ -135,7 +138,7 @@ where
                 Verdict::Warn,
                 format!(
                     "could not list the HPAs to confirm they are active again: {why}; {}",
-                    hint(region, "")
+                    hint(recovery, region, "")
                 ),
             ));
         }
@@ -148,7 +151,7 @@ where
                         h.name,
                         seen.as_deref().unwrap_or("no ScalingActive condition"),
                         h.target_name,
-                        hint(region, &h.name)
+                        hint(recovery, region, &h.name)
                     ),
                 ));
             }
@@ -157,16 +160,13 @@ where
     checks
 }
 
-fn hint(region: &Region, hpa: &str) -> String {
-    let name = if hpa.is_empty() {
-        String::new()
+fn hint(recovery: &Recovery, region: &Region, hpa: &str) -> String {
+    let what = if hpa.is_empty() {
+        "describe hpa".to_owned()
     } else {
-        format!(" {hpa}")
+        format!("describe hpa {hpa}")
     };
-    format!(
-        "hint: check `kubectl --context {} -n {} describe hpa{name}`",
-        region.context, region.namespace
-    )
+    format!("hint: check `{}`", recovery.kubectl(region, &what))
 }
 
 #[cfg(test)]
@@ -224,6 +224,7 @@ mod tests {
             &["openclaw-api-blue".to_owned()],
             until,
             Duration::from_millis(250),
+            &Recovery::default(),
         )
         .await;
         let n = *calls.lock().unwrap();
