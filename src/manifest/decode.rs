@@ -369,6 +369,8 @@ fn default_drill() -> Drill {
         recover_timeout: Timeout::Auto,
         min_healthy_pools: 1,
         max_error_rate: Percent(0.05),
+        max_outage: Timeout::Auto,
+        max_recovery_error_rate: None,
         method: DrillMethod::ScaleToZero,
     }
 }
@@ -531,6 +533,7 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
     for (key, slot) in [
         ("failoverTimeout", &mut out.failover_timeout),
         ("recoverTimeout", &mut out.recover_timeout),
+        ("maxOutage", &mut out.max_outage),
     ] {
         if let Some(n) = m.take(key) {
             let p = m.at(key);
@@ -553,6 +556,11 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
     {
         out.max_error_rate = v;
     }
+    if let Some(n) = m.take("maxRecoveryErrorRate")
+        && let Some(v) = d.percent(n, "drill.maxRecoveryErrorRate")
+    {
+        out.max_recovery_error_rate = Some(v);
+    }
     if let Some(n) = m.take("method") {
         out.method = choice(
             d,
@@ -573,6 +581,8 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
             "recoverTimeout",
             "minHealthyPools",
             "maxErrorRate",
+            "maxOutage",
+            "maxRecoveryErrorRate",
             "method",
         ],
     );

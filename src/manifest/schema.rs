@@ -231,10 +231,25 @@ pub struct Drill {
     pub recover_timeout: Timeout,
     /// Pools that must stay healthy besides the drilled one.
     pub min_healthy_pools: u32,
-    /// Highest tolerated error rate of synthetic traffic during the drill.
+    /// Highest tolerated error rate of synthetic traffic once traffic has
+    /// moved (`failedOver`) and after recovery (`after`).
     pub max_error_rate: Percent,
+    /// Longest tolerated user-visible outage window (`auto`: the failover
+    /// budget).
+    pub max_outage: Timeout,
+    /// Highest tolerated error rate while the region comes back
+    /// (`recovering`); `None`: the same as `max_error_rate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_recovery_error_rate: Option<Percent>,
     /// How the outage is injected.
     pub method: DrillMethod,
+}
+
+impl Drill {
+    /// The error budget of the `recovering` phase.
+    pub fn recovery_error_rate(&self) -> Percent {
+        self.max_recovery_error_rate.unwrap_or(self.max_error_rate)
+    }
 }
 
 /// A deadline that is either computed from the monitor (DESIGN.md §6.3) or fixed.

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use crate::cloudflare::Pools;
 use crate::exit_code;
 use crate::kube::Workloads;
-use crate::manifest::DrillMethod;
+use crate::manifest::{DrillMethod, Timeout};
 use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::clients::Clients;
@@ -25,8 +25,10 @@ use super::run::Findings;
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::supervise::{StopReason, Supervisor};
-use super::traffic::TrafficGenerator;
+use super::traffic::phases::{self, Moments};
+use super::traffic::{TrafficGenerator, summarize};
 
+mod explain;
 mod observe;
 mod prepare;
 mod recover;
@@ -69,7 +71,7 @@ pub struct DrillOutcome {
     pub cloudflare_requests: u64,
 }
 
-fn ms(d: Duration) -> u64 {
+pub(super) fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -246,9 +248,40 @@ where
 
     // Step 7: restore, always.
     let back = recover::restore_and_recover(c, &p, &clock, sup).await;
-    let traffic = match traffic_gen {
-        Some(g) => Some(g.stop().await),
-        None => None,
+    // The `after` phase needs enough requests to be judged: keep sending a
+    // little longer once the region is back.
+    if let (Some(t), Some(_)) = (&fleet.traffic, back.recovered_after) {
+        sup.phase(&name, "watching traffic after recovery");
+        let _ = sup.sleep(after_window(t.rps)).await;
+    }
+    let max_outage = match fleet.drill.max_outage {
+        Timeout::Auto => p.budget.failover,
+        Timeout::Fixed(d) => d,
+    };
+    let (traffic, split) = match (traffic_gen, seen.injected_at) {
+        (Some(g), injected_at) => {
+            let samples = g.stop_samples().await;
+            let mut summary = summarize(&samples);
+            let split = injected_at.map(|at| {
+                let moments = Moments {
+                    injected_ms: ms(at),
+                    restored_ms: Some(ms(back.restored_at)),
+                    recovered_ms: back
+                        .recovered_after
+                        .map(|r| ms(back.restored_at.saturating_add(r))),
+                };
+                phases::split(&samples, &name, &moments, ms(max_outage))
+            });
+            if let Some(s) = &split {
+                summary.phases.clone_from(&s.phases);
+                summary.outage_window.clone_from(&s.window);
+                if let (Some(w), Some(outage)) = (&s.window, s.phase(phases::Phase::Outage)) {
+                    notes.extend(explain::why_users_saw_errors(outage, w, p.across_pools));
+                }
+            }
+            (Some(summary), split)
+        }
+        (None, _) => (None, None),
     };
     let released = sup.drive(fleet_lock.release()).await;
     notes.extend(release_notes(released.as_ref()));
@@ -278,7 +311,8 @@ where
     let ended = Ended {
         timings,
         budget: p.budget,
-        traffic: traffic.as_ref(),
+        split: split.as_ref(),
+        max_outage,
         injected: seen.injected,
         stopped: stop.map(|s| stop_words(Some(s))),
         restore_incomplete: back.incomplete,
@@ -374,6 +408,15 @@ fn blocking_line(v: &safety::Violation) -> String {
         "{}: {} (override only with --override {} --reason TEXT)",
         v.rule, v.message, v.rule
     )
+}
+
+/// How long traffic keeps going after recovery: enough requests at `rps`
+/// to judge the `after` phase, at most 30 s.
+fn after_window(rps: f64) -> Duration {
+    // A quarter more than needed: the pacer's first tick and the stop
+    // both cost a request or so.
+    let wanted = 1.25 * verdict::MIN_REQUESTS as f64 / rps.max(0.01);
+    Duration::from_secs_f64(wanted.clamp(0.0, 30.0))
 }
 
 fn fmt_ms(d: Duration) -> String {

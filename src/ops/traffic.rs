@@ -31,6 +31,7 @@ use tokio_util::task::TaskTracker;
 use crate::manifest::schema::Traffic;
 use crate::report::model::TrafficSummary;
 
+pub mod phases;
 mod summary;
 
 pub use summary::summarize;
@@ -58,12 +59,26 @@ pub struct Sample {
     pub region: Option<String>,
     /// Why this request counts as an error; `None` for a success.
     pub error: Option<String>,
+    /// For a failure without an HTTP status: `timeout`, `connect`, `body`,
+    /// `request` or `overloaded`.
+    pub failure: Option<&'static str>,
 }
 
 impl Sample {
     /// Whether the request succeeded (see the module docs for the rule).
     pub fn is_success(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// What failed, for counting: the HTTP status (`503`), else the
+    /// transport failure's class; `None` for a success.
+    pub fn failure_kind(&self) -> Option<String> {
+        self.error.as_ref()?;
+        Some(match (self.status, self.failure) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(kind)) => kind.to_owned(),
+            (None, None) => "request".to_owned(),
+        })
     }
 
     fn overloaded(at_ms: u64) -> Self {
@@ -73,6 +88,7 @@ impl Sample {
             status: None,
             region: None,
             error: Some(OVERLOADED.to_owned()),
+            failure: Some(OVERLOADED),
         }
     }
 }
@@ -163,6 +179,7 @@ impl Target {
             status: None,
             region: None,
             error: None,
+            failure: None,
         };
         let result = self.client.get(self.url.clone()).send().await;
         let mut resp = match result {
@@ -170,6 +187,7 @@ impl Target {
             Err(e) => {
                 sample.latency_ms = ms(started.elapsed());
                 sample.error = Some(describe(&e));
+                sample.failure = Some(kind_of(&e));
                 return sample;
             }
         };
@@ -194,7 +212,10 @@ impl Target {
         };
         sample.latency_ms = ms(started.elapsed());
         sample.error = match body {
-            Err(e) => Some(describe(&e)),
+            Err(e) => {
+                sample.failure = Some(kind_of(&e));
+                Some(describe(&e))
+            }
             Ok(()) if status >= 400 => Some(format!("HTTP {status}")),
             Ok(()) => None,
         };
@@ -205,15 +226,7 @@ impl Target {
 /// A short reason for a transport failure, without the URL (the report
 /// names it once) and without reqwest's generic outer message.
 fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connect"
-    } else if e.is_body() || e.is_decode() {
-        "body"
-    } else {
-        "request"
-    };
+    let kind = kind_of(e);
     let mut root: &dyn std::error::Error = e;
     while let Some(next) = root.source() {
         root = next;
@@ -222,6 +235,19 @@ fn describe(e: &reqwest::Error) -> String {
         kind.to_owned()
     } else {
         format!("{kind}: {root}")
+    }
+}
+
+/// The class of a transport failure.
+fn kind_of(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
     }
 }
 
@@ -346,6 +372,12 @@ impl TrafficGenerator {
     /// Stops sending, waits up to `traffic.timeout` (plus a little) for
     /// requests in flight, abandons the rest, and returns the full summary.
     pub async fn stop(self) -> TrafficSummary {
+        summarize(&self.stop_samples().await)
+    }
+
+    /// Like [`TrafficGenerator::stop`], returning every sample (for the
+    /// drill's phases).
+    pub async fn stop_samples(self) -> Vec<Sample> {
         self.pace.cancel();
         self.requests.close();
         let _ = tokio::time::timeout(
@@ -354,7 +386,7 @@ impl TrafficGenerator {
         )
         .await;
         // Drop cancels `abandon`, ending any request still waiting.
-        self.snapshot()
+        self.samples()
     }
 }
 
@@ -448,6 +480,7 @@ pub async fn probe_once(traffic: &Traffic) -> Sample {
             status: None,
             region: None,
             error: Some(format!("failed to {e}")),
+            failure: Some("request"),
         },
     }
 }

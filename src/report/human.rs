@@ -85,6 +85,7 @@ pub fn render(report: &Report, styles: &Styles, verbose: u8) -> String {
     let mut tail: Vec<String> = Vec::new();
     if let Some(traffic) = &report.traffic {
         tail.push(traffic_line(traffic));
+        tail.extend(phase_lines(traffic));
     }
     tail.extend(report.notes.iter().map(|n| format!("note: {n}")));
     if !tail.is_empty() {
@@ -207,6 +208,45 @@ fn traffic_line(traffic: &TrafficSummary) -> String {
         line.push_str(&served.join(", "));
     }
     line
+}
+
+/// A drill's outage window and one line per phase that had requests.
+fn phase_lines(traffic: &TrafficSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(w) = &traffic.outage_window {
+        let moved = w.moved_ms.map_or("traffic never moved".to_owned(), |m| {
+            format!("traffic moved after {}", duration(m))
+        });
+        lines.push(format!(
+            "outage window: {} ({} requests lost), from {} to {} after the injection; {moved}; maxOutage {}",
+            duration(w.duration_ms),
+            w.requests_lost,
+            duration(w.first_error_ms),
+            duration(w.last_error_ms),
+            duration(w.budget_ms),
+        ));
+    }
+    for p in traffic.phases.iter().filter(|p| p.requests > 0) {
+        let mut line = format!(
+            "  {:<11} {:>5} requests, {:>4} errors ({:.2}%), p50 {:.0}ms, p99 {:.0}ms",
+            p.phase,
+            p.requests,
+            p.errors,
+            p.error_rate * 100.0,
+            p.p50_ms,
+            p.p99_ms
+        );
+        if !p.errors_by_kind.is_empty() {
+            let kinds: Vec<String> = p
+                .errors_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} ×{n}"))
+                .collect();
+            line.push_str(&format!("; {}", kinds.join(", ")));
+        }
+        lines.push(line);
+    }
+    lines
 }
 
 /// `text` in `style` (nothing added when the style is plain).

@@ -111,6 +111,7 @@ pub(crate) fn sample_report() -> Report {
                 ("eu-central-1".to_owned(), 1388),
                 ("us-east-1".to_owned(), 612),
             ]),
+            ..TrafficSummary::default()
         }),
         notes: vec![
             "drilled us-east-1 by scale-to-zero, held 60s, restored 3 replicas".into(),

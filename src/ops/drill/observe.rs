@@ -41,6 +41,8 @@ pub(super) struct Observed {
     pub noticed_at: Option<SystemTime>,
     /// Cloudflare could not be read when it mattered: why.
     pub blind: Option<String>,
+    /// When the outage was injected, on the drill's clock.
+    pub injected_at: Option<Duration>,
 }
 
 impl Observed {
@@ -108,6 +110,7 @@ where
         Some(Err(e)) => return Observed::nothing(Check::new("inject", Verdict::Error, e)),
         Some(Ok(done)) => Observed {
             injected: true,
+            injected_at: Some(t_inject),
             ..Observed::nothing(Check::new("inject", Verdict::Pass, done))
         },
     };

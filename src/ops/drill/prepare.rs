@@ -53,6 +53,8 @@ pub(super) struct Prepared<W, P> {
     pub notes: Vec<String>,
     /// Cloudflare requests sent before the drill (budget accounting).
     pub requests_before: u64,
+    /// The load balancer's `adaptive_routing.failover_across_pools`, when known.
+    pub across_pools: Option<bool>,
 }
 
 type Prep<W, P> = Result<Prepared<W, P>, Box<DrillOutcome>>;
@@ -317,6 +319,7 @@ where
         receiver,
         notes,
         requests_before,
+        across_pools: None,
     })
 }
 

@@ -33,6 +33,8 @@ pub(super) struct Recovered {
     pub incomplete: bool,
     /// Cloudflare could not be read while waiting for recovery: why.
     pub blind: Option<String>,
+    /// When the restore began, on the drill's clock.
+    pub restored_at: Duration,
 }
 
 /// Restores from the drill's record, then waits for recovery within the
@@ -77,6 +79,7 @@ where
                 recovered_after: None,
                 incomplete: true,
                 blind: None,
+                restored_at: t_restore,
             };
         }
         Some(done) if done.outcome == restore::Outcome::Incomplete => {
@@ -85,6 +88,7 @@ where
                 recovered_after: None,
                 incomplete: true,
                 blind: None,
+                restored_at: t_restore,
             };
         }
         Some(done) => done,
@@ -102,6 +106,7 @@ where
             recovered_after: None,
             incomplete: false,
             blind: None,
+            restored_at: t_restore,
         };
     }
     sup.phase(&p.name, "waiting for recovery");
@@ -159,5 +164,6 @@ where
         recovered_after,
         incomplete: false,
         blind,
+        restored_at: t_restore,
     }
 }

@@ -11,6 +11,7 @@ use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
 use super::super::budget::Budget;
 use super::super::snapshot::FleetSnapshot;
 use super::super::status::pool_facts;
+use super::super::traffic::phases::{Phase, Split};
 use super::{fmt_ms, ms};
 
 /// What the drill measured, from the injection and from the restore.
@@ -30,8 +31,10 @@ pub(super) struct Ended<'a> {
     pub timings: Timings,
     /// The failover and recovery deadlines.
     pub budget: Budget,
-    /// Synthetic traffic during the drill.
-    pub traffic: Option<&'a TrafficSummary>,
+    /// The traffic by phase, when there was traffic.
+    pub split: Option<&'a Split>,
+    /// The longest user-visible outage allowed (`drill.maxOutage`).
+    pub max_outage: Duration,
     /// The outage was injected; when not, an API call failed first.
     pub injected: bool,
     /// Why the drill stopped early (a signal, a lost lock), in words.
@@ -53,11 +56,12 @@ pub(super) struct Ended<'a> {
 /// failing timings nobody could measure.
 pub(super) fn of(fleet: &Fleet, e: &Ended<'_>) -> Verdict {
     let t = e.timings;
-    let error_rate = e.traffic.map_or(0.0, |t| t.error_rate);
     let over = |d: Option<Duration>, budget: Duration| d.is_some_and(|d| d > budget);
     let measured_fail = over(t.shifted, e.budget.failover)
         || over(t.recovered, e.budget.recover)
-        || error_rate > fleet.drill.max_error_rate.fraction();
+        || phase_checks(fleet, e)
+            .iter()
+            .any(|c| c.verdict == Verdict::Fail);
     // An API error before the outage took effect is "could not check" (3),
     // not "the fault never took effect" (4).
     if e.restore_incomplete || !e.injected {
@@ -140,23 +144,7 @@ pub(super) fn drilled(
         };
         checks.push(check);
     }
-    if let Some(t) = e.traffic {
-        let max = fleet.drill.max_error_rate;
-        checks.push(Check::new(
-            "traffic",
-            if t.error_rate <= max.fraction() {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            format!(
-                "{} requests, error rate {:.2}% (max {max}), p99 {:.0}ms",
-                t.requests,
-                t.error_rate * 100.0,
-                t.p99_ms
-            ),
-        ));
-    }
+    checks.extend(phase_checks(fleet, e));
     let mut report = RegionReport::from_checks(name, summary(name, verdict, e), checks);
     // "Never went unhealthy" is inconclusive even though later timings then
     // fail; an error says the drill could not run, whatever the timings say.
@@ -165,6 +153,7 @@ pub(super) fn drilled(
     } else {
         report.verdict = report.verdict.max(verdict);
     }
+    report.summary = summary(name, report.verdict, e);
     for (key, d) in [
         ("unhealthyAfterMs", t.unhealthy),
         ("shiftedAfterMs", t.shifted),
@@ -286,6 +275,127 @@ pub(super) fn fleet_reports(
     regions
 }
 
+/// Fewest requests a phase needs before its error rate decides anything.
+pub(super) const MIN_REQUESTS: u64 = 20;
+
+/// One check per judged phase of the traffic: the outage window against
+/// `maxOutage`; `failed-over` and `after` against `maxErrorRate`;
+/// `recovering` against `maxRecoveryErrorRate`, once the region is back.
+/// Errors in the outage are what the drill measures, so they are reported,
+/// never counted against an error rate.
+pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
+    let Some(split) = e.split else {
+        return Vec::new();
+    };
+    let mut checks = Vec::new();
+    let max_outage = humantime::format_duration(e.max_outage);
+    checks.push(match &split.window {
+        None => Check::new(
+            "outage",
+            Verdict::Pass,
+            "no synthetic request failed between the injection and the move",
+        ),
+        Some(w) => {
+            let d = Duration::from_millis(w.duration_ms);
+            let seen = format!(
+                "users saw errors for {} ({} requests lost{})",
+                fmt_ms(d),
+                w.requests_lost,
+                kinds(split.phase(Phase::Outage))
+            );
+            if d <= e.max_outage {
+                Check::new(
+                    "outage",
+                    Verdict::Pass,
+                    format!("{seen}; maxOutage {max_outage}"),
+                )
+            } else {
+                Check::new(
+                    "outage",
+                    Verdict::Fail,
+                    format!("{seen}: longer than maxOutage {max_outage}"),
+                )
+            }
+        }
+    });
+    let max = fleet.drill.max_error_rate;
+    let recovery_max = fleet.drill.recovery_error_rate();
+    for (phase, name, limit, judged) in [
+        (Phase::FailedOver, "failed-over", max, true),
+        (
+            Phase::Recovering,
+            "recovering",
+            recovery_max,
+            e.timings.recovered.is_some(),
+        ),
+        (Phase::After, "after", max, e.timings.recovered.is_some()),
+    ] {
+        let Some(p) = split.phase(phase) else {
+            continue;
+        };
+        let rate = format!("{:.2}% of {} requests", p.error_rate * 100.0, p.requests);
+        checks.push(if !judged {
+            Check::new(
+                name,
+                Verdict::Skipped,
+                format!("not judged: the region did not come back ({rate} failed)"),
+            )
+        } else if p.requests == 0 {
+            Check::new(name, Verdict::Skipped, "no synthetic request in this phase")
+        } else if p.requests < MIN_REQUESTS {
+            // Never a pass or a fail decided by a handful of requests; a
+            // warning when some of them failed, so they are looked at.
+            Check::new(
+                name,
+                if p.errors > 0 {
+                    Verdict::Warn
+                } else {
+                    Verdict::Skipped
+                },
+                format!(
+                    "only {} requests ({} failed): too few to judge, {MIN_REQUESTS} needed",
+                    p.requests, p.errors
+                ),
+            )
+        } else if p.error_rate <= limit.fraction() {
+            Check::new(name, Verdict::Pass, format!("{rate} failed (max {limit})"))
+        } else {
+            Check::new(
+                name,
+                Verdict::Fail,
+                format!(
+                    "{rate} failed, over the max of {limit}; answered by: {}{}",
+                    by_region(p),
+                    kinds(Some(p))
+                ),
+            )
+        });
+    }
+    checks
+}
+
+/// `; 503 ×8, timeout ×1` for a phase's failures.
+fn kinds(p: Option<&crate::report::model::PhaseTraffic>) -> String {
+    let Some(p) = p.filter(|p| !p.errors_by_kind.is_empty()) else {
+        return String::new();
+    };
+    let list: Vec<String> = p
+        .errors_by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect();
+    format!("; {}", list.join(", "))
+}
+
+fn by_region(p: &crate::report::model::PhaseTraffic) -> String {
+    let list: Vec<String> = p
+        .errors_by_region
+        .iter()
+        .map(|(r, n)| format!("{r} {n}"))
+        .collect();
+    list.join(", ")
+}
+
 fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Check {
     let budget_text = humantime::format_duration(budget);
     match d {
@@ -349,7 +459,8 @@ mod tests {
                 failover: Duration::from_secs(10),
                 recover: Duration::from_secs(20),
             },
-            traffic: None,
+            split: None,
+            max_outage: Duration::from_secs(10),
             injected: true,
             stopped: None,
             restore_incomplete: false,
@@ -495,5 +606,141 @@ mod tests {
             r.summary,
             "pass: unhealthy after 1000ms, traffic moved after 2000ms, recovered after 3000ms"
         );
+    }
+
+    /// One request a second through a drill at Cloudflare's real timings:
+    /// injected at 100 s, the pool marked down and traffic moved 90 s
+    /// later, restored at 250 s, back at 340 s; `bad_after_move` failed
+    /// answers from eu-central-1 right after the move.
+    fn production_split(bad_after_move: u64, max_outage: Duration) -> Split {
+        use crate::ops::traffic::Sample;
+        use crate::ops::traffic::phases::{Moments, split};
+        let sample = |at: u64, region: &str, status: u16| Sample {
+            at_ms: at * 1000,
+            latency_ms: 5.0,
+            status: Some(status),
+            region: Some(region.to_owned()),
+            error: (status >= 400).then(|| format!("HTTP {status}")),
+            failure: None,
+        };
+        let mut samples: Vec<Sample> = (0..100).map(|t| sample(t, "us-east-1", 200)).collect();
+        samples.extend((100..190).map(|t| sample(t, "us-east-1", 503)));
+        samples.extend((190..340).map(|t| {
+            let bad = t < 190 + bad_after_move && t > 190;
+            sample(t, "eu-central-1", if bad { 500 } else { 200 })
+        }));
+        samples.extend((340..400).map(|t| sample(t, "us-east-1", 200)));
+        let m = Moments {
+            injected_ms: 100_000,
+            restored_ms: Some(250_000),
+            recovered_ms: Some(340_000),
+        };
+        split(&samples, "us-east-1", &m, crate::ops::drill::ms(max_outage))
+    }
+
+    fn production(split: &Split, max_outage: Duration) -> Ended<'_> {
+        Ended {
+            split: Some(split),
+            max_outage,
+            budget: Budget {
+                failover: Duration::from_secs(165),
+                recover: Duration::from_secs(210),
+            },
+            ..ended(timings(90, 90, 90))
+        }
+    }
+
+    #[test]
+    fn at_60s_timings_the_expected_outage_passes_though_22_percent_of_requests_failed() {
+        let fleet = crate::manifest::seed_fleet();
+        let max = Duration::from_secs(165);
+        let s = production_split(0, max);
+        let e = production(&s, max);
+        assert_eq!(of(&fleet, &e), Verdict::Pass);
+        let checks = phase_checks(&fleet, &e);
+        let names: Vec<(&str, Verdict)> = checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.verdict))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("outage", Verdict::Pass),
+                ("failed-over", Verdict::Pass),
+                ("recovering", Verdict::Pass),
+                ("after", Verdict::Pass)
+            ]
+        );
+        assert!(
+            checks[0]
+                .detail
+                .starts_with("users saw errors for 89000ms (90 requests lost; 503 ×90)"),
+            "{}",
+            checks[0].detail
+        );
+    }
+
+    #[test]
+    fn errors_after_the_move_fail_and_name_the_region_that_answered_them() {
+        let fleet = crate::manifest::seed_fleet();
+        let max = Duration::from_secs(165);
+        // 9 of 60 requests in failedOver fail: 15%, over the 5% default.
+        let s = production_split(10, max);
+        let e = production(&s, max);
+        assert_eq!(of(&fleet, &e), Verdict::Fail);
+        let failed = phase_checks(&fleet, &e)
+            .into_iter()
+            .find(|c| c.name == "failed-over")
+            .unwrap();
+        assert_eq!(failed.verdict, Verdict::Fail);
+        assert!(
+            failed.detail.contains("answered by: eu-central-1 9"),
+            "{}",
+            failed.detail
+        );
+    }
+
+    #[test]
+    fn an_outage_longer_than_max_outage_fails() {
+        let fleet = crate::manifest::seed_fleet();
+        let max = Duration::from_secs(30);
+        let s = production_split(0, max);
+        let e = production(&s, max);
+        assert_eq!(of(&fleet, &e), Verdict::Fail);
+        let outage = &phase_checks(&fleet, &e)[0];
+        assert_eq!(outage.verdict, Verdict::Fail);
+        assert!(
+            outage.detail.contains("longer than maxOutage 30s"),
+            "{}",
+            outage.detail
+        );
+    }
+
+    #[test]
+    fn a_handful_of_requests_decides_nothing() {
+        let fleet = crate::manifest::seed_fleet();
+        let max = Duration::from_secs(165);
+        let mut s = production_split(0, max);
+        for p in &mut s.phases {
+            if p.phase == "recovering" {
+                p.requests = 5;
+                p.errors = 0;
+            }
+            if p.phase == "after" {
+                p.requests = 5;
+                p.errors = 2;
+                p.error_rate = 0.4;
+            }
+        }
+        let e = production(&s, max);
+        assert_eq!(
+            of(&fleet, &e),
+            Verdict::Pass,
+            "two errors in five decide nothing"
+        );
+        let checks = phase_checks(&fleet, &e);
+        assert_eq!(checks[2].verdict, Verdict::Skipped);
+        assert!(checks[2].detail.contains("only 5 requests"));
+        assert_eq!(checks[3].verdict, Verdict::Warn);
     }
 }

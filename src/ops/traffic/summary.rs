@@ -104,6 +104,7 @@ mod tests {
             status: Some(200),
             region: Some(region.to_owned()),
             error: None,
+            failure: None,
         }
     }
 
@@ -114,6 +115,7 @@ mod tests {
             status: Some(status),
             region: region.map(str::to_owned),
             error: Some(format!("HTTP {status}")),
+            failure: None,
         }
     }
 
@@ -124,6 +126,7 @@ mod tests {
             status: None,
             region: None,
             error: Some("timeout".to_owned()),
+            failure: None,
         }
     }
 
@@ -158,6 +161,7 @@ mod tests {
                 status: None,
                 region: None,
                 error: Some(OVERLOADED.to_owned()),
+                failure: None,
             },
             ok(400, 20.0, "eu-central-1"),
             http_err(500, 8.0, 404, None),
