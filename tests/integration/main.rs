@@ -33,6 +33,8 @@ mod monitoring;
 mod restore;
 mod rollout;
 mod running;
+mod seeded;
+mod signals;
 mod sim_cli;
 mod sim_cloudflare;
 mod sim_faults;
