@@ -446,6 +446,11 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
     .await
     .unwrap();
     assert_eq!(out.code(), Some(6), "{}\n{}", out.stdout, out.progress());
+    assert!(
+        !out.stdout.contains("was switched back"),
+        "a switch-back a second signal stopped is not claimed: {}",
+        out.stdout
+    );
     let command = quoted_after(&out.stdout, "records are left on the clusters: run ").to_owned();
     let fleet = live.fleet().canonicalize().unwrap();
     assert!(
@@ -459,5 +464,48 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     as_before(&live, &before, "after the pasted restore").await;
+    live.sim.shutdown().await;
+}
+
+/// A signal while a rollout makes its promotions final (every wave passed;
+/// the old colour is being scaled to 0): that finishes first, as a restore
+/// does, and the report says what happened, not a switch-back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_while_a_rollout_makes_its_promotions_final_lets_that_finish() {
+    let live = quick_sim(&[]).await;
+    let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
+    let rollout = tokio::task::spawn_blocking(move || {
+        rollout.wait_for("us-east-1: verifying traffic");
+        rollout
+    })
+    .await
+    .unwrap();
+    // Every call from now on takes 0.8 s, so the finish lasts a while.
+    for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
+        let slow = KubeFault {
+            latency_ms: 800,
+            ..Default::default()
+        };
+        live.sim.world().faults.set_kube(region, slow);
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        rollout.wait_for("scaling openclaw-api-blue to 0");
+        rollout.interrupt();
+        rollout.finish(Duration::from_secs(60))
+    })
+    .await
+    .unwrap();
+    live.sim.world().faults.clear();
+    for region in colours(&live).await {
+        assert_eq!(region, ("green".to_owned(), NEW.to_owned(), 0), "promoted");
+    }
+    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
+    assert!(
+        out.stdout
+            .contains("SIGINT arrived while making the promotions final; that was finished first"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("switched back"), "{}", out.stdout);
     live.sim.shutdown().await;
 }
