@@ -3,7 +3,7 @@
 //! signals.rs) and rollouts (rollout.rs, signals.rs).
 
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -247,6 +247,28 @@ impl Finished {
     /// The exit code, `None` when a signal ended the process.
     pub fn code(&self) -> Option<i32> {
         self.status.code()
+    }
+
+    /// The signal that ended the process, if one did.
+    pub fn killed_by(&self) -> Option<i32> {
+        self.status.signal()
+    }
+
+    /// When the first region result (`[…] REGION: VERDICT — summary`) was
+    /// read: they are written once the run's work is over and nothing
+    /// listens to signals any more.
+    pub fn results_at(&self) -> Option<Instant> {
+        self.lines
+            .iter()
+            .find(|(_, l)| {
+                l.split_once("] ")
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .is_some_and(|(_, rest)| {
+                        rest.split_once(" — ")
+                            .is_some_and(|(v, _)| !v.contains(' '))
+                    })
+            })
+            .map(|(at, _)| *at)
     }
 
     /// Its progress, one line each.

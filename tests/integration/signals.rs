@@ -1,11 +1,14 @@
 //! Signals end to end (issue 13): real `ocfail` processes, real SIGINT,
 //! SIGTERM and SIGHUP, against a simulator, one test per case of the
-//! policy in `src/ops/supervise.rs` that is about processes. Fleet state is
+//! policy in `src/ops/supervise.rs` that is about processes; the seeded
+//! random-signal property tests are in signals/property.rs. Fleet state is
 //! compared whole ([`FleetState`]), not by a few fields.
 
 use std::time::{Duration, Instant};
 
 use ocfail::sim::{CloudflareFault, KubeFault};
+
+mod property;
 
 use crate::rollout::{NEW, colours, quick_sim, wave_2_cannot_get_ready};
 use crate::running::Running;

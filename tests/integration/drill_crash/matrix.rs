@@ -17,9 +17,9 @@ use crate::world_state::FleetState;
 /// Runs of the random-moment matrix, unless `OCFAIL_CRASH_RUNS` says otherwise.
 const MATRIX_RUNS: usize = 30;
 /// Simulators (and drills) at once: 2 cores, and the drills mostly wait.
-const PARALLEL: usize = 4;
+pub(crate) const PARALLEL: usize = 4;
 /// The hold of the matrix's drills: short, so a kill lands in every step.
-const HOLD: &str = "300ms";
+pub(crate) const HOLD: &str = "300ms";
 
 /// One run of the matrix: how to drill and when to kill.
 #[derive(Clone, Debug)]
@@ -42,13 +42,13 @@ impl fmt::Display for Crash {
 }
 
 /// The drill methods the matrix mixes.
-const METHODS: [&str; 2] = ["scale-to-zero", "disable-pool"];
+pub(crate) const METHODS: [&str; 2] = ["scale-to-zero", "disable-pool"];
 
 /// How long a whole drill with [`HOLD`] takes here, start to exit, per
 /// method (disable-pool is quicker: no pods to wait for): the longest of
 /// [`PARALLEL`] drills run uninterrupted at once, under the load the
 /// matrix runs with. Each must leave the fleet exactly as before too.
-async fn whole_drill() -> [Duration; 2] {
+pub(crate) async fn whole_drill() -> [Duration; 2] {
     let drills = (0..PARALLEL).map(|i| async move {
         let method = METHODS[i % 2];
         let live = LiveSim::start().await;
