@@ -387,10 +387,10 @@ async fn one_ctrl_c_during_the_restore_lets_it_finish_and_exits_130() {
     })
     .await
     .unwrap();
-    // Every call of the restore takes 0.7 s, so the Ctrl-C sent once it has
+    // Every call of the restore takes 0.4 s, so the Ctrl-C sent once it has
     // started lands in the middle of it.
     let slow = KubeFault {
-        latency_ms: 700,
+        latency_ms: 400,
         ..Default::default()
     };
     live.sim.world().faults.set_kube("us-east-1", slow);
@@ -483,10 +483,10 @@ async fn a_signal_while_a_rollout_makes_its_promotions_final_lets_that_finish() 
     })
     .await
     .unwrap();
-    // Every call from now on takes 0.8 s, so the finish lasts a while.
+    // Every call from now on takes 0.4 s, so the finish lasts a while.
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         let slow = KubeFault {
-            latency_ms: 800,
+            latency_ms: 400,
             ..Default::default()
         };
         live.sim.world().faults.set_kube(region, slow);
