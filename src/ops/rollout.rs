@@ -331,9 +331,9 @@ where
 
     // Undo or keep what was promoted, then finalize.
     let stopping = sup.stopping();
+    let roll_back =
+        stopping || (failed_in.is_some() && fleet.rollout.on_failure == OnFailure::RollbackAll);
     if !aborted {
-        let roll_back =
-            stopping || (failed_in.is_some() && fleet.rollout.on_failure == OnFailure::RollbackAll);
         let why = if stopping {
             "interrupted".to_owned()
         } else {
@@ -364,10 +364,35 @@ where
     }
     let stop = sup.reason();
     match stop {
-        Some(StopReason::Signal(s)) => notes.push(format!(
+        Some(StopReason::Signal(s)) if stopping && !aborted => notes.push(format!(
             "interrupted by {}: every region changed by this run was switched back",
             s.name()
         )),
+        Some(StopReason::Signal(s)) if stopping => notes.push(format!(
+            "interrupted by {}; a second signal stopped the switch-back",
+            s.name()
+        )),
+        // The end was decided before the signal came (promote, or switch
+        // back after a failure): the signal does not change it, and the
+        // notes must not say it did.
+        Some(StopReason::Signal(s)) => {
+            let finishing = if roll_back {
+                "switching back"
+            } else {
+                "making the promotions final"
+            };
+            notes.push(if aborted {
+                format!(
+                    "{} arrived while {finishing}; a second signal stopped it",
+                    s.name()
+                )
+            } else {
+                format!(
+                    "{} arrived while {finishing}; that was finished first",
+                    s.name()
+                )
+            });
+        }
         Some(StopReason::LockLost) => notes.push(
             "the lock was lost mid-rollout (its renewals failed); every region changed by this run was switched back"
                 .to_owned(),
@@ -403,8 +428,10 @@ where
             }
         }
         Some(exit_code::UNAVAILABLE)
-    } else if stopping {
-        // A signal, the only other way to stop.
+    } else if stop.is_some() {
+        // A signal, the only other way to stop (also one that came while
+        // the end was being made: exit 130 once it is done, as for a
+        // restore).
         Some(exit_code::INTERRUPTED)
     } else {
         None

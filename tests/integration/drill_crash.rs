@@ -9,7 +9,7 @@ use anyhow::{Context, ensure};
 use ocfail::kube::{LeaseSpec, Workloads};
 use serde_json::Value;
 
-mod matrix;
+pub(crate) mod matrix;
 
 use crate::running::{Killed, Running};
 use crate::util::{LiveSim, text};

@@ -34,6 +34,8 @@ mod output;
 mod restore;
 mod rollout;
 mod running;
+mod seeded;
+mod signals;
 mod sim_cli;
 mod sim_cloudflare;
 mod sim_faults;

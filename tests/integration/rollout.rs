@@ -11,12 +11,12 @@ use ocfail::kube::{KubeRegion, Workloads};
 use crate::running::Running;
 use crate::util::{LiveSim, exited, text};
 
-const NEW: &str = "registry.example/openclaw-api:1.5.0";
+pub(crate) const NEW: &str = "registry.example/openclaw-api:1.5.0";
 const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
 
 /// The seed fleet with short rollout timings, so a whole rollout takes a
 /// couple of seconds.
-async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
+pub(crate) async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
     let live = LiveSim::start().await;
     let mut fleet = std::fs::read_to_string(live.fleet()).unwrap();
     for (from, to) in [
@@ -34,7 +34,7 @@ async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
 }
 
 /// Every region's live colour, live image, and the other colour's replicas.
-async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
+pub(crate) async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     let mut out = Vec::new();
     for region in REGIONS {
         let k = live.client(region).await;
@@ -61,7 +61,7 @@ async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     out
 }
 
-async fn assert_no_locks(live: &LiveSim) {
+pub(crate) async fn assert_no_locks(live: &LiveSim) {
     for region in REGIONS {
         let k: KubeRegion = live.client(region).await;
         assert!(
@@ -226,7 +226,7 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
 }
 
 /// eu-central-1 (wave 2) cannot start new pods: its nodes are full.
-fn wave_2_cannot_get_ready(live: &LiveSim) {
+pub(crate) fn wave_2_cannot_get_ready(live: &LiveSim) {
     live.sim.world().faults.set_kube(
         "eu-central-1",
         ocfail::sim::KubeFault {

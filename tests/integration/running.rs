@@ -1,23 +1,27 @@
 //! `ocfail` running as a child process, for the tests that interrupt it:
-//! drills (Ctrl-C in drill.rs, SIGKILL in drill_crash.rs) and rollouts
-//! (rollout.rs).
+//! drills (Ctrl-C in drill.rs, SIGKILL in drill_crash.rs, every signal in
+//! signals.rs) and rollouts (rollout.rs, signals.rs).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::util::LiveSim;
 
+/// A progress line, and when the test's reader thread read it.
+pub type Line = (Instant, String);
+
 /// `ocfail` running as a child process, with its stderr progress lines
 /// collected on a thread.
 pub struct Running {
     /// The `ocfail` process.
     pub child: Child,
-    lines: Receiver<String>,
+    lines: Receiver<Line>,
     /// Every line taken off the channel so far (by `wait_for` or `kill`).
-    seen: Mutex<Vec<String>>,
+    seen: Mutex<Vec<Line>>,
 }
 
 impl Running {
@@ -40,21 +44,45 @@ impl Running {
 
     /// Starts `ocfail -f <live's fleet> ARGS…` with the test token.
     pub fn spawn(live: &LiveSim, args: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
-            .arg("-f")
+        Running::start(live, args, None)
+    }
+
+    /// Like [`Running::spawn`], as a shell job whose terminal goes away:
+    /// in a process group of its own (so [`Running::hang_up`] signals the
+    /// group, as the kernel does when a session ends), and with its stderr
+    /// read only until a line contains `last`, then closed. Nobody reads
+    /// its output after that.
+    pub fn spawn_detached(live: &LiveSim, args: &[&str], last: &str) -> Running {
+        Running::start(live, args, Some(last.to_owned()))
+    }
+
+    fn start(live: &LiveSim, args: &[&str], detached_after: Option<String>) -> Running {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocfail"));
+        cmd.arg("-f")
             .arg(live.fleet())
             .args(args)
             .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        if detached_after.is_some() {
+            cmd.process_group(0);
+        }
+        let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
+            let mut reader = BufReader::new(stderr).lines();
+            while let Some(Ok(line)) = reader.next() {
+                let last = detached_after.as_deref().is_some_and(|l| line.contains(l));
+                if last {
+                    // Closed before the test hears of the line, so whatever
+                    // the test does next meets a dead pipe.
+                    drop(reader);
+                    let _ = tx.send((Instant::now(), line));
+                    return;
+                }
+                let _ = tx.send((Instant::now(), line));
             }
         });
         Running {
@@ -71,8 +99,13 @@ impl Running {
             let line = self
                 .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("ocfail never reached `{what}`"));
-            let found = line.contains(what);
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "ocfail never reached `{what}`; its progress so far:\n{}",
+                        self.seen_text()
+                    )
+                });
+            let found = line.1.contains(what);
             self.seen.lock().unwrap().push(line);
             if found {
                 return;
@@ -80,16 +113,87 @@ impl Running {
         }
     }
 
+    fn seen_text(&self) -> String {
+        let seen = self.seen.lock().unwrap();
+        seen.iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Ctrl-C.
     pub fn interrupt(&self) {
         self.signal("-INT");
+    }
+
+    /// The terminal goes away: the child's process group gets SIGHUP (its
+    /// stderr was closed at the line given to [`Running::spawn_detached`]),
+    /// and this waits for it to exit (60 s at most). With `stdout_too` its
+    /// stdout is closed first as well; otherwise the report is read, as if
+    /// it went to a file.
+    pub fn hang_up(mut self, stdout_too: bool) -> Finished {
+        if stdout_too {
+            drop(self.child.stdout.take());
+        }
+        let group = format!("-{}", self.child.id());
+        assert!(
+            Command::new("kill")
+                .args(["-HUP", "--", &group])
+                .status()
+                .unwrap()
+                .success()
+        );
+        self.finish(Duration::from_secs(60))
+    }
+
+    /// Waits for the process to exit, at most `within`; past that it is
+    /// killed and the test fails, showing its progress.
+    fn exit_within(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                while let Ok(line) = self.lines.try_recv() {
+                    self.seen.lock().unwrap().push(line);
+                }
+                panic!(
+                    "ocfail did not exit within {within:?}; its progress:\n{}",
+                    self.seen_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the process to exit (`within` at most, as
+    /// [`Running::exit_within`]), then for the end of its output.
+    pub fn finish(mut self, within: Duration) -> Finished {
+        let status = self.exit_within(within);
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            out.read_to_string(&mut stdout).unwrap();
+        }
+        let mut lines = std::mem::take(self.seen.get_mut().unwrap());
+        lines.extend(self.lines.iter());
+        Finished {
+            status,
+            stdout,
+            lines,
+        }
     }
 
     /// SIGKILL, unless the drill has already exited; then waits for it and
     /// for the end of its stderr (the pipe closes with the process, so
     /// every line it wrote is in [`Killed::lines`]).
     pub fn kill(mut self) -> Killed {
-        let mut seen = std::mem::take(self.seen.get_mut().unwrap());
+        let mut seen: Vec<String> = std::mem::take(self.seen.get_mut().unwrap())
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
         let finished = self.child.try_wait().unwrap();
         if finished.is_none() {
             self.signal("-KILL");
@@ -101,7 +205,7 @@ impl Running {
                 .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
-                Ok(line) => seen.push(line),
+                Ok((_, line)) => seen.push(line),
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => panic!("stderr stayed open after the kill"),
             }
@@ -113,7 +217,10 @@ impl Running {
         }
     }
 
-    fn signal(&self, sig: &str) {
+    /// Sends `sig` (`-INT`, `-TERM`, `-HUP`, …) to the process. Safe until
+    /// something waits for the child: one not yet reaped keeps its PID, so
+    /// a late signal reaches a zombie, never another process.
+    pub fn signal(&self, sig: &str) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
@@ -122,6 +229,52 @@ impl Running {
                 .unwrap()
                 .success()
         );
+    }
+}
+
+/// How a run ended by itself: see [`Running::finish`].
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit status (a code, or the signal that ended it).
+    pub status: ExitStatus,
+    /// Everything it wrote to stdout (the report).
+    pub stdout: String,
+    /// Every progress line, with when it was read.
+    pub lines: Vec<Line>,
+}
+
+impl Finished {
+    /// The exit code, `None` when a signal ended the process.
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// The signal that ended the process, if one did.
+    pub fn killed_by(&self) -> Option<i32> {
+        self.status.signal()
+    }
+
+    /// When the first region result (`[…] REGION: VERDICT — summary`) was
+    /// read: they are written once the run's work is over and nothing
+    /// listens to signals any more.
+    pub fn results_at(&self) -> Option<Instant> {
+        self.lines
+            .iter()
+            .find(|(_, l)| {
+                l.split_once("] ")
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .is_some_and(|(_, rest)| {
+                        rest.split_once(" — ")
+                            .is_some_and(|(v, _)| !v.contains(' '))
+                    })
+            })
+            .map(|(at, _)| *at)
+    }
+
+    /// Its progress, one line each.
+    pub fn progress(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(|(_, l)| l.as_str()).collect();
+        lines.join("\n")
     }
 }
 

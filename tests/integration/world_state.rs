@@ -80,6 +80,25 @@ impl FleetState {
             .collect()
     }
 
+    /// Polls the simulator (every 50 ms, `within` at most) until `accept`
+    /// finds nothing wrong with its state, and returns what it last found
+    /// (empty: accepted). For comparisons right after a run: the
+    /// controllers' status follows a write a moment later, as in Kubernetes.
+    pub async fn settled(
+        world: &World,
+        within: std::time::Duration,
+        accept: impl Fn(&FleetState) -> Vec<String>,
+    ) -> Vec<String> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let wrong = accept(&FleetState::of(world));
+            if wrong.is_empty() || std::time::Instant::now() >= deadline {
+                return wrong;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// This state without the objects whose keys are in `keys`.
     pub fn without(&self, keys: &[String]) -> FleetState {
         let mut s = self.clone();
@@ -88,10 +107,19 @@ impl FleetState {
     }
 }
 
+/// The Deployment controller's count of pod templates: any template
+/// change moves it on, even one that is put back (a rollout switched back
+/// sets the old image again: a new revision, as in Kubernetes).
+const REVISION: &str = "deployment.kubernetes.io/revision";
+
 /// Removes what any write changes, even one that is put back: the
 /// resourceVersion, the generation (bumped by every spec write, so 3 → 0 →
-/// 3 replicas leaves it at 3), the status's observedGeneration and condition
-/// timestamps. Takes out `ocfail.dev/last-drill` and returns it.
+/// 3 replicas leaves it at 3) and the revision (see [`REVISION`]), the
+/// status's observedGeneration and condition timestamps. An empty
+/// annotations or labels map is removed: the API server omits empty maps,
+/// so no client can tell one from none (the simulator keeps the `{}` a
+/// patch that removes the last annotation leaves). Takes out
+/// `ocfail.dev/last-drill` and returns it.
 fn normalize_kube(obj: &mut Value) -> Option<String> {
     let mut last = None;
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -101,6 +129,16 @@ fn normalize_kube(obj: &mut Value) -> Option<String> {
             last = a
                 .remove(LAST_DRILL)
                 .and_then(|v| v.as_str().map(str::to_owned));
+            a.remove(REVISION);
+        }
+        for map in ["annotations", "labels"] {
+            if meta
+                .get(map)
+                .and_then(Value::as_object)
+                .is_some_and(serde_json::Map::is_empty)
+            {
+                meta.remove(map);
+            }
         }
     }
     if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {

@@ -4,22 +4,22 @@
 //! `OCFAIL_CRASH_RUNS` changes the number of runs.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 
 use super::check_restored;
 use crate::running::Running;
+use crate::seeded;
 use crate::util::{LiveSim, text};
 use crate::world_state::FleetState;
 
 /// Runs of the random-moment matrix, unless `OCFAIL_CRASH_RUNS` says otherwise.
 const MATRIX_RUNS: usize = 30;
 /// Simulators (and drills) at once: 2 cores, and the drills mostly wait.
-const PARALLEL: usize = 4;
+pub(crate) const PARALLEL: usize = 4;
 /// The hold of the matrix's drills: short, so a kill lands in every step.
-const HOLD: &str = "300ms";
+pub(crate) const HOLD: &str = "300ms";
 
 /// One run of the matrix: how to drill and when to kill.
 #[derive(Clone, Debug)]
@@ -41,25 +41,14 @@ impl fmt::Display for Crash {
     }
 }
 
-/// The seed from `OCFAIL_CRASH_SEED` (decimal or 0x-hex), else a fresh one.
-fn seed() -> u64 {
-    match std::env::var("OCFAIL_CRASH_SEED") {
-        Ok(s) => s
-            .strip_prefix("0x")
-            .map_or_else(|| s.parse(), |h| u64::from_str_radix(h, 16))
-            .unwrap_or_else(|_| panic!("OCFAIL_CRASH_SEED={s} is not a number")),
-        Err(_) => fastrand::u64(..),
-    }
-}
-
 /// The drill methods the matrix mixes.
-const METHODS: [&str; 2] = ["scale-to-zero", "disable-pool"];
+pub(crate) const METHODS: [&str; 2] = ["scale-to-zero", "disable-pool"];
 
 /// How long a whole drill with [`HOLD`] takes here, start to exit, per
 /// method (disable-pool is quicker: no pods to wait for): the longest of
 /// [`PARALLEL`] drills run uninterrupted at once, under the load the
 /// matrix runs with. Each must leave the fleet exactly as before too.
-async fn whole_drill() -> [Duration; 2] {
+pub(crate) async fn whole_drill() -> [Duration; 2] {
     let drills = (0..PARALLEL).map(|i| async move {
         let method = METHODS[i % 2];
         let live = LiveSim::start().await;
@@ -132,24 +121,10 @@ async fn crash_once(crash: &Crash) -> anyhow::Result<String> {
     })
 }
 
-fn panic_text(e: tokio::task::JoinError) -> String {
-    match e.try_into_panic() {
-        Ok(p) => p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_else(|| "a panic".to_owned()),
-        Err(e) => e.to_string(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_at_random_moments_then_restore_puts_everything_back() {
-    let seed = seed();
-    let runs = std::env::var("OCFAIL_CRASH_RUNS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(MATRIX_RUNS);
+    let seed = seeded::seed("OCFAIL_CRASH_SEED");
+    let runs = seeded::runs("OCFAIL_CRASH_RUNS", MATRIX_RUNS);
     eprintln!("crash matrix: seed {seed:#x}, {runs} runs (rerun with OCFAIL_CRASH_SEED={seed:#x})");
     let started = Instant::now();
     let span = whole_drill().await;
@@ -167,27 +142,15 @@ async fn kill_9_at_random_moments_then_restore_puts_everything_back() {
             }
         })
         .collect();
-    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
-    let tasks: Vec<_> = plan
-        .iter()
-        .cloned()
-        .map(|crash| {
-            let slots = slots.clone();
-            tokio::spawn(async move {
-                let _slot = slots.acquire_owned().await.unwrap();
-                crash_once(&crash).await
-            })
-        })
-        .collect();
-    let mut failures = Vec::new();
-    let mut phases = std::collections::BTreeMap::<String, usize>::new();
-    for (crash, task) in plan.iter().zip(tasks) {
-        match task.await {
-            Ok(Ok(phase)) => *phases.entry(phase).or_default() += 1,
-            Ok(Err(e)) => failures.push(format!("{crash}: {e:#}")),
-            Err(e) => failures.push(format!("{crash}: panicked: {}", panic_text(e))),
-        }
-    }
+    let seeded::Outcomes {
+        failures,
+        landed: phases,
+    } = seeded::run_all(
+        &plan,
+        PARALLEL,
+        |crash| async move { crash_once(&crash).await },
+    )
+    .await;
     eprintln!(
         "crash matrix: seed {seed:#x}: {runs} runs in {:.1}s (a whole drill: {} / {} ms; kills within 10..{until:?} ms); kills landed in: {phases:#?}",
         started.elapsed().as_secs_f64(),
