@@ -17,6 +17,7 @@ use crate::ops::supervise::Supervisor;
 use crate::ops::{health, live_validate, restore, snapshot, status};
 use crate::report::model::{RegionReport, Report};
 use crate::report::reporter::{OutputFormat, Reporter};
+use crate::signal::SignalHandler;
 use crate::sim::SimOptions;
 
 /// Where a live command's results go.
@@ -74,13 +75,23 @@ fn recovery(inv: &Invocation, fleet: &Fleet) -> Recovery {
 pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> {
     let runtime = crate::app::runtime()?;
     runtime.block_on(async move {
+        // Commands that change the fleet own their signals from the start:
+        // one that arrives while connecting is then held for the supervisor,
+        // which stops before anything changes, instead of killing the
+        // process. Read-only commands keep the default: Ctrl-C ends them.
+        let signals = match &inv.command {
+            CommandKind::Drill(_) | CommandKind::Rollout(_) | CommandKind::Restore { .. } => {
+                Some(crate::app::signals()?)
+            }
+            _ => None,
+        };
         let connected = connect_for(inv, &fleet).await?;
         let result = match (output, &inv.command) {
             (Output::Watch(streams), CommandKind::Status { interval, .. }) => {
                 watch(inv, &connected, *interval, streams).await
             }
             (Output::Watch(_), _) => Ok(exit_code::USAGE),
-            (Output::Report(reporter), _) => once(inv, &connected, reporter).await,
+            (Output::Report(reporter), _) => once(inv, &connected, reporter, signals).await,
         };
         connected.close().await;
         result
@@ -116,7 +127,20 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
     }
 }
 
-async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result<u8, Error> {
+async fn once(
+    inv: &Invocation,
+    c: &Connected,
+    mut reporter: Reporter,
+    signals: Option<SignalHandler>,
+) -> Result<u8, Error> {
+    // Only commands that change the fleet have handlers (installed by
+    // `run`): Ctrl-C must still end `status` or `health` at once.
+    let signals = || -> Result<SignalHandler, Error> {
+        match signals {
+            Some(s) => Ok(s),
+            None => crate::app::signals(),
+        }
+    };
     let run = Run::start(inv.command.name(), &c.fleet.metadata.name);
     reporter.event(&Event::RunStarted {
         command: run.command.clone(),
@@ -125,10 +149,10 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
         regions: c.fleet.regions.iter().map(|r| r.name.to_string()).collect(),
     })?;
     if let CommandKind::Drill(d) = &inv.command {
-        return drill(inv, c, d, &run, reporter).await;
+        return drill(inv, c, d, &run, reporter, signals()?).await;
     }
     if let CommandKind::Rollout(r) = &inv.command {
-        return rollout(inv, c, r, &run, reporter).await;
+        return rollout(inv, c, r, &run, reporter, signals()?).await;
     }
     if let CommandKind::Restore {
         region, timeout, ..
@@ -139,7 +163,7 @@ async fn once(inv: &Invocation, c: &Connected, mut reporter: Reporter) -> Result
             retry_for: *timeout,
             ..restore::RestoreOptions::default()
         };
-        let mut signals = crate::app::signals()?;
+        let mut signals = signals()?;
         let outcome = {
             let mut progress = reporter.phases();
             let mut sup = Supervisor::new(&mut signals, &mut progress);
@@ -269,6 +293,7 @@ async fn drill(
     d: &crate::cli::invocation::DrillCommand,
     run: &Run,
     mut reporter: Reporter,
+    signals: SignalHandler,
 ) -> Result<u8, Error> {
     let opts = crate::ops::drill::DrillOptions {
         region: d.region.clone(),
@@ -284,7 +309,7 @@ async fn drill(
             .collect(),
         run_id: run.id.clone(),
     };
-    let mut signals = crate::app::signals()?;
+    let mut signals = signals;
     let outcome = {
         let mut progress = reporter.phases();
         let mut sup = Supervisor::new(&mut signals, &mut progress);
@@ -299,6 +324,7 @@ async fn rollout(
     r: &crate::cli::invocation::RolloutCommand,
     run: &Run,
     mut reporter: Reporter,
+    signals: SignalHandler,
 ) -> Result<u8, Error> {
     let opts = crate::ops::rollout::RolloutOptions {
         image: r.image.clone(),
@@ -307,7 +333,7 @@ async fn rollout(
         keep_previous: r.keep_previous,
         run_id: run.id.clone(),
     };
-    let mut signals = crate::app::signals()?;
+    let mut signals = signals;
     let outcome = {
         let mut progress = reporter.phases();
         let mut sup = Supervisor::new(&mut signals, &mut progress);
