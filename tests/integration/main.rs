@@ -20,6 +20,7 @@ mod drill;
 mod drill_crash;
 mod drill_safety;
 mod durations;
+mod exit_codes;
 mod exporter;
 mod fleet_checks;
 mod health;

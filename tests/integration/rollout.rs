@@ -16,7 +16,7 @@ const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
 
 /// The seed fleet with short rollout timings, so a whole rollout takes a
 /// couple of seconds.
-async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
+pub async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
     let live = LiveSim::start().await;
     let mut fleet = std::fs::read_to_string(live.fleet()).unwrap();
     for (from, to) in [
