@@ -17,6 +17,7 @@ mod demo;
 mod docs;
 mod docs_commands;
 mod drill;
+mod drill_blind;
 mod drill_crash;
 mod drill_safety;
 mod durations;
