@@ -2,7 +2,8 @@
 //! 7), end to end: a drill against the simulator, whose Cloudflare API then
 //! hangs, answers 500 or answers 429 with `Retry-After: 300`. Not being
 //! able to see is "could not check", never a failed region; and losing
-//! sight of Cloudflare must not keep the region down past its budget.
+//! sight of Cloudflare must not keep the region down past its budget. Also
+//! what a short 429 does to the measured `unhealthyAfterMs`.
 
 use std::time::Duration;
 
@@ -142,4 +143,63 @@ async fn cloudflare_asking_to_wait_300s_during_failover_is_could_not_check_and_r
         ..CloudflareFault::default()
     };
     blind_during_failover("answering 429 with Retry-After: 300", limited).await;
+}
+
+/// When the simulator's monitor marked us-east-1's pool unhealthy (ms).
+fn pool_went_unhealthy(live: &LiveSim) -> u64 {
+    let events = live.sim.world().log.snapshot();
+    events
+        .iter()
+        .find(|e| e.kind == "pool-unhealthy" && e.region.as_deref() == Some("us-east-1"))
+        .map(|e| e.at_ms)
+        .unwrap_or_else(|| panic!("the pool never went unhealthy: {events:#?}"))
+}
+
+/// `unhealthyAfterMs` is when the drill first saw the pool unhealthy, as of
+/// the request that saw it. A 429 in the way delays that request, and no
+/// one can see the pool meanwhile, so the figure may be late by the wait
+/// (never by more); but it never claims the pool went down before it did.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_while_waiting_for_failover_never_makes_unhealthy_after_too_early() {
+    let live = sim().await;
+    let drill = Running::drill(&live, "1s", &[]);
+    let world = live.sim.world().clone();
+    let out = tokio::task::spawn_blocking(move || {
+        drill.wait_for("waiting for failover");
+        world.faults.set_cloudflare(CloudflareFault {
+            rate_limit_burst: 1,
+            retry_after_secs: 2,
+            ..CloudflareFault::default()
+        });
+        drill.child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        live.sim.world().faults.cloudflare().rate_limit_burst,
+        0,
+        "the drill met the 429: {stdout}"
+    );
+    let reported: u64 = stdout
+        .split("unhealthy after ")
+        .nth(1)
+        .and_then(|s| s.split("ms").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no unhealthy time in {stdout}"));
+    let (down, _) = down_and_up(&live);
+    let truth = pool_went_unhealthy(&live) - down;
+    // A few ms for the request to reach the simulator.
+    assert!(
+        reported + 50 >= truth,
+        "reported {reported}ms, but the pool went unhealthy {truth}ms after the outage"
+    );
+    // Late by at most the 2 s wait, a 250 ms poll and some scheduling.
+    assert!(
+        reported <= truth + 2000 + 250 + 750,
+        "reported {reported}ms for a pool that went unhealthy after {truth}ms"
+    );
+    live.sim.world().faults.clear();
+    assert_as_before(&live).await;
+    live.sim.shutdown().await;
 }
