@@ -24,6 +24,10 @@ pub const DRILL_ANNOTATION: &str = "ocfail.dev/drill";
 pub const LAST_DRILL_ANNOTATION: &str = "ocfail.dev/last-drill";
 /// Annotation on a Service while a rollout has it changed.
 pub const ROLLOUT_ANNOTATION: &str = "ocfail.dev/rollout";
+/// Annotation on a Service summarising the last rollout that committed it:
+/// written in every promoted region before any record is removed, so a
+/// run cut short while removing them is known to have finished.
+pub const LAST_ROLLOUT_ANNOTATION: &str = "ocfail.dev/last-rollout";
 
 /// One region's Kubernetes facts.
 #[derive(Clone, Debug)]

@@ -34,6 +34,7 @@ mod manifest_fuzz;
 mod monitoring;
 mod restore;
 mod rollout;
+mod rollout_commit;
 mod running;
 mod sim_cli;
 mod sim_cloudflare;

@@ -11,8 +11,8 @@ use ocfail::kube::{KubeRegion, Workloads};
 use crate::running::Running;
 use crate::util::{LiveSim, exited, text};
 
-const NEW: &str = "registry.example/openclaw-api:1.5.0";
-const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
+pub const NEW: &str = "registry.example/openclaw-api:1.5.0";
+pub const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
 
 /// The seed fleet with short rollout timings, so a whole rollout takes a
 /// couple of seconds.
@@ -34,7 +34,7 @@ pub async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
 }
 
 /// Every region's live colour, live image, and the other colour's replicas.
-async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
+pub async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     let mut out = Vec::new();
     for region in REGIONS {
         let k = live.client(region).await;
@@ -61,7 +61,7 @@ async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     out
 }
 
-async fn assert_no_locks(live: &LiveSim) {
+pub async fn assert_no_locks(live: &LiveSim) {
     for region in REGIONS {
         let k: KubeRegion = live.client(region).await;
         assert!(
