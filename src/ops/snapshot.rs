@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -24,6 +24,10 @@ pub const DRILL_ANNOTATION: &str = "ocfail.dev/drill";
 pub const LAST_DRILL_ANNOTATION: &str = "ocfail.dev/last-drill";
 /// Annotation on a Service while a rollout has it changed.
 pub const ROLLOUT_ANNOTATION: &str = "ocfail.dev/rollout";
+/// Annotation on a Service summarising the last rollout that committed it:
+/// written in every promoted region before any record is removed, so a
+/// run cut short while removing them is known to have finished.
+pub const LAST_ROLLOUT_ANNOTATION: &str = "ocfail.dev/last-rollout";
 
 /// One region's Kubernetes facts.
 #[derive(Clone, Debug)]
@@ -69,6 +73,27 @@ impl RegionSnapshot {
         Some(self.live().is_some_and(|d| d.ready > 0))
     }
 
+    /// The newest `ocfail.dev/last-drill` summary of either colour, by its
+    /// `at`: a drill writes it on the colour that was live then, so after
+    /// a blue-green switch the idle colour's may well be the newer one. A
+    /// summary that is not JSON is skipped; one without a readable `at`
+    /// counts as older than any with one.
+    pub fn last_drill(&self) -> Option<LastDrill> {
+        [&self.blue, &self.green]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.annotations.get(LAST_DRILL_ANNOTATION))
+            .filter_map(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
+            .map(|summary| {
+                let at = summary
+                    .get("at")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|t| humantime::parse_rfc3339_weak(t).ok());
+                LastDrill { at, summary }
+            })
+            .max_by_key(|l| l.at)
+    }
+
     /// An unfinished drill or rollout recorded on the cluster, as
     /// `(kind, annotation JSON)`.
     pub fn operation(&self) -> Option<(&'static str, &str)> {
@@ -81,6 +106,24 @@ impl RegionSnapshot {
         svc.annotations
             .get(ROLLOUT_ANNOTATION)
             .map(|v| ("rollout", v.as_str()))
+    }
+}
+
+/// A region's last drill, from its `ocfail.dev/last-drill` summary
+/// (written by the drill, or by `ocfail restore` after an interrupted one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastDrill {
+    /// When it was written, if the summary says.
+    pub at: Option<SystemTime>,
+    /// The summary: `runId`, `verdict` (a drill's) or `result` (a
+    /// restore's), the timings.
+    pub summary: serde_json::Value,
+}
+
+impl LastDrill {
+    /// The summary's string field `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.summary.get(key).and_then(serde_json::Value::as_str)
     }
 }
 

@@ -323,30 +323,19 @@ fn operation_check(r: &RegionSnapshot) -> Option<Check> {
 /// The last drill's verdict and age, from `ocfail.dev/last-drill`. A failed
 /// last drill is a warning: the region has not proven it can fail over.
 fn last_drill_check(r: &RegionSnapshot) -> Option<Check> {
-    let raw = [&r.blue, &r.green]
-        .into_iter()
-        .flatten()
-        .find_map(|d| d.annotations.get(super::snapshot::LAST_DRILL_ANNOTATION))?;
-    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
-    let verdict = v
-        .get("verdict")
-        .and_then(|s| s.as_str())
-        .unwrap_or("restored");
-    let age = v
-        .get("at")
-        .and_then(|s| s.as_str())
-        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
-        .and_then(|at| SystemTime::now().duration_since(at).ok())
-        .map(|d| {
-            format!(
-                ", {} ago",
-                humantime::format_duration(std::time::Duration::from_secs(d.as_secs()))
-            )
-        })
-        .unwrap_or_default();
+    let v = r.last_drill()?;
+    let verdict = v.get("verdict").unwrap_or("restored");
+    let age =
+        v.at.and_then(|at| SystemTime::now().duration_since(at).ok())
+            .map(|d| {
+                format!(
+                    ", {} ago",
+                    humantime::format_duration(std::time::Duration::from_secs(d.as_secs()))
+                )
+            })
+            .unwrap_or_default();
     let run = v
         .get("runId")
-        .and_then(|s| s.as_str())
         .map(|r| format!(" (run {r})"))
         .unwrap_or_default();
     let ok = verdict == "pass";
@@ -593,5 +582,67 @@ mod tests {
         assert_eq!(c.verdict, Verdict::Pass);
         assert!(c.detail.starts_with("last drill: pass, 2h"), "{}", c.detail);
         assert!(c.detail.ends_with("(run r9)"), "{}", c.detail);
+    }
+
+    #[test]
+    fn the_last_drill_is_the_newest_of_either_colour() {
+        // Drilled on blue a day ago (failed), switched to green, drilled
+        // green an hour ago (passed): the live colour's is not the newest
+        // in general, so neither colour is preferred; `at` decides.
+        let ago = |secs| {
+            humantime::format_rfc3339_seconds(
+                SystemTime::now() - std::time::Duration::from_secs(secs),
+            )
+        };
+        let summary = |run: &str, verdict: &str, at: Option<String>| {
+            let mut v = serde_json::json!({"runId": run, "verdict": verdict});
+            if let Some(at) = at {
+                v["at"] = serde_json::Value::String(at);
+            }
+            v.to_string()
+        };
+        let last = |blue: Option<String>, green: Option<String>, live: &str| {
+            let (fleet, mut snap) = snapshot([3, 3, 3]);
+            let r = &mut snap.regions[0];
+            let mut green_d = r.blue.clone().unwrap();
+            green_d.name = "openclaw-api-green".to_owned();
+            r.green = Some(green_d);
+            for (d, s) in [(&mut r.blue, blue), (&mut r.green, green)] {
+                if let (Some(d), Some(s)) = (d.as_mut(), s) {
+                    d.annotations
+                        .insert(crate::ops::snapshot::LAST_DRILL_ANNOTATION.to_owned(), s);
+                }
+            }
+            r.service
+                .as_mut()
+                .unwrap()
+                .selector
+                .insert("ocfail.dev/color".to_owned(), live.to_owned());
+            let (regions, _) = report(&fleet, &snap);
+            let c = regions[0]
+                .checks
+                .iter()
+                .find(|c| c.name == "last-drill")
+                .cloned();
+            c.map(|c| c.detail)
+        };
+        let old_fail = || Some(summary("old", "fail", Some(ago(86_400).to_string())));
+        let new_pass = || Some(summary("new", "pass", Some(ago(3600).to_string())));
+        for live in ["blue", "green"] {
+            let d = last(old_fail(), new_pass(), live).unwrap();
+            assert!(
+                d.starts_with("last drill: pass, 1h") && d.ends_with("(run new)"),
+                "{live}: {d}"
+            );
+            let d = last(new_pass(), old_fail(), live).unwrap();
+            assert!(d.ends_with("(run new)"), "{live}: {d}");
+        }
+        // Only the idle colour has one: it is still shown.
+        let d = last(None, new_pass(), "blue").unwrap();
+        assert!(d.ends_with("(run new)"), "{d}");
+        // A summary without a time is older than one with.
+        let d = last(Some(summary("undated", "pass", None)), old_fail(), "blue").unwrap();
+        assert!(d.ends_with("(run old)"), "{d}");
+        assert_eq!(last(None, None, "blue"), None);
     }
 }

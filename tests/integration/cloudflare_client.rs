@@ -206,6 +206,43 @@ async fn a_429_burst_is_waited_out() {
     sim.shutdown().await;
 }
 
+/// `pool_as_of` says when the attempt that got the answer was sent: after
+/// the 429's `Retry-After`, and before the answer came back. The drill
+/// times `unhealthyAfterMs` with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn pool_as_of_is_when_the_answered_attempt_was_sent() {
+    let sim = start().await;
+    let cf = client(&sim, TOKEN);
+    let id = cf.pool("openclaw-us-east-1").await.unwrap().id;
+    // Every answer takes 500 ms, and the first is a 429 asking for 2 s.
+    sim.world().faults.set_cloudflare(CloudflareFault {
+        latency_ms: 500,
+        rate_limit_burst: 1,
+        retry_after_secs: 2,
+        ..CloudflareFault::default()
+    });
+    let before = cf.requests_sent();
+    let started = tokio::time::Instant::now();
+    let (pool, at) = cf.pool_as_of(&id).await.unwrap();
+    let answered = tokio::time::Instant::now();
+    assert_eq!(pool.id, id);
+    assert_eq!(cf.requests_sent() - before, 2, "the 429, then the answer");
+    // Not the call's start: the first attempt's 500 ms and the 2 s wait
+    // come before the attempt that was answered.
+    assert!(
+        at >= started + Duration::from_millis(2500),
+        "{:?} after the start",
+        at - started
+    );
+    // Not the answer's arrival either: that attempt took 500 ms itself.
+    assert!(
+        at + Duration::from_millis(500) <= answered,
+        "{:?} before the answer",
+        answered - at
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn server_errors_are_retried_for_gets_only() {
     let sim = start().await;

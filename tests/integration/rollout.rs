@@ -11,12 +11,12 @@ use ocfail::kube::{KubeRegion, Workloads};
 use crate::running::Running;
 use crate::util::{LiveSim, exited, text};
 
-pub(crate) const NEW: &str = "registry.example/openclaw-api:1.5.0";
-const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
+pub const NEW: &str = "registry.example/openclaw-api:1.5.0";
+pub const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
 
 /// The seed fleet with short rollout timings, so a whole rollout takes a
 /// couple of seconds.
-pub(crate) async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
+pub async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
     let live = LiveSim::start().await;
     let mut fleet = std::fs::read_to_string(live.fleet()).unwrap();
     for (from, to) in [
@@ -34,7 +34,7 @@ pub(crate) async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
 }
 
 /// Every region's live colour, live image, and the other colour's replicas.
-pub(crate) async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
+pub async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     let mut out = Vec::new();
     for region in REGIONS {
         let k = live.client(region).await;
@@ -61,7 +61,7 @@ pub(crate) async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
     out
 }
 
-pub(crate) async fn assert_no_locks(live: &LiveSim) {
+pub async fn assert_no_locks(live: &LiveSim) {
     for region in REGIONS {
         let k: KubeRegion = live.client(region).await;
         assert!(

@@ -121,10 +121,13 @@ pub struct LiveSim {
 impl LiveSim {
     /// Starts the seed fleet's simulator with fast timings.
     pub async fn start() -> LiveSim {
+        LiveSim::start_with(ocfail::sim::SimOptions::fast()).await
+    }
+
+    /// Starts the seed fleet's simulator with `options`.
+    pub async fn start_with(options: ocfail::sim::SimOptions) -> LiveSim {
         let fleet = ocfail::manifest::seed_fleet();
-        let sim = ocfail::sim::Sim::start(&fleet, ocfail::sim::SimOptions::fast())
-            .await
-            .unwrap();
+        let sim = ocfail::sim::Sim::start(&fleet, options).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         sim.write_files(dir.path()).unwrap();
         LiveSim { sim, dir }

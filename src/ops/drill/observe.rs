@@ -148,18 +148,21 @@ where
                 Some(Ok(Err(e))) => blind = Some(describe::cf(&e)),
             }
         }
-        if seen.unhealthy_after.is_some() {
-            // Without traffic (or a region expected to take it) the pool's
-            // health is all there is to go by.
-            seen.shifted_after = match (clock.traffic, &p.receiver) {
-                (Some(g), Some(r)) => g
-                    .first_success_from(r, ms(t_inject))
-                    .map(|at| Duration::from_millis(at.saturating_sub(ms(t_inject)))),
-                _ => seen.unhealthy_after,
-            };
-        }
+        // Traffic tells of the move whatever Cloudflare's API says; without
+        // traffic (or a region expected to take it) the pool's health is
+        // all there is to go by.
+        seen.shifted_after = match (clock.traffic, &p.receiver) {
+            (Some(g), Some(r)) => g
+                .first_success_from(r, ms(t_inject))
+                .map(|at| Duration::from_millis(at.saturating_sub(ms(t_inject)))),
+            _ => seen.unhealthy_after,
+        };
         let now = Instant::now();
-        if seen.shifted_after.is_some() || now >= until {
+        // Moved, and the pool seen down, or Cloudflare out of sight (then
+        // waiting longer would only keep the region down).
+        let done =
+            seen.shifted_after.is_some() && (seen.unhealthy_after.is_some() || blind.is_some());
+        if done || now >= until {
             break;
         }
         if !sup.sleep(c.poll.min(until - now)).await {

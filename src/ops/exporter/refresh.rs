@@ -16,7 +16,7 @@ use crate::cloudflare::Pools;
 use crate::kube::{ProxyRequest, Workloads};
 use crate::manifest::Region;
 use crate::ops::connect::Connected;
-use crate::ops::snapshot::{self, FleetSnapshot, LAST_DRILL_ANNOTATION, RegionSnapshot};
+use crate::ops::snapshot::{self, FleetSnapshot, RegionSnapshot};
 use crate::ops::status::pool_facts;
 use crate::ops::steering;
 
@@ -174,22 +174,10 @@ impl Refresher {
             let l = vec![("region", name.clone()), ("operation", kind.to_owned())];
             set(&m.operation, &l, flag(running == Some(kind)));
         }
-        let last = [&r.blue, &r.green]
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.annotations.get(LAST_DRILL_ANNOTATION))
-            .filter_map(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
-            .filter_map(|v| {
-                let at = v.get("at")?.as_str()?;
-                let at = humantime::parse_rfc3339_weak(at).ok()?;
-                let verdict = v
-                    .get("verdict")
-                    .and_then(|x| x.as_str())
-                    .unwrap_or("restored")
-                    .to_owned();
-                Some((at, verdict))
-            })
-            .max_by_key(|(at, _)| *at);
+        let last = r.last_drill().and_then(|l| {
+            let verdict = l.get("verdict").unwrap_or("restored").to_owned();
+            Some((l.at?, verdict))
+        });
         if let Some((at, verdict)) = last {
             let l = vec![("region", name.clone()), ("verdict", verdict)];
             replace_info(

@@ -197,6 +197,9 @@ where
     // Drills that had put everything back (their summary is written) but
     // died before releasing the lock: their leases may be taken over too.
     let finished = sorted(readable(false).flat_map(|(_, _, s)| s.finished.clone()));
+    // Rollouts that had begun removing their records (every region they
+    // changed was promoted): a record of theirs is finished, not undone.
+    let committed = sorted(readable(false).flat_map(|(_, _, s)| s.committed.clone()));
     let mut notes = Vec::new();
 
     // Only runs that are gone are restored; a live one is refused.
@@ -245,6 +248,7 @@ where
     }
 
     let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
+    let committed: &[String] = &committed;
     let work = scans
         .iter()
         .filter(|(r, _)| is_chosen(r))
@@ -267,7 +271,7 @@ where
                 // The same API would fail the rollout half the same way.
                 return drill.1;
             }
-            let rollout = super::rollout::region(w, r, opts, &c.recovery).await;
+            let rollout = super::rollout::region(w, r, opts, &c.recovery, committed).await;
             merge(drill, rollout)
         });
     let mut regions = join_all(work).await;
@@ -305,6 +309,12 @@ where
                 .iter()
                 .filter_map(|(_, _, s)| s.as_ref().ok())
                 .flat_map(|s| s.finished.clone()),
+        ),
+        committed: sorted(
+            rescans
+                .iter()
+                .filter_map(|(_, _, s)| s.as_ref().ok())
+                .flat_map(|s| s.committed.clone()),
         ),
     };
     for (r, w, _) in &rescans {

@@ -4,9 +4,11 @@
 //! A run is known to have ended when this restore puts back its record (it
 //! crashed mid-drill) or when its `ocfail.dev/last-drill` is written (it had
 //! put everything back and died waiting for recovery or releasing the
-//! lock). A lease of any other run is left alone: nothing tells a dead run
-//! from one between taking the lock and writing its record, and such a run
-//! has changed nothing yet; its lease expires by itself.
+//! lock), or, for a rollout, its `ocfail.dev/last-rollout` (it had promoted
+//! every region and died removing its records or releasing the lock). A
+//! lease of any other run is left alone: nothing tells a dead run from one
+//! between taking the lock and writing its record; its lease expires by
+//! itself.
 
 use std::time::{Duration, SystemTime};
 
@@ -20,7 +22,8 @@ use crate::ops::process::ProcessId;
 use crate::ops::ready::retry;
 use crate::ops::record::{DrillRecord, RolloutRecord};
 use crate::ops::snapshot::{
-    DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LOCK_LEASE, ROLLOUT_ANNOTATION,
+    DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LAST_ROLLOUT_ANNOTATION, LOCK_LEASE,
+    ROLLOUT_ANNOTATION,
 };
 use crate::report::model::{Check, Verdict};
 
@@ -32,6 +35,9 @@ pub struct EndedRuns {
     /// Runs whose `ocfail.dev/last-drill` is written: everything was back
     /// when they stopped, and only their lease outlived them.
     pub finished: Vec<String>,
+    /// Rollouts whose `ocfail.dev/last-rollout` is written: every region
+    /// they changed stays promoted, and only their lease outlived them.
+    pub committed: Vec<String>,
 }
 
 /// The runs one region's records and summaries name.
@@ -47,6 +53,9 @@ pub struct Scan {
     /// Drills whose `ocfail.dev/last-drill` summary is written: they had put
     /// everything back (themselves, or through `ocfail restore`).
     pub finished: Vec<String>,
+    /// Rollouts whose `ocfail.dev/last-rollout` summary is written: they had
+    /// promoted every region and were removing their records.
+    pub committed: Vec<String>,
 }
 
 /// Reads a region's two Deployments and its Service once each, retrying
@@ -80,6 +89,15 @@ pub async fn scan<W: Workloads>(
         }
     }
     let service = retry(until, poll, || w.service(&region.service)).await?;
+    if let Some(raw) = service
+        .as_ref()
+        .and_then(|s| s.annotations.get(LAST_ROLLOUT_ANNOTATION))
+    {
+        let summary: Option<serde_json::Value> = serde_json::from_str(raw).ok();
+        found
+            .committed
+            .extend(summary.and_then(|s| s["runId"].as_str().map(str::to_owned)));
+    }
     if let Some(raw) = service.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned())
         && let Ok(r) = RolloutRecord::parse(&raw)
     {
@@ -120,13 +138,22 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
         );
         return Leftover::Release { run, done };
     }
+    if ended.committed.contains(&run) {
+        let done = format!(
+            "released the lock left by run {run}, which had finished its rollout (every region \
+             it changed promoted, its records removed) before it stopped"
+        );
+        return Leftover::Release { run, done };
+    }
+    // No record does not mean no change: a run has none before its first
+    // change, and none once it has put back or finished what it changed.
     Leftover::Explain(match lock::expires_in(lease, now) {
         Some(left) => Check::new(
             "lock",
             Verdict::Warn,
             format!(
                 "Lease {LOCK_LEASE} is held by {holder} for up to {}s more: that run left no record, \
-                 so it changed nothing to restore; if it is still running it releases the lease \
+                 so nothing of it is left to restore; if it is still running it releases the lease \
                  when it ends, and if it was killed the lease expires by itself",
                 // Rounded up: "0s more" would read as expired.
                 left.as_secs_f64().ceil()
@@ -194,7 +221,33 @@ mod tests {
         EndedRuns {
             recorded: recorded.iter().map(|s| (*s).to_owned()).collect(),
             finished: finished.iter().map(|s| (*s).to_owned()).collect(),
+            committed: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_committed_rollouts_lease_is_released_saying_it_had_finished() {
+        let l = lease("ocfail/rollout/bob@ci/r4", Duration::from_secs(1));
+        let ended = EndedRuns {
+            committed: vec!["r4".to_owned()],
+            ..EndedRuns::default()
+        };
+        let Leftover::Release { run, done } = leftover(&l, &ended, SystemTime::now()) else {
+            panic!("not released");
+        };
+        assert_eq!(run, "r4");
+        assert!(done.contains("had finished its rollout"), "{done}");
+        // Without the summary it is not known to have ended, and its lease
+        // is not said to have "changed nothing": it may have changed much.
+        let Leftover::Explain(check) = leftover(&l, &EndedRuns::default(), SystemTime::now())
+        else {
+            panic!("not explained");
+        };
+        assert!(
+            !check.detail.contains("changed nothing"),
+            "{}",
+            check.detail
+        );
     }
 
     const HOLDER: &str = "ocfail/drill/bob@ci/r1";

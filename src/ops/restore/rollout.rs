@@ -216,12 +216,17 @@ pub async fn undo<W: Workloads>(
     (true, checks)
 }
 
-/// `ocfail restore` for one region's rollout record.
+/// `ocfail restore` for one region's rollout record: undone, unless its
+/// run is in `committed` (its `ocfail.dev/last-rollout` is written in some
+/// region), which means it had promoted every region it changed and was
+/// removing its records: then the record is removed and the region kept
+/// promoted, like the regions whose records that run had already removed.
 pub async fn region<W: Workloads>(
     w: &W,
     region: &Region,
     opts: RestoreOptions,
     recovery: &Recovery,
+    committed: &[String],
 ) -> (Outcome, RegionReport) {
     let name = region.name.to_string();
     let until = crate::durations::deadline(Instant::now(), opts.retry_for);
@@ -235,6 +240,7 @@ pub async fn region<W: Workloads>(
             );
         }
     };
+    let live_color = svc.as_ref().and_then(|s| s.color().map(str::to_owned));
     let Some(raw) = svc.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned()) else {
         let check = Check::new("restore", Verdict::Pass, "nothing to restore");
         return (
@@ -263,6 +269,11 @@ pub async fn region<W: Workloads>(
             );
         }
     };
+    // A region that is not on the promoted colour (switched back by hand)
+    // is undone all the same: the undo is what makes it whole.
+    if committed.contains(&rec.run_id) && live_color.as_deref() == Some(rec.to_color.as_str()) {
+        return finish(w, region, &rec, until, opts).await;
+    }
     let (done, checks) = undo(w, region, &rec, opts, &CancellationToken::new(), recovery).await;
     if done {
         let summary = format!(
@@ -278,5 +289,62 @@ pub async fn region<W: Workloads>(
             Outcome::Incomplete,
             RegionReport::from_checks(name, "restore incomplete: see the manual steps", checks),
         )
+    }
+}
+
+/// Finishes the commit of a rollout cut short while removing its records:
+/// the region stays promoted (as every region whose record that run had
+/// already removed), and only its record goes.
+async fn finish<W: Workloads>(
+    w: &W,
+    region: &Region,
+    rec: &RolloutRecord,
+    until: Instant,
+    opts: RestoreOptions,
+) -> (Outcome, RegionReport) {
+    let name = region.name.to_string();
+    let kept = Check::new(
+        "commit",
+        Verdict::Pass,
+        format!(
+            "run {} had promoted every region it changed and was removing its records when it \
+             stopped: {} stays live on {} here, as in the regions it had finished",
+            rec.run_id, rec.image, rec.to_color
+        ),
+    );
+    match retry(until, opts.poll, || {
+        w.annotate_service(&region.service, ROLLOUT_ANNOTATION, None)
+    })
+    .await
+    {
+        Ok(()) => {
+            let removed = Check::new(
+                "record",
+                Verdict::Pass,
+                format!(
+                    "removed {ROLLOUT_ANNOTATION} from service {}",
+                    region.service
+                ),
+            );
+            let summary = format!(
+                "finished: {} of run {} kept, {} live",
+                rec.kind, rec.run_id, rec.image
+            );
+            (
+                Outcome::Restored,
+                RegionReport::from_checks(name, summary, vec![kept, removed]),
+            )
+        }
+        Err(e) => {
+            let failed = Check::new("record", Verdict::Error, describe::kube(&e));
+            (
+                Outcome::Incomplete,
+                RegionReport::from_checks(
+                    name,
+                    "restore incomplete: the record could not be removed",
+                    vec![kept, failed],
+                ),
+            )
+        }
     }
 }

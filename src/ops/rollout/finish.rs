@@ -1,8 +1,11 @@
 //! The end of a rollout: switching promoted regions back (`rollback-all`,
 //! Ctrl-C, a lost lock) in reverse order, or committing them: the previous
-//! colour scaled to 0 in every region first, and only then every record
-//! removed, so a crash in between still finds every region recorded and
-//! `ocfail restore` treats the fleet alike.
+//! colour scaled to 0 in every region first, then a summary
+//! (`ocfail.dev/last-rollout`) on every Service, and only then every record
+//! removed. A crash before the summaries finds every region recorded and
+//! no summary: `ocfail restore` rolls the fleet back alike. A crash after
+//! finds a summary: restore keeps the fleet promoted alike, removing the
+//! records left, and says the run had finished.
 
 use tokio::time::Instant;
 
@@ -12,7 +15,7 @@ use crate::kube::Workloads;
 use crate::ops::describe;
 use crate::ops::ready::retry;
 use crate::ops::restore::rollout::undo;
-use crate::ops::snapshot::ROLLOUT_ANNOTATION;
+use crate::ops::snapshot::{LAST_ROLLOUT_ANNOTATION, ROLLOUT_ANNOTATION};
 use crate::report::model::{Check, Verdict};
 
 use super::region::{Ctx, stopped};
@@ -122,6 +125,46 @@ pub(super) async fn commit<W: Workloads>(
             push(&mut slots[i], check);
         }
     }
+    // Every summary before any record goes: once one region's record is
+    // removed, a crash must not have `ocfail restore` undo the others (it
+    // finishes a run whose summary it finds instead).
+    let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let work = join_all(promoted.iter().map(|&i| {
+        let slot = &slots[i];
+        let summary = summary(ctx, slot, keep, &at);
+        async move {
+            retry(until, poll, || {
+                slot.client.annotate_service(
+                    &slot.state.region.service,
+                    LAST_ROLLOUT_ANNOTATION,
+                    Some(&summary),
+                )
+            })
+            .await
+        }
+    }));
+    let Some(results) = sup.drive(work).await else {
+        return false;
+    };
+    let summarised = results.iter().any(Result::is_ok);
+    for (&i, r) in promoted.iter().zip(results) {
+        if let Err(e) = r {
+            // Only a crash in the next few writes would miss it, and then
+            // only if no region has its summary.
+            let service = slots[i].state.region.service.clone();
+            push(
+                &mut slots[i],
+                Check::new(
+                    "summary",
+                    Verdict::Warn,
+                    format!(
+                        "could not write {LAST_ROLLOUT_ANNOTATION} on service {service}: {}",
+                        describe::kube(&e)
+                    ),
+                ),
+            );
+        }
+    }
     let work = join_all(promoted.iter().map(|&i| {
         let slot = &slots[i];
         async move {
@@ -152,14 +195,22 @@ pub(super) async fn commit<W: Workloads>(
                 }
             }
             Err(e) => {
+                let restore = if summarised {
+                    format!(
+                        "`{}` keeps it promoted and removes it",
+                        ctx.recovery.ocfail(&format!("restore --region {}", k.name))
+                    )
+                } else {
+                    "`ocfail restore` would roll the region back".to_owned()
+                };
                 push(
                     &mut slots[i],
                     Check::new(
                         "record",
                         Verdict::Error,
                         format!(
-                            "the region is promoted but its record could not be removed ({}); remove it by hand \
-                             (`ocfail restore` would roll the region back): {}",
+                            "the region is promoted but its record could not be removed ({}); {restore}, \
+                             or remove it by hand: {}",
                             describe::kube(&e),
                             ctx.recovery.kubectl(
                                 &k,
@@ -173,6 +224,21 @@ pub(super) async fn commit<W: Workloads>(
         }
     }
     true
+}
+
+/// The `ocfail.dev/last-rollout` summary of a promoted region.
+fn summary<W>(ctx: &Ctx<'_>, slot: &Slot<W>, kept_previous: bool, at: &str) -> String {
+    let s = &slot.state;
+    serde_json::json!({
+        "runId": ctx.run_id,
+        "kind": ctx.kind,
+        "image": slot.image,
+        "fromColor": s.live_color,
+        "toColor": s.idle_color,
+        "keptPrevious": kept_previous,
+        "at": at,
+    })
+    .to_string()
 }
 
 fn push<W>(slot: &mut Slot<W>, check: Check) {

@@ -152,8 +152,7 @@ pub async fn promote<W: Workloads>(
     .await
     {
         // Nothing was changed: the record is the first write.
-        run.checks
-            .push(Check::new("record", Verdict::Fail, describe::kube(&e)));
+        run.checks.push(api_failed("record", &e));
         run.ended = Ended::Failed;
         return run;
     }
@@ -165,7 +164,7 @@ pub async fn promote<W: Workloads>(
             w.set_image(&idle, &rec.image, rec.replicas)
         })
         .await
-        .map_err(|e| Check::new("deploy", Verdict::Fail, describe::kube(&e)))?;
+        .map_err(|e| api_failed("deploy", &e))?;
         let detail = if s.idle.image != rec.image {
             format!("{idle}: {} × {}", rec.replicas, rec.image)
         } else if s.idle.replicas < rec.replicas {
@@ -196,7 +195,7 @@ pub async fn promote<W: Workloads>(
             Err(ready::NotReady::Cancelled) => return Err(interrupted("ready")),
             Err(e) => {
                 let detail = e.describe(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
-                return Err(Check::new("ready", Verdict::Fail, detail));
+                return Err(Check::new("ready", not_ready_verdict(&e), detail));
             }
         }
 
@@ -206,7 +205,7 @@ pub async fn promote<W: Workloads>(
                 w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
             })
             .await
-            .map_err(|e| Check::new("preview", Verdict::Fail, describe::kube(&e)))?;
+            .map_err(|e| api_failed("preview", &e))?;
         }
         ctx.phase(name, "smoke checks on preview");
         let started = Instant::now();
@@ -218,7 +217,7 @@ pub async fn promote<W: Workloads>(
             w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
         })
         .await
-        .map_err(|e| Check::new("switch", Verdict::Fail, describe::kube(&e)))?;
+        .map_err(|e| api_failed("switch", &e))?;
         run.timings.insert("switchedAtMs".to_owned(), switched_at);
         // The preview now shows the colour a later rollout will deploy to.
         if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
@@ -297,6 +296,25 @@ pub fn stopped(recovery: &Recovery, region: &str) -> Check {
     )
 }
 
+/// A step the API would not let us do (unreachable, not allowed, a 5xx
+/// that outlasted the retries): "could not check" (exit 3), as for every
+/// command, not a verdict on the new version, which never got to run.
+fn api_failed(step: &str, e: &crate::kube::KubeError) -> Check {
+    Check::new(step, Verdict::Error, describe::kube(e))
+}
+
+/// A readiness wait that ended without the idle colour ready: a verdict on
+/// the new version when the cluster was seen and it was not ready, "could
+/// not check" when the API never let us see it.
+fn not_ready_verdict(e: &ready::NotReady) -> Verdict {
+    match e {
+        ready::NotReady::Api(_) | ready::NotReady::Timeout(None) => Verdict::Error,
+        ready::NotReady::Timeout(Some(_))
+        | ready::NotReady::Missing
+        | ready::NotReady::Cancelled => Verdict::Fail,
+    }
+}
+
 /// The marker a step returns when it was interrupted: skipped, not failed.
 fn interrupted(step: &str) -> Check {
     Check::new(
@@ -319,7 +337,7 @@ async fn smoke_stage<W: Workloads>(
         return Err(interrupted(&format!("smoke-{stage}")));
     }
     let results = smoke::run(w, &s.region, service, stage, &ctx.fleet.rollout.smoke).await;
-    let failed = results.iter().position(|c| c.verdict == Verdict::Fail);
+    let failed = results.iter().position(|c| c.verdict >= Verdict::Error);
     match failed {
         None => {
             checks.extend(results);

@@ -197,14 +197,18 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
             &slot.image,
         ),
         Status::Failed => {
-            let why = checks
-                .iter()
-                .find(|c| c.verdict == Verdict::Fail)
+            // The step that stopped the region: a failed check (the new
+            // version was seen not to work) or an API error (it could not
+            // be checked), which decides the region's verdict and so the
+            // exit code, 1 or 3, as for every command.
+            let stopped = checks.iter().find(|c| c.verdict >= Verdict::Error);
+            let why = stopped
                 .map(|c| format!("{}: {}", c.name, c.detail))
                 .unwrap_or_default();
+            let verdict = stopped.map_or(Verdict::Fail, |c| c.verdict);
             (
                 "failed",
-                Verdict::Fail,
+                verdict,
                 format!("failed, switched back to {before} ({from}): {why}"),
                 &s.live.image,
             )

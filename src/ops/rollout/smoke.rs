@@ -28,7 +28,9 @@ pub async fn run<W: Workloads>(
         };
         let name = format!("smoke-{stage} {}", c.name);
         let check = match w.proxy(&req).await {
-            Err(e) => Check::new(name, Verdict::Fail, describe::kube(&e)),
+            // The API server refused or could not be reached: nothing was
+            // learnt about the new version, so "could not check" (exit 3).
+            Err(e) => Check::new(name, Verdict::Error, describe::kube(&e)),
             Ok(resp) => {
                 let status_ok = c.expect_status.contains(&resp.status);
                 let body_ok = c
