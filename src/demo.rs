@@ -230,7 +230,7 @@ impl Demo {
         let mut rep = self.reporter();
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
-        let (regions, notes) = status::report(fleet, &snap);
+        let (regions, notes) = status::report(fleet, &snap, &c.recovery);
         let serving = notes
             .iter()
             .find_map(|n| n.strip_prefix("serving now: "))
@@ -378,7 +378,7 @@ impl Demo {
         let mut rep = self.reporter();
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
-        let (regions, notes) = status::report(fleet, &snap);
+        let (regions, notes) = status::report(fleet, &snap, &c.recovery);
         let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
         worst = exit_code::worst(worst, code);
         self.close(worst, started)

@@ -122,7 +122,7 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
                 inv.max_parallel,
             )
             .await;
-            status::report(&c.fleet, &snap)
+            status::report(&c.fleet, &snap, &c.recovery)
         }
     }
 }

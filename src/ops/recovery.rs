@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::manifest::Region;
 
 /// What a printed command needs to reach the same fleet as this run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recovery {
     /// The `ocfail` to run: absolute when it was started by path, else the
     /// name found on `PATH`.
@@ -19,6 +19,17 @@ pub struct Recovery {
     /// The kubeconfig the run read, when it is not kubectl's default
     /// (`~/.kube/config`): one file, or the `$KUBECONFIG` list.
     pub kubeconfig: Option<Vec<PathBuf>>,
+}
+
+impl Default for Recovery {
+    /// `ocfail` from `PATH`, with the default manifest and kubeconfig.
+    fn default() -> Self {
+        Recovery {
+            program: "ocfail".to_owned(),
+            global: Vec::new(),
+            kubeconfig: None,
+        }
+    }
 }
 
 impl Recovery {

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use crate::cloudflare::Pool;
 use crate::kube::KubeErrorKind;
 use crate::manifest::Fleet;
+use crate::ops::recovery::Recovery;
 use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::describe;
@@ -14,7 +15,11 @@ use super::snapshot::{FleetSnapshot, RegionSnapshot};
 use super::steering::{self, PoolFacts, Selection};
 
 /// The per-region entries and fleet notes of `status`.
-pub fn report(fleet: &Fleet, snap: &FleetSnapshot) -> (Vec<RegionReport>, Vec<String>) {
+pub fn report(
+    fleet: &Fleet,
+    snap: &FleetSnapshot,
+    recovery: &Recovery,
+) -> (Vec<RegionReport>, Vec<String>) {
     let facts: Vec<PoolFacts> = snap.regions.iter().map(|r| pool_facts(snap, r)).collect();
     let lb = snap.cloudflare.lb.as_ref().ok();
     let selection = lb.map(|lb| steering::select(lb, &facts, &[]));
@@ -35,6 +40,7 @@ pub fn report(fleet: &Fleet, snap: &FleetSnapshot) -> (Vec<RegionReport>, Vec<St
                 f,
                 lb.is_some(),
                 serving_now.contains(&r.region.name.to_string()),
+                recovery,
             )
         })
         .collect();
@@ -99,6 +105,7 @@ fn region_report(
     facts: &PoolFacts,
     lb_known: bool,
     serving: bool,
+    recovery: &Recovery,
 ) -> RegionReport {
     let name = r.region.name.to_string();
     let mut checks = vec![api_check(r)];
@@ -124,7 +131,7 @@ fn region_report(
             "standby".to_owned()
         });
     }
-    if let Some(c) = operation_check(r) {
+    if let Some(c) = operation_check(r, recovery) {
         summary.push(format!("{} in progress", c.name));
         checks.push(c);
     }
@@ -298,7 +305,7 @@ fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Check, String) {
     )
 }
 
-fn operation_check(r: &RegionSnapshot) -> Option<Check> {
+fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Check> {
     let (kind, raw) = r.operation()?;
     let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
     let since = v
@@ -314,8 +321,8 @@ fn operation_check(r: &RegionSnapshot) -> Option<Check> {
         kind,
         Verdict::Warn,
         format!(
-            "{kind} in progress since {since}{by}; if it is not running any more, restore with: ocfail restore --region {}",
-            r.region.name
+            "{kind} in progress since {since}{by}; if it is not running any more, restore with: {}",
+            recovery.ocfail(&format!("restore --region {}", r.region.name))
         ),
     ))
 }
@@ -455,7 +462,7 @@ mod tests {
     #[test]
     fn healthy_fleet_passes_and_survives() {
         let (fleet, snap) = snapshot([3, 3, 3]);
-        let (regions, notes) = report(&fleet, &snap);
+        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
         assert!(
             regions.iter().all(|r| r.verdict == Verdict::Pass),
             "{regions:#?}"
@@ -482,7 +489,7 @@ mod tests {
     #[test]
     fn a_region_at_zero_fails_and_traffic_moves() {
         let (fleet, snap) = snapshot([0, 3, 3]);
-        let (regions, notes) = report(&fleet, &snap);
+        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
         assert_eq!(regions[0].verdict, Verdict::Fail);
         assert_eq!(regions[1].verdict, Verdict::Pass);
         assert!(
@@ -510,7 +517,7 @@ mod tests {
                 hint: Some("check the context".to_owned()),
             },
         );
-        let (regions, notes) = report(&fleet, &snap);
+        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
         assert_eq!(regions[2].verdict, Verdict::Error);
         assert!(regions[2].checks[0].detail.contains("connection refused"));
         assert!(
@@ -535,7 +542,7 @@ mod tests {
             renew_time: Some(humantime::format_rfc3339_micros(SystemTime::now()).to_string()),
             resource_version: None,
         });
-        let (regions, _) = report(&fleet, &snap);
+        let (regions, _) = report(&fleet, &snap, &Recovery::default());
         let drill = regions[0]
             .checks
             .iter()
@@ -573,7 +580,7 @@ mod tests {
             crate::ops::snapshot::LAST_DRILL_ANNOTATION.to_owned(),
             format!(r#"{{"runId":"r9","verdict":"pass","at":"{at}"}}"#),
         );
-        let (regions, _) = report(&fleet, &snap);
+        let (regions, _) = report(&fleet, &snap, &Recovery::default());
         let c = regions[0]
             .checks
             .iter()
@@ -618,7 +625,7 @@ mod tests {
                 .unwrap()
                 .selector
                 .insert("ocfail.dev/color".to_owned(), live.to_owned());
-            let (regions, _) = report(&fleet, &snap);
+            let (regions, _) = report(&fleet, &snap, &Recovery::default());
             let c = regions[0]
                 .checks
                 .iter()
