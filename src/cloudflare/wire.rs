@@ -113,6 +113,31 @@ pub struct LoadBalancer {
     /// Geo steering by PoP.
     #[serde(deserialize_with = "nullable")]
     pub pop_pools: BTreeMap<String, Vec<String>>,
+    /// Zero-downtime failover settings (`load-balancing_adaptive_routing`);
+    /// `None` when absent or `null`. Read it through
+    /// [`LoadBalancer::failover_across_pools`], which applies the default.
+    pub adaptive_routing: Option<AdaptiveRouting>,
+}
+
+impl LoadBalancer {
+    /// Whether a request whose origin failed with 521, 522, 523, 525 or 526
+    /// may be retried on the next pool when its own pool has no other
+    /// healthy origin. Absent (at either level) means `false`, the schema's
+    /// default.
+    pub fn failover_across_pools(&self) -> bool {
+        self.adaptive_routing
+            .and_then(|a| a.failover_across_pools)
+            .unwrap_or(false)
+    }
+}
+
+/// A load balancer's `adaptive_routing`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AdaptiveRouting {
+    /// Extends zero-downtime failover to the next pool; `None` when absent
+    /// or `null` (Cloudflare's default is `false`).
+    pub failover_across_pools: Option<bool>,
 }
 
 /// An origin pool.
@@ -368,6 +393,38 @@ mod tests {
         assert_eq!(lb.default_pools, ["a", "b"]);
         assert!(lb.region_pools.is_empty());
         assert_eq!(lb.enabled, None);
+    }
+
+    #[test]
+    fn adaptive_routing_tolerates_absence_and_null() {
+        let read = |v: serde_json::Value| serde_json::from_value::<LoadBalancer>(v).unwrap();
+        for (v, across) in [
+            (json!({}), false),
+            (json!({"adaptive_routing": null}), false),
+            (json!({"adaptive_routing": {}}), false),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": null}}),
+                false,
+            ),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": false}}),
+                false,
+            ),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": true}}),
+                true,
+            ),
+        ] {
+            assert_eq!(read(v.clone()).failover_across_pools(), across, "{v}");
+        }
+        let lb = read(json!({"adaptive_routing": {"failover_across_pools": true, "new": 1}}));
+        assert_eq!(
+            lb.adaptive_routing,
+            Some(AdaptiveRouting {
+                failover_across_pools: Some(true)
+            })
+        );
+        assert_eq!(read(json!({})).adaptive_routing, None);
     }
 
     #[test]

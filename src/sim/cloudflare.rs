@@ -296,6 +296,14 @@ impl Cloudflare {
         })
     }
 
+    /// Whether the simulated LB retries a request whose origin failed on the
+    /// next pool (`adaptive_routing.failover_across_pools`).
+    pub fn failover_across_pools(&self) -> bool {
+        let st = lock(&self.state);
+        st.lb(&self.lb_name)
+            .is_some_and(|lb| lb.adaptive_routing.failover_across_pools)
+    }
+
     /// The pool whose origins point at `region` (the seeded pool for it).
     pub fn pool_for_region(&self, region: &str) -> Option<Pool> {
         let st = lock(&self.state);
