@@ -131,6 +131,21 @@ impl LoadBalancer {
     }
 }
 
+/// The edge's status codes that trigger zero-downtime failover: one retry
+/// on another healthy origin of the same pool, or (with
+/// `failover_across_pools`) of the next pool. "No other error codes will
+/// trigger a zero-downtime failover operation"
+/// (developers.cloudflare.com/load-balancing/understand-basics/adaptive-routing/;
+/// the 2024 OpenAPI description and older docs list only 521, 522 and 523).
+/// An ingress's 503 (no pod left) is not among them.
+pub const ZERO_DOWNTIME_FAILOVER_STATUSES: [u16; 5] = [521, 522, 523, 525, 526];
+
+/// Whether the edge retries a request answered with `status` (see
+/// [`ZERO_DOWNTIME_FAILOVER_STATUSES`]).
+pub fn zero_downtime_failover_retries(status: u16) -> bool {
+    ZERO_DOWNTIME_FAILOVER_STATUSES.contains(&status)
+}
+
 /// A load balancer's `adaptive_routing`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -425,6 +440,18 @@ mod tests {
             })
         );
         assert_eq!(read(json!({})).adaptive_routing, None);
+    }
+
+    #[test]
+    fn only_unreachable_origin_codes_are_retried() {
+        for code in [521, 522, 523, 525, 526] {
+            assert!(zero_downtime_failover_retries(code), "{code}");
+        }
+        // 524 is a timeout after the connection was made; 503 is an
+        // ingress with no pod left; 530 is Cloudflare's own "no pool".
+        for code in [200, 404, 500, 502, 503, 504, 520, 524, 530] {
+            assert!(!zero_downtime_failover_retries(code), "{code}");
+        }
     }
 
     #[test]
