@@ -978,7 +978,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__sim)
-            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-write-error-rate --kube-pending-pods --kube-refuse --kube-hang --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --out --kube-port --cloudflare-port --lb-port --admin-port --monitor-interval --monitor-timeout --monitor-retries --consecutive-down --consecutive-up --rollout-delay --kube-latency --kube-error-rate --kube-write-error-rate --kube-pending-pods --kube-refuse --kube-hang --origin-unreachable --failover-across-pools --cloudflare-latency --cloudflare-error-rate --cloudflare-429 --retry-after --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,6 +1049,10 @@ _ocfail() {
                     return 0
                     ;;
                 --kube-hang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin-unreachable)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -267,6 +267,7 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-write-error-r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-pending-pods -d 'New pods in a region stay Pending, as when its nodes are full (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-refuse -d 'Refuse connections to a region\'s Kubernetes API (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l kube-hang -d 'Accept but never answer a region\'s Kubernetes API requests (repeatable)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l origin-unreachable -d 'Make a region\'s origin unreachable from Cloudflare\'s edge: LB requests routed there get 521 (or the STATUS given: 522, 523) and its monitor probes fail (repeatable)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-latency -d 'Add latency to every Cloudflare API response' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-error-rate -d 'Answer this fraction (0.05 or 5%) of Cloudflare API requests with 500' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-429 -d 'Answer the next N Cloudflare API requests with 429' -r
@@ -282,6 +283,7 @@ never\t'Never colour'"
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l request-timeout -d 'Deadline for every single API request' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l max-parallel -d 'Regions queried at once' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l failover-across-pools -d 'Seed the load balancer with adaptive_routing.failover_across_pools on: a request whose origin is unreachable is retried once on the next pool'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand sim" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'

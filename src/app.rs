@@ -241,7 +241,7 @@ fn demo(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
 
 fn sim(inv: &Invocation, cmd: &SimCommand, streams: Streams) -> Result<u8, Error> {
     let (fleet, builtin, streams) = sim_fleet(inv, streams)?;
-    for region in cmd.kube_faults.keys() {
+    for region in cmd.kube_faults.keys().chain(cmd.origin_faults.keys()) {
         if fleet.region(region).is_none() {
             let known: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
             return Err(Error::Usage {
@@ -259,6 +259,9 @@ fn sim(inv: &Invocation, cmd: &SimCommand, streams: Streams) -> Result<u8, Error
         let handle = Sim::start(&fleet, cmd.options.clone()).await?;
         for (region, fault) in &cmd.kube_faults {
             handle.world().faults.set_kube(region, fault.clone());
+        }
+        for (region, fault) in &cmd.origin_faults {
+            handle.world().faults.set_origin(region, *fault);
         }
         handle
             .world()

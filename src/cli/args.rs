@@ -313,6 +313,12 @@ pub struct SimArgs {
     /// Accept but never answer a region's Kubernetes API requests (repeatable)
     #[arg(long, value_name = "REGION")]
     pub kube_hang: Vec<String>,
+    /// Make a region's origin unreachable from Cloudflare's edge: LB requests routed there get 521 (or the STATUS given: 522, 523) and its monitor probes fail (repeatable)
+    #[arg(long, value_name = "REGION[=STATUS]", value_parser = region_status)]
+    pub origin_unreachable: Vec<(String, u16)>,
+    /// Seed the load balancer with adaptive_routing.failover_across_pools on: a request whose origin is unreachable is retried once on the next pool
+    #[arg(long)]
+    pub failover_across_pools: bool,
     /// Add latency to every Cloudflare API response
     #[arg(long, value_name = "DURATION", value_parser = values::duration_up_to(durations::REQUEST_TIMEOUT))]
     pub cloudflare_latency: Option<std::time::Duration>,
@@ -357,6 +363,24 @@ fn region_fraction(s: &str) -> Result<(String, f64), String> {
         .split_once('=')
         .ok_or_else(|| format!("expected REGION=FRACTION, got `{s}`"))?;
     Ok((region.to_owned(), values::fraction(value)?))
+}
+
+/// Parses `REGION` or `REGION=STATUS` (521, the default, 522 or 523).
+fn region_status(s: &str) -> Result<(String, u16), String> {
+    let (region, status) = match s.split_once('=') {
+        Some((region, status)) => {
+            let code = status
+                .parse::<u16>()
+                .map_err(|_| format!("`{status}` is not an HTTP status; use 521, 522 or 523"))?;
+            (region, code)
+        }
+        None => (s, crate::sim::OriginFault::default().status),
+    };
+    if region.is_empty() {
+        return Err(format!("expected REGION or REGION=STATUS, got `{s}`"));
+    }
+    crate::sim::OriginFault::unreachable(status).check()?;
+    Ok((region.to_owned(), status))
 }
 
 #[cfg(test)]
@@ -428,6 +452,37 @@ mod tests {
         assert!(Args::try_parse_from(["ocfail", "sim", "--cloudflare-error-rate", "NaN"]).is_err());
         assert_eq!(sim.cloudflare_429, Some(3));
         assert!(Args::try_parse_from(["ocfail", "sim", "--kube-latency", "50ms"]).is_err());
+    }
+
+    #[test]
+    fn origin_unreachable_takes_a_region_and_an_optional_edge_status() {
+        let a = Args::try_parse_from([
+            "ocfail",
+            "sim",
+            "--origin-unreachable",
+            "us-east-1",
+            "--origin-unreachable",
+            "eu-central-1=522",
+            "--failover-across-pools",
+        ])
+        .unwrap();
+        let Command::Sim(sim) = a.command else {
+            panic!("not sim")
+        };
+        assert_eq!(
+            sim.origin_unreachable,
+            [
+                ("us-east-1".to_owned(), 521),
+                ("eu-central-1".to_owned(), 522)
+            ]
+        );
+        assert!(sim.failover_across_pools);
+        for bad in ["us-east-1=503", "us-east-1=x", "=522", ""] {
+            assert!(
+                Args::try_parse_from(["ocfail", "sim", "--origin-unreachable", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     /// Every duration flag, a command line using it with `V` for its value,

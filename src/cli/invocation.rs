@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{self, Args, Command};
 use crate::report::reporter::OutputFormat;
 use crate::sim::options::Ports;
-use crate::sim::{CloudflareFault, KubeFault, SimOptions};
+use crate::sim::{CloudflareFault, KubeFault, OriginFault, SimOptions};
 
 /// When to colour a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +158,8 @@ pub struct SimCommand {
     pub options: SimOptions,
     /// Kubernetes faults by region (names are checked against the fleet later).
     pub kube_faults: BTreeMap<String, KubeFault>,
+    /// Origins the edge cannot reach, by region (names checked later too).
+    pub origin_faults: BTreeMap<String, OriginFault>,
     /// The Cloudflare fault.
     pub cloudflare_fault: CloudflareFault,
 }
@@ -171,6 +173,7 @@ impl SimCommand {
             monitor_retries: a.monitor_retries,
             consecutive_down: a.consecutive_down,
             consecutive_up: a.consecutive_up,
+            failover_across_pools: a.failover_across_pools,
             ports: Ports {
                 kube_base: a.kube_port,
                 cloudflare: a.cloudflare_port,
@@ -199,6 +202,11 @@ impl SimCommand {
         for region in a.kube_hang {
             kube_faults.entry(region).or_default().hang = true;
         }
+        let origin_faults = a
+            .origin_unreachable
+            .into_iter()
+            .map(|(region, status)| (region, OriginFault::unreachable(status)))
+            .collect();
         let cloudflare_fault = CloudflareFault {
             latency_ms: a
                 .cloudflare_latency
@@ -211,6 +219,7 @@ impl SimCommand {
             out: a.out,
             options,
             kube_faults,
+            origin_faults,
             cloudflare_fault,
         }
     }
@@ -367,6 +376,28 @@ mod tests {
                 "{choice:?} tty={tty} no_color={no_color}"
             );
         }
+    }
+
+    #[test]
+    fn sim_origin_faults_and_failover_across_pools_reach_the_command() {
+        use clap::Parser;
+        let args = Args::try_parse_from([
+            "ocfail",
+            "sim",
+            "--origin-unreachable",
+            "us-east-1=522",
+            "--failover-across-pools",
+        ])
+        .unwrap();
+        let CommandKind::Sim(sim) = Invocation::from_args(args, None).command else {
+            panic!("not sim")
+        };
+        assert_eq!(
+            sim.origin_faults.into_iter().collect::<Vec<_>>(),
+            [("us-east-1".to_owned(), OriginFault::unreachable(522))]
+        );
+        assert!(sim.options.failover_across_pools);
+        assert!(sim.kube_faults.is_empty());
     }
 
     #[test]

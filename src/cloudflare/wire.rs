@@ -113,6 +113,46 @@ pub struct LoadBalancer {
     /// Geo steering by PoP.
     #[serde(deserialize_with = "nullable")]
     pub pop_pools: BTreeMap<String, Vec<String>>,
+    /// Zero-downtime failover settings (`load-balancing_adaptive_routing`);
+    /// `None` when absent or `null`. Read it through
+    /// [`LoadBalancer::failover_across_pools`], which applies the default.
+    pub adaptive_routing: Option<AdaptiveRouting>,
+}
+
+impl LoadBalancer {
+    /// Whether a request whose origin failed with 521, 522, 523, 525 or 526
+    /// may be retried on the next pool when its own pool has no other
+    /// healthy origin. Absent (at either level) means `false`, the schema's
+    /// default.
+    pub fn failover_across_pools(&self) -> bool {
+        self.adaptive_routing
+            .and_then(|a| a.failover_across_pools)
+            .unwrap_or(false)
+    }
+}
+
+/// The edge's status codes that trigger zero-downtime failover: one retry
+/// on another healthy origin of the same pool, or (with
+/// `failover_across_pools`) of the next pool. "No other error codes will
+/// trigger a zero-downtime failover operation"
+/// (developers.cloudflare.com/load-balancing/understand-basics/adaptive-routing/;
+/// the 2024 OpenAPI description and older docs list only 521, 522 and 523).
+/// An ingress's 503 (no pod left) is not among them.
+pub const ZERO_DOWNTIME_FAILOVER_STATUSES: [u16; 5] = [521, 522, 523, 525, 526];
+
+/// Whether the edge retries a request answered with `status` (see
+/// [`ZERO_DOWNTIME_FAILOVER_STATUSES`]).
+pub fn zero_downtime_failover_retries(status: u16) -> bool {
+    ZERO_DOWNTIME_FAILOVER_STATUSES.contains(&status)
+}
+
+/// A load balancer's `adaptive_routing`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AdaptiveRouting {
+    /// Extends zero-downtime failover to the next pool; `None` when absent
+    /// or `null` (Cloudflare's default is `false`).
+    pub failover_across_pools: Option<bool>,
 }
 
 /// An origin pool.
@@ -368,6 +408,50 @@ mod tests {
         assert_eq!(lb.default_pools, ["a", "b"]);
         assert!(lb.region_pools.is_empty());
         assert_eq!(lb.enabled, None);
+    }
+
+    #[test]
+    fn adaptive_routing_tolerates_absence_and_null() {
+        let read = |v: serde_json::Value| serde_json::from_value::<LoadBalancer>(v).unwrap();
+        for (v, across) in [
+            (json!({}), false),
+            (json!({"adaptive_routing": null}), false),
+            (json!({"adaptive_routing": {}}), false),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": null}}),
+                false,
+            ),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": false}}),
+                false,
+            ),
+            (
+                json!({"adaptive_routing": {"failover_across_pools": true}}),
+                true,
+            ),
+        ] {
+            assert_eq!(read(v.clone()).failover_across_pools(), across, "{v}");
+        }
+        let lb = read(json!({"adaptive_routing": {"failover_across_pools": true, "new": 1}}));
+        assert_eq!(
+            lb.adaptive_routing,
+            Some(AdaptiveRouting {
+                failover_across_pools: Some(true)
+            })
+        );
+        assert_eq!(read(json!({})).adaptive_routing, None);
+    }
+
+    #[test]
+    fn only_unreachable_origin_codes_are_retried() {
+        for code in [521, 522, 523, 525, 526] {
+            assert!(zero_downtime_failover_retries(code), "{code}");
+        }
+        // 524 is a timeout after the connection was made; 503 is an
+        // ingress with no pod left; 530 is Cloudflare's own "no pool".
+        for code in [200, 404, 500, 502, 503, 504, 520, 524, 530] {
+            assert!(!zero_downtime_failover_retries(code), "{code}");
+        }
     }
 
     #[test]

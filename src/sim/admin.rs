@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::cloudflare::Route;
-use super::faults::{CloudflareFault, KubeFault};
+use super::faults::{CloudflareFault, KubeFault, OriginFault};
 use super::world::World;
 
 /// `?since=MS` on `/_sim/events`.
@@ -32,6 +32,10 @@ pub fn router(world: Arc<World>) -> Router {
         .route(
             "/_sim/faults/kube/{region}",
             put(set_kube).delete(clear_kube),
+        )
+        .route(
+            "/_sim/faults/origin/{region}",
+            put(set_origin).delete(clear_origin),
         )
         .route(
             "/_sim/faults/cloudflare",
@@ -62,7 +66,11 @@ async fn route(State(world): State<Arc<World>>) -> Json<serde_json::Value> {
 }
 
 async fn faults(State(world): State<Arc<World>>) -> Json<serde_json::Value> {
-    Json(json!({"kube": world.faults.all_kube(), "cloudflare": world.faults.cloudflare()}))
+    Json(json!({
+        "kube": world.faults.all_kube(),
+        "origin": world.faults.all_origin(),
+        "cloudflare": world.faults.cloudflare(),
+    }))
 }
 
 async fn clear_faults(State(world): State<Arc<World>>) -> StatusCode {
@@ -100,6 +108,38 @@ async fn clear_kube(State(world): State<Arc<World>>, Path(region): Path<String>)
     world
         .log
         .push("admin", Some(&region), "kube-fault-cleared", "cleared");
+    StatusCode::NO_CONTENT
+}
+
+/// `PUT /_sim/faults/origin/{region}`: e.g. `{"unreachable": true}` (the
+/// edge answers 521) or `{"unreachable": true, "status": 522}`.
+async fn set_origin(
+    State(world): State<Arc<World>>,
+    Path(region): Path<String>,
+    Json(fault): Json<OriginFault>,
+) -> Response {
+    if world.cluster(&region).is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no region `{region}`")})),
+        )
+            .into_response();
+    }
+    if let Err(e) = fault.check() {
+        return bad_request(e);
+    }
+    world
+        .log
+        .push("admin", Some(&region), "origin-fault", format!("{fault:?}"));
+    world.faults.set_origin(&region, fault);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_origin(State(world): State<Arc<World>>, Path(region): Path<String>) -> StatusCode {
+    world.faults.set_origin(&region, OriginFault::default());
+    world
+        .log
+        .push("admin", Some(&region), "origin-fault-cleared", "cleared");
     StatusCode::NO_CONTENT
 }
 

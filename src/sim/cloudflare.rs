@@ -97,9 +97,25 @@ pub struct Target {
     /// The region serving (the origin's region, or its name when the
     /// address is not a simulated one).
     pub region: String,
+    /// The chosen origin's address.
+    pub origin: String,
     /// The Service behind the chosen origin; `None` when its address does
     /// not resolve (the LB then answers like an unreachable origin).
     pub endpoint: Option<Endpoint>,
+}
+
+impl Target {
+    fn new(pool_id: &str, origin: &Origin) -> Self {
+        let endpoint = Endpoint::parse(&origin.address);
+        Target {
+            pool_id: pool_id.to_owned(),
+            region: endpoint
+                .as_ref()
+                .map_or_else(|| origin.name.clone(), |e| e.region.clone()),
+            origin: origin.address.clone(),
+            endpoint,
+        }
+    }
 }
 
 /// Rate-limit accounting for one 5-minute window (reference §1.4).
@@ -229,6 +245,9 @@ impl Cloudflare {
             steering_policy: "off".to_owned(),
             default_pools: pools.iter().map(|p| p.id.clone()).collect(),
             fallback_pool: pools.last().map(|p| p.id.clone()).unwrap_or_default(),
+            adaptive_routing: wire::AdaptiveRouting {
+                failover_across_pools: options.failover_across_pools,
+            },
             ..LoadBalancer::default()
         };
         let pool_up = pools.iter().map(|p| (p.id.clone(), true)).collect();
@@ -286,14 +305,27 @@ impl Cloudflare {
         };
         let pool = st.pools.iter().find(|p| p.id == pool_id)?;
         let origin = st.pick_origin(pool)?;
-        let endpoint = Endpoint::parse(&origin.address);
-        Some(Target {
-            region: endpoint
-                .as_ref()
-                .map_or_else(|| origin.name.clone(), |e| e.region.clone()),
-            pool_id,
-            endpoint,
-        })
+        Some(Target::new(&pool_id, origin))
+    }
+
+    /// Where zero-downtime failover sends its one retry of a request that
+    /// `tried` answered with one of the
+    /// [`ZERO_DOWNTIME_FAILOVER_STATUSES`](crate::cloudflare::ZERO_DOWNTIME_FAILOVER_STATUSES):
+    /// another healthy origin of the same pool, else (only with
+    /// `adaptive_routing.failover_across_pools`) one of the next eligible
+    /// pool in failover order; `None` when there is none.
+    pub fn retry_target(&self, tried: &Target) -> Option<Target> {
+        let st = lock(&self.state);
+        let (pool, origin) = st.alternate(&self.lb_name, &tried.pool_id, &tried.origin)?;
+        Some(Target::new(&pool.id, origin))
+    }
+
+    /// Whether the simulated LB retries a request whose origin failed on the
+    /// next pool (`adaptive_routing.failover_across_pools`).
+    pub fn failover_across_pools(&self) -> bool {
+        let st = lock(&self.state);
+        st.lb(&self.lb_name)
+            .is_some_and(|lb| lb.adaptive_routing.failover_across_pools)
     }
 
     /// The pool whose origins point at `region` (the seeded pool for it).
@@ -400,6 +432,63 @@ mod tests {
             target.endpoint.map(|e| e.service).as_deref(),
             Some("openclaw-api")
         );
+    }
+
+    #[test]
+    fn retries_go_to_the_same_pool_first_then_across_pools_only_when_allowed() {
+        let cf = seeded();
+        let id = |r: &str| cf.pool_for_region(r).expect("seeded pool").id;
+        let lb = cf.list(Kind::LoadBalancer, None)[0]["id"]
+            .as_str()
+            .expect("lb id")
+            .to_owned();
+        let across = |on: bool| {
+            let body = json!({"adaptive_routing": {"failover_across_pools": on}});
+            cf.update(Kind::LoadBalancer, &lb, body, false)
+                .expect("patch");
+        };
+        let tried = cf.target().expect("a target");
+        assert_eq!(tried.region, "us-east-1");
+        // One origin per pool: nowhere to go within the pool.
+        assert_eq!(cf.retry_target(&tried), None);
+        across(true);
+        let retry = cf.retry_target(&tried).expect("the next pool");
+        assert_eq!(
+            (retry.region.as_str(), retry.pool_id),
+            ("eu-central-1", id("eu-central-1"))
+        );
+        // Only eligible pools: a disabled one is skipped.
+        cf.update(
+            Kind::Pool,
+            &id("eu-central-1"),
+            json!({"enabled": false}),
+            false,
+        )
+        .expect("patch");
+        let retry = cf.retry_target(&tried).expect("the pool after");
+        assert_eq!(retry.region, "ap-southeast-2");
+
+        // A second healthy origin in the pool is tried first, with or
+        // without failover across pools. (Without a monitor every origin
+        // counts as healthy; the monitor loop is not running here.)
+        across(false);
+        let spare = Endpoint {
+            region: "eu-central-1".into(),
+            namespace: "eu-central-1".into(),
+            service: "openclaw-api".into(),
+        };
+        let body = json!({"monitor": null, "origins": [
+            {"name": "us-east-1", "address": tried.origin},
+            {"name": "spare", "address": spare.address()},
+        ]});
+        cf.update(Kind::Pool, &id("us-east-1"), body, false)
+            .expect("patch");
+        let retry = cf.retry_target(&tried).expect("the other origin");
+        assert_eq!(
+            (retry.pool_id.as_str(), retry.origin.as_str()),
+            (id("us-east-1").as_str(), spare.address().as_str())
+        );
+        assert_eq!(retry.endpoint, Some(spare));
     }
 
     #[test]

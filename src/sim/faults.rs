@@ -1,5 +1,6 @@
-//! Injected faults: per-region Kubernetes API trouble and Cloudflare API
-//! trouble, set by `ocfail sim` flags, the `/_sim/faults` API, or tests.
+//! Injected faults: per-region Kubernetes API trouble, per-region origins
+//! the edge cannot reach, and Cloudflare API trouble, set by `ocfail sim`
+//! flags, the `/_sim/faults` API, or tests.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -67,6 +68,76 @@ pub struct CloudflareFault {
     pub retry_after_secs: u64,
 }
 
+/// What the edge answers for an origin it cannot connect to, by cause:
+/// 521 (connection refused), 522 (connection timed out), 523 (no route).
+/// Cloudflare's zero-downtime failover also retries 525 and 526 (TLS
+/// failures), which no fault produces: the simulated origins speak plain HTTP.
+pub const UNREACHABLE_STATUSES: [u16; 3] = [521, 522, 523];
+
+/// Trouble between Cloudflare's edge and one region's origin (its ingress,
+/// its cloud load balancer, a firewall): the cluster itself is fine (pods
+/// run, the API server's Service proxy still reaches them), but nothing from
+/// outside gets through. LB requests routed there get `status` from the edge
+/// instead of the app's answer, and so does the region's `/_direct/` probe
+/// URL; the Cloudflare monitor's probes fail (a real monitor cannot reach
+/// it either), so the pool turns unhealthy after `consecutive_down` checks.
+///
+/// Not modelled: a real 522 comes only after Cloudflare's connection
+/// timeout, and a timed-out monitor probe is retried `retries` times first;
+/// here both fail at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OriginFault {
+    /// The edge cannot connect to the region's origin.
+    pub unreachable: bool,
+    /// What the edge answers then: one of [`UNREACHABLE_STATUSES`] (default 521).
+    pub status: u16,
+}
+
+impl Default for OriginFault {
+    fn default() -> Self {
+        OriginFault {
+            unreachable: false,
+            status: 521,
+        }
+    }
+}
+
+impl OriginFault {
+    /// An unreachable origin answered with `status` at the edge.
+    pub fn unreachable(status: u16) -> Self {
+        OriginFault {
+            unreachable: true,
+            status,
+        }
+    }
+
+    /// Checks the status: one the edge sends for an unreachable origin.
+    pub fn check(&self) -> Result<(), String> {
+        if UNREACHABLE_STATUSES.contains(&self.status) {
+            return Ok(());
+        }
+        Err(format!(
+            "status {} is not one the edge answers for an unreachable origin; use 521 (refused), 522 (timed out) or 523 (no route)",
+            self.status
+        ))
+    }
+
+    /// The edge's answer for a request to this origin, when it cannot connect.
+    pub fn edge_status(&self) -> Option<u16> {
+        self.unreachable.then_some(self.status)
+    }
+
+    /// Why a monitor probe of this origin fails, in the words of Cloudflare's
+    /// health events (load-balancing/troubleshooting/common-error-codes).
+    pub fn probe_failure(&self) -> Option<&'static str> {
+        match self.edge_status()? {
+            523 => Some("No route to host error"),
+            _ => Some("TCP connection failed"),
+        }
+    }
+}
+
 /// Refuses a rate outside 0..=1 (or NaN): `5` is most likely meant as 5%,
 /// and silently failing every request would test something else.
 fn check_rate(field: &str, rate: f64) -> Result<(), String> {
@@ -103,6 +174,7 @@ impl CloudflareFault {
 #[derive(Debug)]
 pub struct Faults {
     kube: Mutex<BTreeMap<String, KubeFault>>,
+    origin: Mutex<BTreeMap<String, OriginFault>>,
     cloudflare: Mutex<CloudflareFault>,
     changed: watch::Sender<u64>,
 }
@@ -116,6 +188,7 @@ impl Faults {
     pub fn new() -> Self {
         Faults {
             kube: Mutex::default(),
+            origin: Mutex::default(),
             cloudflare: Mutex::default(),
             changed: watch::channel(0).0,
         }
@@ -143,6 +216,28 @@ impl Faults {
         lock(&self.kube).clone()
     }
 
+    /// The fault between the edge and `region`'s origin (default: none).
+    pub fn origin(&self, region: &str) -> OriginFault {
+        lock(&self.origin).get(region).copied().unwrap_or_default()
+    }
+
+    /// Sets (or, when not `unreachable`, clears) `region`'s origin fault.
+    pub fn set_origin(&self, region: &str, fault: OriginFault) {
+        let mut map = lock(&self.origin);
+        if fault.unreachable {
+            map.insert(region.to_owned(), fault);
+        } else {
+            map.remove(region);
+        }
+        drop(map);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Every region's origin fault.
+    pub fn all_origin(&self) -> BTreeMap<String, OriginFault> {
+        lock(&self.origin).clone()
+    }
+
     /// The Cloudflare fault.
     pub fn cloudflare(&self) -> CloudflareFault {
         lock(&self.cloudflare).clone()
@@ -157,6 +252,7 @@ impl Faults {
     /// Clears every fault.
     pub fn clear(&self) {
         lock(&self.kube).clear();
+        lock(&self.origin).clear();
         *lock(&self.cloudflare) = CloudflareFault::default();
         self.changed.send_modify(|n| *n += 1);
     }
@@ -246,6 +342,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unreachable_origin_fails_at_the_edge_and_for_the_monitor() {
+        let faults = Faults::new();
+        assert_eq!(faults.origin("r1").edge_status(), None);
+        assert_eq!(faults.origin("r1").probe_failure(), None);
+        faults.set_origin("r1", OriginFault::unreachable(521));
+        assert_eq!(faults.origin("r1").edge_status(), Some(521));
+        assert_eq!(
+            faults.origin("r1").probe_failure(),
+            Some("TCP connection failed")
+        );
+        assert_eq!(faults.origin("r2"), OriginFault::default());
+        faults.set_origin("r1", OriginFault::unreachable(523));
+        assert_eq!(
+            faults.origin("r1").probe_failure(),
+            Some("No route to host error")
+        );
+        // `unreachable: false` clears, whatever the status says.
+        faults.set_origin("r1", OriginFault::default());
+        assert!(faults.all_origin().is_empty());
+        faults.set_origin("r1", OriginFault::unreachable(522));
+        faults.clear();
+        assert!(faults.all_origin().is_empty());
+    }
+
+    #[test]
     fn rates_must_be_fractions() {
         assert_eq!(KubeFault::default().check(), Ok(()));
         let kube = |error_rate, write_error_rate| KubeFault {
@@ -269,6 +390,13 @@ mod tests {
                 .check()
                 .unwrap_err()
                 .contains("e.g. 0.05")
+        );
+        assert_eq!(OriginFault::unreachable(522).check(), Ok(()));
+        assert!(
+            OriginFault::unreachable(503)
+                .check()
+                .unwrap_err()
+                .contains("status 503")
         );
         let cloudflare = CloudflareFault {
             error_rate: 250.0,

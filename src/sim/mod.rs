@@ -21,7 +21,7 @@ pub mod store;
 pub mod tls;
 pub mod world;
 
-pub use faults::{CloudflareFault, KubeFault};
+pub use faults::{CloudflareFault, KubeFault, OriginFault};
 pub use log::{EventLog, SimEvent};
 pub use options::SimOptions;
 pub use server::{Sim, SimError, SimHandle};

@@ -20,6 +20,9 @@ pub struct SimOptions {
     pub consecutive_down: u32,
     /// Passed checks in a row before an origin turns healthy.
     pub consecutive_up: u32,
+    /// The seeded load balancer's `adaptive_routing.failover_across_pools`
+    /// (Cloudflare's default is off).
+    pub failover_across_pools: bool,
     /// Ready replicas of each live Deployment at start.
     pub initial_replicas: i32,
     /// The image both colours run at start.
@@ -51,6 +54,7 @@ impl Default for SimOptions {
             monitor_retries: 1,
             consecutive_down: 2,
             consecutive_up: 2,
+            failover_across_pools: false,
             initial_replicas: 3,
             initial_image: "registry.example.com/openclaw-api:1.4.1".to_owned(),
             ports: Ports::default(),

@@ -104,17 +104,19 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
 #[test]
 fn sim_refuses_a_fault_on_an_unknown_region() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ocfail()
-        .current_dir(dir.path())
-        .args(["sim", "--kube-refuse", "mars-1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("region `mars-1`") && err.contains("us-east-1"),
-        "{err}"
-    );
+    for flag in ["--kube-refuse", "--origin-unreachable"] {
+        let out = ocfail()
+            .current_dir(dir.path())
+            .args(["sim", flag, "mars-1"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("region `mars-1`") && err.contains("us-east-1"),
+            "{flag}: {err}"
+        );
+    }
 }
 
 #[test]

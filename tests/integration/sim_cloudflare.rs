@@ -3,6 +3,7 @@
 //! validation (`tests/python/cf_sdk_check.py`).
 
 mod api;
+mod failover;
 mod support;
 mod traffic;
 

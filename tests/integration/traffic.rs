@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use ocfail::manifest::schema::Traffic;
-use ocfail::ops::traffic::{TrafficGenerator, probe_once};
-use ocfail::sim::{Sim, SimHandle, SimOptions};
+use ocfail::ops::traffic::{Sample, TrafficGenerator, probe_once};
+use ocfail::sim::{OriginFault, Sim, SimHandle, SimOptions};
 
 async fn sim() -> SimHandle {
     Sim::start(&ocfail::manifest::seed_fleet(), SimOptions::fast())
@@ -141,6 +141,76 @@ async fn traffic_moves_to_eu_central_when_us_east_goes_down() {
     // between the scale-down and the failover.
     assert_eq!(s.by_region.values().sum::<u64>() + s.errors, s.requests);
     sim.shutdown().await;
+}
+
+/// Synthetic traffic at 50 rps while us-east-1's origin turns unreachable,
+/// until eu-central-1 has answered for a while; the samples sent after the
+/// fault. The monitor needs three failed checks (about 300 ms here), so
+/// the window before it moves traffic holds a dozen requests.
+async fn traffic_through_an_unreachable_origin(failover_across_pools: bool) -> Vec<Sample> {
+    let options = SimOptions {
+        consecutive_down: 3,
+        failover_across_pools,
+        ..SimOptions::fast()
+    };
+    let sim = Sim::start(&ocfail::manifest::seed_fleet(), options)
+        .await
+        .unwrap();
+    let origin = Instant::now();
+    let generator = TrafficGenerator::start(&traffic(&sim, 50.0), origin).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(2), || generator
+            .first_success_from("us-east-1", 0)
+            .is_some())
+        .await
+    );
+    let t_fault = u64::try_from(origin.elapsed().as_millis()).unwrap();
+    sim.world()
+        .faults
+        .set_origin("us-east-1", OriginFault::unreachable(521));
+    let pool = sim.world().cloudflare.pool_for_region("us-east-1").unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || sim
+            .world()
+            .cloudflare
+            .pool_healthy(&pool.id)
+            == Some(false))
+        .await
+    );
+    // Requests sent once the LB has moved all go to eu-central-1.
+    let t_moved = u64::try_from(origin.elapsed().as_millis()).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(2), || generator
+            .first_success_from("eu-central-1", t_moved + 100)
+            .is_some())
+        .await
+    );
+    let samples = generator.samples();
+    generator.stop().await;
+    sim.shutdown().await;
+    samples.into_iter().filter(|s| s.at_ms > t_fault).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_origin_costs_requests_unless_failover_across_pools_is_on() {
+    let (off, on) = tokio::join!(
+        traffic_through_an_unreachable_origin(false),
+        traffic_through_an_unreachable_origin(true)
+    );
+    let lost: Vec<&Sample> = off.iter().filter(|s| !s.is_success()).collect();
+    assert!(lost.len() >= 3, "users saw the edge's 521s: {off:?}");
+    assert!(
+        lost.iter().all(|s| s.status == Some(521)),
+        "only 521s: {lost:?}"
+    );
+    // On: the edge retried every one of them on eu-central-1.
+    assert!(on.len() >= 10, "{on:?}");
+    assert!(on.iter().all(|s| s.is_success()), "{on:?}");
+    assert!(
+        on.iter()
+            .all(|s| s.region.as_deref() == Some("eu-central-1")),
+        "{on:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -189,6 +189,7 @@ def main() -> int:
     for lb in balancers:
         got = c.check("get load balancer", lambda lb=lb: lbs.get(lb.id, zone_id=zone))
         c.check("LB fails over in manifest order", lambda got=got: _eq(got.default_pools, [p.id for p in pools]))
+        check_adaptive_routing(c, lbs, lb, zone)
 
     if pools:
         first, second = pools[0], pools[1]
@@ -252,6 +253,24 @@ def main() -> int:
         print(f"FAILED: {f}", file=sys.stderr)
     print(f"cloudflare sdk: {c.passed} passed, {len(c.failures)} failed")
     return 1 if c.failures else 0
+
+
+def check_adaptive_routing(c: Checker, lbs: Any, lb: Any, zone: str) -> None:
+    """`adaptive_routing.failover_across_pools` reads, PATCHes and PUTs (issue 14)."""
+    across = lambda got: got.adaptive_routing.failover_across_pools  # noqa: E731
+    c.check("adaptive_routing defaults to false", lambda: _eq(across(lb), False))
+    on = {"failover_across_pools": True}
+    edited = c.check("PATCH failover_across_pools on", lambda: lbs.edit(lb.id, zone_id=zone, adaptive_routing=on))
+    c.check("PATCH answers it on", lambda: _eq(across(edited), True))
+    c.check("GET shows it on", lambda: _eq(across(lbs.get(lb.id, zone_id=zone)), True))
+    c.check("list shows it on", lambda: _eq([across(x) for x in lbs.list(zone_id=zone) if x.id == lb.id], [True]))
+    put = lambda **extra: lbs.update(  # noqa: E731
+        lb.id, zone_id=zone, name=lb.name, default_pools=lb.default_pools, fallback_pool=lb.fallback_pool,
+        description=lb.description, proxied=lb.proxied, steering_policy=lb.steering_policy, **extra)
+    c.check("PUT without it resets it to false", lambda: _eq(across(put()), False))
+    c.check("PUT with it sets it", lambda: _eq(across(put(adaptive_routing=on)), True))
+    off = {"failover_across_pools": False}
+    c.check("PATCH it off again", lambda: _eq(across(lbs.edit(lb.id, zone_id=zone, adaptive_routing=off)), False))
 
 
 def check_pop_health(result: dict[str, Any], pool: Any) -> None:

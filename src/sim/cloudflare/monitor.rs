@@ -3,9 +3,10 @@
 //! region's Service; `consecutive_down`/`consecutive_up` turn results into
 //! origin health. Also the pool health endpoint.
 //!
-//! Probes answer at once (a Service either has ready pods or it does not),
-//! so they never time out and `timeout`/`retries` (which only apply to
-//! timeouts) never change an outcome.
+//! Probes answer at once (a Service either has ready pods or it does not;
+//! an origin with an [`OriginFault`](crate::sim::OriginFault) fails to
+//! connect at once), so they never time out and `timeout`/`retries` (which
+//! only apply to timeouts) never change an outcome.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -117,6 +118,15 @@ pub(super) fn probe(
             rtts: regions.iter().map(|r| (*r, 0.0)).collect(),
         };
     };
+    if let Some(why) = world.faults.origin(&endpoint.region).probe_failure() {
+        // No connection, so no response code and no round trip, whatever
+        // the monitor's type.
+        return Probe {
+            code: None,
+            failure: Some(why),
+            rtts: regions.iter().map(|r| (*r, 0.0)).collect(),
+        };
+    }
     let rtts = rtts(regions, &endpoint.region);
     if !matches!(monitor.kind.as_str(), "http" | "https") {
         // A TCP/ICMP check reaches the ingress whether or not pods are ready

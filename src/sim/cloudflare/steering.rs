@@ -144,6 +144,47 @@ impl State {
         candidates.get(i).copied()
     }
 
+    /// Zero-downtime failover's second try for a request that origin
+    /// `address` of pool `pool_id` could not serve (see `sim/lb.rs`):
+    /// another healthy enabled origin of the same pool, by weight; when the
+    /// pool has none and the LB has `failover_across_pools`, a healthy
+    /// origin of the first other eligible pool of `default_pools` (the
+    /// failover order; geo steering is failover here, see [`Self::view`]).
+    /// The fallback pool counts only as a member of `default_pools`: its
+    /// health is never evaluated, so it is never known to be healthy.
+    pub(super) fn alternate(
+        &self,
+        lb_name: &str,
+        pool_id: &str,
+        address: &str,
+    ) -> Option<(&Pool, &Origin)> {
+        let lb = self.lb(lb_name)?;
+        if let Some(pool) = self.pool(pool_id)
+            && let Some(origin) = self.healthy_origin_except(pool, address)
+        {
+            return Some((pool, origin));
+        }
+        if !lb.adaptive_routing.failover_across_pools {
+            return None;
+        }
+        lb.default_pools
+            .iter()
+            .filter(|id| id.as_str() != pool_id && self.eligible(id))
+            .filter_map(|id| self.pool(id))
+            .find_map(|pool| self.healthy_origin_except(pool, address).map(|o| (pool, o)))
+    }
+
+    /// A healthy enabled origin of `pool` other than `address`, by weight.
+    fn healthy_origin_except<'a>(&self, pool: &'a Pool, address: &str) -> Option<&'a Origin> {
+        let others: Vec<&Origin> = pool
+            .origins
+            .iter()
+            .filter(|o| o.enabled && o.address != address && self.origin_is_healthy(pool, o))
+            .collect();
+        let weights: Vec<f64> = others.iter().map(|o| o.weight.max(0.0)).collect();
+        others.get(weighted(&weights).unwrap_or(0)).copied()
+    }
+
     fn describe(&self, view: &View) -> String {
         let one = |id: &str| match self.pool(id) {
             Some(p) => format!("{} (pool {})", self.region_of(id), p.name),

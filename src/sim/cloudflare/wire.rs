@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 mod load_balancer;
 
-pub use load_balancer::LoadBalancer;
+pub use load_balancer::{AdaptiveRouting, LoadBalancer};
 
 /// An RFC 3339 timestamp with fractional seconds, as Cloudflare writes them.
 pub fn now_rfc3339() -> String {

@@ -390,6 +390,81 @@ async fn writes_follow_cloudflare_semantics() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn adaptive_routing_round_trips_through_every_write() {
+    let sim = start().await;
+    let cf = Cf::new(&sim);
+    let lbs = format!("/zones/{ZONE}/load_balancers");
+    let lb = cf.ok(Method::GET, &lbs, None).await["result"][0].clone();
+    let item = format!("{lbs}/{}", lb["id"].as_str().unwrap());
+    let across = |v: &Value| v["adaptive_routing"]["failover_across_pools"].clone();
+    // Cloudflare's default, shown in full like the other nested settings.
+    assert_eq!(
+        lb["adaptive_routing"],
+        json!({"failover_across_pools": false})
+    );
+    let on = json!({"adaptive_routing": {"failover_across_pools": true}});
+
+    let v = cf.ok(Method::PATCH, &item, Some(on.clone())).await;
+    assert_eq!(across(&v["result"]), true);
+    assert_eq!(
+        across(&cf.ok(Method::GET, &item, None).await["result"]),
+        true
+    );
+    assert_eq!(
+        across(&cf.ok(Method::GET, &lbs, None).await["result"][0]),
+        true
+    );
+    assert!(sim.world().cloudflare.failover_across_pools());
+    // PATCH keeps what it does not name; PUT replaces everything.
+    let v = cf
+        .ok(Method::PATCH, &item, Some(json!({"description": "x"})))
+        .await;
+    assert_eq!(across(&v["result"]), true);
+    let mut full = json!({
+        "name": lb["name"], "default_pools": lb["default_pools"],
+        "fallback_pool": lb["fallback_pool"], "proxied": true, "steering_policy": "off"
+    });
+    let v = cf.ok(Method::PUT, &item, Some(full.clone())).await;
+    assert_eq!(across(&v["result"]), false);
+    full["adaptive_routing"] = on["adaptive_routing"].clone();
+    let v = cf.ok(Method::PUT, &item, Some(full)).await;
+    assert_eq!(across(&v["result"]), true);
+    // `null` resets to the default, as for every top-level key.
+    let v = cf
+        .ok(
+            Method::PATCH,
+            &item,
+            Some(json!({"adaptive_routing": null})),
+        )
+        .await;
+    assert_eq!(across(&v["result"]), false);
+    assert!(!sim.world().cloudflare.failover_across_pools());
+
+    for bad in [
+        json!({"adaptive_routing": {"failover_across_pools": "yes"}}),
+        json!({"adaptive_routing": true}),
+    ] {
+        let (status, v) = cf
+            .fail(Method::PATCH, &item, Some(bad.clone()), Some("t"))
+            .await;
+        assert_eq!((status.as_u16(), codes(&v)), (400, vec![1002]), "{bad}");
+    }
+    let created = cf
+        .ok(
+            Method::POST,
+            &lbs,
+            Some(json!({
+                "name": "other.openclaw.com", "default_pools": lb["default_pools"],
+                "fallback_pool": lb["fallback_pool"],
+                "adaptive_routing": {"failover_across_pools": true}
+            })),
+        )
+        .await;
+    assert_eq!(across(&created["result"]), true);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn previews_probe_now_with_the_submitted_settings() {
     let sim = start().await;
     let cf = Cf::new(&sim);

@@ -42,8 +42,8 @@ pub struct LoadBalancer {
     pub country_pools: BTreeMap<String, Vec<String>>,
     /// PoP code → pool ids.
     pub pop_pools: BTreeMap<String, Vec<String>>,
-    /// Zero-downtime failover across pools.
-    pub adaptive_routing: Value,
+    /// Zero-downtime failover settings; the LB listener acts on them.
+    pub adaptive_routing: AdaptiveRouting,
     /// DNS-only location strategy.
     pub location_strategy: Value,
     /// Weights for `random` and `least_*` steering.
@@ -71,12 +71,30 @@ impl Default for LoadBalancer {
             region_pools: BTreeMap::new(),
             country_pools: BTreeMap::new(),
             pop_pools: BTreeMap::new(),
-            adaptive_routing: json!({"failover_across_pools": false}),
+            adaptive_routing: AdaptiveRouting::default(),
             location_strategy: json!({"mode": "pop", "prefer_ecs": "proximity"}),
             random_steering: json!({"default_weight": 1, "pool_weights": {}}),
             rules: Vec::new(),
         }
     }
+}
+
+/// `adaptive_routing` (`load-balancing_adaptive_routing`): one flag, which
+/// the simulated edge obeys (`sim/lb.rs`). Always rendered in full, as the
+/// other nested defaults are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdaptiveRouting {
+    /// A request whose origin failed with 521–526 (not 524) may be retried
+    /// on an origin of the next pool when its own pool has no other healthy
+    /// origin. The schema's default is `false`; `null` reads as absent, as
+    /// `null` does for the LB's top-level keys.
+    #[serde(deserialize_with = "false_if_null")]
+    pub failover_across_pools: bool,
+}
+
+fn false_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
 }
 
 const STEERING: [&str; 8] = [
@@ -150,5 +168,40 @@ impl LoadBalancer {
             .or_else(|| rs.get("default_weight"))
             .and_then(Value::as_f64)
             .unwrap_or(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lb(v: Value) -> Result<LoadBalancer, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    #[test]
+    fn adaptive_routing_defaults_to_no_failover_across_pools() {
+        assert!(
+            !LoadBalancer::default()
+                .adaptive_routing
+                .failover_across_pools
+        );
+        let rendered = serde_json::to_value(LoadBalancer::default()).unwrap();
+        assert_eq!(
+            rendered["adaptive_routing"],
+            json!({"failover_across_pools": false})
+        );
+        for absent in [
+            json!({}),
+            json!({"adaptive_routing": {}}),
+            json!({"adaptive_routing": {"failover_across_pools": null}}),
+        ] {
+            assert!(!lb(absent).unwrap().adaptive_routing.failover_across_pools);
+        }
+        let on = lb(json!({"adaptive_routing": {"failover_across_pools": true}})).unwrap();
+        assert!(on.adaptive_routing.failover_across_pools);
+        // A wrong type is a validation failure (400/1002), not a silent false.
+        assert!(lb(json!({"adaptive_routing": {"failover_across_pools": "yes"}})).is_err());
+        assert!(lb(json!({"adaptive_routing": true})).is_err());
     }
 }
