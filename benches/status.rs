@@ -52,7 +52,7 @@ async fn median_status(regions: usize, cloudflare_rps: f64) -> Duration {
             64,
         )
         .await;
-        let (reports, _) = status::report(&connected.fleet, &snap);
+        let (reports, _) = status::report(&connected.fleet, &snap, &connected.recovery);
         times.push(started.elapsed());
         assert_eq!(reports.len(), regions);
         assert!(

@@ -109,7 +109,11 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<Stri
                 *preview,
             )
             .await;
-            health::report(&c.fleet, &found)
+            let (regions, mut notes) = health::report(&c.fleet, &found);
+            if let Ok(cf) = &c.cloudflare {
+                notes.extend(health::failover_note(cf.as_ref(), &c.fleet).await);
+            }
+            (regions, notes)
         }
         CommandKind::Validate { .. } => {
             live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await

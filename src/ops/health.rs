@@ -402,6 +402,32 @@ fn preview_check(rh: &RegionHealth, preview: &Result<PreviewResult, CfError>) ->
     }
 }
 
+/// The load balancer's zero-downtime failover setting, as a note: whether
+/// Cloudflare retries a request whose origin is unreachable (521–526) on
+/// the next pool (`adaptive_routing.failover_across_pools`). `None` when
+/// the load balancer cannot be read (the regions' checks say why).
+pub async fn failover_note<P: Pools>(cf: &P, fleet: &Fleet) -> Option<String> {
+    let lb = cf
+        .load_balancer(&fleet.cloudflare.load_balancer)
+        .await
+        .ok()?;
+    Some(if lb.failover_across_pools() {
+        format!(
+            "load balancer {}: adaptive_routing.failover_across_pools on: a request whose origin \
+             is unreachable (521-526) is retried once on the next pool; other errors (503 \
+             included) reach users until the monitor marks the pool down",
+            lb.name
+        )
+    } else {
+        format!(
+            "load balancer {}: adaptive_routing.failover_across_pools off: a request whose origin \
+             is unreachable (521-526) is retried only on another origin of the same pool; turn it \
+             on to retry on the next pool",
+            lb.name
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,11 @@ async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
     );
     assert!(stdout.contains("proxy-probe: pass"), "{stdout}");
     assert!(
+        stdout
+            .contains("load balancer api.openclaw.com: adaptive_routing.failover_across_pools off"),
+        "the zero-downtime failover setting is shown: {stdout}"
+    );
+    assert!(
         stdout.contains("probe: pass"),
         "the manifest's probe URL is checked: {stdout}"
     );

@@ -13,8 +13,11 @@ use std::collections::BTreeMap;
 
 use crate::report::model::{OutageWindow, PhaseTraffic};
 
-/// The codes Cloudflare retries on another origin.
-const RETRIED: [&str; 5] = ["521", "522", "523", "525", "526"];
+/// Whether Cloudflare retries an answer of this kind on another origin.
+fn retried_kind(kind: &str) -> bool {
+    kind.parse::<u16>()
+        .is_ok_and(crate::cloudflare::zero_downtime_failover_retries)
+}
 
 /// A note on what users saw in the outage and what would have hidden it;
 /// `None` when no request failed. `across_pools` is the load balancer's
@@ -35,8 +38,8 @@ pub(super) fn why_users_saw_errors(
             .map(|(_, n)| n)
             .sum()
     };
-    let retried = count(&|k| RETRIED.contains(&k));
-    let statuses = count(&|k| k.parse::<u16>().is_ok() && !RETRIED.contains(&k));
+    let retried = count(&|k| retried_kind(k));
+    let statuses = count(&|k| k.parse::<u16>().is_ok() && !retried_kind(k));
     let transport = count(&|k| k.parse::<u16>().is_err());
     let seen = format!(
         "users saw {} for {} ({} requests)",
@@ -58,7 +61,7 @@ pub(super) fn why_users_saw_errors(
              monitor marking the pool down ends it, so a shorter monitor interval or \
              consecutive_down shortens the window",
             codes(&only(&outage.errors_by_kind, |k| {
-                k.parse::<u16>().is_ok() && !RETRIED.contains(&k)
+                k.parse::<u16>().is_ok() && !retried_kind(k)
             }))
         ));
     }

@@ -319,7 +319,7 @@ where
         receiver,
         notes,
         requests_before,
-        across_pools: None,
+        across_pools: Some(lb.failover_across_pools()),
     })
 }
 
