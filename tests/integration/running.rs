@@ -56,10 +56,20 @@ impl Running {
         Running::start(live, args, Some(last.to_owned()))
     }
 
+    /// Starts `ocfail -f FLEET ARGS…` with the test token (a fleet that is
+    /// not a [`LiveSim`]'s, e.g. a standalone `ocfail sim`'s).
+    pub fn spawn_at(fleet: &std::path::Path, args: &[&str]) -> Running {
+        Running::start_at(fleet, args, None)
+    }
+
     fn start(live: &LiveSim, args: &[&str], detached_after: Option<String>) -> Running {
+        Running::start_at(&live.fleet(), args, detached_after)
+    }
+
+    fn start_at(fleet: &std::path::Path, args: &[&str], detached_after: Option<String>) -> Running {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocfail"));
         cmd.arg("-f")
-            .arg(live.fleet())
+            .arg(fleet)
             .args(args)
             .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
             .env("NO_COLOR", "1")
