@@ -64,7 +64,7 @@ async fn one(rps: f64, run: usize) -> (Duration, f64) {
         run_id: format!("bench-{run}"),
     };
     let started = SystemTime::now();
-    let mut progress = |_: &str, _: &str| {};
+    let mut progress = |_: &str, _: &ocfail::facts::Step| {};
     let mut sup = ocfail::ops::supervise::Supervisor::new(&mut signals, &mut progress);
     let outcome = drill::run(&connected, &drill_opts, &mut sup).await;
     let took = started.elapsed().unwrap();

@@ -7,14 +7,15 @@ use std::path::Path;
 
 use crate::cli::{CommandKind, Invocation, SimCommand, generate};
 use crate::errors::Error;
-use crate::events::Event;
 use crate::exit_code;
+use crate::facts::Run;
+use crate::facts::{Findings, Note, Verdict};
 use crate::manifest::{self, Fleet, ManifestError};
-use crate::ops::run::Run;
 use crate::ops::validate;
-use crate::report::model::Verdict;
+use crate::report::events::Event;
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
 use crate::report::stream::{Gone, Lenient};
+use crate::report::words;
 use crate::signal::{SignalHandler, SignalHandlerKind};
 use crate::sim::{Sim, SimHandle};
 
@@ -156,7 +157,14 @@ fn load_fleet(inv: &Invocation, streams: Streams) -> Result<(Fleet, Streams), Er
                 .iter()
                 .map(|d| d.one_line(&problems.file))
                 .collect();
-            let report = run.report(Verdict::Fail, exit_code::USAGE, Vec::new(), notes, None);
+            let report = words::report(
+                &run,
+                Verdict::Fail,
+                exit_code::USAGE,
+                Vec::new(),
+                notes,
+                None,
+            );
             // The human table would only repeat stderr; machine formats still get a report.
             let mut rep = reporter(inv, streams, inv.format == OutputFormat::Human);
             rep.event(&Event::RunFinished { report })?;
@@ -182,9 +190,11 @@ fn validate(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
     })?;
     let (regions, notes) = validate::regions(&fleet, &env);
     for r in &regions {
-        rep.event(&Event::RegionFinished { report: r.clone() })?;
+        rep.event(&Event::RegionFinished {
+            report: words::region(r),
+        })?;
     }
-    let report = run.finish(regions, notes, None);
+    let report = words::conclude(&run, Findings::new(regions, Note::texts(notes)));
     let code = report.exit_code;
     rep.event(&Event::RunFinished { report })?;
     Ok(code)

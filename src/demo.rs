@@ -11,19 +11,20 @@ use std::time::Instant;
 use crate::app::Streams;
 use crate::cli::Invocation;
 use crate::errors::Error;
-use crate::events::Event;
 use crate::exit_code;
+use crate::facts::{Findings, Note, Run};
 use crate::kube::image_tag;
 use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::drill::{self, DrillOptions};
 use crate::ops::rollout::{self, RolloutOptions};
-use crate::ops::run::{Findings, Run};
 use crate::ops::supervise::Supervisor;
 use crate::ops::{health, snapshot, status};
+use crate::report::events::Event;
 use crate::report::human::{self, Styles};
 use crate::report::model::{Report, Verdict};
 use crate::report::reporter::{OutputFormat, ReportConfig, Reporter};
+use crate::report::words;
 use crate::sim::SimOptions;
 
 /// One writer shared by the reporters of every step.
@@ -176,9 +177,11 @@ impl Demo {
         summary: impl FnOnce(&Report) -> String,
     ) -> Result<u8, Error> {
         for r in &findings.regions {
-            reporter.event(&Event::RegionFinished { report: r.clone() })?;
+            reporter.event(&Event::RegionFinished {
+                report: words::region(r),
+            })?;
         }
-        let report = run.conclude(findings);
+        let report = words::conclude(run, findings);
         let code = report.exit_code;
         self.steps.push(StepResult {
             step: report.command.clone(),
@@ -236,7 +239,12 @@ impl Demo {
             .find_map(|n| n.strip_prefix("serving now: "))
             .and_then(|s| s.split(", ").next())
             .map(str::to_owned);
-        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
+        let code = self.finish(
+            rep,
+            &run,
+            Findings::new(regions, Note::texts(notes)),
+            notes_line,
+        )?;
         worst = exit_code::worst(worst, code);
 
         // 2. health
@@ -257,7 +265,7 @@ impl Demo {
         )
         .await;
         let (regions, notes) = health::report(fleet, &found);
-        let code = self.finish(rep, &run, Findings::new(regions, notes), |r| {
+        let code = self.finish(rep, &run, Findings::new(regions, Note::texts(notes)), |r| {
             let healthy = r
                 .regions
                 .iter()
@@ -379,7 +387,12 @@ impl Demo {
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
         let (regions, notes) = status::report(fleet, &snap, &c.recovery);
-        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
+        let code = self.finish(
+            rep,
+            &run,
+            Findings::new(regions, Note::texts(notes)),
+            notes_line,
+        )?;
         worst = exit_code::worst(worst, code);
         self.close(worst, started)
     }

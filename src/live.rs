@@ -7,16 +7,17 @@ use std::time::Duration;
 use crate::app::Streams;
 use crate::cli::{CommandKind, Invocation};
 use crate::errors::Error;
-use crate::events::Event;
 use crate::exit_code;
+use crate::facts::{Findings, Note, RegionFindings, Run};
 use crate::manifest::Fleet;
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::recovery::Recovery;
-use crate::ops::run::{Findings, Run};
 use crate::ops::supervise::Supervisor;
 use crate::ops::{health, live_validate, restore, snapshot, status};
-use crate::report::model::{RegionReport, Report};
+use crate::report::events::Event;
+use crate::report::model::Report;
 use crate::report::reporter::{OutputFormat, Reporter};
+use crate::report::words;
 use crate::signal::SignalHandler;
 use crate::sim::SimOptions;
 
@@ -98,7 +99,7 @@ pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> 
     })
 }
 
-async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionReport>, Vec<String>) {
+async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<String>) {
     match &inv.command {
         CommandKind::Health { preview } => {
             let found = health::gather(
@@ -176,7 +177,12 @@ async fn once(
         return finish(inv, &run, reporter, outcome);
     }
     let (regions, notes) = gather(inv, c).await;
-    finish(inv, &run, reporter, Findings::new(regions, notes))
+    finish(
+        inv,
+        &run,
+        reporter,
+        Findings::new(regions, Note::texts(notes)),
+    )
 }
 
 /// Sends the region reports and the final report; the command's own exit
@@ -189,14 +195,14 @@ fn finish(
     mut findings: Findings,
 ) -> Result<u8, Error> {
     if inv.sim {
-        findings
-            .notes
-            .push("ran against an in-process simulator (--sim), not your real fleet".to_owned());
+        findings.notes.push(Note::RanOnSimulator);
     }
     for r in &findings.regions {
-        reporter.event(&Event::RegionFinished { report: r.clone() })?;
+        reporter.event(&Event::RegionFinished {
+            report: words::region(r),
+        })?;
     }
-    let report = run.conclude(findings);
+    let report = words::conclude(run, findings);
     let code = report.exit_code;
     reporter.event(&Event::RunFinished { report })?;
     Ok(code)
@@ -221,7 +227,7 @@ async fn watch(
     loop {
         let run = Run::start("status", &c.fleet.metadata.name);
         let (regions, notes) = gather(inv, c).await;
-        let report = run.finish(regions, notes, None);
+        let report = words::conclude(&run, Findings::new(regions, Note::texts(notes)));
         last_code = report.exit_code;
         let text = match inv.format {
             OutputFormat::Human if tty => {
@@ -408,18 +414,18 @@ async fn restore_supervised(
         };
         return Findings {
             regions: Vec::new(),
-            notes: vec![format!(
+            notes: vec![Note::Text(format!(
                 "stopped on a second signal: the restore may be half done; run `{again}` to finish"
-            )],
+            ))],
             traffic: None,
             exit_code: Some(exit_code::RESTORE_INCOMPLETE),
         };
     };
     if let Some(s) = sup.signal() {
-        findings.notes.push(format!(
+        findings.notes.push(Note::Text(format!(
             "{} arrived during the restore; the restore was finished first",
             s.name()
-        ));
+        )));
         findings.exit_code = Some(findings.exit_code.map_or(exit_code::INTERRUPTED, |c| {
             exit_code::worst(c, exit_code::INTERRUPTED)
         }));

@@ -1,23 +1,34 @@
-//! One-line descriptions of API errors for report details: the error, then
-//! its hint, so a reader of the JSON or JUnit report knows what to do.
+//! API errors as findings carry them: the error's message and its hint, so
+//! a reader of the JSON or JUnit report knows what to do. `report/words`
+//! joins them (`error; hint: …`).
 
 use crate::cloudflare::CfError;
+use crate::facts::api::ApiProblem;
 use crate::kube::KubeError;
 
-/// `error; hint: …`.
-pub fn cf(e: &CfError) -> String {
-    with_hint(e.to_string(), e.hint.as_deref())
-}
-
-/// `error; hint: …`.
-pub fn kube(e: &KubeError) -> String {
-    with_hint(e.to_string(), e.hint.as_deref())
-}
-
-fn with_hint(mut s: String, hint: Option<&str>) -> String {
-    if let Some(h) = hint {
-        s.push_str("; hint: ");
-        s.push_str(h);
+/// A Cloudflare error as a finding carries it.
+pub fn cf_problem(e: &CfError) -> ApiProblem {
+    ApiProblem {
+        message: e.to_string(),
+        hint: e.hint.clone(),
     }
-    s
+}
+
+/// A Kubernetes error as a finding carries it.
+pub fn kube_problem(e: &KubeError) -> ApiProblem {
+    ApiProblem {
+        message: e.to_string(),
+        hint: e.hint.clone(),
+    }
+}
+
+/// `error; hint: …`. Transitional: areas not yet typed still put the
+/// words into their findings; typed ones carry an [`ApiProblem`].
+pub fn cf(e: &CfError) -> String {
+    crate::report::words::problem(&cf_problem(e))
+}
+
+/// `error; hint: …` (transitional, see [`cf`]).
+pub fn kube(e: &KubeError) -> String {
+    crate::report::words::problem(&kube_problem(e))
 }

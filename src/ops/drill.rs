@@ -13,20 +13,21 @@ use std::time::{Duration, SystemTime};
 
 use crate::cloudflare::Pools;
 use crate::exit_code;
+use crate::facts::Step;
+use crate::facts::{Finding, Note, RegionFindings, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::{DrillMethod, Timeout};
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::clients::Clients;
 use super::lock::{self, Holder, LockOptions};
 use super::process::ProcessId;
 use super::record::{DrillRecord, method_name};
-use super::run::Findings;
 use super::safety::{self, Rule};
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::supervise::{StopReason, Supervisor};
 use super::traffic::phases::{self, Moments};
 use super::traffic::{TrafficGenerator, summarize};
+use crate::facts::Findings;
 
 mod explain;
 mod observe;
@@ -79,14 +80,14 @@ pub(super) fn ms(d: Duration) -> u64 {
 fn unchanged(
     region: &str,
     summary: &str,
-    checks: Vec<Check>,
+    checks: Vec<Finding>,
     notes: Vec<String>,
     code: u8,
 ) -> DrillOutcome {
     DrillOutcome {
         findings: Findings {
-            regions: vec![RegionReport::from_checks(region, summary, checks)],
-            notes,
+            regions: vec![RegionFindings::from_checks(region, summary, checks)],
+            notes: Note::texts(notes),
             traffic: None,
             exit_code: Some(code),
         },
@@ -98,7 +99,7 @@ fn unchanged(
 fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
     let checks = why
         .into_iter()
-        .map(|w| Check::new("refused", Verdict::Fail, w))
+        .map(|w| Finding::text("refused", Verdict::Fail, w))
         .collect();
     unchanged(
         region,
@@ -114,7 +115,7 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
 fn unavailable_before(region: &str, why: Vec<String>) -> DrillOutcome {
     let checks = why
         .into_iter()
-        .map(|w| Check::new("read", Verdict::Error, w))
+        .map(|w| Finding::text("read", Verdict::Error, w))
         .collect();
     unchanged(
         region,
@@ -131,7 +132,7 @@ fn unavailable(region: &str, e: &lock::LockError, notes: Vec<String>) -> DrillOu
     unchanged(
         region,
         "could not take the lock: nothing was changed",
-        vec![Check::new("lock", Verdict::Error, e.line())],
+        vec![Finding::text("lock", Verdict::Error, e.line())],
         notes,
         e.exit_code(),
     )
@@ -143,7 +144,7 @@ fn stopped_before(region: &str, reason: Option<StopReason>, notes: Vec<String>) 
     unchanged(
         region,
         "stopped before the outage: nothing was changed",
-        vec![Check::new(
+        vec![Finding::text(
             "stopped",
             Verdict::Skipped,
             format!("{why} before the outage was injected; nothing was changed"),
@@ -189,7 +190,7 @@ where
     // Step 0: the lock (after the read-only checks, so a refusal holds
     // nothing). Taking it runs to its end: dropped half-way, it would leave
     // leases for 30 s; a signal meanwhile releases it and changes nothing.
-    sup.phase(&name, "taking the lock");
+    sup.phase(&name, Step::TakingLock);
     let holder = Holder::new("drill", &opts.run_id);
     let fleet_lock = match sup
         .drive(lock::acquire(&p.clients, &holder, &LockOptions::default()))
@@ -226,7 +227,7 @@ where
         origin,
         traffic: traffic_gen.as_ref(),
     };
-    sup.phase(&name, "recording state");
+    sup.phase(&name, Step::Recording);
     let record = record(opts, &p, &holder);
     let written = sup
         .drive(p.w.annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json())))
@@ -234,8 +235,10 @@ where
     let seen = match written {
         // Abandoned mid-write: the record may be there; restore says.
         None => Observed::abandoned(),
-        Some(Err(e)) => Observed::nothing(Check::new("record", Verdict::Error, describe_kube(&e))),
-        Some(Ok(())) if sup.stopping() => Observed::nothing(Check::new(
+        Some(Err(e)) => {
+            Observed::nothing(Finding::text("record", Verdict::Error, describe_kube(&e)))
+        }
+        Some(Ok(())) if sup.stopping() => Observed::nothing(Finding::text(
             "inject",
             Verdict::Skipped,
             format!(
@@ -251,7 +254,7 @@ where
     // The `after` phase needs enough requests to be judged: keep sending a
     // little longer once the region is back.
     if let (Some(t), Some(_)) = (&fleet.traffic, back.recovered_after) {
-        sup.phase(&name, "watching traffic after recovery");
+        sup.phase(&name, Step::WatchingAfterRecovery);
         let _ = sup.sleep(after_window(t.rps)).await;
     }
     let max_outage = match fleet.drill.max_outage {
@@ -358,7 +361,7 @@ where
     DrillOutcome {
         findings: Findings {
             regions,
-            notes,
+            notes: Note::texts(notes),
             traffic,
             exit_code: exit_override,
         },

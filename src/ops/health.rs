@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cloudflare::{CfError, LocationHealth, Monitor, Pool, PoolHealth, Pools, PreviewResult};
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::{KubeError, KubeRegion, ProxyRequest, ProxyResponse, Workloads};
 use crate::manifest::{Fleet, Region};
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::budget;
 
@@ -188,7 +188,7 @@ fn describe_monitor(m: &Monitor) -> String {
     )
 }
 
-fn location_checks(checks: &mut Vec<Check>, pool: &Pool, health: &PoolHealth) {
+fn location_checks(checks: &mut Vec<Finding>, pool: &Pool, health: &PoolHealth) {
     let names: BTreeMap<&str, &str> = pool
         .origins
         .iter()
@@ -216,7 +216,7 @@ fn location_checks(checks: &mut Vec<Check>, pool: &Pool, health: &PoolHealth) {
                     format!("unhealthy: {}{code}{rtt}", o.failure_reason),
                 )
             };
-            checks.push(Check::new(
+            checks.push(Finding::text(
                 format!("origin {name} @ {location}"),
                 verdict,
                 text,
@@ -257,7 +257,7 @@ fn pool_verdict(pool: &Pool, health: &PoolHealth) -> (Verdict, String) {
 }
 
 /// The per-region entries and notes of `health`.
-pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionReport>, Vec<String>) {
+pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionFindings>, Vec<String>) {
     let mut notes = Vec::new();
     let mut budget_noted = false;
     let reports = regions
@@ -267,21 +267,21 @@ pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionReport>, Ve
             let mut summary = Vec::new();
             match &rh.pool {
                 Err(e) => {
-                    checks.push(Check::new("pool-health", Verdict::Error, e.clone()));
+                    checks.push(Finding::text("pool-health", Verdict::Error, e.clone()));
                     summary.push("pool unknown".to_owned());
                 }
                 Ok(pool) => match &rh.health {
                     Some(Ok(h)) => {
                         let (v, text) = pool_verdict(pool, h);
                         summary.push(text.split(" (").next().unwrap_or_default().to_owned());
-                        checks.push(Check::new("pool-health", v, text));
+                        checks.push(Finding::text("pool-health", v, text));
                         location_checks(&mut checks, pool, h);
                     }
                     Some(Err(e)) => {
-                        checks.push(Check::new("pool-health", Verdict::Error, super::describe::cf(e)));
+                        checks.push(Finding::text("pool-health", Verdict::Error, super::describe::cf(e)));
                         summary.push("pool health unknown".to_owned());
                     }
-                    None => checks.push(Check::new("pool-health", Verdict::Error, "not checked")),
+                    None => checks.push(Finding::text("pool-health", Verdict::Error, "not checked")),
                 },
             }
             match &rh.monitor {
@@ -302,10 +302,10 @@ pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionReport>, Ve
                         humantime::format_duration(b.recover)
                     ));
                     let verdict = if monitor_blind(m).is_some() { Verdict::Warn } else { Verdict::Pass };
-                    checks.push(Check::new("monitor", verdict, text));
+                    checks.push(Finding::text("monitor", verdict, text));
                 }
-                Some(Err(e)) => checks.push(Check::new("monitor", Verdict::Error, super::describe::cf(e))),
-                None if rh.pool.is_ok() => checks.push(Check::new(
+                Some(Err(e)) => checks.push(Finding::text("monitor", Verdict::Error, super::describe::cf(e))),
+                None if rh.pool.is_ok() => checks.push(Finding::text(
                     "monitor",
                     Verdict::Warn,
                     "the pool has no monitor: Cloudflare ignores its health, so it never fails over",
@@ -316,7 +316,7 @@ pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionReport>, Ve
                 Some(Ok(r)) => {
                     let verdict = if (200..300).contains(&r.status) { Verdict::Pass } else { Verdict::Fail };
                     summary.push(format!("proxy {} in {}ms", r.status, r.latency_ms));
-                    checks.push(Check::new(
+                    checks.push(Finding::text(
                         "proxy-probe",
                         verdict,
                         format!("GET via the API server proxy to service {}: HTTP {} in {}ms", rh.region.service, r.status, r.latency_ms),
@@ -324,53 +324,53 @@ pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionReport>, Ve
                 }
                 Some(Err(e)) => {
                     summary.push("proxy error".to_owned());
-                    checks.push(Check::new("proxy-probe", Verdict::Error, super::describe::kube(e)));
+                    checks.push(Finding::text("proxy-probe", Verdict::Error, super::describe::kube(e)));
                 }
                 None => {}
             }
             match &rh.direct {
                 Some(Ok(p)) => {
                     let verdict = if (200..300).contains(&p.status) { Verdict::Pass } else { Verdict::Fail };
-                    checks.push(Check::new("probe", verdict, format!("HTTP {} in {}ms", p.status, p.latency_ms)));
+                    checks.push(Finding::text("probe", verdict, format!("HTTP {} in {}ms", p.status, p.latency_ms)));
                 }
-                Some(Err(e)) => checks.push(Check::new("probe", Verdict::Error, e.clone())),
+                Some(Err(e)) => checks.push(Finding::text("probe", Verdict::Error, e.clone())),
                 None => {}
             }
             if let Some(p) = &rh.preview {
                 checks.push(preview_check(rh, p));
             }
-            RegionReport::from_checks(rh.region.name.as_str(), summary.join(" · "), checks)
+            RegionFindings::from_checks(rh.region.name.as_str(), summary.join(" · "), checks)
         })
         .collect();
     (reports, notes)
 }
 
-fn preview_check(rh: &RegionHealth, preview: &Result<PreviewResult, CfError>) -> Check {
+fn preview_check(rh: &RegionHealth, preview: &Result<PreviewResult, CfError>) -> Finding {
     let monitor = match &rh.monitor {
         Some(Ok(m)) => m,
-        _ => return Check::new("preview", Verdict::Skipped, "no monitor to preview"),
+        _ => return Finding::text("preview", Verdict::Skipped, "no monitor to preview"),
     };
     let result = match preview {
         Ok(r) => r,
-        Err(e) => return Check::new("preview", Verdict::Error, super::describe::cf(e)),
+        Err(e) => return Finding::text("preview", Verdict::Error, super::describe::cf(e)),
     };
     let pool_id = rh.pool.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
     let Some(view) = result.pools.get(pool_id) else {
-        return Check::new(
+        return Finding::text(
             "preview",
             Verdict::Inconclusive,
             "the preview returned no result for this pool",
         );
     };
     if let Some(why) = monitor_blind(monitor) {
-        return Check::new(
+        return Finding::text(
             "preview",
             Verdict::Warn,
             format!("the monitor would not notice this region going down: {why}"),
         );
     }
     if view.healthy {
-        Check::new(
+        Finding::text(
             "preview",
             Verdict::Pass,
             format!(
@@ -394,7 +394,7 @@ fn preview_check(rh: &RegionHealth, preview: &Result<PreviewResult, CfError>) ->
             .filter(|o| !o.healthy)
             .map(|o| o.failure_reason.clone())
             .collect();
-        Check::new(
+        Finding::text(
             "preview",
             Verdict::Fail,
             format!("the previewed monitor fails now: {}", reasons.join("; ")),

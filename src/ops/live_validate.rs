@@ -5,27 +5,27 @@
 use std::sync::Arc;
 
 use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools};
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::permissions::{self, Permission, Scope};
 use crate::kube::{KubeError, KubeRegion, Workloads};
 use crate::manifest::{Fleet, Region};
-use crate::report::model::{Check, RegionReport, Verdict};
 
-fn kube_error_check(name: &str, e: &KubeError) -> Check {
-    Check::new(name, Verdict::Error, super::describe::kube(e))
+fn kube_error_check(name: &str, e: &KubeError) -> Finding {
+    Finding::text(name, Verdict::Error, super::describe::kube(e))
 }
 
 async fn kube_checks(
     fleet: &Fleet,
     region: &Region,
     client: &Result<KubeRegion, KubeError>,
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let c = match client {
         Ok(c) => c,
         Err(e) => return vec![kube_error_check("context", e)],
     };
     let mut checks = Vec::new();
     match c.version().await {
-        Ok(v) => checks.push(Check::new(
+        Ok(v) => checks.push(Finding::text(
             "context",
             Verdict::Pass,
             format!(
@@ -36,12 +36,12 @@ async fn kube_checks(
         Err(e) => return vec![kube_error_check("context", &e)],
     }
     match c.namespace_exists().await {
-        Ok(true) => checks.push(Check::new(
+        Ok(true) => checks.push(Finding::text(
             "namespace",
             Verdict::Pass,
             format!("namespace {} exists", region.namespace),
         )),
-        Ok(false) => checks.push(Check::new(
+        Ok(false) => checks.push(Finding::text(
             "namespace",
             Verdict::Fail,
             format!("namespace {} does not exist", region.namespace),
@@ -89,8 +89,8 @@ async fn kube_checks(
         }
         checks.push(match (error, missing.is_empty()) {
             (Some(e), _) => kube_error_check(kind, &e),
-            (None, true) => Check::new(kind, Verdict::Pass, format!("{kind} exist")),
-            (None, false) => Check::new(
+            (None, true) => Finding::text(kind, Verdict::Pass, format!("{kind} exist")),
+            (None, false) => Finding::text(
                 kind,
                 Verdict::Fail,
                 format!("missing {kind}: {}", missing.join(", ")),
@@ -108,7 +108,7 @@ async fn permission_checks<W: Workloads>(
     region: &Region,
     c: &W,
     perms: &[Permission],
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let asked: Vec<_> = perms.iter().map(Permission::access_check).collect();
     let answers = futures_util::future::join_all(asked.iter().map(|a| c.can_i(a))).await;
     let mut missing = Vec::new();
@@ -121,7 +121,7 @@ async fn permission_checks<W: Workloads>(
         }
     }
     if missing.is_empty() {
-        vec![Check::new(
+        vec![Finding::text(
             "permissions",
             Verdict::Pass,
             format!(
@@ -134,7 +134,7 @@ async fn permission_checks<W: Workloads>(
     }
 }
 
-fn missing_permission(region: &Region, p: &Permission) -> Check {
+fn missing_permission(region: &Region, p: &Permission) -> Finding {
     let (scope, role) = match p.scope {
         Scope::Namespace => (format!("in namespace {}", region.namespace), "Role"),
         Scope::Cluster => ("cluster-wide".to_owned(), "ClusterRole"),
@@ -145,7 +145,7 @@ fn missing_permission(region: &Region, p: &Permission) -> Check {
         // Only this manifest's smoke checks need it.
         format!("add it to the {role} in docs/user-guide.md")
     };
-    Check::new(
+    Finding::text(
         "permissions",
         Verdict::Error,
         format!(
@@ -161,10 +161,10 @@ fn pool_checks(
     region: &Region,
     pools: &Result<Vec<Pool>, String>,
     lb: &Result<LoadBalancer, String>,
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let pools = match pools {
         Ok(p) => p,
-        Err(e) => return vec![Check::new("pool", Verdict::Error, e.clone())],
+        Err(e) => return vec![Finding::text("pool", Verdict::Error, e.clone())],
     };
     let Some(pool) = pools
         .iter()
@@ -175,19 +175,19 @@ fn pool_checks(
         let hint = crate::manifest::fields::closest(&region.pool, names.iter().copied())
             .map(|c| format!("did you mean `{c}`?"))
             .unwrap_or_else(|| format!("pools in the account: {}", names.join(", ")));
-        return vec![Check::new(
+        return vec![Finding::text(
             "pool",
             Verdict::Fail,
             format!("pool {} not found; {hint}", region.pool),
         )];
     };
-    let mut checks = vec![Check::new(
+    let mut checks = vec![Finding::text(
         "pool",
         Verdict::Pass,
         format!("pool {} exists ({})", pool.name, pool.id),
     )];
     checks.push(match lb {
-        Err(e) => Check::new("load-balancer", Verdict::Error, e.clone()),
+        Err(e) => Finding::text("load-balancer", Verdict::Error, e.clone()),
         Ok(lb) if lb.default_pools.contains(&pool.id) || lb.fallback_pool == pool.id => {
             let pos = lb
                 .default_pools
@@ -196,13 +196,13 @@ fn pool_checks(
                 .map_or("fallback only".to_owned(), |i| {
                     format!("#{} in failover order", i + 1)
                 });
-            Check::new(
+            Finding::text(
                 "load-balancer",
                 Verdict::Pass,
                 format!("used by {} ({pos})", lb.name),
             )
         }
-        Ok(lb) => Check::new(
+        Ok(lb) => Finding::text(
             "load-balancer",
             Verdict::Fail,
             format!(
@@ -212,8 +212,8 @@ fn pool_checks(
         ),
     });
     checks.push(match pool.monitor.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => Check::new("monitor", Verdict::Pass, format!("monitor {m}")),
-        None => Check::new(
+        Some(m) => Finding::text("monitor", Verdict::Pass, format!("monitor {m}")),
+        None => Finding::text(
             "monitor",
             Verdict::Warn,
             "the pool has no monitor: Cloudflare ignores its health",
@@ -227,7 +227,7 @@ pub async fn run<P: Pools + 'static>(
     fleet: &Fleet,
     regions: &[(Region, Result<KubeRegion, KubeError>)],
     cf: Result<Arc<P>, CfError>,
-) -> (Vec<RegionReport>, Vec<String>) {
+) -> (Vec<RegionFindings>, Vec<String>) {
     let mut notes = Vec::new();
     let (token, lb, pools) = match &cf {
         Err(e) => (
@@ -293,12 +293,12 @@ pub async fn run<P: Pools + 'static>(
                     .err()
                     .cloned()
                     .unwrap_or_else(|| "the token is not active".to_owned());
-                checks.push(Check::new("cloudflare", Verdict::Error, why));
+                checks.push(Finding::text("cloudflare", Verdict::Error, why));
             }
             let mut failing: Vec<&str> = checks
                 .iter()
                 .filter(|c| c.verdict > Verdict::Warn)
-                .map(|c| c.name.as_str())
+                .map(Finding::text_name)
                 .collect();
             // One missing permission is one check; the summary names the kind once.
             failing.dedup();
@@ -307,7 +307,7 @@ pub async fn run<P: Pools + 'static>(
             } else {
                 format!("problems: {}", failing.join(", "))
             };
-            RegionReport::from_checks(region.name.as_str(), summary, checks)
+            RegionFindings::from_checks(region.name.as_str(), summary, checks)
         })
         .collect();
     (reports, notes)

@@ -18,7 +18,6 @@ pub mod record;
 pub mod recovery;
 pub mod restore;
 pub mod rollout;
-pub mod run;
 pub mod safety;
 pub mod snapshot;
 pub mod status;

@@ -196,7 +196,7 @@ pub fn rules(fleet: &Fleet) -> RuleFile {
                     "5m",
                     "warning",
                     "ocfail cannot read {{ $labels.region }}'s Kubernetes API",
-                    "Its metrics keep their last values. Check the exporter's kubeconfig context and \
+                    "Its metrics keep their last values. Finding the exporter's kubeconfig context and \
                      credentials (`ocfail validate --live`).",
                 ),
                 alert(

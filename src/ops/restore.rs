@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::{DeploymentState, Workloads};
 use crate::manifest::{DrillMethod, Region};
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::describe;
 use super::record::DrillRecord;
@@ -97,7 +97,7 @@ pub struct PutBack {
     /// Whether everything recorded was put back.
     pub outcome: Outcome,
     /// The checks so far.
-    pub report: RegionReport,
+    pub report: RegionFindings,
     /// The Deployments restored from a scale to zero, whose HPAs
     /// [`confirm_hpas`] should see active again.
     pub scaled_up: Vec<String>,
@@ -111,7 +111,7 @@ pub async fn region<W: Workloads, P: Pools>(
     region: &Region,
     opts: RestoreOptions,
     recovery: &Recovery,
-) -> (Outcome, RegionReport) {
+) -> (Outcome, RegionFindings) {
     let mut done = put_back(w, cf, region, opts, recovery).await;
     let hpas = confirm_hpas(w, region, &done.scaled_up, opts, recovery).await;
     done.report.verdict = done
@@ -131,7 +131,7 @@ pub async fn confirm_hpas<W: Workloads>(
     deployments: &[String],
     opts: RestoreOptions,
     recovery: &Recovery,
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let until = crate::durations::deadline(tokio::time::Instant::now(), opts.retry_for);
     hpa::confirm_active(w, region, deployments, until, opts.poll, recovery).await
 }
@@ -162,19 +162,19 @@ pub async fn put_back<W: Workloads, P: Pools>(
             Ok(Some(dep)) if dep.annotations.contains_key(DRILL_ANNOTATION) => annotated.push(dep),
             Ok(_) => {}
             Err(e) => {
-                let check = Check::new("read", Verdict::Error, describe::kube(&e));
+                let check = Finding::text("read", Verdict::Error, describe::kube(&e));
                 return done(
                     Outcome::Incomplete,
-                    RegionReport::from_checks(name, "could not read the region", vec![check]),
+                    RegionFindings::from_checks(name, "could not read the region", vec![check]),
                 );
             }
         }
     }
     if annotated.is_empty() {
-        let check = Check::new("restore", Verdict::Pass, "nothing to restore");
+        let check = Finding::text("restore", Verdict::Pass, "nothing to restore");
         return done(
             Outcome::Clean,
-            RegionReport::from_checks(name, "nothing to restore", vec![check]),
+            RegionFindings::from_checks(name, "nothing to restore", vec![check]),
         );
     }
     let mut checks = Vec::new();
@@ -190,7 +190,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
             Ok(r) => r,
             Err(e) => {
                 complete = false;
-                checks.push(Check::new(
+                checks.push(Finding::text(
                     "record",
                     Verdict::Error,
                     format!(
@@ -219,16 +219,16 @@ pub async fn put_back<W: Workloads, P: Pools>(
                             .map(|_| format!("pool {pool} enabled={wanted} again"))
                     };
                     match put_back {
-                        Ok(done) => checks.push(Check::new("pool", Verdict::Pass, done)),
+                        Ok(done) => checks.push(Finding::text("pool", Verdict::Pass, done)),
                         Err(e) => {
                             step_ok = false;
-                            checks.push(Check::new("pool", Verdict::Error, describe::cf(&e)));
+                            checks.push(Finding::text("pool", Verdict::Error, describe::cf(&e)));
                         }
                     }
                 }
                 _ => {
                     step_ok = false;
-                    checks.push(Check::new(
+                    checks.push(Finding::text(
                         "pool",
                         Verdict::Error,
                         "the pool must be re-enabled but Cloudflare is not reachable",
@@ -238,7 +238,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
         }
         if step_ok && dep.replicas != record.replicas {
             match retry(until, opts.poll, || w.scale(&dep.name, record.replicas)).await {
-                Ok(()) => checks.push(Check::new(
+                Ok(()) => checks.push(Finding::text(
                     "scale",
                     Verdict::Pass,
                     format!(
@@ -248,7 +248,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
                 )),
                 Err(e) => {
                     step_ok = false;
-                    checks.push(Check::new("scale", Verdict::Error, describe::kube(&e)));
+                    checks.push(Finding::text("scale", Verdict::Error, describe::kube(&e)));
                 }
             }
         }
@@ -263,7 +263,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
                     Ok(Some(d))
                         if d.ready >= record.replicas && d.observed_generation >= d.generation =>
                     {
-                        checks.push(Check::new(
+                        checks.push(Finding::text(
                             "ready",
                             Verdict::Pass,
                             format!(
@@ -282,7 +282,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
                     Ok(d) => {
                         step_ok = false;
                         let ready = d.map_or(0, |d| d.ready);
-                        checks.push(Check::new(
+                        checks.push(Finding::text(
                             "ready",
                             Verdict::Error,
                             format!(
@@ -295,7 +295,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
                     }
                     Err(e) => {
                         step_ok = false;
-                        checks.push(Check::new("ready", Verdict::Error, describe::kube(&e)));
+                        checks.push(Finding::text("ready", Verdict::Error, describe::kube(&e)));
                         break;
                     }
                 }
@@ -326,14 +326,14 @@ pub async fn put_back<W: Workloads, P: Pools>(
                 Err(e) => Err(e),
             };
             match removed {
-                Ok(()) => checks.push(Check::new(
+                Ok(()) => checks.push(Finding::text(
                     "record",
                     Verdict::Pass,
                     format!("removed {DRILL_ANNOTATION} from {}", dep.name),
                 )),
                 Err(e) => {
                     step_ok = false;
-                    checks.push(Check::new("record", Verdict::Error, describe::kube(&e)));
+                    checks.push(Finding::text("record", Verdict::Error, describe::kube(&e)));
                 }
             }
         }
@@ -342,7 +342,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
         }
         if !step_ok {
             complete = false;
-            checks.push(Check::new(
+            checks.push(Finding::text(
                 "manual",
                 Verdict::Error,
                 format!(
@@ -362,7 +362,7 @@ pub async fn put_back<W: Workloads, P: Pools>(
     };
     PutBack {
         outcome,
-        report: RegionReport::from_checks(name, summary, checks),
+        report: RegionFindings::from_checks(name, summary, checks),
         scaled_up,
     }
 }

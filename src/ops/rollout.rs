@@ -30,18 +30,19 @@ use futures_util::future::join_all;
 
 use crate::cloudflare::Pools;
 use crate::exit_code;
+use crate::facts::Step;
+use crate::facts::{Finding, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::{Fleet, OnFailure, Region};
-use crate::report::model::{Check, Verdict};
 
 use super::clients::Clients;
 use super::lock::{self, Holder, LockOptions};
 use super::record;
 use super::restore::RestoreOptions;
-use super::run::Findings;
 use super::snapshot::LOCK_LEASE;
 use super::supervise::{StopReason, Supervisor};
 use super::traffic::TrafficGenerator;
+use crate::facts::Findings;
 
 pub use self::plan::{RegionState, other};
 use self::region::{Ctx, Ended, RegionRun};
@@ -78,7 +79,7 @@ impl RolloutOptions {
 enum Status {
     AlreadyLive,
     NothingToRollBack,
-    Planned(Vec<Check>),
+    Planned(Vec<Finding>),
     Promoted,
     /// Promoted, left so by `onFailure: halt`.
     Halted,
@@ -128,7 +129,7 @@ where
         }
     }
     for r in &selected {
-        sup.phase(r.name.as_str(), "reading");
+        sup.phase(r.name.as_str(), Step::Reading);
     }
     let read = join_all(
         c.regions
@@ -192,7 +193,7 @@ where
                 .iter()
                 .position(|w| w.iter().any(|x| x.name == r.name))
                 .map_or(0, |i| i + 1);
-            let mut checks = vec![Check::new(
+            let mut checks = vec![Finding::text(
                 "wave",
                 Verdict::Pass,
                 format!("wave {n} of {}", waves.len()),

@@ -5,10 +5,10 @@
 use std::time::SystemTime;
 
 use crate::cloudflare::Pool;
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::manifest::Fleet;
 use crate::ops::recovery::Recovery;
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::describe;
 use super::snapshot::{FleetSnapshot, RegionSnapshot};
@@ -19,7 +19,7 @@ pub fn report(
     fleet: &Fleet,
     snap: &FleetSnapshot,
     recovery: &Recovery,
-) -> (Vec<RegionReport>, Vec<String>) {
+) -> (Vec<RegionFindings>, Vec<String>) {
     let facts: Vec<PoolFacts> = snap.regions.iter().map(|r| pool_facts(snap, r)).collect();
     let lb = snap.cloudflare.lb.as_ref().ok();
     let selection = lb.map(|lb| steering::select(lb, &facts, &[]));
@@ -106,7 +106,7 @@ fn region_report(
     lb_known: bool,
     serving: bool,
     recovery: &Recovery,
-) -> RegionReport {
+) -> RegionFindings {
     let name = r.region.name.to_string();
     let mut checks = vec![api_check(r)];
     let mut summary = Vec::new();
@@ -124,7 +124,7 @@ fn region_report(
         } else {
             "standby: no traffic now"
         };
-        checks.push(Check::new("traffic", Verdict::Pass, detail));
+        checks.push(Finding::text("traffic", Verdict::Pass, detail));
         summary.push(if serving {
             "serving".to_owned()
         } else {
@@ -132,7 +132,7 @@ fn region_report(
         });
     }
     if let Some(c) = operation_check(r, recovery) {
-        summary.push(format!("{} in progress", c.name));
+        summary.push(format!("{} in progress", c.text_name()));
         checks.push(c);
     }
     if let Some(c) = lock_check(r) {
@@ -148,14 +148,14 @@ fn region_report(
     if let Some(e) = &r.error {
         summary = vec![format!("{}", e.message)];
     }
-    let mut report = RegionReport::from_checks(name, summary.join(" · "), checks);
+    let mut report = RegionFindings::from_checks(name, summary.join(" · "), checks);
     if let Some(ms) = r.latency_ms {
         report.timings.insert("apiLatencyMs".to_owned(), ms);
     }
     report
 }
 
-fn api_check(r: &RegionSnapshot) -> Check {
+fn api_check(r: &RegionSnapshot) -> Finding {
     match &r.error {
         Some(e) => {
             let detail = describe::kube(e);
@@ -164,9 +164,9 @@ fn api_check(r: &RegionSnapshot) -> Check {
                 KubeErrorKind::NotFound | KubeErrorKind::Conflict => Verdict::Fail,
                 _ => Verdict::Error,
             };
-            Check::new("api", verdict, detail)
+            Finding::text("api", verdict, detail)
         }
-        None => Check::new(
+        None => Finding::text(
             "api",
             Verdict::Pass,
             format!(
@@ -178,11 +178,11 @@ fn api_check(r: &RegionSnapshot) -> Check {
     }
 }
 
-fn deployment_check(r: &RegionSnapshot) -> (Check, String) {
+fn deployment_check(r: &RegionSnapshot) -> (Finding, String) {
     let svc = &r.region.service;
     let fail = |detail: String, short: &str| {
         (
-            Check::new("deployment", Verdict::Fail, detail),
+            Finding::text("deployment", Verdict::Fail, detail),
             short.to_owned(),
         )
     };
@@ -223,7 +223,7 @@ fn deployment_check(r: &RegionSnapshot) -> (Check, String) {
     } else {
         Verdict::Pass
     };
-    (Check::new("deployment", verdict, detail), short)
+    (Finding::text("deployment", verdict, detail), short)
 }
 
 fn origin_counts(pool: &Pool) -> (usize, usize) {
@@ -234,11 +234,11 @@ fn origin_counts(pool: &Pool) -> (usize, usize) {
     )
 }
 
-fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Check, String) {
+fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Finding, String) {
     let name = &r.region.pool;
     if let Err(e) = &snap.cloudflare.pools {
         return (
-            Check::new(
+            Finding::text(
                 "pool",
                 Verdict::Error,
                 format!("pool {name}: {}", describe::cf(e)),
@@ -254,7 +254,7 @@ fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Check, String) {
             .map(|ps| ps.iter().map(|p| p.name.as_str()).collect())
             .unwrap_or_default();
         return (
-            Check::new(
+            Finding::text(
                 "pool",
                 Verdict::Fail,
                 format!(
@@ -300,12 +300,12 @@ fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Check, String) {
             .trim_end_matches(':')
     );
     (
-        Check::new("pool", verdict, format!("pool {} {state}", pool.name)),
+        Finding::text("pool", verdict, format!("pool {} {state}", pool.name)),
         short,
     )
 }
 
-fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Check> {
+fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Finding> {
     let (kind, raw) = r.operation()?;
     let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
     let since = v
@@ -317,7 +317,7 @@ fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Check> {
         .and_then(|s| s.as_str())
         .map(|b| format!(" by {b}"))
         .unwrap_or_default();
-    Some(Check::new(
+    Some(Finding::text(
         kind,
         Verdict::Warn,
         format!(
@@ -329,7 +329,7 @@ fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Check> {
 
 /// The last drill's verdict and age, from `ocfail.dev/last-drill`. A failed
 /// last drill is a warning: the region has not proven it can fail over.
-fn last_drill_check(r: &RegionSnapshot) -> Option<Check> {
+fn last_drill_check(r: &RegionSnapshot) -> Option<Finding> {
     let v = r.last_drill()?;
     let verdict = v.get("verdict").unwrap_or("restored");
     let age =
@@ -346,14 +346,14 @@ fn last_drill_check(r: &RegionSnapshot) -> Option<Check> {
         .map(|r| format!(" (run {r})"))
         .unwrap_or_default();
     let ok = verdict == "pass";
-    Some(Check::new(
+    Some(Finding::text(
         "last-drill",
         if ok { Verdict::Pass } else { Verdict::Warn },
         format!("last drill: {verdict}{age}{run}"),
     ))
 }
 
-fn lock_check(r: &RegionSnapshot) -> Option<Check> {
+fn lock_check(r: &RegionSnapshot) -> Option<Finding> {
     let lease = r.lease.as_ref()?;
     let holder = lease.holder.as_deref().filter(|h| !h.is_empty())?;
     let renewed = lease
@@ -368,9 +368,9 @@ fn lock_check(r: &RegionSnapshot) -> Option<Check> {
         _ => true,
     };
     Some(if live {
-        Check::new("lock", Verdict::Warn, format!("locked by {holder}"))
+        Finding::text("lock", Verdict::Warn, format!("locked by {holder}"))
     } else {
-        Check::new(
+        Finding::text(
             "lock",
             Verdict::Pass,
             format!("free (expired lease of {holder})"),
@@ -386,6 +386,16 @@ mod tests {
     use crate::cloudflare::{LoadBalancer, Origin};
     use crate::kube::{DeploymentState, KubeError, ServiceState};
     use crate::ops::snapshot::{CloudflareSnapshot, RegionSnapshot};
+    use crate::report::model::RegionReport;
+
+    /// `report`, in words.
+    fn words(fleet: &Fleet, snap: &FleetSnapshot) -> (Vec<RegionReport>, Vec<String>) {
+        let (regions, notes) = report(fleet, snap, &Recovery::default());
+        (
+            regions.iter().map(crate::report::words::region).collect(),
+            notes,
+        )
+    }
 
     fn region_snap(fleet: &Fleet, i: usize, ready: i32) -> RegionSnapshot {
         let region = fleet.regions[i].clone();
@@ -462,7 +472,7 @@ mod tests {
     #[test]
     fn healthy_fleet_passes_and_survives() {
         let (fleet, snap) = snapshot([3, 3, 3]);
-        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
+        let (regions, notes) = words(&fleet, &snap);
         assert!(
             regions.iter().all(|r| r.verdict == Verdict::Pass),
             "{regions:#?}"
@@ -489,7 +499,7 @@ mod tests {
     #[test]
     fn a_region_at_zero_fails_and_traffic_moves() {
         let (fleet, snap) = snapshot([0, 3, 3]);
-        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
+        let (regions, notes) = words(&fleet, &snap);
         assert_eq!(regions[0].verdict, Verdict::Fail);
         assert_eq!(regions[1].verdict, Verdict::Pass);
         assert!(
@@ -517,7 +527,7 @@ mod tests {
                 hint: Some("check the context".to_owned()),
             },
         );
-        let (regions, notes) = report(&fleet, &snap, &Recovery::default());
+        let (regions, notes) = words(&fleet, &snap);
         assert_eq!(regions[2].verdict, Verdict::Error);
         assert!(regions[2].checks[0].detail.contains("connection refused"));
         assert!(
@@ -542,7 +552,7 @@ mod tests {
             renew_time: Some(humantime::format_rfc3339_micros(SystemTime::now()).to_string()),
             resource_version: None,
         });
-        let (regions, _) = report(&fleet, &snap, &Recovery::default());
+        let (regions, _) = words(&fleet, &snap);
         let drill = regions[0]
             .checks
             .iter()
@@ -580,7 +590,7 @@ mod tests {
             crate::ops::snapshot::LAST_DRILL_ANNOTATION.to_owned(),
             format!(r#"{{"runId":"r9","verdict":"pass","at":"{at}"}}"#),
         );
-        let (regions, _) = report(&fleet, &snap, &Recovery::default());
+        let (regions, _) = words(&fleet, &snap);
         let c = regions[0]
             .checks
             .iter()
@@ -625,7 +635,7 @@ mod tests {
                 .unwrap()
                 .selector
                 .insert("ocfail.dev/color".to_owned(), live.to_owned());
-            let (regions, _) = report(&fleet, &snap, &Recovery::default());
+            let (regions, _) = words(&fleet, &snap);
             let c = regions[0]
                 .checks
                 .iter()

@@ -24,10 +24,11 @@ use std::future::Future;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
+use crate::facts::Step;
 use crate::signal::{SignalEvent, SignalHandler};
 
 /// Something to tell the user while a run goes on: `(region, phase)`.
-pub type Progress<'a> = &'a mut (dyn FnMut(&str, &str) + Send);
+pub type Progress<'a> = &'a mut (dyn FnMut(&str, &Step) + Send);
 
 /// Why a run stops before its end, in rank order: when several happen,
 /// the highest is the one reported.
@@ -41,14 +42,14 @@ pub enum StopReason {
 
 /// Where concurrent work sends its progress; the supervisor shows it.
 #[derive(Clone, Debug)]
-pub struct Phases(UnboundedSender<(String, String)>);
+pub struct Phases(UnboundedSender<(String, Step)>);
 
 impl Phases {
-    /// `region` is now in `phase`.
-    pub fn set(&self, region: &str, phase: impl Into<String>) {
+    /// `region` is now at `step`.
+    pub fn set(&self, region: &str, step: Step) {
         // The supervisor outlives every operation it drives; a send to a
         // finished one has nobody left to tell.
-        let _ = self.0.send((region.to_owned(), phase.into()));
+        let _ = self.0.send((region.to_owned(), step));
     }
 }
 
@@ -56,8 +57,8 @@ impl Phases {
 pub struct Supervisor<'a> {
     signals: &'a mut SignalHandler,
     progress: Progress<'a>,
-    tx: UnboundedSender<(String, String)>,
-    rx: UnboundedReceiver<(String, String)>,
+    tx: UnboundedSender<(String, Step)>,
+    rx: UnboundedReceiver<(String, Step)>,
     lost: Option<CancellationToken>,
     cancel: CancellationToken,
     abort: CancellationToken,
@@ -174,10 +175,10 @@ impl<'a> Supervisor<'a> {
         self.stoppable(tokio::time::sleep(d)).await.is_some()
     }
 
-    /// Shows `phase` for `region` now.
-    pub fn phase(&mut self, region: &str, phase: &str) {
+    /// Shows `step` for `region` now.
+    pub fn phase(&mut self, region: &str, step: Step) {
         self.drain();
-        (self.progress)(region, phase);
+        (self.progress)(region, &step);
     }
 
     fn stop(&mut self, reason: StopReason) {
@@ -214,7 +215,7 @@ mod tests {
     async fn the_first_signal_stops_a_stoppable_wait_at_once() {
         let (mut signals, tx) = handler();
         let mut seen = Vec::new();
-        let mut progress = |r: &str, p: &str| seen.push(format!("{r}:{p}"));
+        let mut progress = |r: &str, p: &Step| seen.push(format!("{r}:{p:?}"));
         let mut sup = Supervisor::new(&mut signals, &mut progress);
         let phases = sup.phases();
         tokio::spawn(async move {
@@ -224,7 +225,7 @@ mod tests {
         let started = tokio::time::Instant::now();
         let out = sup
             .stoppable(async {
-                phases.set("a", "waiting");
+                phases.set("a", Step::Holding);
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             })
             .await;
@@ -235,13 +236,13 @@ mod tests {
         // Once stopping, a stoppable step does not even start.
         assert!(sup.stoppable(async { 1 }).await.is_none());
         drop(sup);
-        assert_eq!(seen, vec!["a:waiting"]);
+        assert_eq!(seen, vec!["a:Holding"]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn work_that_must_finish_goes_on_through_one_signal_and_stops_at_the_second() {
         let (mut signals, tx) = handler();
-        let mut progress = |_: &str, _: &str| {};
+        let mut progress = |_: &str, _: &Step| {};
         let mut sup = Supervisor::new(&mut signals, &mut progress);
         let tx2 = tx.clone();
         tokio::spawn(async move {
@@ -274,7 +275,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_lost_lock_stops_the_run_and_a_signal_outranks_it() {
         let (mut signals, tx) = handler();
-        let mut progress = |_: &str, _: &str| {};
+        let mut progress = |_: &str, _: &Step| {};
         let mut sup = Supervisor::new(&mut signals, &mut progress);
         let lost = CancellationToken::new();
         sup.watch_lock(lost.clone());

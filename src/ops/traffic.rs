@@ -28,8 +28,8 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::facts::TrafficSummary;
 use crate::manifest::schema::Traffic;
-use crate::report::model::TrafficSummary;
 
 pub mod phases;
 mod summary;

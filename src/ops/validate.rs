@@ -1,7 +1,7 @@
 //! `ocfail validate`: what the offline manifest check reports per region.
 
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::manifest::Fleet;
-use crate::report::model::{Check, RegionReport, Verdict};
 
 /// Facts from the environment that validate mentions (never secret values).
 #[derive(Clone, Debug, Default)]
@@ -11,7 +11,7 @@ pub struct Environment {
 }
 
 /// The per-region entries and fleet notes of an offline validation.
-pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionReport>, Vec<String>) {
+pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionFindings>, Vec<String>) {
     let waves = fleet.rollout.waves.len();
     let regions = fleet
         .regions
@@ -19,7 +19,7 @@ pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionReport>, Vec<Stri
         .map(|r| {
             let wave = fleet.rollout.waves.iter().position(|w| w.contains(&r.name)).map_or(0, |i| i + 1);
             let mut checks = vec![
-                Check::new(
+                Finding::text(
                     "kubernetes",
                     Verdict::Pass,
                     format!(
@@ -31,15 +31,15 @@ pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionReport>, Vec<Stri
                         s = r.service
                     ),
                 ),
-                Check::new("cloudflare", Verdict::Pass, format!("pool {} behind {}", r.pool, fleet.cloudflare.load_balancer)),
-                Check::new("rollout", Verdict::Pass, format!("wave {wave} of {waves}")),
+                Finding::text("cloudflare", Verdict::Pass, format!("pool {} behind {}", r.pool, fleet.cloudflare.load_balancer)),
+                Finding::text("rollout", Verdict::Pass, format!("wave {wave} of {waves}")),
             ];
             checks.push(match &r.probe {
-                Some(p) => Check::new("probe", Verdict::Pass, format!("direct probe {p}")),
-                None => Check::new("probe", Verdict::Skipped, "no direct probe; health checks use Cloudflare and the API server proxy"),
+                Some(p) => Finding::text("probe", Verdict::Pass, format!("direct probe {p}")),
+                None => Finding::text("probe", Verdict::Skipped, "no direct probe; health checks use Cloudflare and the API server proxy"),
             });
             let summary = format!("{} / {} → pool {}, wave {wave}/{waves}", r.context, r.namespace, r.pool);
-            RegionReport::from_checks(r.name.as_str(), summary, checks)
+            RegionFindings::from_checks(r.name.as_str(), summary, checks)
         })
         .collect();
 
@@ -84,8 +84,8 @@ mod tests {
             "{regions:#?}"
         );
         assert!(
-            regions[0].summary.contains("wave 3/3"),
-            "{}",
+            regions[0].summary.text().contains("wave 3/3"),
+            "{:?}",
             regions[0].summary
         );
     }

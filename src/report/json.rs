@@ -1,6 +1,6 @@
 //! Machine-readable output: the `-o json` document and the `-o jsonl` event lines.
 
-use crate::events::Event;
+use crate::report::events::Event;
 use crate::report::model::Report;
 
 /// The whole report as one pretty-printed JSON document, newline-terminated (`-o json`).

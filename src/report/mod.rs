@@ -1,5 +1,6 @@
 //! Reports: the model every command fills in, and the renderers that turn it into output.
 
+pub mod events;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -8,6 +9,7 @@ pub mod progress;
 pub mod reporter;
 pub mod stream;
 pub mod summary;
+pub mod words;
 
 #[cfg(test)]
 mod testdata;

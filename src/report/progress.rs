@@ -4,7 +4,7 @@ mod table;
 
 pub use self::table::RegionTable;
 
-use crate::events::Event;
+use crate::report::events::Event;
 use crate::report::reporter::OutputFormat;
 
 /// How a run shows its progress on stderr.

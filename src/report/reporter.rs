@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::events::Event;
+use crate::report::events::Event;
 use crate::report::model::Report;
 use crate::report::{human, json, junit, progress, summary};
 
@@ -153,12 +153,12 @@ impl Reporter {
     /// becomes an [`Event::Phase`] stamped with the time since this reporter
     /// started. Best effort: a closed stderr must not stop a drill mid-outage
     /// or a rollout mid-switch.
-    pub fn phases(&mut self) -> impl FnMut(&str, &str) + Send + '_ {
+    pub fn phases(&mut self) -> impl FnMut(&str, &crate::facts::Step) + Send + '_ {
         let started = self.started;
-        move |region, phase| {
+        move |region, step| {
             let _ = self.event(&Event::Phase {
                 region: region.to_owned(),
-                phase: phase.to_owned(),
+                phase: super::words::step(step),
                 elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
         }

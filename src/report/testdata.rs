@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
-use crate::events::Event;
+use crate::report::events::Event;
 use crate::report::model::{Check, RegionReport, Report, SCHEMA, TrafficSummary, Verdict};
 
 fn check(name: &str, verdict: Verdict, detail: &str, duration_ms: u64) -> Check {

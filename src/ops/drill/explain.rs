@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::model::{OutageWindow, PhaseTraffic};
+use crate::facts::{OutageWindow, PhaseTraffic};
 
 /// Whether Cloudflare retries an answer of this kind on another origin.
 fn retried_kind(kind: &str) -> bool {

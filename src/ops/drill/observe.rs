@@ -12,9 +12,10 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
+use crate::facts::Step;
+use crate::facts::{Finding, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
-use crate::report::model::{Check, Verdict};
 
 use super::super::clients::Clients;
 use super::super::describe;
@@ -27,7 +28,7 @@ use super::{DrillOptions, ms};
 #[derive(Default)]
 pub(super) struct Observed {
     /// `inject` (or the failed `record`).
-    pub checks: Vec<Check>,
+    pub checks: Vec<Finding>,
     /// The outage was injected (the record was written first), or may have
     /// been (the write was abandoned).
     pub injected: bool,
@@ -47,7 +48,7 @@ pub(super) struct Observed {
 
 impl Observed {
     /// Nothing was injected: `check` says why.
-    pub fn nothing(check: Check) -> Self {
+    pub fn nothing(check: Finding) -> Self {
         Observed {
             checks: vec![check],
             ..Observed::default()
@@ -85,7 +86,7 @@ where
     W: Workloads + Clone + 'static,
     P: Pools + 'static,
 {
-    sup.phase(&p.name, "injecting the outage");
+    sup.phase(&p.name, Step::Injecting);
     let t_inject = clock.origin.elapsed();
     let inject = async {
         match opts.method {
@@ -107,11 +108,11 @@ where
     // whether it landed.
     let mut seen = match sup.drive(inject).await {
         None => return Observed::abandoned(),
-        Some(Err(e)) => return Observed::nothing(Check::new("inject", Verdict::Error, e)),
+        Some(Err(e)) => return Observed::nothing(Finding::text("inject", Verdict::Error, e)),
         Some(Ok(done)) => Observed {
             injected: true,
             injected_at: Some(t_inject),
-            ..Observed::nothing(Check::new("inject", Verdict::Pass, done))
+            ..Observed::nothing(Finding::text("inject", Verdict::Pass, done))
         },
     };
     if sup.stopping() {
@@ -120,7 +121,7 @@ where
     }
 
     // Step 5: observe failover, within the budget whatever Cloudflare does.
-    sup.phase(&p.name, "waiting for failover");
+    sup.phase(&p.name, Step::WaitingForFailover);
     let until = crate::durations::deadline(Instant::now(), p.budget.failover);
     let mut blind: Option<String> = None;
     loop {
@@ -176,7 +177,7 @@ where
 
     // Step 6: hold, watching the others.
     if seen.shifted_after.is_some() {
-        sup.phase(&p.name, "holding");
+        sup.phase(&p.name, Step::Holding);
         if !sup.sleep(opts.hold).await {
             seen.stop = sup.reason();
         }

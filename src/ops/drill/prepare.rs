@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::cloudflare::{Pool, Pools};
+use crate::facts::Step;
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::{DeploymentState, Workloads};
 use crate::manifest::{DrillMethod, Fleet, Region};
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::super::budget::{self, Budget};
 use super::super::clients::Clients;
 use super::super::describe;
 use super::super::lock::{self, Holder};
-use super::super::run::Findings;
 use super::super::safety::{self, Rule};
 use super::super::snapshot::{self, DRILL_ANNOTATION, RegionSnapshot};
 use super::super::status::pool_facts;
@@ -26,6 +26,7 @@ use super::super::steering::{self, Selection};
 use super::super::supervise::Phases;
 use super::super::traffic;
 use super::{DrillOptions, DrillOutcome, blocking_line, refused, unavailable_before};
+use crate::facts::Findings;
 
 /// What the read-only steps found, for the steps that change things.
 pub(super) struct Prepared<W, P> {
@@ -139,7 +140,7 @@ where
 
     let requests_before = cf.requests_sent();
     // Step 1: steady state before.
-    phases.set(&name, "checking steady state");
+    phases.set(&name, Step::CheckingSteadyState);
     let snap = snapshot::fleet(fleet, c.regions.clone(), Ok(cf.clone()), 64).await;
     // Could not read is not "not steady": say which API, exit 3.
     let mut unread: Vec<String> = snap
@@ -339,7 +340,7 @@ pub(super) fn dry_run<W, P: Pools>(
         ..
     } = p;
     let mut plan = vec![
-        Check::new(
+        Finding::text(
             "lock",
             Verdict::Pass,
             format!(
@@ -347,7 +348,7 @@ pub(super) fn dry_run<W, P: Pools>(
                 fleet.regions.len()
             ),
         ),
-        Check::new(
+        Finding::text(
             "record",
             Verdict::Pass,
             format!(
@@ -357,7 +358,7 @@ pub(super) fn dry_run<W, P: Pools>(
         ),
     ];
     plan.push(match opts.method {
-        DrillMethod::ScaleToZero => Check::new(
+        DrillMethod::ScaleToZero => Finding::text(
             "inject",
             Verdict::Pass,
             format!(
@@ -365,13 +366,13 @@ pub(super) fn dry_run<W, P: Pools>(
                 live.name, live.replicas
             ),
         ),
-        DrillMethod::DisablePool => Check::new(
+        DrillMethod::DisablePool => Finding::text(
             "inject",
             Verdict::Pass,
             format!("would set pool {} enabled=false", pool.name),
         ),
     });
-    plan.push(Check::new(
+    plan.push(Finding::text(
         "restore",
         Verdict::Pass,
         format!(
@@ -382,12 +383,12 @@ pub(super) fn dry_run<W, P: Pools>(
     notes.push("dry run: nothing was changed".to_owned());
     DrillOutcome {
         findings: Findings {
-            regions: vec![RegionReport::from_checks(
+            regions: vec![RegionFindings::from_checks(
                 &name,
                 "dry run: the drill may proceed",
                 plan,
             )],
-            notes,
+            notes: crate::facts::Note::texts(notes),
             traffic: None,
             exit_code: None,
         },

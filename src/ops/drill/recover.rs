@@ -11,8 +11,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
+use crate::facts::Step;
+use crate::facts::{Finding, Scope, Verdict};
 use crate::kube::Workloads;
-use crate::report::model::{Check, Verdict};
 
 use super::super::clients::Clients;
 use super::super::describe;
@@ -25,7 +26,7 @@ use super::prepare::Prepared;
 /// How putting things back went.
 pub(super) struct Recovered {
     /// `restore …` checks, and the HPAs'.
-    pub checks: Vec<Check>,
+    pub checks: Vec<Finding>,
     /// From the restore until the pool was healthy and, if the region served
     /// before, it answered traffic again.
     pub recovered_after: Option<Duration>,
@@ -49,7 +50,7 @@ where
     W: Workloads + Clone + 'static,
     P: Pools + 'static,
 {
-    sup.phase(&p.name, "restoring");
+    sup.phase(&p.name, Step::Restoring);
     let t_restore = clock.origin.elapsed();
     let opts = RestoreOptions {
         ready_timeout: c.fleet.rollout.ready_timeout,
@@ -66,7 +67,7 @@ where
         .await;
     let done = match restored {
         None => {
-            let left = Check::new(
+            let left = Finding::text(
                 "restore",
                 Verdict::Error,
                 format!(
@@ -93,11 +94,8 @@ where
         }
         Some(done) => done,
     };
-    let named = |mut c: Check| {
-        c.name = format!("restore {}", c.name);
-        c
-    };
-    let mut checks: Vec<Check> = done.report.checks.into_iter().map(named).collect();
+    let named = |c: Finding| c.scoped(Scope::Restore);
+    let mut checks: Vec<Finding> = done.report.checks.into_iter().map(named).collect();
     if sup.stopping() {
         // Everything is back; watching it come back is for a drill that
         // runs to its end.
@@ -109,7 +107,7 @@ where
             restored_at: t_restore,
         };
     }
-    sup.phase(&p.name, "waiting for recovery");
+    sup.phase(&p.name, Step::WaitingForRecovery);
     let until = crate::durations::deadline(Instant::now(), p.budget.recover);
     let mut blind = None;
     let mut recovered_after = None;

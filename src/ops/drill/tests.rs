@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use crate::cloudflare::CfErrorKind;
 use crate::exit_code;
+use crate::facts::{Findings, Run};
+use crate::facts::{Step, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::manifest::DrillMethod;
 use crate::ops::fake::{FakeFleet, Fault};
-use crate::ops::run::{Findings, Run};
 use crate::ops::supervise::Supervisor;
-use crate::report::model::{Report, Verdict};
+use crate::report::model::Report;
 use crate::signal::{SignalEvent, SignalHandler, SignalSender};
 
 use super::{DrillOptions, DrillOutcome, run};
@@ -48,7 +49,8 @@ async fn drill(
     let (mut handler, tx) = SignalHandler::channel();
     at(&tx, signals);
     let mut phases = Vec::new();
-    let mut progress = |r: &str, p: &str| phases.push(format!("{r}: {p}"));
+    let mut progress =
+        |r: &str, p: &Step| phases.push(format!("{r}: {}", crate::report::words::step(p)));
     let outcome = {
         let mut sup = Supervisor::new(&mut handler, &mut progress);
         run(&c, o, &mut sup).await
@@ -57,7 +59,7 @@ async fn drill(
 }
 
 fn report(f: &Findings) -> Report {
-    Run::start("drill", "t").conclude(f.clone())
+    crate::report::words::conclude(&Run::start("drill", "t"), f.clone())
 }
 
 fn region<'a>(r: &'a Report, name: &str) -> &'a crate::report::model::RegionReport {

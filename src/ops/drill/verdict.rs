@@ -5,8 +5,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::facts::{Finding, RegionFindings, TrafficSummary, Verdict};
 use crate::manifest::Fleet;
-use crate::report::model::{Check, RegionReport, TrafficSummary, Verdict};
 
 use super::super::budget::Budget;
 use super::super::snapshot::FleetSnapshot;
@@ -95,18 +95,10 @@ pub(super) fn drilled(
     fleet: &Fleet,
     name: &str,
     verdict: Verdict,
-    mut checks: Vec<Check>,
+    mut checks: Vec<Finding>,
     e: &Ended<'_>,
-) -> RegionReport {
+) -> RegionFindings {
     let t = e.timings;
-    let unmeasured = |why: &Option<String>| -> Option<Check> {
-        let why = why.as_ref()?;
-        Some(Check::new(
-            "",
-            Verdict::Error,
-            format!("could not check: {why}"),
-        ))
-    };
     for (label, d, budget, blind) in [
         ("unhealthy", t.unhealthy, e.budget.failover, &e.blind),
         ("shifted", t.shifted, e.budget.failover, &e.blind),
@@ -121,12 +113,12 @@ pub(super) fn drilled(
             Some(d) => timing(label, Some(d), budget),
             // Nothing was injected, or the drill stopped first: not
             // measured is not failed.
-            None if !e.injected || e.restore_incomplete => Check::new(
+            None if !e.injected || e.restore_incomplete => Finding::text(
                 label,
                 Verdict::Skipped,
                 "not measured: the outage was not injected or not restored",
             ),
-            None if e.stopped.is_some() => Check::new(
+            None if e.stopped.is_some() => Finding::text(
                 label,
                 Verdict::Skipped,
                 format!(
@@ -134,10 +126,9 @@ pub(super) fn drilled(
                     e.stopped.as_deref().unwrap_or("stopped")
                 ),
             ),
-            None => match unmeasured(blind) {
-                Some(mut c) => {
-                    c.name = label.to_owned();
-                    c
+            None => match blind {
+                Some(why) => {
+                    Finding::text(label, Verdict::Error, format!("could not check: {why}"))
                 }
                 None => timing(label, None, budget),
             },
@@ -145,7 +136,7 @@ pub(super) fn drilled(
         checks.push(check);
     }
     checks.extend(phase_checks(fleet, e));
-    let mut report = RegionReport::from_checks(name, summary(name, verdict, e), checks);
+    let mut report = RegionFindings::from_checks(name, summary(name, verdict, e), checks);
     // "Never went unhealthy" is inconclusive even though later timings then
     // fail; an error says the drill could not run, whatever the timings say.
     if verdict == Verdict::Inconclusive || verdict == Verdict::Error {
@@ -153,7 +144,7 @@ pub(super) fn drilled(
     } else {
         report.verdict = report.verdict.max(verdict);
     }
-    report.summary = summary(name, report.verdict, e);
+    report.summary = summary(name, report.verdict, e).into();
     for (key, d) in [
         ("unhealthyAfterMs", t.unhealthy),
         ("shiftedAfterMs", t.shifted),
@@ -189,11 +180,11 @@ pub(super) fn last_drill(run_id: &str, verdict: Verdict, t: Timings) -> String {
 pub(super) fn fleet_reports(
     fleet: &Fleet,
     after: Option<&FleetSnapshot>,
-    drilled: RegionReport,
+    drilled: RegionFindings,
     receiver: Option<&str>,
     shifted: bool,
     traffic: Option<&TrafficSummary>,
-) -> Vec<RegionReport> {
+) -> Vec<RegionFindings> {
     let name = drilled.region.clone();
     let mut drilled = Some(drilled);
     let mut regions = Vec::new();
@@ -222,7 +213,7 @@ pub(super) fn fleet_reports(
         };
         let seen = observed.is_ok();
         let mut cs = match observed {
-            Err(why) => vec![Check::new(
+            Err(why) => vec![Finding::text(
                 "stayed-healthy",
                 Verdict::Inconclusive,
                 format!("could not check: {why}"),
@@ -230,13 +221,13 @@ pub(super) fn fleet_reports(
             Ok((a, r)) => {
                 let f = pool_facts(a, r);
                 vec![if f.can_serve() {
-                    Check::new(
+                    Finding::text(
                         "stayed-healthy",
                         Verdict::Pass,
                         "pool healthy and serving throughout",
                     )
                 } else {
-                    Check::new(
+                    Finding::text(
                         "stayed-healthy",
                         Verdict::Fail,
                         "pool or pods not healthy after the drill",
@@ -246,14 +237,14 @@ pub(super) fn fleet_reports(
         };
         let receives = receiver == Some(region);
         if receives && !shifted {
-            cs.push(Check::new(
+            cs.push(Finding::text(
                 "took-traffic",
                 Verdict::Skipped,
                 format!("traffic never moved away from {name}"),
             ));
         } else if receives {
             let took = traffic.map_or(0, |t| t.by_region.get(region).copied().unwrap_or(0));
-            cs.push(Check::new(
+            cs.push(Finding::text(
                 "took-traffic",
                 if traffic.is_none() || took > 0 {
                     Verdict::Pass
@@ -270,7 +261,7 @@ pub(super) fn fleet_reports(
         } else {
             "stayed healthy"
         };
-        regions.push(RegionReport::from_checks(region, summary, cs));
+        regions.push(RegionFindings::from_checks(region, summary, cs));
     }
     regions
 }
@@ -283,14 +274,14 @@ pub(super) const MIN_REQUESTS: u64 = 20;
 /// `recovering` against `maxRecoveryErrorRate`, once the region is back.
 /// Errors in the outage are what the drill measures, so they are reported,
 /// never counted against an error rate.
-pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
+pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Finding> {
     let Some(split) = e.split else {
         return Vec::new();
     };
     let mut checks = Vec::new();
     let max_outage = humantime::format_duration(e.max_outage);
     checks.push(match &split.window {
-        None => Check::new(
+        None => Finding::text(
             "outage",
             Verdict::Pass,
             "no synthetic request failed between the injection and the move",
@@ -304,13 +295,13 @@ pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
                 kinds(split.phase(Phase::Outage))
             );
             if d <= e.max_outage {
-                Check::new(
+                Finding::text(
                     "outage",
                     Verdict::Pass,
                     format!("{seen}; maxOutage {max_outage}"),
                 )
             } else {
-                Check::new(
+                Finding::text(
                     "outage",
                     Verdict::Fail,
                     format!("{seen}: longer than maxOutage {max_outage}"),
@@ -335,17 +326,17 @@ pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
         };
         let rate = format!("{:.2}% of {} requests", p.error_rate * 100.0, p.requests);
         checks.push(if !judged {
-            Check::new(
+            Finding::text(
                 name,
                 Verdict::Skipped,
                 format!("not judged: the region did not come back ({rate} failed)"),
             )
         } else if p.requests == 0 {
-            Check::new(name, Verdict::Skipped, "no synthetic request in this phase")
+            Finding::text(name, Verdict::Skipped, "no synthetic request in this phase")
         } else if p.requests < MIN_REQUESTS {
             // Never a pass or a fail decided by a handful of requests; a
             // warning when some of them failed, so they are looked at.
-            Check::new(
+            Finding::text(
                 name,
                 if p.errors > 0 {
                     Verdict::Warn
@@ -358,9 +349,9 @@ pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
                 ),
             )
         } else if p.error_rate <= limit.fraction() {
-            Check::new(name, Verdict::Pass, format!("{rate} failed (max {limit})"))
+            Finding::text(name, Verdict::Pass, format!("{rate} failed (max {limit})"))
         } else {
-            Check::new(
+            Finding::text(
                 name,
                 Verdict::Fail,
                 format!(
@@ -375,7 +366,7 @@ pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
 }
 
 /// `; 503 ×8, timeout ×1` for a phase's failures.
-fn kinds(p: Option<&crate::report::model::PhaseTraffic>) -> String {
+fn kinds(p: Option<&crate::facts::PhaseTraffic>) -> String {
     let Some(p) = p.filter(|p| !p.errors_by_kind.is_empty()) else {
         return String::new();
     };
@@ -387,7 +378,7 @@ fn kinds(p: Option<&crate::report::model::PhaseTraffic>) -> String {
     format!("; {}", list.join(", "))
 }
 
-fn by_region(p: &crate::report::model::PhaseTraffic) -> String {
+fn by_region(p: &crate::facts::PhaseTraffic) -> String {
     let list: Vec<String> = p
         .errors_by_region
         .iter()
@@ -396,20 +387,20 @@ fn by_region(p: &crate::report::model::PhaseTraffic) -> String {
     list.join(", ")
 }
 
-fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Check {
+fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Finding {
     let budget_text = humantime::format_duration(budget);
     match d {
-        Some(d) if d <= budget => Check::new(
+        Some(d) if d <= budget => Finding::text(
             label,
             Verdict::Pass,
             format!("{} (budget {budget_text})", fmt_ms(d)),
         ),
-        Some(d) => Check::new(
+        Some(d) => Finding::text(
             label,
             Verdict::Fail,
             format!("{} is over the budget of {budget_text}", fmt_ms(d)),
         ),
-        None => Check::new(
+        None => Finding::text(
             label,
             // A pool that never went unhealthy means the fault did not take:
             // no data, not a failure.
@@ -451,6 +442,26 @@ fn summary(name: &str, v: Verdict, e: &Ended<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::{Check, RegionReport};
+
+    /// The drilled region's report, in words.
+    fn drilled_words(
+        fleet: &Fleet,
+        name: &str,
+        verdict: Verdict,
+        checks: Vec<Finding>,
+        e: &Ended<'_>,
+    ) -> RegionReport {
+        crate::report::words::region(&drilled(fleet, name, verdict, checks, e))
+    }
+
+    /// The phase checks, in words.
+    fn phase_words(fleet: &Fleet, e: &Ended<'_>) -> Vec<Check> {
+        phase_checks(fleet, e)
+            .iter()
+            .map(crate::report::words::check)
+            .collect()
+    }
 
     fn ended(t: Timings) -> Ended<'static> {
         Ended {
@@ -510,7 +521,7 @@ mod tests {
             ..ended(Timings::default())
         };
         assert_eq!(of(&fleet, &blind), Verdict::Error);
-        let r = drilled(&fleet, "us-east-1", Verdict::Error, Vec::new(), &blind);
+        let r = drilled_words(&fleet, "us-east-1", Verdict::Error, Vec::new(), &blind);
         for c in r.checks.iter().filter(|c| c.name != "recovered") {
             assert_eq!(c.verdict, Verdict::Error, "{c:?}");
             assert!(c.detail.starts_with("could not check"), "{c:?}");
@@ -546,7 +557,7 @@ mod tests {
     fn the_drilled_report_carries_the_timings_and_the_budget() {
         let fleet = crate::manifest::seed_fleet();
         let e = ended(timings(1, 2, 3));
-        let r = drilled(&fleet, "us-east-1", Verdict::Pass, Vec::new(), &e);
+        let r = drilled_words(&fleet, "us-east-1", Verdict::Pass, Vec::new(), &e);
         assert_eq!(r.verdict, Verdict::Pass);
         assert_eq!(r.timings["shiftedAfterMs"], 2000);
         assert_eq!(r.timings["budgetRecoverMs"], 20_000);
@@ -555,7 +566,7 @@ mod tests {
         // An inconclusive drill stays inconclusive though the missing
         // timings are failed checks.
         let never = ended(Timings::default());
-        let r = drilled(
+        let r = drilled_words(
             &fleet,
             "us-east-1",
             Verdict::Inconclusive,
@@ -572,7 +583,7 @@ mod tests {
             injected: false,
             ..ended(Timings::default())
         };
-        let r = drilled(
+        let r = drilled_words(
             &fleet,
             "us-east-1",
             Verdict::Error,
@@ -588,14 +599,14 @@ mod tests {
             restore_incomplete: true,
             ..ended(timings(1, 2, 3))
         };
-        let r = drilled(&fleet, "us-east-1", Verdict::Error, Vec::new(), &left);
+        let r = drilled_words(&fleet, "us-east-1", Verdict::Error, Vec::new(), &left);
         assert!(
             r.summary
                 .contains("ocfail -f /abs/fleet.yaml restore --region us-east-1"),
             "{}",
             r.summary
         );
-        let r = drilled(
+        let r = drilled_words(
             &fleet,
             "us-east-1",
             Verdict::Pass,
@@ -657,7 +668,7 @@ mod tests {
         let s = production_split(0, max);
         let e = production(&s, max);
         assert_eq!(of(&fleet, &e), Verdict::Pass);
-        let checks = phase_checks(&fleet, &e);
+        let checks = phase_words(&fleet, &e);
         let names: Vec<(&str, Verdict)> = checks
             .iter()
             .map(|c| (c.name.as_str(), c.verdict))
@@ -688,7 +699,7 @@ mod tests {
         let s = production_split(10, max);
         let e = production(&s, max);
         assert_eq!(of(&fleet, &e), Verdict::Fail);
-        let failed = phase_checks(&fleet, &e)
+        let failed = phase_words(&fleet, &e)
             .into_iter()
             .find(|c| c.name == "failed-over")
             .unwrap();
@@ -707,7 +718,7 @@ mod tests {
         let s = production_split(0, max);
         let e = production(&s, max);
         assert_eq!(of(&fleet, &e), Verdict::Fail);
-        let outage = &phase_checks(&fleet, &e)[0];
+        let outage = &phase_words(&fleet, &e)[0];
         assert_eq!(outage.verdict, Verdict::Fail);
         assert!(
             outage.detail.contains("longer than maxOutage 30s"),
@@ -738,7 +749,7 @@ mod tests {
             Verdict::Pass,
             "two errors in five decide nothing"
         );
-        let checks = phase_checks(&fleet, &e);
+        let checks = phase_words(&fleet, &e);
         assert_eq!(checks[2].verdict, Verdict::Skipped);
         assert!(checks[2].detail.contains("only 5 requests"));
         assert_eq!(checks[3].verdict, Verdict::Warn);

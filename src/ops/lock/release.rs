@@ -7,14 +7,14 @@
 use std::path::Path;
 
 use super::{LockError, LockOptions, Unreleased};
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::kube::client::kubeconfig::KubeconfigSource;
 use crate::manifest::Fleet;
-use crate::report::model::{Check, RegionReport, Verdict};
 
 /// One `lock` warning per lease `e` left behind, with the region it belongs
 /// to; nothing for errors other than [`LockError::NotReleased`].
-pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Check)> {
+pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)> {
     let LockError::NotReleased { unreleased, .. } = e else {
         return Vec::new();
     };
@@ -23,7 +23,7 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Check)> {
         .map(|u| {
             (
                 u.region.clone(),
-                Check::new("lock", Verdict::Warn, detail(u, fleet)),
+                Finding::text("lock", Verdict::Warn, detail(u, fleet)),
             )
         })
         .collect()
@@ -32,7 +32,7 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Check)> {
 /// Adds [`unreleased_checks`] to `reports`: each into its region's report
 /// (raising that report's verdict to at least `warn`), else into the first
 /// report, else into a report of its own.
-pub fn report_unreleased(reports: &mut Vec<RegionReport>, e: &LockError, fleet: &Fleet) {
+pub fn report_unreleased(reports: &mut Vec<RegionFindings>, e: &LockError, fleet: &Fleet) {
     for (region, check) in unreleased_checks(e, fleet) {
         let at = reports.iter().position(|r| r.region == region);
         match at.or(if reports.is_empty() { None } else { Some(0) }) {
@@ -41,7 +41,7 @@ pub fn report_unreleased(reports: &mut Vec<RegionReport>, e: &LockError, fleet: 
                 report.verdict = report.verdict.max(Verdict::Warn);
                 report.checks.push(check);
             }
-            None => reports.push(RegionReport::from_checks(
+            None => reports.push(RegionFindings::from_checks(
                 region,
                 "the lock was left behind",
                 vec![check],
@@ -165,7 +165,7 @@ mod tests {
         };
         assert_eq!(region, "us-east-1");
         assert_eq!(
-            (check.name.as_str(), check.verdict),
+            (crate::report::words::name(check).as_str(), check.verdict),
             ("lock", Verdict::Warn)
         );
         let r = fleet.region("us-east-1").unwrap();
@@ -179,7 +179,11 @@ mod tests {
             ),
             "hint: grant it".to_owned(),
         ] {
-            assert!(check.detail.contains(&part), "`{part}` in {}", check.detail);
+            assert!(
+                crate::report::words::detail(check).contains(&part),
+                "`{part}` in {}",
+                crate::report::words::detail(check)
+            );
         }
     }
 
@@ -193,14 +197,19 @@ mod tests {
             "`kubectl --context {} -n {} delete lease",
             r.context, r.namespace
         );
-        assert!(checks[0].1.detail.contains(&want), "{}", checks[0].1.detail);
+        assert!(
+            crate::report::words::detail(&checks[0].1).contains(&want),
+            "{}",
+            crate::report::words::detail(&checks[0].1)
+        );
     }
 
     #[test]
     fn warnings_go_to_their_regions_report_else_the_first() {
         let fleet = crate::manifest::seed_fleet();
-        let pass =
-            |r: &str| RegionReport::from_checks(r, "", vec![Check::new("x", Verdict::Pass, "")]);
+        let pass = |r: &str| {
+            RegionFindings::from_checks(r, "", vec![Finding::text("x", Verdict::Pass, "")])
+        };
         let mut reports = vec![pass("us-east-1"), pass("eu-central-1")];
         report_unreleased(
             &mut reports,
@@ -213,8 +222,8 @@ mod tests {
             "ap-southeast-2 has no report"
         );
         assert_eq!(reports[1].verdict, Verdict::Warn);
-        assert!(reports[0].checks[1].detail.starts_with("ap-southeast-2:"));
-        assert!(reports[1].checks[1].detail.starts_with("eu-central-1:"));
+        assert!(crate::report::words::detail(&reports[0].checks[1]).starts_with("ap-southeast-2:"));
+        assert!(crate::report::words::detail(&reports[1].checks[1]).starts_with("eu-central-1:"));
         let mut none = Vec::new();
         report_unreleased(&mut none, &not_released(&["us-east-1"]), &fleet);
         assert_eq!(none[0].region, "us-east-1");

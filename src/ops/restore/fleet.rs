@@ -23,15 +23,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cloudflare::Pools;
 use crate::exit_code;
+use crate::facts::Findings;
+use crate::facts::{Finding, Note, RegionFindings, Verdict};
 use crate::kube::{LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::clients::Clients;
 use crate::ops::describe;
 use crate::ops::lock::{self, Holder, LockError, LockOptions};
 use crate::ops::process::Liveness;
-use crate::ops::run::Findings;
 use crate::ops::snapshot::LOCK_LEASE;
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::{EndedRuns, Outcome, RestoreOptions, Scan, region, release_crashed_lock, scan};
 
@@ -256,8 +256,8 @@ where
             let w = match read {
                 Ok((w, _)) => *w,
                 Err(why) => {
-                    let check = Check::new("read", Verdict::Error, why.clone());
-                    return RegionReport::from_checks(
+                    let check = Finding::text("read", Verdict::Error, why.clone());
+                    return RegionFindings::from_checks(
                         r.name.as_str(),
                         "could not read the region",
                         vec![check],
@@ -324,7 +324,7 @@ where
                     rep.verdict = rep.verdict.max(check.verdict);
                     rep.checks.push(check);
                 }
-                None => notes.push(format!("{}: {}", r.name, check.detail)),
+                None => notes.push(format!("{}: {}", r.name, check.text_detail())),
             }
         }
     }
@@ -334,7 +334,7 @@ where
         .then_some(exit_code::RESTORE_INCOMPLETE);
     Findings {
         regions,
-        notes,
+        notes: Note::texts(notes),
         traffic: None,
         exit_code,
     }
@@ -351,21 +351,21 @@ fn sorted(runs: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 /// The region could not even be read: nothing is known of its records.
-fn unreadable(report: &RegionReport) -> bool {
+fn unreadable(report: &RegionFindings) -> bool {
     report
         .checks
         .iter()
-        .any(|c| c.name == "read" && c.verdict == Verdict::Error)
+        .any(|c| c.text_name() == "read" && c.verdict == Verdict::Error)
 }
 
 /// One report from a region's drill and rollout restores: a clean half
 /// adds nothing but its "nothing to restore" when both are clean.
-fn merge(drill: (Outcome, RegionReport), rollout: (Outcome, RegionReport)) -> RegionReport {
+fn merge(drill: (Outcome, RegionFindings), rollout: (Outcome, RegionFindings)) -> RegionFindings {
     match (drill, rollout) {
         ((Outcome::Clean, report), (Outcome::Clean, _)) => report,
         ((Outcome::Clean, _), (_, report)) | ((_, report), (Outcome::Clean, _)) => report,
         ((_, mut a), (_, b)) => {
-            a.summary = format!("{}; {}", a.summary, b.summary);
+            a.summary = format!("{}; {}", a.summary.text(), b.summary.text()).into();
             a.verdict = a.verdict.max(b.verdict);
             a.checks.extend(b.checks);
             a
@@ -393,14 +393,14 @@ fn live_run<W>(
             .iter()
             .filter(|(r, _)| is_chosen(r))
             .map(|(r, _)| {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     "refused: nothing was changed",
-                    vec![Check::new("lock", Verdict::Fail, line.clone())],
+                    vec![Finding::text("lock", Verdict::Fail, line.clone())],
                 )
             })
             .collect(),
-        notes: vec![line],
+        notes: vec![line.into()],
         exit_code: Some(exit_code::REFUSED),
     }
 }
@@ -418,14 +418,14 @@ fn stopped<W>(
             .iter()
             .filter(|(r, _)| is_chosen(r))
             .map(|(r, _)| {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     "stopped: nothing was changed",
-                    vec![Check::new("lock", Verdict::Skipped, line.clone())],
+                    vec![Finding::text("lock", Verdict::Skipped, line.clone())],
                 )
             })
             .collect(),
-        notes: vec![line],
+        notes: vec![line.into()],
         exit_code: Some(exit_code::INTERRUPTED),
     }
 }
@@ -443,16 +443,16 @@ fn refused<W>(
             .iter()
             .filter(|(r, _)| is_chosen(r))
             .map(|(r, _)| {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     "refused: nothing was changed",
-                    vec![Check::new("lock", Verdict::Fail, why.clone())],
+                    vec![Finding::text("lock", Verdict::Fail, why.clone())],
                 )
             })
             .collect(),
         notes: vec![
             "another run holds the lock and is not one whose records are left; wait for it to finish"
-                .to_owned(),
+                .into(),
         ],
         exit_code: Some(exit_code::REFUSED),
     }

@@ -13,10 +13,10 @@ use std::time::Duration;
 // Tokio's clock, so the wait can be tested in paused time.
 use tokio::time::Instant;
 
+use crate::facts::{Finding, Verdict};
 use crate::kube::{HpaState, KubeError, Workloads};
 use crate::manifest::Region;
 use crate::ops::recovery::Recovery;
-use crate::report::model::{Check, Verdict};
 
 use super::describe;
 use crate::ops::ready::transient;
@@ -37,7 +37,7 @@ pub async fn confirm_active<W: Workloads>(
     until: Instant,
     poll: Duration,
     recovery: &Recovery,
-) -> Vec<Check> {
+) -> Vec<Finding> {
     if deployments.is_empty() {
         return Vec::new();
     }
@@ -52,7 +52,7 @@ async fn confirm_with<F, Fut>(
     until: Instant,
     poll: Duration,
     recovery: &Recovery,
-) -> Vec<Check>
+) -> Vec<Finding>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Vec<HpaState>, KubeError>>,
@@ -60,7 +60,7 @@ where
     let started = Instant::now();
     let mut checks = Vec::new();
     let check = |verdict: Verdict, detail: String| {
-        let mut c = Check::new("hpa", verdict, detail);
+        let mut c = Finding::text("hpa", verdict, detail);
         c.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         c
     };
@@ -208,7 +208,7 @@ mod tests {
 
     /// Confirms the HPAs of openclaw-api-blue while each list answers the
     /// next of `answers` (the last one repeats); also returns the lists made.
-    async fn run(answers: Vec<Answer>) -> (Vec<Check>, usize) {
+    async fn run(answers: Vec<Answer>) -> (Vec<Finding>, usize) {
         let calls = Arc::new(Mutex::new(0));
         let counter = calls.clone();
         let list = move || {
@@ -255,9 +255,12 @@ mod tests {
         .await;
         assert_eq!(calls, 4, "polled through the 503");
         assert_eq!(checks.len(), 1, "only the HPA of the restored Deployment");
-        assert_eq!(checks[0].name, "hpa");
+        assert_eq!(crate::report::words::name(&checks[0]), "hpa");
         assert_eq!(checks[0].verdict, Verdict::Pass);
-        assert_eq!(checks[0].detail, "HPA api active again");
+        assert_eq!(
+            crate::report::words::detail(&checks[0]),
+            "HPA api active again"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -276,7 +279,7 @@ mod tests {
         );
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].verdict, Verdict::Warn);
-        let d = &checks[0].detail;
+        let d = &crate::report::words::detail(&checks[0]);
         assert!(d.contains("HPA api is not active again after"), "{d}");
         assert!(d.contains("ScalingDisabled: scaling is disabled"), "{d}");
         assert!(
@@ -299,9 +302,9 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(checks[0].verdict, Verdict::Warn);
         assert!(
-            checks[0].detail.contains("FailedGetResourceMetric"),
+            crate::report::words::detail(&checks[0]).contains("FailedGetResourceMetric"),
             "{}",
-            checks[0].detail
+            crate::report::words::detail(&checks[0])
         );
     }
 
@@ -314,9 +317,9 @@ mod tests {
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].verdict, Verdict::Warn);
         assert!(
-            checks[0].detail.contains("could not list the HPAs"),
+            crate::report::words::detail(&checks[0]).contains("could not list the HPAs"),
             "{}",
-            checks[0].detail
+            crate::report::words::detail(&checks[0])
         );
     }
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::facts::{Finding, Verdict};
 use crate::kube::{KubeError, LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::describe;
@@ -25,7 +26,6 @@ use crate::ops::snapshot::{
     DRILL_ANNOTATION, LAST_DRILL_ANNOTATION, LAST_ROLLOUT_ANNOTATION, LOCK_LEASE,
     ROLLOUT_ANNOTATION,
 };
-use crate::report::model::{Check, Verdict};
 
 /// The runs whose leases `ocfail restore` may delete at once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -116,7 +116,7 @@ enum Leftover {
     /// Delete it: run `run` has ended; `done` says so once it is deleted.
     Release { run: String, done: String },
     /// Leave it, and say so.
-    Explain(Check),
+    Explain(Finding),
     /// Not an ocfail lease (or not held): `ocfail status` shows it.
     Ignore,
 }
@@ -148,7 +148,7 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
     // No record does not mean no change: a run has none before its first
     // change, and none once it has put back or finished what it changed.
     Leftover::Explain(match lock::expires_in(lease, now) {
-        Some(left) => Check::new(
+        Some(left) => Finding::text(
             "lock",
             Verdict::Warn,
             format!(
@@ -159,7 +159,7 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
                 left.as_secs_f64().ceil()
             ),
         ),
-        None => Check::new(
+        None => Finding::text(
             "lock",
             Verdict::Pass,
             format!(
@@ -174,7 +174,7 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
 /// (see [`EndedRuns`]), so the next drill need not wait for it to expire;
 /// explains a lease of any other ocfail run, which is left. Returns a check
 /// when there was an ocfail lease.
-pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Option<Check> {
+pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Option<Finding> {
     let lease = w.lease(LOCK_LEASE).await.ok()??;
     let (run, done) = match leftover(&lease, ended, SystemTime::now()) {
         Leftover::Release { run, done } => (run, done),
@@ -186,8 +186,8 @@ pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Opt
             .delete_lease(&lease.name, lease.resource_version.as_deref())
             .await
         {
-            Ok(()) => Check::new("lock", Verdict::Pass, done),
-            Err(e) => Check::new(
+            Ok(()) => Finding::text("lock", Verdict::Pass, done),
+            Err(e) => Finding::text(
                 "lock",
                 Verdict::Warn,
                 format!(
@@ -244,9 +244,9 @@ mod tests {
             panic!("not explained");
         };
         assert!(
-            !check.detail.contains("changed nothing"),
+            !crate::report::words::detail(&check).contains("changed nothing"),
             "{}",
-            check.detail
+            crate::report::words::detail(&check)
         );
     }
 
@@ -274,12 +274,20 @@ mod tests {
             panic!("not explained");
         };
         assert_eq!(check.verdict, Verdict::Warn);
-        assert!(check.detail.contains(HOLDER), "{}", check.detail);
-        assert!(check.detail.contains("left no record"), "{}", check.detail);
         assert!(
-            check.detail.contains("for up to 25s more"),
+            crate::report::words::detail(&check).contains(HOLDER),
             "{}",
-            check.detail
+            crate::report::words::detail(&check)
+        );
+        assert!(
+            crate::report::words::detail(&check).contains("left no record"),
+            "{}",
+            crate::report::words::detail(&check)
+        );
+        assert!(
+            crate::report::words::detail(&check).contains("for up to 25s more"),
+            "{}",
+            crate::report::words::detail(&check)
         );
     }
 
@@ -291,7 +299,11 @@ mod tests {
             panic!("not explained");
         };
         assert_eq!(check.verdict, Verdict::Pass);
-        assert!(check.detail.contains("expired"), "{}", check.detail);
+        assert!(
+            crate::report::words::detail(&check).contains("expired"),
+            "{}",
+            crate::report::words::detail(&check)
+        );
     }
 
     #[test]

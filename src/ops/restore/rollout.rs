@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::{COLOR_LABEL, Workloads};
 use crate::manifest::Region;
 use crate::ops::describe;
@@ -19,7 +20,6 @@ use crate::ops::ready;
 use crate::ops::record::RolloutRecord;
 use crate::ops::recovery::Recovery;
 use crate::ops::snapshot::ROLLOUT_ANNOTATION;
-use crate::report::model::{Check, RegionReport, Verdict};
 
 use super::{Outcome, RestoreOptions};
 use crate::ops::ready::retry;
@@ -69,16 +69,16 @@ pub async fn undo<W: Workloads>(
     opts: RestoreOptions,
     cancel: &CancellationToken,
     recovery: &Recovery,
-) -> (bool, Vec<Check>) {
+) -> (bool, Vec<Finding>) {
     let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let poll = opts.poll;
     let from = format!("{}-{}", region.deployment, rec.from_color);
     let to = format!("{}-{}", region.deployment, rec.to_color);
     let preview = format!("{}-preview", region.service);
     let mut checks = Vec::new();
-    let fail = |mut checks: Vec<Check>, name: &str, detail: String| {
-        checks.push(Check::new(name, Verdict::Error, detail));
-        checks.push(Check::new(
+    let fail = |mut checks: Vec<Finding>, name: &str, detail: String| {
+        checks.push(Finding::text(name, Verdict::Error, detail));
+        checks.push(Finding::text(
             "manual",
             Verdict::Error,
             format!("finish by hand: {}", manual(recovery, region, rec)),
@@ -117,7 +117,7 @@ pub async fn undo<W: Workloads>(
             let started = Instant::now();
             let deadline = crate::durations::deadline(started, opts.ready_timeout);
             match ready::wait(w, &from, rec.replicas, deadline, poll, cancel).await {
-                Ok(_) => checks.push(Check::new(
+                Ok(_) => checks.push(Finding::text(
                     "scale-up",
                     Verdict::Pass,
                     format!(
@@ -139,7 +139,7 @@ pub async fn undo<W: Workloads>(
         {
             return fail(checks, "switch-back", describe::kube(&e));
         }
-        checks.push(Check::new(
+        checks.push(Finding::text(
             "switch-back",
             Verdict::Pass,
             format!(
@@ -161,7 +161,7 @@ pub async fn undo<W: Workloads>(
                 {
                     return fail(checks, "preview", describe::kube(&e));
                 }
-                checks.push(Check::new(
+                checks.push(Finding::text(
                     "preview",
                     Verdict::Pass,
                     format!("service {preview} back on {colour}"),
@@ -184,7 +184,7 @@ pub async fn undo<W: Workloads>(
             {
                 return fail(checks, "idle", describe::kube(&e));
             }
-            checks.push(Check::new(
+            checks.push(Finding::text(
                 "idle",
                 Verdict::Pass,
                 format!(
@@ -205,7 +205,7 @@ pub async fn undo<W: Workloads>(
     {
         return fail(checks, "record", describe::kube(&e));
     }
-    checks.push(Check::new(
+    checks.push(Finding::text(
         "record",
         Verdict::Pass,
         format!(
@@ -227,31 +227,31 @@ pub async fn region<W: Workloads>(
     opts: RestoreOptions,
     recovery: &Recovery,
     committed: &[String],
-) -> (Outcome, RegionReport) {
+) -> (Outcome, RegionFindings) {
     let name = region.name.to_string();
     let until = crate::durations::deadline(Instant::now(), opts.retry_for);
     let svc = match retry(until, opts.poll, || w.service(&region.service)).await {
         Ok(s) => s,
         Err(e) => {
-            let check = Check::new("read", Verdict::Error, describe::kube(&e));
+            let check = Finding::text("read", Verdict::Error, describe::kube(&e));
             return (
                 Outcome::Incomplete,
-                RegionReport::from_checks(name, "could not read the region", vec![check]),
+                RegionFindings::from_checks(name, "could not read the region", vec![check]),
             );
         }
     };
     let live_color = svc.as_ref().and_then(|s| s.color().map(str::to_owned));
     let Some(raw) = svc.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned()) else {
-        let check = Check::new("restore", Verdict::Pass, "nothing to restore");
+        let check = Finding::text("restore", Verdict::Pass, "nothing to restore");
         return (
             Outcome::Clean,
-            RegionReport::from_checks(name, "nothing to restore", vec![check]),
+            RegionFindings::from_checks(name, "nothing to restore", vec![check]),
         );
     };
     let rec = match RolloutRecord::parse(&raw) {
         Ok(r) => r,
         Err(e) => {
-            let check = Check::new(
+            let check = Finding::text(
                 "record",
                 Verdict::Error,
                 format!(
@@ -261,7 +261,7 @@ pub async fn region<W: Workloads>(
             );
             return (
                 Outcome::Incomplete,
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     name,
                     "restore incomplete: see the manual steps",
                     vec![check],
@@ -282,12 +282,12 @@ pub async fn region<W: Workloads>(
         );
         (
             Outcome::Restored,
-            RegionReport::from_checks(name, summary, checks),
+            RegionFindings::from_checks(name, summary, checks),
         )
     } else {
         (
             Outcome::Incomplete,
-            RegionReport::from_checks(name, "restore incomplete: see the manual steps", checks),
+            RegionFindings::from_checks(name, "restore incomplete: see the manual steps", checks),
         )
     }
 }
@@ -301,9 +301,9 @@ async fn finish<W: Workloads>(
     rec: &RolloutRecord,
     until: Instant,
     opts: RestoreOptions,
-) -> (Outcome, RegionReport) {
+) -> (Outcome, RegionFindings) {
     let name = region.name.to_string();
-    let kept = Check::new(
+    let kept = Finding::text(
         "commit",
         Verdict::Pass,
         format!(
@@ -318,7 +318,7 @@ async fn finish<W: Workloads>(
     .await
     {
         Ok(()) => {
-            let removed = Check::new(
+            let removed = Finding::text(
                 "record",
                 Verdict::Pass,
                 format!(
@@ -332,14 +332,14 @@ async fn finish<W: Workloads>(
             );
             (
                 Outcome::Restored,
-                RegionReport::from_checks(name, summary, vec![kept, removed]),
+                RegionFindings::from_checks(name, summary, vec![kept, removed]),
             )
         }
         Err(e) => {
-            let failed = Check::new("record", Verdict::Error, describe::kube(&e));
+            let failed = Finding::text("record", Verdict::Error, describe::kube(&e));
             (
                 Outcome::Incomplete,
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     name,
                     "restore incomplete: the record could not be removed",
                     vec![kept, failed],

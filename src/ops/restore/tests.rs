@@ -60,7 +60,7 @@ fn hold(k: &FakeKube, renewed_ago: Duration) {
     );
 }
 
-async fn restore(world: &FakeFleet) -> crate::ops::run::Findings {
+async fn restore(world: &FakeFleet) -> crate::facts::Findings {
     let c = world.clients();
     let opts = RestoreOptions {
         ready_timeout: Duration::from_secs(60),
@@ -81,7 +81,7 @@ async fn a_run_whose_process_is_alive_here_is_refused_by_name() {
     mid_drill(&world, ProcessId::current(), Duration::from_secs(2)).await;
     let f = restore(&world).await;
     assert_eq!(f.exit_code, Some(exit_code::REFUSED), "{f:#?}");
-    let why = &f.notes[0];
+    let why = crate::report::words::note(&f.notes[0]);
     assert!(why.contains(RUN) && why.contains(HOLDER), "{why}");
     assert!(why.contains("still running"), "{why}");
     assert_eq!(replicas(&world), 0, "a live run is not touched");
@@ -127,7 +127,9 @@ async fn a_run_on_another_machine_is_refused_when_it_renews_its_lease() {
     let f = restore(&world).await;
     assert_eq!(f.exit_code, Some(exit_code::REFUSED), "{f:#?}");
     assert!(
-        f.notes.iter().any(|n| n.contains("renewed its lease")),
+        f.notes
+            .iter()
+            .any(|n| crate::report::words::note(n).contains("renewed its lease")),
         "{:?}",
         f.notes
     );

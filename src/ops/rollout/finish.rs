@@ -11,12 +11,13 @@ use tokio::time::Instant;
 
 use futures_util::future::join_all;
 
+use crate::facts::Step;
+use crate::facts::{Finding, Verdict};
 use crate::kube::Workloads;
 use crate::ops::describe;
 use crate::ops::ready::retry;
 use crate::ops::restore::rollout::undo;
 use crate::ops::snapshot::{LAST_ROLLOUT_ANNOTATION, ROLLOUT_ANNOTATION};
-use crate::report::model::{Check, Verdict};
 
 use super::region::{Ctx, stopped};
 use crate::ops::supervise::Supervisor;
@@ -38,7 +39,12 @@ pub(super) async fn roll_back<W: Workloads>(
             continue;
         };
         let name = slot.state.region.name.to_string();
-        ctx.phase(&name, format!("rolling back to {}", rec.from_color));
+        ctx.phase(
+            &name,
+            Step::RollingBack {
+                colour: rec.from_color.clone(),
+            },
+        );
         let undone = sup
             .drive(undo(
                 &slot.client,
@@ -53,10 +59,11 @@ pub(super) async fn roll_back<W: Workloads>(
         let run = slot.run.get_or_insert_with(Default::default);
         match undone {
             Some((true, checks)) => {
-                run.checks.extend(checks.into_iter().map(|mut c| {
-                    c.name = format!("rollback {}", c.name);
-                    c
-                }));
+                run.checks.extend(
+                    checks
+                        .into_iter()
+                        .map(|c| c.scoped(crate::facts::Scope::Rollback)),
+                );
                 run.record = None;
                 slot.status = Status::RolledBack(why.to_owned());
             }
@@ -95,7 +102,9 @@ pub(super) async fn commit<W: Workloads>(
             let previous = slot.state.deployment(&slot.state.live_color);
             ctx.phase(
                 slot.state.region.name.as_str(),
-                format!("scaling {previous} to 0"),
+                Step::ScalingDown {
+                    deployment: previous.clone(),
+                },
             );
             async move {
                 let r = retry(until, poll, || slot.client.scale(&previous, 0)).await;
@@ -108,10 +117,12 @@ pub(super) async fn commit<W: Workloads>(
         for (&i, (previous, r)) in promoted.iter().zip(results) {
             let k = &slots[i].state.region;
             let check = match r {
-                Ok(()) => Check::new("finalize", Verdict::Pass, format!("scaled {previous} to 0")),
+                Ok(()) => {
+                    Finding::text("finalize", Verdict::Pass, format!("scaled {previous} to 0"))
+                }
                 // The new version is live and verified; a warm old colour
                 // only costs capacity, so this is a warning, not a failure.
-                Err(e) => Check::new(
+                Err(e) => Finding::text(
                     "finalize",
                     Verdict::Warn,
                     format!(
@@ -154,7 +165,7 @@ pub(super) async fn commit<W: Workloads>(
             let service = slots[i].state.region.service.clone();
             push(
                 &mut slots[i],
-                Check::new(
+                Finding::text(
                     "summary",
                     Verdict::Warn,
                     format!(
@@ -184,7 +195,7 @@ pub(super) async fn commit<W: Workloads>(
             Ok(()) => {
                 push(
                     &mut slots[i],
-                    Check::new(
+                    Finding::text(
                         "record",
                         Verdict::Pass,
                         format!("removed {ROLLOUT_ANNOTATION} from service {}", k.service),
@@ -205,7 +216,7 @@ pub(super) async fn commit<W: Workloads>(
                 };
                 push(
                     &mut slots[i],
-                    Check::new(
+                    Finding::text(
                         "record",
                         Verdict::Error,
                         format!(
@@ -241,7 +252,7 @@ fn summary<W>(ctx: &Ctx<'_>, slot: &Slot<W>, kept_previous: bool, at: &str) -> S
     .to_string()
 }
 
-fn push<W>(slot: &mut Slot<W>, check: Check) {
+fn push<W>(slot: &mut Slot<W>, check: Finding) {
     slot.run
         .get_or_insert_with(Default::default)
         .checks

@@ -2,11 +2,11 @@
 //! read before anything changes, and what the rollout would do there
 //! (`--dry-run` prints exactly this).
 
+use crate::facts::{Finding, Verdict};
 use crate::kube::{DeploymentState, Workloads, image_tag};
 use crate::manifest::{Fleet, Region};
 use crate::ops::describe;
 use crate::ops::snapshot::{DRILL_ANNOTATION, ROLLOUT_ANNOTATION};
-use crate::report::model::{Check, Verdict};
 
 /// One region as the rollout found it.
 #[derive(Clone, Debug)]
@@ -121,9 +121,9 @@ pub fn describe(
     state: &RegionState,
     image: &str,
     keep_previous: bool,
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let s = state;
-    let plan = |name: &str, detail: String| Check::new(name, Verdict::Pass, detail);
+    let plan = |name: &str, detail: String| Finding::text(name, Verdict::Pass, detail);
     if already_live(s, image) {
         return vec![plan(
             "already-live",

@@ -11,6 +11,8 @@ use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::facts::Step;
+use crate::facts::{Finding, Verdict};
 use crate::kube::{COLOR_LABEL, Workloads};
 use crate::manifest::Fleet;
 use crate::ops::describe;
@@ -22,7 +24,6 @@ use crate::ops::restore::rollout::undo;
 use crate::ops::snapshot::ROLLOUT_ANNOTATION;
 use crate::ops::supervise::Phases;
 use crate::ops::traffic::TrafficGenerator;
-use crate::report::model::{Check, Verdict};
 
 use super::plan::RegionState;
 use super::smoke;
@@ -57,8 +58,8 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Tells the progress display that `region` entered `phase`.
-    pub fn phase(&self, region: &str, phase: impl Into<String>) {
-        self.progress.set(region, phase);
+    pub fn phase(&self, region: &str, step: Step) {
+        self.progress.set(region, step);
     }
 
     /// A deadline for retrying one write through 409 Conflicts (a real API
@@ -93,7 +94,7 @@ pub struct RegionRun {
     /// How it ended.
     pub ended: Ended,
     /// Every step, in order.
-    pub checks: Vec<Check>,
+    pub checks: Vec<Finding>,
     /// `readyMs`, `smokeMs`, `verifyMs`, `switchedAtMs`.
     pub timings: BTreeMap<String, u64>,
     /// The record on the cluster while the region is changed.
@@ -143,7 +144,7 @@ pub async fn promote<W: Workloads>(
     };
     let rec = record_for(ctx, s, image);
 
-    ctx.phase(name, "recording state");
+    ctx.phase(name, Step::Recording);
     let json = rec.to_json();
     let poll = ctx.restore.poll;
     if let Err(e) = retry(ctx.write_deadline(), poll, || {
@@ -159,7 +160,12 @@ pub async fn promote<W: Workloads>(
     run.record = Some(rec.clone());
 
     let step = async {
-        ctx.phase(name, format!("deploying {}", s.idle_color));
+        ctx.phase(
+            name,
+            Step::Deploying {
+                colour: s.idle_color.clone(),
+            },
+        );
         retry(ctx.write_deadline(), poll, || {
             w.set_image(&idle, &rec.image, rec.replicas)
         })
@@ -175,16 +181,22 @@ pub async fn promote<W: Workloads>(
         } else {
             format!("{idle} already runs {} × {}", s.idle.replicas, rec.image)
         };
-        run.checks.push(Check::new("deploy", Verdict::Pass, detail));
+        run.checks
+            .push(Finding::text("deploy", Verdict::Pass, detail));
 
-        ctx.phase(name, format!("waiting for {} to be ready", s.idle_color));
+        ctx.phase(
+            name,
+            Step::WaitingReady {
+                colour: s.idle_color.clone(),
+            },
+        );
         let started = Instant::now();
         let deadline = crate::durations::deadline(started, ctx.fleet.rollout.ready_timeout);
         match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
             Ok(_) => {
                 run.timings
                     .insert("readyMs".to_owned(), ms(started.elapsed()));
-                let mut c = Check::new(
+                let mut c = Finding::text(
                     "ready",
                     Verdict::Pass,
                     format!("{}/{} ready", rec.replicas, rec.replicas),
@@ -195,7 +207,7 @@ pub async fn promote<W: Workloads>(
             Err(ready::NotReady::Cancelled) => return Err(interrupted("ready")),
             Err(e) => {
                 let detail = e.describe(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
-                return Err(Check::new("ready", not_ready_verdict(&e), detail));
+                return Err(Finding::text("ready", not_ready_verdict(&e), detail));
             }
         }
 
@@ -207,11 +219,16 @@ pub async fn promote<W: Workloads>(
             .await
             .map_err(|e| api_failed("preview", &e))?;
         }
-        ctx.phase(name, "smoke checks on preview");
+        ctx.phase(name, Step::SmokePreview);
         let started = Instant::now();
         smoke_stage(ctx, &mut run.checks, w, s, &preview, "preview").await?;
 
-        ctx.phase(name, format!("switching to {}", s.idle_color));
+        ctx.phase(
+            name,
+            Step::Switching {
+                colour: s.idle_color.clone(),
+            },
+        );
         let switched_at = ctx.now_ms();
         retry(ctx.write_deadline(), poll, || {
             w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
@@ -221,7 +238,7 @@ pub async fn promote<W: Workloads>(
         run.timings.insert("switchedAtMs".to_owned(), switched_at);
         // The preview now shows the colour a later rollout will deploy to.
         if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
-            run.checks.push(Check::new(
+            run.checks.push(Finding::text(
                 "preview",
                 Verdict::Warn,
                 format!(
@@ -231,7 +248,7 @@ pub async fn promote<W: Workloads>(
                 ),
             ));
         }
-        run.checks.push(Check::new(
+        run.checks.push(Finding::text(
             "switch",
             Verdict::Pass,
             format!(
@@ -240,7 +257,7 @@ pub async fn promote<W: Workloads>(
             ),
         ));
 
-        ctx.phase(name, "smoke checks on live");
+        ctx.phase(name, Step::SmokeLive);
         smoke_stage(ctx, &mut run.checks, w, s, &s.region.service, "live").await?;
         run.timings
             .insert("smokeMs".to_owned(), ms(started.elapsed()));
@@ -254,17 +271,23 @@ pub async fn promote<W: Workloads>(
     let interrupted = failed.verdict == Verdict::Skipped;
     run.checks.push(failed);
 
-    ctx.phase(name, format!("switching back to {}", s.live_color));
+    ctx.phase(
+        name,
+        Step::SwitchingBack {
+            colour: s.live_color.clone(),
+        },
+    );
     let undone = tokio::select! {
         r = undo(w, &s.region, &rec, ctx.restore, ctx.abort, ctx.recovery) => Some(r),
         () = ctx.abort.cancelled() => None,
     };
     match undone {
         Some((true, checks)) => {
-            run.checks.extend(checks.into_iter().map(|mut c| {
-                c.name = format!("rollback {}", c.name);
-                c
-            }));
+            run.checks.extend(
+                checks
+                    .into_iter()
+                    .map(|c| c.scoped(crate::facts::Scope::Rollback)),
+            );
             run.record = None;
             run.ended = if interrupted {
                 Ended::Interrupted
@@ -285,8 +308,8 @@ pub async fn promote<W: Workloads>(
 }
 
 /// The check for a second signal that left the record.
-pub fn stopped(recovery: &Recovery, region: &str) -> Check {
-    Check::new(
+pub fn stopped(recovery: &Recovery, region: &str) -> Finding {
+    Finding::text(
         "rollback",
         Verdict::Error,
         format!(
@@ -299,8 +322,8 @@ pub fn stopped(recovery: &Recovery, region: &str) -> Check {
 /// A step the API would not let us do (unreachable, not allowed, a 5xx
 /// that outlasted the retries): "could not check" (exit 3), as for every
 /// command, not a verdict on the new version, which never got to run.
-fn api_failed(step: &str, e: &crate::kube::KubeError) -> Check {
-    Check::new(step, Verdict::Error, describe::kube(e))
+fn api_failed(step: &str, e: &crate::kube::KubeError) -> Finding {
+    Finding::text(step, Verdict::Error, describe::kube(e))
 }
 
 /// A readiness wait that ended without the idle colour ready: a verdict on
@@ -316,8 +339,8 @@ fn not_ready_verdict(e: &ready::NotReady) -> Verdict {
 }
 
 /// The marker a step returns when it was interrupted: skipped, not failed.
-fn interrupted(step: &str) -> Check {
-    Check::new(
+fn interrupted(step: &str) -> Finding {
+    Finding::text(
         step,
         Verdict::Skipped,
         "interrupted: switching back".to_owned(),
@@ -327,12 +350,12 @@ fn interrupted(step: &str) -> Check {
 /// Runs one stage's smoke checks; the first failing one is the error.
 async fn smoke_stage<W: Workloads>(
     ctx: &Ctx<'_>,
-    checks: &mut Vec<Check>,
+    checks: &mut Vec<Finding>,
     w: &W,
     s: &RegionState,
     service: &str,
     stage: &str,
-) -> Result<(), Check> {
+) -> Result<(), Finding> {
     if ctx.cancel.is_cancelled() {
         return Err(interrupted(&format!("smoke-{stage}")));
     }
@@ -358,17 +381,17 @@ async fn verify(
     run: &mut RegionRun,
     name: &str,
     switched_at: u64,
-) -> Result<(), Check> {
+) -> Result<(), Finding> {
     let verify_for = ctx.fleet.rollout.verify_for;
     let Some(traffic) = ctx.traffic else {
-        run.checks.push(Check::new(
+        run.checks.push(Finding::text(
             "verify",
             Verdict::Skipped,
             "no traffic section in the manifest: nothing to watch",
         ));
         return Ok(());
     };
-    ctx.phase(name, "verifying traffic");
+    ctx.phase(name, Step::Verifying);
     let started = Instant::now();
     tokio::select! {
         () = tokio::time::sleep(verify_for) => {}
@@ -385,9 +408,9 @@ async fn verify(
         seen.error_rate * 100.0
     );
     if seen.error_rate > max.fraction() {
-        return Err(Check::new("verify", Verdict::Fail, detail));
+        return Err(Finding::text("verify", Verdict::Fail, detail));
     }
-    let mut c = Check::new("verify", Verdict::Pass, detail);
+    let mut c = Finding::text("verify", Verdict::Pass, detail);
     c.duration_ms = ms(started.elapsed());
     run.checks.push(c);
     Ok(())

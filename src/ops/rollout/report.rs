@@ -1,16 +1,16 @@
-//! The rollout's report: one [`RegionReport`] per selected region, with
+//! The rollout's report: one [`RegionFindings`] per selected region, with
 //! its status, colours, images and timings, and the outcomes of runs that
 //! stopped before changing anything.
 
 use crate::exit_code;
+use crate::facts::{Finding, RegionFindings, RolloutFacts, TrafficSummary, Verdict};
 use crate::kube::image_tag;
 use crate::manifest::Region;
-use crate::report::model::{Check, RegionReport, RolloutFacts, TrafficSummary, Verdict};
 
 use super::super::recovery::Recovery;
-use super::super::run::Findings;
 use super::super::supervise::StopReason;
 use super::{Slot, Status};
+use crate::facts::{Findings, Note};
 
 /// Nothing was changed: a region could not be read.
 pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Findings {
@@ -18,16 +18,16 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Find
         .iter()
         .map(|r| {
             if r.name == bad.name {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     "could not read the region: nothing was changed",
-                    vec![Check::new("read", Verdict::Error, why)],
+                    vec![Finding::text("read", Verdict::Error, why)],
                 )
             } else {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     "not started",
-                    vec![Check::new(
+                    vec![Finding::text(
                         "read",
                         Verdict::Skipped,
                         format!("{} could not be read", bad.name),
@@ -50,15 +50,15 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Find
     }
     Findings {
         regions: if regions.is_empty() {
-            vec![RegionReport::from_checks(
+            vec![RegionFindings::from_checks(
                 bad.name.as_str(),
                 "could not read the region: nothing was changed",
-                vec![Check::new("read", Verdict::Error, why)],
+                vec![Finding::text("read", Verdict::Error, why)],
             )]
         } else {
             regions
         },
-        notes,
+        notes: Note::texts(notes),
         traffic: None,
         exit_code: None,
     }
@@ -66,14 +66,14 @@ pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Find
 
 /// Nothing was changed: a record or another run's lock is in the way.
 pub(super) fn refused(selected: &[&Region], why: &str) -> Findings {
-    let check = Check::new("refused", Verdict::Fail, why);
+    let check = Finding::text("refused", Verdict::Fail, why);
     nothing_changed(selected, "refused", check, Some(exit_code::REFUSED))
 }
 
 /// Nothing was changed: the API failed while the lock was taken (exit 3,
 /// could not check; a lock held by another run is [`refused`]).
 pub(super) fn lock_failed(selected: &[&Region], why: &str) -> Findings {
-    let check = Check::new("lock", Verdict::Error, why);
+    let check = Finding::text("lock", Verdict::Error, why);
     nothing_changed(selected, "could not take the lock", check, None)
 }
 
@@ -83,7 +83,7 @@ pub(super) fn stopped_before(selected: &[&Region], reason: Option<StopReason>) -
         Some(StopReason::Signal(s)) => format!("stopped by {} before anything changed", s.name()),
         _ => "stopped before anything changed".to_owned(),
     };
-    let check = Check::new("stopped", Verdict::Skipped, why);
+    let check = Finding::text("stopped", Verdict::Skipped, why);
     nothing_changed(selected, "stopped", check, Some(exit_code::INTERRUPTED))
 }
 
@@ -91,21 +91,21 @@ pub(super) fn stopped_before(selected: &[&Region], reason: Option<StopReason>) -
 fn nothing_changed(
     selected: &[&Region],
     what: &str,
-    check: Check,
+    check: Finding,
     exit_code: Option<u8>,
 ) -> Findings {
     Findings {
         regions: selected
             .iter()
             .map(|r| {
-                RegionReport::from_checks(
+                RegionFindings::from_checks(
                     r.name.as_str(),
                     format!("{what}: nothing was changed"),
                     vec![check.clone()],
                 )
             })
             .collect(),
-        notes: vec![check.detail.clone()],
+        notes: vec![check.text_detail().into()],
         traffic: None,
         exit_code,
     }
@@ -122,13 +122,13 @@ pub(super) fn outcome<W>(
     let regions = slots.into_iter().map(|s| report(recovery, s)).collect();
     Findings {
         regions,
-        notes,
+        notes: Note::texts(notes),
         traffic,
         exit_code,
     }
 }
 
-fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
+fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
     let s = &slot.state;
     let (from, to) = (s.live_color.clone(), s.idle_color.clone());
     let before = image_tag(&s.live.image).to_owned();
@@ -145,7 +145,7 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
         .unwrap_or_default();
     let (status, verdict, summary, live_after) = match &slot.status {
         Status::AlreadyLive => {
-            checks.push(Check::new(
+            checks.push(Finding::text(
                 "already-live",
                 Verdict::Pass,
                 format!("{} already runs {}", s.deployment(&from), slot.image),
@@ -158,7 +158,7 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
             )
         }
         Status::NothingToRollBack => {
-            checks.push(Check::new(
+            checks.push(Finding::text(
                 "rollback",
                 Verdict::Skipped,
                 format!(
@@ -203,7 +203,7 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
             // exit code, 1 or 3, as for every command.
             let stopped = checks.iter().find(|c| c.verdict >= Verdict::Error);
             let why = stopped
-                .map(|c| format!("{}: {}", c.name, c.detail))
+                .map(|c| format!("{}: {}", c.text_name(), c.text_detail()))
                 .unwrap_or_default();
             let verdict = stopped.map_or(Verdict::Fail, |c| c.verdict);
             (
@@ -228,7 +228,7 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
             &s.live.image,
         ),
         Status::NotStarted(why) => {
-            checks.push(Check::new("start", Verdict::Skipped, why.clone()));
+            checks.push(Finding::text("start", Verdict::Skipped, why.clone()));
             ("not-started", Verdict::Skipped, why.clone(), &s.live.image)
         }
         Status::RestoreIncomplete => (
@@ -241,7 +241,7 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionReport {
             &slot.image,
         ),
     };
-    let mut r = RegionReport::from_checks(s.region.name.as_str(), summary, checks);
+    let mut r = RegionFindings::from_checks(s.region.name.as_str(), summary, checks);
     r.verdict = verdict;
     r.timings = timings;
     r.rollout = Some(RolloutFacts {

@@ -3,12 +3,12 @@
 //! live `<service>` after it. Going through the API server reaches the
 //! colour's pods directly, before any user traffic does.
 
+use crate::facts::{Finding, Verdict};
 use crate::kube::{ProxyRequest, Workloads};
 use crate::manifest::{Region, SmokeCheck};
 use crate::ops::describe;
-use crate::report::model::{Check, Verdict};
 
-/// Runs every check against `service`; one [`Check`] each, named
+/// Runs every check against `service`; one [`Finding`] each, named
 /// `smoke-<stage> <check>` (e.g. `smoke-preview healthz`).
 pub async fn run<W: Workloads>(
     w: &W,
@@ -16,7 +16,7 @@ pub async fn run<W: Workloads>(
     service: &str,
     stage: &str,
     checks: &[SmokeCheck],
-) -> Vec<Check> {
+) -> Vec<Finding> {
     let mut out = Vec::with_capacity(checks.len());
     for c in checks {
         let req = ProxyRequest {
@@ -30,7 +30,7 @@ pub async fn run<W: Workloads>(
         let check = match w.proxy(&req).await {
             // The API server refused or could not be reached: nothing was
             // learnt about the new version, so "could not check" (exit 3).
-            Err(e) => Check::new(name, Verdict::Error, describe::kube(&e)),
+            Err(e) => Finding::text(name, Verdict::Error, describe::kube(&e)),
             Ok(resp) => {
                 let status_ok = c.expect_status.contains(&resp.status);
                 let body_ok = c
@@ -39,9 +39,9 @@ pub async fn run<W: Workloads>(
                     .is_none_or(|want| resp.body.contains(want));
                 let what = format!("{} {} on {service}", c.method.as_str(), c.path);
                 let mut check = if status_ok && body_ok {
-                    Check::new(name, Verdict::Pass, format!("{what}: {}", resp.status))
+                    Finding::text(name, Verdict::Pass, format!("{what}: {}", resp.status))
                 } else if !status_ok {
-                    Check::new(
+                    Finding::text(
                         name,
                         Verdict::Fail,
                         format!(
@@ -52,7 +52,7 @@ pub async fn run<W: Workloads>(
                         ),
                     )
                 } else {
-                    Check::new(
+                    Finding::text(
                         name,
                         Verdict::Fail,
                         format!(

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use crate::exit_code;
+use crate::facts::Step;
+use crate::facts::{Findings, Run};
 use crate::kube::KubeErrorKind;
 use crate::ops::fake::{FakeFleet, Fault};
-use crate::ops::run::{Findings, Run};
 use crate::ops::supervise::Supervisor;
 use crate::report::model::Report;
 use crate::signal::{SignalEvent, SignalHandler};
@@ -35,12 +36,12 @@ async fn rollout(world: &FakeFleet, o: &RolloutOptions, signals: &[(u64, SignalE
             tx.send(s);
         });
     }
-    let mut progress = |_: &str, _: &str| {};
+    let mut progress = |_: &str, _: &Step| {};
     let findings: Findings = {
         let mut sup = Supervisor::new(&mut handler, &mut progress);
         run(&c, o, &mut sup).await
     };
-    Run::start("rollout", "t").conclude(findings)
+    crate::report::words::conclude(&Run::start("rollout", "t"), findings)
 }
 
 /// Every region's live colour and image.

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::model::{OutageWindow, PhaseTraffic};
+use crate::facts::{OutageWindow, PhaseTraffic};
 
 use super::Sample;
 

@@ -2,7 +2,7 @@
 //! percentiles, and when which region answered. Pure, so it is tested on
 //! hand-made samples.
 
-use crate::report::model::TrafficSummary;
+use crate::facts::TrafficSummary;
 
 use super::Sample;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::events::Event;
+use crate::report::events::Event;
 
 /// How often the timers and spinners move: about once a second is enough for
 /// phases that last seconds to minutes, and keeps a slow terminal calm.
