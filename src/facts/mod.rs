@@ -187,6 +187,8 @@ pub enum Summary {
     Rollout(rollout::RolloutSummary),
     /// `restore`.
     Restore(restore::RestoreSummary),
+    /// The fleet lock.
+    Lock(lock::LockSummary),
 }
 
 impl Summary {

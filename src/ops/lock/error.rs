@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::Holder;
+use crate::facts::api::ApiProblem;
 use crate::kube::KubeError;
 use crate::kube::permissions::Permission;
 use crate::ops::snapshot::LOCK_LEASE;
@@ -123,18 +124,28 @@ impl LockError {
 
     /// The error, its cause and what to do next, as one report line.
     pub fn line(&self) -> String {
-        let mut line = self.to_string();
+        let ApiProblem { mut message, hint } = self.problem();
+        if let Some(h) = hint {
+            message.push_str("; hint: ");
+            message.push_str(&h);
+        }
+        message
+    }
+
+    /// The error with its causes, and its hint, as a report carries them
+    /// (`report::words::problem` joins them as [`LockError::line`] does).
+    pub fn problem(&self) -> ApiProblem {
+        let mut message = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
-            line.push_str(": ");
-            line.push_str(&cause.to_string());
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
             source = cause.source();
         }
-        if let Some(h) = self.hint() {
-            line.push_str("; hint: ");
-            line.push_str(&h);
+        ApiProblem {
+            message,
+            hint: self.hint(),
         }
-        line
     }
 
     /// The region concerned (the first one for [`LockError::NotReleased`]).

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::{LockError, LockOptions, Unreleased};
+use crate::facts::lock::{LeftLease, LockFact, LockSummary};
 use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::kube::client::kubeconfig::KubeconfigSource;
@@ -23,7 +24,7 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)>
         .map(|u| {
             (
                 u.region.clone(),
-                Finding::text("lock", Verdict::Warn, detail(u, fleet)),
+                Finding::new(Verdict::Warn, LockFact::NotReleased(left(u, fleet))),
             )
         })
         .collect()
@@ -43,52 +44,42 @@ pub fn report_unreleased(reports: &mut Vec<RegionFindings>, e: &LockError, fleet
             }
             None => reports.push(RegionFindings::from_checks(
                 region,
-                "the lock was left behind",
+                LockSummary::LeftBehind,
                 vec![check],
             )),
         }
     }
 }
 
-fn detail(u: &Unreleased, fleet: &Fleet) -> String {
+/// The fact of one lease left behind, with the command that deletes it
+/// when the manifest names its region.
+fn left(u: &Unreleased, fleet: &Fleet) -> LeftLease {
     let region = fleet.region(&u.region);
-    let namespace = region.map_or("its namespace", |r| r.namespace.as_str());
     let s = &u.source;
-    let mut answer = s.message.clone();
-    if let Some(code) = s.status {
-        answer.push_str(&format!(" (HTTP {code}"));
-        if let Some(reason) = &s.reason {
-            answer.push(' ');
-            answer.push_str(reason);
-        }
-        answer.push(')');
-    }
-    let mut line = format!(
-        "{}: could not {} {} {} in namespace {namespace}: {answer}; the lease refuses the next \
-         drill or rollout until it expires within {}s",
-        u.region,
-        u.permission.verb,
-        u.permission.resource,
-        u.lease,
-        LockOptions::default().duration.as_secs()
-    );
-    if let Some(r) = region {
-        line.push_str(&format!(
-            "; delete it now: `{} -n {} delete lease {}`",
-            kubectl(fleet, &r.context),
-            shell_word(&r.namespace),
-            u.lease
-        ));
-    }
-    if matches!(
+    let refused = matches!(
         s.kind,
         KubeErrorKind::Forbidden | KubeErrorKind::Unauthorized
-    ) && let Some(hint) = &s.hint
-    {
-        line.push_str("; hint: ");
-        line.push_str(hint);
+    );
+    LeftLease {
+        region: u.region.clone(),
+        verb: u.permission.verb,
+        resource: u.permission.resource,
+        lease: u.lease.clone(),
+        namespace: region.map(|r| r.namespace.clone()),
+        message: s.message.clone(),
+        status: s.status,
+        reason: s.reason.clone(),
+        expires_within: LockOptions::default().duration,
+        delete: region.map(|r| {
+            format!(
+                "{} -n {} delete lease {}",
+                kubectl(fleet, &r.context),
+                shell_word(&r.namespace),
+                u.lease
+            )
+        }),
+        hint: s.hint.clone().filter(|_| refused),
     }
-    line
 }
 
 /// `kubectl [--kubeconfig PATH] --context CTX`: the manifest's kubeconfig
@@ -208,7 +199,12 @@ mod tests {
     fn warnings_go_to_their_regions_report_else_the_first() {
         let fleet = crate::manifest::seed_fleet();
         let pass = |r: &str| {
-            RegionFindings::from_checks(r, "", vec![Finding::text("x", Verdict::Pass, "")])
+            let released = LockFact::ExpiredLeft { holder: "x".into() };
+            RegionFindings::from_checks(
+                r,
+                LockSummary::LeftBehind,
+                vec![Finding::new(Verdict::Pass, released)],
+            )
         };
         let mut reports = vec![pass("us-east-1"), pass("eu-central-1")];
         report_unreleased(

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::facts::lock::{LockFact, RunEnded};
 use crate::facts::{Finding, Verdict};
 use crate::kube::{KubeError, LeaseState, Workloads};
 use crate::manifest::Region;
@@ -113,8 +114,8 @@ pub async fn scan<W: Workloads>(
 /// What to do with the lock Lease found after restoring a region.
 #[derive(Debug, PartialEq)]
 enum Leftover {
-    /// Delete it: run `run` has ended; `done` says so once it is deleted.
-    Release { run: String, done: String },
+    /// Delete it: run `run` has ended, as `ended` says.
+    Release { run: String, ended: RunEnded },
     /// Leave it, and say so.
     Explain(Finding),
     /// Not an ocfail lease (or not held): `ocfail status` shows it.
@@ -128,45 +129,24 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
     let Some(run) = Holder::parse(holder).run_id().map(str::to_owned) else {
         return Leftover::Ignore;
     };
-    if ended.recorded.contains(&run) {
-        let done = format!("released the lock of crashed run {run}");
-        return Leftover::Release { run, done };
-    }
-    if ended.finished.contains(&run) {
-        let done = format!(
-            "released the lock left by run {run}, which had put everything back before it stopped"
-        );
-        return Leftover::Release { run, done };
-    }
-    if ended.committed.contains(&run) {
-        let done = format!(
-            "released the lock left by run {run}, which had finished its rollout (every region \
-             it changed promoted, its records removed) before it stopped"
-        );
-        return Leftover::Release { run, done };
+    let how = if ended.recorded.contains(&run) {
+        Some(RunEnded::Crashed)
+    } else if ended.finished.contains(&run) {
+        Some(RunEnded::PutBack)
+    } else if ended.committed.contains(&run) {
+        Some(RunEnded::Committed)
+    } else {
+        None
+    };
+    if let Some(ended) = how {
+        return Leftover::Release { run, ended };
     }
     // No record does not mean no change: a run has none before its first
     // change, and none once it has put back or finished what it changed.
+    let holder = holder.to_owned();
     Leftover::Explain(match lock::expires_in(lease, now) {
-        Some(left) => Finding::text(
-            "lock",
-            Verdict::Warn,
-            format!(
-                "Lease {LOCK_LEASE} is held by {holder} for up to {}s more: that run left no record, \
-                 so nothing of it is left to restore; if it is still running it releases the lease \
-                 when it ends, and if it was killed the lease expires by itself",
-                // Rounded up: "0s more" would read as expired.
-                left.as_secs_f64().ceil()
-            ),
-        ),
-        None => Finding::text(
-            "lock",
-            Verdict::Pass,
-            format!(
-                "the expired Lease {LOCK_LEASE} of {holder} is left: that run left no record, \
-                 and the next run takes the lease over"
-            ),
-        ),
+        Some(left) => Finding::new(Verdict::Warn, LockFact::HeldByOther { holder, left }),
+        None => Finding::new(Verdict::Pass, LockFact::ExpiredLeft { holder }),
     })
 }
 
@@ -176,8 +156,8 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
 /// when there was an ocfail lease.
 pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Option<Finding> {
     let lease = w.lease(LOCK_LEASE).await.ok()??;
-    let (run, done) = match leftover(&lease, ended, SystemTime::now()) {
-        Leftover::Release { run, done } => (run, done),
+    let (run, ended) = match leftover(&lease, ended, SystemTime::now()) {
+        Leftover::Release { run, ended } => (run, ended),
         Leftover::Explain(check) => return Some(check),
         Leftover::Ignore => return None,
     };
@@ -186,14 +166,13 @@ pub async fn release_crashed_lock<W: Workloads>(w: &W, ended: &EndedRuns) -> Opt
             .delete_lease(&lease.name, lease.resource_version.as_deref())
             .await
         {
-            Ok(()) => Finding::text("lock", Verdict::Pass, done),
-            Err(e) => Finding::text(
-                "lock",
+            Ok(()) => Finding::new(Verdict::Pass, LockFact::Released { run, ended }),
+            Err(e) => Finding::new(
                 Verdict::Warn,
-                format!(
-                    "could not release the lock of run {run} (it expires by itself): {}",
-                    describe::kube(&e)
-                ),
+                LockFact::ReleaseFailed {
+                    run,
+                    problem: describe::kube_problem(&e),
+                },
             ),
         },
     )
@@ -232,11 +211,10 @@ mod tests {
             committed: vec!["r4".to_owned()],
             ..EndedRuns::default()
         };
-        let Leftover::Release { run, done } = leftover(&l, &ended, SystemTime::now()) else {
+        let Leftover::Release { run, ended } = leftover(&l, &ended, SystemTime::now()) else {
             panic!("not released");
         };
-        assert_eq!(run, "r4");
-        assert!(done.contains("had finished its rollout"), "{done}");
+        assert_eq!((run.as_str(), ended), ("r4", RunEnded::Committed));
         // Without the summary it is not known to have ended, and its lease
         // is not said to have "changed nothing": it may have changed much.
         let Leftover::Explain(check) = leftover(&l, &EndedRuns::default(), SystemTime::now())
@@ -258,11 +236,11 @@ mod tests {
         let now = SystemTime::now();
         assert!(matches!(
             leftover(&l, &ended(&["r1"], &[]), now),
-            Leftover::Release { run, done } if run == "r1" && done == "released the lock of crashed run r1"
+            Leftover::Release { run, ended: RunEnded::Crashed } if run == "r1"
         ));
         assert!(matches!(
             leftover(&l, &ended(&[], &["r0", "r1"]), now),
-            Leftover::Release { run, .. } if run == "r1"
+            Leftover::Release { run, ended: RunEnded::PutBack } if run == "r1"
         ));
     }
 

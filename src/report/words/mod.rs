@@ -74,6 +74,7 @@ pub fn summary(s: &Summary) -> String {
         Summary::Drill(x) => drill::summary(x),
         Summary::Rollout(x) => rollout::summary(x),
         Summary::Restore(x) => restore::summary(x),
+        Summary::Lock(x) => lock::summary(x),
     }
 }
 
