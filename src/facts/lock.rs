@@ -14,7 +14,7 @@ pub enum LockFact {
     /// failed. The error with its causes, and its hint.
     NotTaken(ApiProblem),
     /// A lease the release left behind.
-    NotReleased(LeftLease),
+    NotReleased(Box<LeftLease>),
     /// A second signal stopped the release: the leases expire by themselves.
     ReleaseStopped {
         /// The lease duration they expire within.

@@ -24,7 +24,10 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)>
         .map(|u| {
             (
                 u.region.clone(),
-                Finding::new(Verdict::Warn, LockFact::NotReleased(left(u, fleet))),
+                Finding::new(
+                    Verdict::Warn,
+                    LockFact::NotReleased(Box::new(left(u, fleet))),
+                ),
             )
         })
         .collect()
