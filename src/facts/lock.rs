@@ -24,8 +24,8 @@ pub enum LockFact {
     LiveRun {
         /// Its run id.
         run: String,
-        /// Its holder identity (or `run <id>` when no lease names it).
-        holder: String,
+        /// Its holder identity, when a lease names it.
+        holder: Option<String>,
         /// How restore knows.
         why: Alive,
     },

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::facts::rollout::{NotReady as NotReadyFact, NotReadyWhy};
 use crate::kube::{DeploymentState, KubeError, KubeErrorKind, Workloads};
 
 /// Why a Deployment did not become ready.
@@ -97,24 +98,25 @@ pub async fn wait<W: Workloads>(
 }
 
 impl NotReady {
-    /// One line for a check's detail.
-    pub fn describe(&self, deployment: &str, replicas: i32, waited: Duration) -> String {
-        match self {
-            NotReady::Timeout(Some(d)) => format!(
-                "{deployment}: {}/{replicas} ready, {} updated, {} available after {} \
-                 (see `kubectl describe deployment {deployment}` and its pods' events)",
-                d.ready,
-                d.updated,
-                d.available,
-                humantime::format_duration(Duration::from_secs(waited.as_secs()))
-            ),
-            NotReady::Timeout(None) => format!(
-                "{deployment}: not readable before the deadline of {}",
-                humantime::format_duration(Duration::from_secs(waited.as_secs()))
-            ),
-            NotReady::Missing => format!("deployment {deployment} does not exist"),
-            NotReady::Api(e) => super::describe::kube(e),
-            NotReady::Cancelled => format!("stopped waiting for {deployment}"),
+    /// The fact of a wait for `deployment` to have `replicas` ready that
+    /// ended so, after waiting up to `waited`.
+    pub fn fact(&self, deployment: &str, replicas: i32, waited: Duration) -> NotReadyFact {
+        let why = match self {
+            NotReady::Timeout(Some(d)) => NotReadyWhy::Timeout {
+                ready: d.ready,
+                updated: d.updated,
+                available: d.available,
+            },
+            NotReady::Timeout(None) => NotReadyWhy::Unreadable,
+            NotReady::Missing => NotReadyWhy::Missing,
+            NotReady::Api(e) => NotReadyWhy::Api(super::describe::kube_problem(e)),
+            NotReady::Cancelled => NotReadyWhy::Cancelled,
+        };
+        NotReadyFact {
+            deployment: deployment.to_owned(),
+            replicas,
+            waited,
+            why,
         }
     }
 }

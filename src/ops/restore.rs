@@ -13,8 +13,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
+use crate::facts::restore::{
+    Manual, PoolSetting, Record, RestoreCheck, RestoreFact, RestoreSummary,
+};
 use crate::facts::{Finding, RegionFindings, Verdict};
-use crate::kube::{DeploymentState, Workloads};
+use crate::kube::{DeploymentState, KubeError, Workloads};
 use crate::manifest::{DrillMethod, Region};
 
 use super::describe;
@@ -66,29 +69,29 @@ pub enum Outcome {
     Incomplete,
 }
 
-fn manual(recovery: &Recovery, region: &Region, deployment: &str, record: &DrillRecord) -> String {
-    let mut s = format!(
-        "{} && {}",
+/// What finishes one Deployment's restore by hand.
+fn manual(recovery: &Recovery, region: &Region, deployment: &str, record: &DrillRecord) -> Manual {
+    let commands = vec![
         recovery.kubectl(
             region,
             &format!(
                 "scale deployment/{deployment} --replicas={}",
                 record.replicas
-            )
+            ),
         ),
         recovery.kubectl(
             region,
-            &format!("annotate deployment/{deployment} {DRILL_ANNOTATION}-")
+            &format!("annotate deployment/{deployment} {DRILL_ANNOTATION}-"),
         ),
-    );
-    if record.method() == Some(DrillMethod::DisablePool) {
-        s.push_str(&format!(
-            "; and set pool {} enabled={} in Cloudflare",
-            record.pool_id.as_deref().unwrap_or(&region.pool),
-            record.pool_enabled.unwrap_or(true)
-        ));
-    }
-    s
+    ];
+    let pool = (record.method() == Some(DrillMethod::DisablePool)).then(|| PoolSetting {
+        pool: record
+            .pool_id
+            .clone()
+            .unwrap_or_else(|| region.pool.clone()),
+        enabled: record.pool_enabled.unwrap_or(true),
+    });
+    Manual { commands, pool }
 }
 
 /// What [`put_back`] did in one region.
@@ -146,41 +149,115 @@ pub async fn put_back<W: Workloads, P: Pools>(
     recovery: &Recovery,
 ) -> PutBack {
     let name = region.name.to_string();
-    let done = |outcome, report| PutBack {
+    let done = |outcome, summary: RestoreSummary, check: RestoreFact, verdict| PutBack {
         outcome,
-        report,
+        report: RegionFindings::from_checks(
+            name.clone(),
+            summary,
+            vec![Finding::new(verdict, check)],
+        ),
         scaled_up: Vec::new(),
     };
     let until = crate::durations::deadline(Instant::now(), opts.retry_for);
-    let colours = [
-        format!("{}-blue", region.deployment),
-        format!("{}-green", region.deployment),
-    ];
-    let mut annotated: Vec<DeploymentState> = Vec::new();
-    for d in &colours {
-        match retry(until, opts.poll, || w.deployment(d)).await {
-            Ok(Some(dep)) if dep.annotations.contains_key(DRILL_ANNOTATION) => annotated.push(dep),
-            Ok(_) => {}
-            Err(e) => {
-                let check = Finding::text("read", Verdict::Error, describe::kube(&e));
-                return done(
-                    Outcome::Incomplete,
-                    RegionFindings::from_checks(name, "could not read the region", vec![check]),
-                );
-            }
+    let annotated = match annotated(w, region, until, opts.poll).await {
+        Ok(a) => a,
+        Err(e) => {
+            return done(
+                Outcome::Incomplete,
+                RestoreSummary::Unreadable,
+                RestoreFact::Unreadable(describe::kube_problem(&e)),
+                Verdict::Error,
+            );
         }
-    }
+    };
     if annotated.is_empty() {
-        let check = Finding::text("restore", Verdict::Pass, "nothing to restore");
         return done(
             Outcome::Clean,
-            RegionFindings::from_checks(name, "nothing to restore", vec![check]),
+            RestoreSummary::Clean,
+            RestoreFact::NothingToRestore,
+            Verdict::Pass,
         );
     }
     let mut checks = Vec::new();
     let mut scaled_up = Vec::new();
     let mut complete = true;
     for dep in annotated {
+        let steps = Steps {
+            w,
+            dep: &dep,
+            opts,
+            until,
+        };
+        match steps.restore(cf, region, recovery, &mut checks).await {
+            Restored::ScaledUp => scaled_up.push(dep.name.clone()),
+            Restored::PoolBack => {}
+            Restored::Left => complete = false,
+        }
+    }
+    let (outcome, summary) = if complete {
+        (Outcome::Restored, RestoreSummary::Restored)
+    } else {
+        (Outcome::Incomplete, RestoreSummary::Incomplete)
+    };
+    PutBack {
+        outcome,
+        report: RegionFindings::from_checks(name, summary, checks),
+        scaled_up,
+    }
+}
+
+/// The region's Deployments that carry a drill record, read through
+/// transient errors until `until`.
+async fn annotated<W: Workloads>(
+    w: &W,
+    region: &Region,
+    until: Instant,
+    poll: Duration,
+) -> Result<Vec<DeploymentState>, KubeError> {
+    let mut annotated = Vec::new();
+    for colour in ["blue", "green"] {
+        let d = format!("{}-{colour}", region.deployment);
+        if let Some(dep) = retry(until, poll, || w.deployment(&d)).await?
+            && dep.annotations.contains_key(DRILL_ANNOTATION)
+        {
+            annotated.push(dep);
+        }
+    }
+    Ok(annotated)
+}
+
+/// How one Deployment's restore ended.
+enum Restored {
+    /// Everything is back, and it was scaled up from zero: its HPAs are to
+    /// be confirmed.
+    ScaledUp,
+    /// Everything is back after a disabled pool.
+    PoolBack,
+    /// Something is left (a `manual` check says what).
+    Left,
+}
+
+/// The steps that put one recorded Deployment back. Each returns its check:
+/// `Ok` when it went through, `Err` when the restore stops there.
+struct Steps<'a, W> {
+    w: &'a W,
+    dep: &'a DeploymentState,
+    opts: RestoreOptions,
+    /// The deadline for retrying API errors.
+    until: Instant,
+}
+
+impl<W: Workloads> Steps<'_, W> {
+    /// The pool (for a pool drill), the replicas, readiness, then the
+    /// record; on the first failure, the commands that finish by hand.
+    async fn restore<P: Pools>(
+        &self,
+        cf: Option<&P>,
+        region: &Region,
+        recovery: &Recovery,
+        checks: &mut Vec<Finding>,
+    ) -> Restored {
+        let dep = self.dep;
         let raw = dep
             .annotations
             .get(DRILL_ANNOTATION)
@@ -189,180 +266,190 @@ pub async fn put_back<W: Workloads, P: Pools>(
         let record = match DrillRecord::parse(&raw) {
             Ok(r) => r,
             Err(e) => {
-                complete = false;
-                checks.push(Finding::text(
-                    "record",
+                checks.push(Finding::new(
                     Verdict::Error,
-                    format!(
-                        "{} on deployment {} is unreadable ({e}); restore by hand, then remove it",
-                        DRILL_ANNOTATION, dep.name
-                    ),
+                    RestoreFact::RecordUnreadable {
+                        record: Record::Drill,
+                        object: dep.name.clone(),
+                        error: e.to_string(),
+                    },
                 ));
-                continue;
+                return Restored::Left;
             }
         };
         let started = Instant::now();
-        let mut step_ok = true;
-        if record.method() == Some(DrillMethod::DisablePool) {
-            match (cf, record.pool_id.as_deref()) {
-                (Some(cf), Some(pool)) => {
-                    let wanted = record.pool_enabled.unwrap_or(true);
-                    // A drill that died (or was refused a write) before it
-                    // disabled the pool left nothing to undo: no write, so a
-                    // token without write access can still finish the restore.
-                    let already = matches!(cf.pool(pool).await, Ok(p) if p.enabled == wanted);
-                    let put_back = if already {
-                        Ok(format!("pool {pool} was never changed (enabled={wanted})"))
-                    } else {
-                        cf.set_pool_enabled(pool, wanted)
-                            .await
-                            .map(|_| format!("pool {pool} enabled={wanted} again"))
-                    };
-                    match put_back {
-                        Ok(done) => checks.push(Finding::text("pool", Verdict::Pass, done)),
-                        Err(e) => {
-                            step_ok = false;
-                            checks.push(Finding::text("pool", Verdict::Error, describe::cf(&e)));
-                        }
-                    }
-                }
-                _ => {
-                    step_ok = false;
-                    checks.push(Finding::text(
-                        "pool",
-                        Verdict::Error,
-                        "the pool must be re-enabled but Cloudflare is not reachable",
-                    ));
-                }
-            }
+        let disabled_pool = record.method() == Some(DrillMethod::DisablePool);
+        let mut ok = true;
+        let mut step = |check: Result<Finding, Finding>| {
+            let passed = check.is_ok();
+            checks.push(check.unwrap_or_else(|c| c));
+            passed
+        };
+        if disabled_pool {
+            ok = step(pool(cf, &record).await);
         }
-        if step_ok && dep.replicas != record.replicas {
-            match retry(until, opts.poll, || w.scale(&dep.name, record.replicas)).await {
-                Ok(()) => checks.push(Finding::text(
-                    "scale",
-                    Verdict::Pass,
-                    format!(
-                        "scaled {} from {} back to {}",
-                        dep.name, dep.replicas, record.replicas
-                    ),
-                )),
-                Err(e) => {
-                    step_ok = false;
-                    checks.push(Finding::text("scale", Verdict::Error, describe::kube(&e)));
-                }
-            }
+        if ok && dep.replicas != record.replicas {
+            ok = step(self.scale(&record).await);
         }
-        if step_ok {
-            let ready_until = crate::durations::deadline(Instant::now(), opts.ready_timeout);
-            loop {
-                let state = retry(until.max(ready_until), opts.poll, || {
-                    w.deployment(&dep.name)
-                })
-                .await;
-                match state {
-                    Ok(Some(d))
-                        if d.ready >= record.replicas && d.observed_generation >= d.generation =>
-                    {
-                        checks.push(Finding::text(
-                            "ready",
-                            Verdict::Pass,
-                            format!(
-                                "{}/{} ready after {}ms",
-                                d.ready,
-                                record.replicas,
-                                started.elapsed().as_millis()
-                            ),
-                        ));
-                        break;
-                    }
-                    Ok(d) if Instant::now() < ready_until => {
-                        let _ = d;
-                        tokio::time::sleep(opts.poll).await;
-                    }
-                    Ok(d) => {
-                        step_ok = false;
-                        let ready = d.map_or(0, |d| d.ready);
-                        checks.push(Finding::text(
-                            "ready",
-                            Verdict::Error,
-                            format!(
-                                "only {ready}/{} ready after {}s",
-                                record.replicas,
-                                opts.ready_timeout.as_secs()
-                            ),
-                        ));
-                        break;
-                    }
-                    Err(e) => {
-                        step_ok = false;
-                        checks.push(Finding::text("ready", Verdict::Error, describe::kube(&e)));
-                        break;
-                    }
-                }
-            }
+        if ok {
+            ok = step(self.ready(&record, started).await);
         }
-        if step_ok {
-            let summary = serde_json::json!({
-                "runId": record.run_id,
-                "result": "restored by ocfail restore after an interrupted drill",
-                "at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            })
-            .to_string();
-            // The summary first: a run killed between the two writes then still
-            // has its record (restore redoes it all, idempotently), and a run
-            // without a record but with its summary is known to have ended, so
-            // `ocfail restore` may release its lock.
-            let noted = retry(until, opts.poll, || {
-                w.annotate_deployment(&dep.name, LAST_DRILL_ANNOTATION, Some(&summary))
+        if ok {
+            ok = step(self.remove_record(&record).await);
+        }
+        if !ok {
+            checks.push(Finding::new(
+                Verdict::Error,
+                RestoreFact::Manual(manual(recovery, region, &dep.name, &record)),
+            ));
+            Restored::Left
+        } else if disabled_pool {
+            Restored::PoolBack
+        } else {
+            Restored::ScaledUp
+        }
+    }
+
+    /// The recorded replicas.
+    async fn scale(&self, record: &DrillRecord) -> Result<Finding, Finding> {
+        let dep = self.dep;
+        match retry(self.until, self.opts.poll, || {
+            self.w.scale(&dep.name, record.replicas)
+        })
+        .await
+        {
+            Ok(()) => Ok(Finding::new(
+                Verdict::Pass,
+                RestoreFact::Scaled {
+                    deployment: dep.name.clone(),
+                    from: dep.replicas,
+                    to: record.replicas,
+                },
+            )),
+            Err(e) => Err(api(RestoreCheck::Scale, &e)),
+        }
+    }
+
+    /// Waits until the recorded replicas are ready (the controller having
+    /// seen the latest spec), up to the ready timeout.
+    async fn ready(&self, record: &DrillRecord, started: Instant) -> Result<Finding, Finding> {
+        let opts = self.opts;
+        let ready_until = crate::durations::deadline(Instant::now(), opts.ready_timeout);
+        loop {
+            let state = retry(self.until.max(ready_until), opts.poll, || {
+                self.w.deployment(&self.dep.name)
             })
             .await;
-            let removed = match noted {
-                Ok(()) => {
-                    retry(until, opts.poll, || {
-                        w.annotate_deployment(&dep.name, DRILL_ANNOTATION, None)
-                    })
-                    .await
+            match state {
+                Ok(Some(d))
+                    if d.ready >= record.replicas && d.observed_generation >= d.generation =>
+                {
+                    return Ok(Finding::new(
+                        Verdict::Pass,
+                        RestoreFact::Ready {
+                            ready: d.ready,
+                            replicas: record.replicas,
+                            after: started.elapsed(),
+                        },
+                    ));
                 }
-                Err(e) => Err(e),
-            };
-            match removed {
-                Ok(()) => checks.push(Finding::text(
-                    "record",
-                    Verdict::Pass,
-                    format!("removed {DRILL_ANNOTATION} from {}", dep.name),
-                )),
-                Err(e) => {
-                    step_ok = false;
-                    checks.push(Finding::text("record", Verdict::Error, describe::kube(&e)));
+                Ok(_) if Instant::now() < ready_until => tokio::time::sleep(opts.poll).await,
+                Ok(d) => {
+                    return Err(Finding::new(
+                        Verdict::Error,
+                        RestoreFact::NotReady {
+                            ready: d.map_or(0, |d| d.ready),
+                            replicas: record.replicas,
+                            waited: opts.ready_timeout,
+                        },
+                    ));
                 }
+                Err(e) => return Err(api(RestoreCheck::Ready, &e)),
             }
         }
-        if step_ok && record.method() != Some(DrillMethod::DisablePool) {
-            scaled_up.push(dep.name.clone());
-        }
-        if !step_ok {
-            complete = false;
-            checks.push(Finding::text(
-                "manual",
-                Verdict::Error,
-                format!(
-                    "finish by hand: {}",
-                    manual(recovery, region, &dep.name, &record)
-                ),
-            ));
+    }
+
+    /// The summary, then the record.
+    async fn remove_record(&self, record: &DrillRecord) -> Result<Finding, Finding> {
+        let (w, dep, until, poll) = (self.w, self.dep, self.until, self.opts.poll);
+        let summary = serde_json::json!({
+            "runId": record.run_id,
+            "result": "restored by ocfail restore after an interrupted drill",
+            "at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        })
+        .to_string();
+        // The summary first: a run killed between the two writes then still
+        // has its record (restore redoes it all, idempotently), and a run
+        // without a record but with its summary is known to have ended, so
+        // `ocfail restore` may release its lock.
+        let noted = retry(until, poll, || {
+            w.annotate_deployment(&dep.name, LAST_DRILL_ANNOTATION, Some(&summary))
+        })
+        .await;
+        let removed = match noted {
+            Ok(()) => {
+                retry(until, poll, || {
+                    w.annotate_deployment(&dep.name, DRILL_ANNOTATION, None)
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match removed {
+            Ok(()) => Ok(Finding::new(
+                Verdict::Pass,
+                RestoreFact::DrillRecordRemoved {
+                    deployment: dep.name.clone(),
+                },
+            )),
+            Err(e) => Err(api(RestoreCheck::Record, &e)),
         }
     }
-    let (outcome, summary) = if complete {
-        (Outcome::Restored, "restored")
-    } else {
-        (
-            Outcome::Incomplete,
-            "restore incomplete: see the manual steps",
-        )
+}
+
+/// Sets the drill's pool back to its recorded `enabled`. A drill that died
+/// (or was refused a write) before it disabled the pool left nothing to
+/// undo: no write, so a token without write access can still finish the
+/// restore.
+async fn pool<P: Pools>(cf: Option<&P>, record: &DrillRecord) -> Result<Finding, Finding> {
+    let (Some(cf), Some(pool)) = (cf, record.pool_id.as_deref()) else {
+        return Err(Finding::new(Verdict::Error, RestoreFact::NoCloudflare));
     };
-    PutBack {
-        outcome,
-        report: RegionFindings::from_checks(name, summary, checks),
-        scaled_up,
+    let enabled = record.pool_enabled.unwrap_or(true);
+    if matches!(cf.pool(pool).await, Ok(p) if p.enabled == enabled) {
+        return Ok(Finding::new(
+            Verdict::Pass,
+            RestoreFact::PoolUnchanged {
+                pool: pool.to_owned(),
+                enabled,
+            },
+        ));
     }
+    match cf.set_pool_enabled(pool, enabled).await {
+        Ok(_) => Ok(Finding::new(
+            Verdict::Pass,
+            RestoreFact::PoolSetBack {
+                pool: pool.to_owned(),
+                enabled,
+            },
+        )),
+        Err(e) => Err(Finding::new(
+            Verdict::Error,
+            RestoreFact::Api {
+                check: RestoreCheck::Pool,
+                problem: describe::cf_problem(&e),
+            },
+        )),
+    }
+}
+
+/// The check of a step whose Kubernetes call failed.
+fn api(check: RestoreCheck, e: &KubeError) -> Finding {
+    Finding::new(
+        Verdict::Error,
+        RestoreFact::Api {
+            check,
+            problem: describe::kube_problem(e),
+        },
+    )
 }

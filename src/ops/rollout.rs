@@ -30,8 +30,11 @@ use futures_util::future::join_all;
 
 use crate::cloudflare::Pools;
 use crate::exit_code;
-use crate::facts::Step;
-use crate::facts::{Finding, Verdict};
+use crate::facts::lock::LockFact;
+use crate::facts::rollout::{
+    NotStarted, ReadProblem, Refusal, RolledBack, RolloutFact, RolloutNote,
+};
+use crate::facts::{Finding, Note, Step, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::{Fleet, OnFailure, Region};
 
@@ -84,11 +87,11 @@ enum Status {
     /// Promoted, left so by `onFailure: halt`.
     Halted,
     Failed,
-    RolledBack(String),
-    NotStarted(String),
+    RolledBack(RolledBack),
+    NotStarted(NotStarted),
     RestoreIncomplete,
     /// Switched back because the lock was lost (the API kept failing).
-    LockLost(String),
+    LockLost(RolledBack),
 }
 
 /// One selected region through the run.
@@ -98,6 +101,17 @@ struct Slot<W> {
     image: String,
     status: Status,
     run: Option<RegionRun>,
+}
+
+/// How the waves went.
+#[derive(Default)]
+struct Waves {
+    /// The first region that failed.
+    failed_in: Option<String>,
+    /// The slots promoted, in order.
+    promoted: Vec<usize>,
+    /// A second signal stopped the run before its end was made.
+    aborted: bool,
 }
 
 /// Runs a rollout (or rollback) under `sup`, which owns the signals and the
@@ -116,112 +130,20 @@ where
     let fleet = &c.fleet;
     let waves = waves(fleet, opts);
     let selected: Vec<&Region> = waves.iter().flatten().collect();
-
-    // Every region is read (and must be reachable): the lock covers the
-    // whole fleet, and an unrestored record anywhere blocks the run.
-    let mut clients = Vec::new();
-    for (r, k) in &c.regions {
-        match k {
-            Ok(k) => clients.push(k.clone()),
-            Err(e) => {
-                return unreachable(&selected, r, &super::describe::kube(e));
-            }
-        }
-    }
-    for r in &selected {
-        sup.phase(r.name.as_str(), Step::Reading);
-    }
-    let read = join_all(
-        c.regions
-            .iter()
-            .zip(&clients)
-            .map(|((r, _), k)| plan::read(k, r)),
-    );
-    // Only reads so far: a signal stops them and changes nothing.
-    let Some(states) = sup.stoppable(read).await else {
-        return stopped_before(&selected, sup.reason());
+    let (clients, states) = match read_fleet(c, &selected, sup).await {
+        Ok(read) => read,
+        Err(nothing_changed) => return nothing_changed,
     };
-    let mut by_name: BTreeMap<String, RegionState> = BTreeMap::new();
-    let mut recorded = Vec::new();
-    for ((r, _), state) in c.regions.iter().zip(states) {
-        match state {
-            Err(why) => return unreachable(&selected, r, &why),
-            Ok(s) => {
-                if let Some(kind) = s.recorded {
-                    recorded.push(format!("{} ({kind})", r.name));
-                }
-                by_name.insert(r.name.to_string(), s);
-            }
-        }
-    }
-    if !recorded.is_empty() {
-        // Records under a live lease are another run at work, not state
-        // left over: name it, and do not send anyone to `ocfail restore`.
-        if let Some(why) = running_elsewhere(c, &clients).await {
-            return refused(&selected, &why);
-        }
-        let why = format!(
-            "unrestored-state: an earlier run left records in {}; run `{}` first",
-            recorded.join(", "),
-            c.recovery.ocfail("restore")
-        );
-        return refused(&selected, &why);
-    }
-
-    let mut slots: Vec<Slot<W>> = Vec::new();
-    for r in &selected {
-        let (Some(state), Some(client)) = (
-            by_name.get(r.name.as_str()).cloned(),
-            c.regions
-                .iter()
-                .zip(&clients)
-                .find(|((cr, _), _)| cr.name == r.name)
-                .map(|(_, k)| k.clone()),
-        ) else {
-            continue;
-        };
-        let image = opts
-            .image
-            .clone()
-            .unwrap_or_else(|| state.idle.image.clone());
-        let status = if opts.image.is_none() && state.idle.image == state.live.image {
-            Status::NothingToRollBack
-        } else if opts.image.is_some() && plan::already_live(&state, &image) {
-            Status::AlreadyLive
-        } else if opts.dry_run {
-            let n = waves
-                .iter()
-                .position(|w| w.iter().any(|x| x.name == r.name))
-                .map_or(0, |i| i + 1);
-            let mut checks = vec![Finding::text(
-                "wave",
-                Verdict::Pass,
-                format!("wave {n} of {}", waves.len()),
-            )];
-            checks.extend(plan::describe(fleet, &state, &image, opts.keep_previous));
-            Status::Planned(checks)
-        } else {
-            Status::NotStarted("not reached".to_owned())
-        };
-        slots.push(Slot {
-            state,
-            client,
-            image,
-            status,
-            run: None,
-        });
-    }
-    let mut notes = Vec::new();
-    let to_change = slots
-        .iter()
-        .filter(|s| matches!(s.status, Status::NotStarted(_)))
-        .count();
+    let mut slots = slots(c, opts, &waves, &selected, &clients, &states);
     if opts.dry_run {
-        notes.push("dry run: nothing was changed".to_owned());
+        let notes = vec![RolloutNote::DryRun.into()];
         return outcome(&c.recovery, slots, notes, None, None);
     }
-    if to_change == 0 {
-        return outcome(&c.recovery, slots, notes, None, None);
+    if !slots
+        .iter()
+        .any(|s| matches!(s.status, Status::NotStarted(_)))
+    {
+        return outcome(&c.recovery, slots, Vec::new(), None, None);
     }
 
     // The lock (run to its end: dropped half-way it would leave leases),
@@ -234,9 +156,9 @@ where
         None => return stopped_before(&selected, sup.reason()),
         Some(Ok(l)) => l,
         Some(Err(e)) if e.exit_code() == exit_code::REFUSED => {
-            return refused(&selected, &e.line());
+            return refused(&selected, Refusal::Locked(e.problem()));
         }
-        Some(Err(e)) => return lock_failed(&selected, &e.line()),
+        Some(Err(e)) => return lock_failed(&selected, e.problem()),
     };
     if sup.stopping() {
         let _ = sup.drive(fleet_lock.release()).await;
@@ -268,11 +190,165 @@ where
         progress: sup.phases(),
         recovery: &c.recovery,
     };
+    let mut ran = promote_waves(&ctx, sup, &mut slots, &waves).await;
+    let mut notes = finish_waves(&ctx, sup, opts, &mut slots, &mut ran).await;
+    // How the run stopped, as it was decided: a signal during the release
+    // changes nothing of it.
+    let stop = sup.reason();
+    drop(ctx);
+    let traffic = match traffic {
+        Some(g) => Some(g.stop().await),
+        None => None,
+    };
+    let released = sup.drive(fleet_lock.release()).await;
+    if released.is_none() {
+        notes.push(
+            LockFact::ReleaseStopped {
+                expires_within: LockOptions::default().duration,
+            }
+            .into(),
+        );
+    }
+    let code = exit_override(c, &mut slots, ran.aborted, stop, &mut notes);
+    let mut findings = outcome(&c.recovery, slots, notes, traffic, code);
+    if let Some(Err(e)) = &released {
+        lock::report_unreleased(&mut findings.regions, e, fleet);
+    }
+    findings
+}
 
-    let mut failed_in: Option<String> = None;
-    let mut promoted: Vec<usize> = Vec::new();
-    let mut aborted = false;
-    for wave in &waves {
+/// Reads every region (each must be reachable: the lock covers the whole
+/// fleet, and an unrestored record anywhere blocks the run): their clients
+/// and states, or what changed nothing and why.
+async fn read_fleet<W, P>(
+    c: &Clients<W, P>,
+    selected: &[&Region],
+    sup: &mut Supervisor<'_>,
+) -> Result<(Vec<W>, BTreeMap<String, RegionState>), Findings>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    let mut clients = Vec::new();
+    for (r, k) in &c.regions {
+        match k {
+            Ok(k) => clients.push(k.clone()),
+            Err(e) => {
+                let why = ReadProblem::Api(super::describe::kube_problem(e));
+                return Err(unreachable(selected, r, why));
+            }
+        }
+    }
+    for r in selected {
+        sup.phase(r.name.as_str(), Step::Reading);
+    }
+    let read = join_all(
+        c.regions
+            .iter()
+            .zip(&clients)
+            .map(|((r, _), k)| plan::read(k, r)),
+    );
+    // Only reads so far: a signal stops them and changes nothing.
+    let Some(states) = sup.stoppable(read).await else {
+        return Err(stopped_before(selected, sup.reason()));
+    };
+    let mut by_name: BTreeMap<String, RegionState> = BTreeMap::new();
+    let mut recorded = Vec::new();
+    for ((r, _), state) in c.regions.iter().zip(states) {
+        match state {
+            Err(why) => return Err(unreachable(selected, r, why)),
+            Ok(s) => {
+                if let Some(kind) = s.recorded {
+                    recorded.push((r.name.to_string(), kind));
+                }
+                by_name.insert(r.name.to_string(), s);
+            }
+        }
+    }
+    if !recorded.is_empty() {
+        // Records under a live lease are another run at work, not state
+        // left over: name it, and do not send anyone to `ocfail restore`.
+        if let Some(why) = running_elsewhere(c, &clients).await {
+            return Err(refused(selected, why));
+        }
+        let why = Refusal::Unrestored {
+            records: recorded,
+            restore: c.recovery.ocfail("restore"),
+        };
+        return Err(refused(selected, why));
+    }
+    Ok((clients, by_name))
+}
+
+/// A slot per selected region, with what this run does there: nothing
+/// (already live, nothing to roll back to), the dry run's plan, or a
+/// promotion not started yet.
+fn slots<W, P>(
+    c: &Clients<W, P>,
+    opts: &RolloutOptions,
+    waves: &[Vec<Region>],
+    selected: &[&Region],
+    clients: &[W],
+    by_name: &BTreeMap<String, RegionState>,
+) -> Vec<Slot<W>>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    let mut slots: Vec<Slot<W>> = Vec::new();
+    for r in selected {
+        let (Some(state), Some(client)) = (
+            by_name.get(r.name.as_str()).cloned(),
+            c.regions
+                .iter()
+                .zip(clients)
+                .find(|((cr, _), _)| cr.name == r.name)
+                .map(|(_, k)| k.clone()),
+        ) else {
+            continue;
+        };
+        let image = opts
+            .image
+            .clone()
+            .unwrap_or_else(|| state.idle.image.clone());
+        let status = if opts.image.is_none() && state.idle.image == state.live.image {
+            Status::NothingToRollBack
+        } else if opts.image.is_some() && plan::already_live(&state, &image) {
+            Status::AlreadyLive
+        } else if opts.dry_run {
+            let n = waves
+                .iter()
+                .position(|w| w.iter().any(|x| x.name == r.name))
+                .map_or(0, |i| i + 1);
+            let wave = RolloutFact::Wave { n, of: waves.len() };
+            let mut checks = vec![Finding::new(Verdict::Pass, wave)];
+            checks.extend(plan::describe(&c.fleet, &state, &image, opts.keep_previous));
+            Status::Planned(checks)
+        } else {
+            Status::NotStarted(NotStarted::NotReached)
+        };
+        slots.push(Slot {
+            state,
+            client,
+            image,
+            status,
+            run: None,
+        });
+    }
+    slots
+}
+
+/// Promotes wave after wave, the regions of a wave in parallel, until a
+/// region fails or the run is stopped; says why each region left is not
+/// started.
+async fn promote_waves<W: Workloads>(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
+    waves: &[Vec<Region>],
+) -> Waves {
+    let mut ran = Waves::default();
+    for wave in waves {
         let members: Vec<usize> = slots
             .iter()
             .enumerate()
@@ -285,15 +361,15 @@ where
         if members.is_empty() {
             continue;
         }
-        if failed_in.is_some() || cancel.is_cancelled() {
+        if ran.failed_in.is_some() || ctx.cancel.is_cancelled() {
             break;
         }
         let work = join_all(members.iter().map(|&i| {
             let s = &slots[i];
-            region::promote(&ctx, &s.client, &s.state, &s.image)
+            region::promote(ctx, &s.client, &s.state, &s.image)
         }));
         let Some(results) = sup.drive(work).await else {
-            aborted = true;
+            ran.aborted = true;
             for &i in &members {
                 slots[i].status = Status::RestoreIncomplete;
             }
@@ -303,127 +379,129 @@ where
             let name = slots[i].state.region.name.to_string();
             slots[i].status = match r.ended {
                 Ended::Promoted => {
-                    promoted.push(i);
+                    ran.promoted.push(i);
                     Status::Promoted
                 }
                 Ended::Failed => {
-                    failed_in.get_or_insert(name);
+                    ran.failed_in.get_or_insert(name);
                     Status::Failed
                 }
-                Ended::Interrupted => Status::RolledBack("interrupted".to_owned()),
+                Ended::Interrupted => Status::RolledBack(RolledBack::Interrupted),
                 Ended::RestoreIncomplete => {
-                    failed_in.get_or_insert(name);
+                    ran.failed_in.get_or_insert(name);
                     Status::RestoreIncomplete
                 }
             };
             slots[i].run = Some(r);
         }
     }
-    let later = match (&failed_in, sup.stopping()) {
-        (_, true) => "interrupted before this wave".to_owned(),
-        (Some(f), _) => format!("not started: {f} failed in an earlier wave"),
-        _ => "not started".to_owned(),
+    let later = match (&ran.failed_in, sup.stopping()) {
+        (_, true) => NotStarted::Interrupted,
+        (Some(f), _) => NotStarted::AfterFailure { region: f.clone() },
+        _ => NotStarted::NotStarted,
     };
-    for s in &mut slots {
+    for s in slots.iter_mut() {
         if let Status::NotStarted(why) = &mut s.status {
             *why = later.clone();
         }
     }
+    ran
+}
 
-    // Undo or keep what was promoted, then finalize.
+/// Undoes or keeps what was promoted (`onFailure`, a signal, a lost
+/// lock), then says how the run ended.
+async fn finish_waves<W: Workloads>(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_>,
+    opts: &RolloutOptions,
+    slots: &mut [Slot<W>],
+    ran: &mut Waves,
+) -> Vec<Note> {
+    let on_failure = ctx.fleet.rollout.on_failure;
     let stopping = sup.stopping();
-    let roll_back =
-        stopping || (failed_in.is_some() && fleet.rollout.on_failure == OnFailure::RollbackAll);
-    if !aborted {
+    let roll_back = stopping || (ran.failed_in.is_some() && on_failure == OnFailure::RollbackAll);
+    if !ran.aborted {
         let why = if stopping {
-            "interrupted".to_owned()
+            RolledBack::Interrupted
         } else {
-            format!(
-                "rollback-all after {} failed",
-                failed_in.clone().unwrap_or_default()
-            )
+            RolledBack::RollbackAll {
+                failed: ran.failed_in.clone().unwrap_or_default(),
+            }
         };
         let done = if roll_back {
-            finish::roll_back(&ctx, sup, &mut slots, &promoted, &why).await
+            finish::roll_back(ctx, sup, slots, &ran.promoted, &why).await
         } else {
-            let keep = opts.keep_previous || failed_in.is_some() || opts.image.is_none();
-            finish::commit(&ctx, sup, &mut slots, &promoted, keep).await
+            let keep = opts.keep_previous || ran.failed_in.is_some() || opts.image.is_none();
+            finish::commit(ctx, sup, slots, &ran.promoted, keep).await
         };
-        aborted = !done;
-        if failed_in.is_some() && !roll_back {
-            for &i in &promoted {
+        ran.aborted = !done;
+        if ran.failed_in.is_some() && !roll_back {
+            for &i in &ran.promoted {
                 slots[i].status = Status::Halted;
             }
         }
     }
 
-    if let Some(t) = &failed_in {
-        notes.push(format!(
-            "{t} failed; onFailure: {}",
-            on_failure(fleet.rollout.on_failure)
-        ));
+    let mut notes: Vec<Note> = Vec::new();
+    if let Some(t) = &ran.failed_in {
+        notes.push(
+            RolloutNote::Failed {
+                region: t.clone(),
+                on_failure,
+            }
+            .into(),
+        );
     }
-    let stop = sup.reason();
-    match stop {
-        Some(StopReason::Signal(s)) if stopping && !aborted => notes.push(format!(
-            "interrupted by {}: every region changed by this run was switched back",
-            s.name()
-        )),
-        Some(StopReason::Signal(s)) if stopping => notes.push(format!(
-            "interrupted by {}; a second signal stopped the switch-back",
-            s.name()
-        )),
+    let aborted = ran.aborted;
+    match sup.reason() {
+        Some(StopReason::Signal(s)) if stopping && !aborted => {
+            notes.push(RolloutNote::InterruptedSwitchedBack { signal: s.name() }.into());
+        }
+        Some(StopReason::Signal(s)) if stopping => {
+            notes.push(RolloutNote::InterruptedSwitchBackStopped { signal: s.name() }.into());
+        }
         // The end was decided before the signal came (promote, or switch
         // back after a failure): the signal does not change it, and the
         // notes must not say it did.
-        Some(StopReason::Signal(s)) => {
-            let finishing = if roll_back {
-                "switching back"
-            } else {
-                "making the promotions final"
-            };
-            notes.push(if aborted {
-                format!(
-                    "{} arrived while {finishing}; a second signal stopped it",
-                    s.name()
-                )
-            } else {
-                format!(
-                    "{} arrived while {finishing}; that was finished first",
-                    s.name()
-                )
-            });
-        }
-        Some(StopReason::LockLost) => notes.push(
-            "the lock was lost mid-rollout (its renewals failed); every region changed by this run was switched back"
-                .to_owned(),
+        Some(StopReason::Signal(s)) => notes.push(
+            RolloutNote::SignalWhileFinishing {
+                signal: s.name(),
+                rolling_back: roll_back,
+                stopped: aborted,
+            }
+            .into(),
         ),
+        Some(StopReason::LockLost) => notes.push(RolloutNote::LockLost.into()),
         None => {}
     }
-    let lock_lost = stop == Some(StopReason::LockLost);
-    let restore_command = c.recovery.ocfail("restore");
-    drop(ctx);
-    let traffic = match traffic {
-        Some(g) => Some(g.stop().await),
-        None => None,
-    };
-    let released = sup.drive(fleet_lock.release()).await;
-    if released.is_none() {
-        notes.push("stopped while releasing the lock: it expires by itself within 30 s".to_owned());
-    }
-    let code = if aborted
+    notes
+}
+
+/// The run's own exit code, when the verdicts do not say it all: records
+/// left (with the command that restores them), a lost lock, a signal.
+fn exit_override<W, P>(
+    c: &Clients<W, P>,
+    slots: &mut [Slot<W>],
+    aborted: bool,
+    stop: Option<StopReason>,
+    notes: &mut Vec<Note>,
+) -> Option<u8>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    if aborted
         || slots
             .iter()
             .any(|s| matches!(s.status, Status::RestoreIncomplete))
     {
-        notes.push(format!(
-            "records are left on the clusters: run `{restore_command}` to put the previous version back"
-        ));
+        let restore = c.recovery.ocfail("restore");
+        notes.push(RolloutNote::RecordsLeft { restore }.into());
         Some(exit_code::RESTORE_INCOMPLETE)
-    } else if lock_lost {
+    } else if stop == Some(StopReason::LockLost) {
         // Rolled back, not promoted, because the API kept failing: could
         // not check (the regions' verdicts say `error`).
-        for s in &mut slots {
+        for s in slots.iter_mut() {
             if let Status::RolledBack(why) = &s.status {
                 s.status = Status::LockLost(why.clone());
             }
@@ -436,18 +514,6 @@ where
         Some(exit_code::INTERRUPTED)
     } else {
         None
-    };
-    let mut findings = outcome(&c.recovery, slots, notes, traffic, code);
-    if let Some(Err(e)) = &released {
-        lock::report_unreleased(&mut findings.regions, e, fleet);
-    }
-    findings
-}
-
-fn on_failure(f: OnFailure) -> &'static str {
-    match f {
-        OnFailure::RollbackAll => "rollback-all",
-        OnFailure::Halt => "halt",
     }
 }
 
@@ -476,8 +542,8 @@ fn waves(fleet: &Fleet, opts: &RolloutOptions) -> Vec<Vec<Region>> {
     waves
 }
 
-/// A live lease of another run, in words, when some region has one.
-async fn running_elsewhere<W, P>(c: &Clients<W, P>, clients: &[W]) -> Option<String>
+/// A live lease of another run, when some region has one.
+async fn running_elsewhere<W, P>(c: &Clients<W, P>, clients: &[W]) -> Option<Refusal>
 where
     W: Workloads + Clone + 'static,
     P: Pools + 'static,
@@ -488,13 +554,10 @@ where
         let lease = lease.as_ref().ok()?.as_ref()?;
         let holder = lease.holder.as_deref().filter(|h| !h.is_empty())?;
         lock::expires_in(lease, now)?;
-        let renewed = lock::renewed_ago(lease, now).map_or_else(String::new, |ago| {
-            format!(", lease renewed {}s ago", ago.as_secs())
-        });
-        Some(format!(
-            "locked: {holder} is still running in {}{renewed}; wait for it to end (its records are \
-             not left over, and `ocfail restore` refuses while it runs)",
-            r.name
-        ))
+        Some(Refusal::RunningElsewhere {
+            holder: holder.to_owned(),
+            region: r.name.to_string(),
+            renewed_ago: lock::renewed_ago(lease, now),
+        })
     })
 }

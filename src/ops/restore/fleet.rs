@@ -24,7 +24,10 @@ use tokio_util::sync::CancellationToken;
 use crate::cloudflare::Pools;
 use crate::exit_code;
 use crate::facts::Findings;
-use crate::facts::{Finding, Note, RegionFindings, Verdict};
+use crate::facts::api::ApiProblem;
+use crate::facts::lock::{Alive, LockFact};
+use crate::facts::restore::{NothingChanged, RestoreFact, RestoreNote, RestoreSummary};
+use crate::facts::{Fact, Finding, Note, RegionFindings, Verdict};
 use crate::kube::{LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::clients::Clients;
@@ -41,7 +44,7 @@ enum RunState {
     /// Provably gone: restore may take its leases over.
     Gone,
     /// Running: how we know, and its holder.
-    Alive { why: String, holder: String },
+    Alive { why: Alive, holder: Option<String> },
     /// Nothing here proves either: its live leases, by region.
     Unknown(Vec<(String, LeaseState)>),
 }
@@ -63,11 +66,9 @@ fn live_leases<'a>(
         .collect()
 }
 
-fn holder_of(leases: &[(String, LeaseState)], run: &str) -> String {
-    leases
-        .iter()
-        .find_map(|(_, l)| l.holder.clone())
-        .unwrap_or_else(|| format!("run {run}"))
+/// The holder the leases name, if any does.
+fn holder_of(leases: &[(String, LeaseState)]) -> Option<String> {
+    leases.iter().find_map(|(_, l)| l.holder.clone())
 }
 
 /// What the records and leases read say about `run`.
@@ -94,8 +95,8 @@ fn classify(run: &str, scans: &[(&Region, &Scan)], finished: &[String]) -> RunSt
     match process.map(|p| (p, p.liveness())) {
         Some((_, Liveness::Gone)) => RunState::Gone,
         Some((p, Liveness::Alive)) => RunState::Alive {
-            why: format!("its process {} runs on this machine", p.pid),
-            holder: holder_of(&leases, run),
+            why: Alive::ProcessHere { pid: p.pid },
+            holder: holder_of(&leases),
         },
         _ => RunState::Unknown(leases),
     }
@@ -104,13 +105,12 @@ fn classify(run: &str, scans: &[(&Region, &Scan)], finished: &[String]) -> RunSt
 /// Watches the leases of a run nothing proves gone or alive: a renewal
 /// means it is alive; expiry, that it is gone. Bounded by `until` and `stop`.
 async fn watch<W: Workloads>(
-    run: &str,
     leases: Vec<(String, LeaseState)>,
     clients: &[(&Region, &W)],
     until: Instant,
     stop: &CancellationToken,
 ) -> RunState {
-    let holder = holder_of(&leases, run);
+    let holder = holder_of(&leases);
     loop {
         let now = SystemTime::now();
         let mut live = Vec::new();
@@ -129,7 +129,9 @@ async fn watch<W: Workloads>(
             let same_holder = current.holder == seen.holder;
             if same_holder && current.renew_time != seen.renew_time {
                 return RunState::Alive {
-                    why: format!("it renewed its lease in {region} just now"),
+                    why: Alive::Renewed {
+                        region: region.clone(),
+                    },
                     holder,
                 };
             }
@@ -142,10 +144,7 @@ async fn watch<W: Workloads>(
         }
         if Instant::now() >= until {
             return RunState::Alive {
-                why: format!(
-                    "its lease in {} did not expire within the restore's --timeout",
-                    live.join(", ")
-                ),
+                why: Alive::DidNotExpire { regions: live },
                 holder,
             };
         }
@@ -180,8 +179,8 @@ where
             Ok(k) => scan(k, r, until, opts.poll)
                 .await
                 .map(|s| (k, s))
-                .map_err(|e| describe::kube(&e)),
-            Err(e) => Err(describe::kube(e)),
+                .map_err(|e| describe::kube_problem(&e)),
+            Err(e) => Err(describe::kube_problem(e)),
         };
         (r, read)
     }))
@@ -200,7 +199,7 @@ where
     // Rollouts that had begun removing their records (every region they
     // changed was promoted): a record of theirs is finished, not undone.
     let committed = sorted(readable(false).flat_map(|(_, _, s)| s.committed.clone()));
-    let mut notes = Vec::new();
+    let mut notes: Vec<Note> = Vec::new();
 
     // Only runs that are gone are restored; a live one is refused.
     let all: Vec<(&Region, &Scan)> = readable(false).map(|(r, _, s)| (r, s)).collect();
@@ -208,16 +207,14 @@ where
     for run in &runs {
         let mut state = classify(run, &all, &finished);
         if let RunState::Unknown(leases) = state {
-            notes.push(format!(
-                "run {run} left records and still holds a live lease: watching it (a live run renews it every 10 s; a dead one's expires)"
-            ));
-            state = watch(run, leases, &clients, until, stop).await;
+            notes.push(RestoreNote::Watching { run: run.clone() }.into());
+            state = watch(leases, &clients, until, stop).await;
             if stop.is_cancelled() {
                 return stopped(&scans, is_chosen, run);
             }
         }
         if let RunState::Alive { why, holder } = state {
-            return live_run(&scans, is_chosen, run, &holder, &why);
+            return live_run(&scans, is_chosen, run, holder, why);
         }
     }
 
@@ -231,19 +228,19 @@ where
         let lockable: Vec<W> = readable(true).map(|(_, k, _)| k.clone()).collect();
         match lock::acquire(&lockable, &Holder::new("restore", run_id), &options).await {
             Ok(l) => {
-                notes.push(format!(
-                    "held the fleet lock while restoring, taking over any lease of run {} (gone)",
-                    runs.join(", ")
-                ));
+                notes.push(RestoreNote::HeldLock { runs: runs.clone() }.into());
                 held = Some(l);
             }
             Err(e @ LockError::Held { .. }) => return refused(&scans, is_chosen, &e),
             // The lock keeps a drill from starting meanwhile (and a drill
             // would refuse anyway while records are left); restoring matters
             // more than the lock, so an API error here does not stop it.
-            Err(e) => notes.push(format!(
-                "could not take the lock ({e}); restoring without it"
-            )),
+            Err(e) => notes.push(
+                RestoreNote::NoLock {
+                    error: e.to_string(),
+                }
+                .into(),
+            ),
         }
     }
 
@@ -256,10 +253,10 @@ where
             let w = match read {
                 Ok((w, _)) => *w,
                 Err(why) => {
-                    let check = Finding::text("read", Verdict::Error, why.clone());
+                    let check = Finding::new(Verdict::Error, RestoreFact::Unreadable(why.clone()));
                     return RegionFindings::from_checks(
                         r.name.as_str(),
-                        "could not read the region",
+                        RestoreSummary::Unreadable,
                         vec![check],
                     );
                 }
@@ -324,7 +321,12 @@ where
                     rep.verdict = rep.verdict.max(check.verdict);
                     rep.checks.push(check);
                 }
-                None => notes.push(format!("{}: {}", r.name, check.text_detail())),
+                None => {
+                    if let Fact::Lock(lease) = check.fact {
+                        let region = r.name.to_string();
+                        notes.push(RestoreNote::Lease { region, lease }.into());
+                    }
+                }
             }
         }
     }
@@ -334,14 +336,14 @@ where
         .then_some(exit_code::RESTORE_INCOMPLETE);
     Findings {
         regions,
-        notes: Note::texts(notes),
+        notes,
         traffic: None,
         exit_code,
     }
 }
 
 /// A region and what reading it found: its client and runs, or why not.
-type Scanned<'a, W> = (&'a Region, Result<(&'a W, Scan), String>);
+type Scanned<'a, W> = (&'a Region, Result<(&'a W, Scan), ApiProblem>);
 
 fn sorted(runs: impl Iterator<Item = String>) -> Vec<String> {
     let mut runs: Vec<String> = runs.collect();
@@ -355,7 +357,7 @@ fn unreadable(report: &RegionFindings) -> bool {
     report
         .checks
         .iter()
-        .any(|c| c.text_name() == "read" && c.verdict == Verdict::Error)
+        .any(|c| matches!(c.fact, Fact::Restore(RestoreFact::Unreadable(_))))
 }
 
 /// One report from a region's drill and rollout restores: a clean half
@@ -365,7 +367,7 @@ fn merge(drill: (Outcome, RegionFindings), rollout: (Outcome, RegionFindings)) -
         ((Outcome::Clean, report), (Outcome::Clean, _)) => report,
         ((Outcome::Clean, _), (_, report)) | ((_, report), (Outcome::Clean, _)) => report,
         ((_, mut a), (_, b)) => {
-            a.summary = format!("{}; {}", a.summary.text(), b.summary.text()).into();
+            a.summary = RestoreSummary::Both(Box::new(a.summary), Box::new(b.summary)).into();
             a.verdict = a.verdict.max(b.verdict);
             a.checks.extend(b.checks);
             a
@@ -379,14 +381,14 @@ fn live_run<W>(
     scans: &[Scanned<'_, W>],
     is_chosen: impl Fn(&Region) -> bool,
     run: &str,
-    holder: &str,
-    why: &str,
+    holder: Option<String>,
+    why: Alive,
 ) -> Findings {
-    let line = format!(
-        "run {run} ({holder}) is still running: {why}; restore does not take over a live run, \
-         which puts back what it changed itself when it ends (stop it with Ctrl-C, or kill it, \
-         then run restore again)"
-    );
+    let line = LockFact::LiveRun {
+        run: run.to_owned(),
+        holder,
+        why,
+    };
     Findings {
         traffic: None,
         regions: scans
@@ -395,8 +397,8 @@ fn live_run<W>(
             .map(|(r, _)| {
                 RegionFindings::from_checks(
                     r.name.as_str(),
-                    "refused: nothing was changed",
-                    vec![Finding::text("lock", Verdict::Fail, line.clone())],
+                    RestoreSummary::NothingChanged(NothingChanged::Refused),
+                    vec![Finding::new(Verdict::Fail, line.clone())],
                 )
             })
             .collect(),
@@ -411,7 +413,9 @@ fn stopped<W>(
     is_chosen: impl Fn(&Region) -> bool,
     run: &str,
 ) -> Findings {
-    let line = format!("stopped while watching run {run}'s lease; nothing was changed");
+    let line = LockFact::StoppedWatching {
+        run: run.to_owned(),
+    };
     Findings {
         traffic: None,
         regions: scans
@@ -420,8 +424,8 @@ fn stopped<W>(
             .map(|(r, _)| {
                 RegionFindings::from_checks(
                     r.name.as_str(),
-                    "stopped: nothing was changed",
-                    vec![Finding::text("lock", Verdict::Skipped, line.clone())],
+                    RestoreSummary::NothingChanged(NothingChanged::Stopped),
+                    vec![Finding::new(Verdict::Skipped, line.clone())],
                 )
             })
             .collect(),
@@ -436,7 +440,7 @@ fn refused<W>(
     is_chosen: impl Fn(&Region) -> bool,
     e: &LockError,
 ) -> Findings {
-    let why = e.line();
+    let why = LockFact::NotTaken(e.problem());
     Findings {
         traffic: None,
         regions: scans
@@ -445,15 +449,12 @@ fn refused<W>(
             .map(|(r, _)| {
                 RegionFindings::from_checks(
                     r.name.as_str(),
-                    "refused: nothing was changed",
-                    vec![Finding::text("lock", Verdict::Fail, why.clone())],
+                    RestoreSummary::NothingChanged(NothingChanged::Refused),
+                    vec![Finding::new(Verdict::Fail, why.clone())],
                 )
             })
             .collect(),
-        notes: vec![
-            "another run holds the lock and is not one whose records are left; wait for it to finish"
-                .into(),
-        ],
+        notes: vec![RestoreNote::OtherRunHolds.into()],
         exit_code: Some(exit_code::REFUSED),
     }
 }

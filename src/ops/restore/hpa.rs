@@ -13,6 +13,7 @@ use std::time::Duration;
 // Tokio's clock, so the wait can be tested in paused time.
 use tokio::time::Instant;
 
+use crate::facts::restore::RestoreFact;
 use crate::facts::{Finding, Verdict};
 use crate::kube::{HpaState, KubeError, Workloads};
 use crate::manifest::Region;
@@ -59,10 +60,9 @@ where
 {
     let started = Instant::now();
     let mut checks = Vec::new();
-    let check = |verdict: Verdict, detail: String| {
-        let mut c = Finding::text("hpa", verdict, detail);
-        c.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        c
+    let check = |verdict: Verdict, fact: RestoreFact| {
+        Finding::new(verdict, fact)
+            .took(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX))
     };
     // The HPAs to confirm, fixed at the first successful read, with the
     // last `ScalingActive` detail seen for each.
@@ -89,7 +89,9 @@ where
                         Some(true) => {
                             checks.push(check(
                                 Verdict::Pass,
-                                format!("HPA {} active again", now.name),
+                                RestoreFact::HpaActive {
+                                    hpa: now.name.clone(),
+                                },
                             ));
                             false
                         }
@@ -102,14 +104,12 @@ where
                         {
                             checks.push(check(
                                 Verdict::Warn,
-                                format!(
-                                    "HPA {} is no longer disabled by the drill but is not active ({}): \
-                                     it will not scale {} under load; {}",
-                                    now.name,
-                                    now.scaling_detail.as_deref().unwrap_or("no reason given"),
-                                    now.target_name,
-                                    hint(recovery, region, &now.name)
-                                ),
+                                RestoreFact::HpaStuck {
+                                    hpa: now.name.clone(),
+                                    target: now.target_name.clone(),
+                                    reason: now.scaling_detail.clone(),
+                                    look: look(recovery, region, &now.name),
+                                },
                             ));
                             false
                         }
@@ -130,29 +130,29 @@ where
         }
         tokio::time::sleep(poll).await;
     }
-    let waited = started.elapsed().as_secs();
+    let waited = started.elapsed();
     match pending {
         None => {
-            let why = last_error.map_or_else(|| "no answer".to_owned(), |e| describe::kube(&e));
             checks.push(check(
                 Verdict::Warn,
-                format!(
-                    "could not list the HPAs to confirm they are active again: {why}; {}",
-                    hint(recovery, region, "")
-                ),
+                RestoreFact::HpasUnlisted {
+                    problem: last_error.map(|e| describe::kube_problem(&e)),
+                    look: look(recovery, region, ""),
+                },
             ));
         }
         Some(left) => {
             for (h, seen) in left {
+                let look = look(recovery, region, &h.name);
                 checks.push(check(
                     Verdict::Warn,
-                    format!(
-                        "HPA {} is not active again after {waited}s ({}): it will not scale {} under load; {}",
-                        h.name,
-                        seen.as_deref().unwrap_or("no ScalingActive condition"),
-                        h.target_name,
-                        hint(recovery, region, &h.name)
-                    ),
+                    RestoreFact::HpaNotActive {
+                        hpa: h.name,
+                        target: h.target_name,
+                        condition: seen,
+                        waited,
+                        look,
+                    },
                 ));
             }
         }
@@ -160,13 +160,14 @@ where
     checks
 }
 
-fn hint(recovery: &Recovery, region: &Region, hpa: &str) -> String {
+/// `kubectl … describe hpa [NAME]`: where to look at an HPA.
+fn look(recovery: &Recovery, region: &Region, hpa: &str) -> String {
     let what = if hpa.is_empty() {
         "describe hpa".to_owned()
     } else {
         format!("describe hpa {hpa}")
     };
-    format!("hint: check `{}`", recovery.kubectl(region, &what))
+    recovery.kubectl(region, &what)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::facts::restore::{Manual, Record, RestoreCheck, RestoreFact, RestoreSummary};
 use crate::facts::{Finding, RegionFindings, Verdict};
 use crate::kube::{COLOR_LABEL, Workloads};
 use crate::manifest::Region;
@@ -25,12 +26,12 @@ use super::{Outcome, RestoreOptions};
 use crate::ops::ready::retry;
 
 /// The exact commands that finish the undo by hand.
-pub fn manual(recovery: &Recovery, region: &Region, rec: &RolloutRecord) -> String {
+pub fn manual(recovery: &Recovery, region: &Region, rec: &RolloutRecord) -> Manual {
     let k = recovery.kubectl(region, "");
     let k = k.trim_end();
     let from = format!("{}-{}", region.deployment, rec.from_color);
     let to = format!("{}-{}", region.deployment, rec.to_color);
-    let mut steps = vec![
+    let mut commands = vec![
         format!("{k} scale deployment/{from} --replicas={}", rec.replicas),
         format!("{k} rollout status deployment/{from}"),
         format!(
@@ -39,24 +40,27 @@ pub fn manual(recovery: &Recovery, region: &Region, rec: &RolloutRecord) -> Stri
         ),
     ];
     if let Some(p) = &rec.preview_color {
-        steps.push(format!(
+        commands.push(format!(
             "{k} patch service/{}-preview -p '{{\"spec\":{{\"selector\":{{\"{COLOR_LABEL}\":\"{p}\"}}}}}}'",
             region.service
         ));
     }
-    steps.push(format!(
+    commands.push(format!(
         "{k} set image deployment/{to} '*={}'",
         rec.idle_image
     ));
-    steps.push(format!(
+    commands.push(format!(
         "{k} scale deployment/{to} --replicas={}",
         rec.idle_replicas
     ));
-    steps.push(format!(
+    commands.push(format!(
         "{k} annotate service/{} {ROLLOUT_ANNOTATION}-",
         region.service
     ));
-    steps.join(" && ")
+    Manual {
+        commands,
+        pool: None,
+    }
 }
 
 /// Puts `region` back as `rec` says it was. Returns whether everything was
@@ -76,14 +80,17 @@ pub async fn undo<W: Workloads>(
     let to = format!("{}-{}", region.deployment, rec.to_color);
     let preview = format!("{}-preview", region.service);
     let mut checks = Vec::new();
-    let fail = |mut checks: Vec<Finding>, name: &str, detail: String| {
-        checks.push(Finding::text(name, Verdict::Error, detail));
-        checks.push(Finding::text(
-            "manual",
+    let fail = |mut checks: Vec<Finding>, failed: RestoreFact| {
+        checks.push(Finding::new(Verdict::Error, failed));
+        checks.push(Finding::new(
             Verdict::Error,
-            format!("finish by hand: {}", manual(recovery, region, rec)),
+            RestoreFact::Manual(manual(recovery, region, rec)),
         ));
         (false, checks)
+    };
+    let api = |check, e: &crate::kube::KubeError| RestoreFact::Api {
+        check,
+        problem: describe::kube_problem(e),
     };
 
     // 1. The live Service back on the old colour, once that colour is warm.
@@ -92,11 +99,12 @@ pub async fn undo<W: Workloads>(
         Ok(None) => {
             return fail(
                 checks,
-                "switch-back",
-                format!("service {} does not exist", region.service),
+                RestoreFact::ServiceMissing {
+                    service: region.service.clone(),
+                },
             );
         }
-        Err(e) => return fail(checks, "switch-back", describe::kube(&e)),
+        Err(e) => return fail(checks, api(RestoreCheck::SwitchBack, &e)),
     };
     if svc.color() != Some(rec.from_color.as_str()) {
         let warm = match retry(until, poll, || w.deployment(&from)).await {
@@ -104,31 +112,31 @@ pub async fn undo<W: Workloads>(
             Ok(None) => {
                 return fail(
                     checks,
-                    "switch-back",
-                    format!("deployment {from} does not exist"),
+                    RestoreFact::DeploymentMissing {
+                        deployment: from.clone(),
+                    },
                 );
             }
-            Err(e) => return fail(checks, "switch-back", describe::kube(&e)),
+            Err(e) => return fail(checks, api(RestoreCheck::SwitchBack, &e)),
         };
         if !warm {
             if let Err(e) = retry(until, poll, || w.scale(&from, rec.replicas)).await {
-                return fail(checks, "scale-up", describe::kube(&e));
+                return fail(checks, api(RestoreCheck::ScaleUp, &e));
             }
             let started = Instant::now();
             let deadline = crate::durations::deadline(started, opts.ready_timeout);
             match ready::wait(w, &from, rec.replicas, deadline, poll, cancel).await {
-                Ok(_) => checks.push(Finding::text(
-                    "scale-up",
+                Ok(_) => checks.push(Finding::new(
                     Verdict::Pass,
-                    format!(
-                        "{from} was scaled down; back to {} ready replicas after {}ms",
-                        rec.replicas,
-                        started.elapsed().as_millis()
-                    ),
+                    RestoreFact::Warmed {
+                        deployment: from.clone(),
+                        replicas: rec.replicas,
+                        after: started.elapsed(),
+                    },
                 )),
                 Err(e) => {
-                    let detail = e.describe(&from, rec.replicas, opts.ready_timeout);
-                    return fail(checks, "scale-up", detail);
+                    let why = e.fact(&from, rec.replicas, opts.ready_timeout);
+                    return fail(checks, RestoreFact::NotWarm(why));
                 }
             }
         }
@@ -137,15 +145,15 @@ pub async fn undo<W: Workloads>(
         })
         .await
         {
-            return fail(checks, "switch-back", describe::kube(&e));
+            return fail(checks, api(RestoreCheck::SwitchBack, &e));
         }
-        checks.push(Finding::text(
-            "switch-back",
+        checks.push(Finding::new(
             Verdict::Pass,
-            format!(
-                "service {} back on {} ({})",
-                region.service, rec.from_color, rec.previous_image
-            ),
+            RestoreFact::SwitchedBack {
+                service: region.service.clone(),
+                colour: rec.from_color.clone(),
+                image: rec.previous_image.clone(),
+            },
         ));
     }
 
@@ -159,17 +167,19 @@ pub async fn undo<W: Workloads>(
                 })
                 .await
                 {
-                    return fail(checks, "preview", describe::kube(&e));
+                    return fail(checks, api(RestoreCheck::Preview, &e));
                 }
-                checks.push(Finding::text(
-                    "preview",
+                checks.push(Finding::new(
                     Verdict::Pass,
-                    format!("service {preview} back on {colour}"),
+                    RestoreFact::PreviewBack {
+                        service: preview.clone(),
+                        colour: colour.clone(),
+                    },
                 ));
             }
             // A preview Service that is gone has nothing to put back.
             Ok(None) => {}
-            Err(e) => return fail(checks, "preview", describe::kube(&e)),
+            Err(e) => return fail(checks, api(RestoreCheck::Preview, &e)),
         }
     }
 
@@ -182,19 +192,21 @@ pub async fn undo<W: Workloads>(
             })
             .await
             {
-                return fail(checks, "idle", describe::kube(&e));
+                return fail(checks, api(RestoreCheck::Idle, &e));
             }
-            checks.push(Finding::text(
-                "idle",
+            checks.push(Finding::new(
                 Verdict::Pass,
-                format!(
-                    "{to} back from {} × {} to {} × {}",
-                    d.replicas, d.image, rec.idle_replicas, rec.idle_image
-                ),
+                RestoreFact::IdleBack {
+                    deployment: to.clone(),
+                    from_replicas: d.replicas,
+                    from_image: d.image,
+                    to_replicas: rec.idle_replicas,
+                    to_image: rec.idle_image.clone(),
+                },
             ));
         }
         Ok(None) => {}
-        Err(e) => return fail(checks, "idle", describe::kube(&e)),
+        Err(e) => return fail(checks, api(RestoreCheck::Idle, &e)),
     }
 
     // 4. The record goes last: until here, a crash leaves it for restore.
@@ -203,15 +215,13 @@ pub async fn undo<W: Workloads>(
     })
     .await
     {
-        return fail(checks, "record", describe::kube(&e));
+        return fail(checks, api(RestoreCheck::Record, &e));
     }
-    checks.push(Finding::text(
-        "record",
+    checks.push(Finding::new(
         Verdict::Pass,
-        format!(
-            "removed {ROLLOUT_ANNOTATION} from service {}",
-            region.service
-        ),
+        RestoreFact::RolloutRecordRemoved {
+            service: region.service.clone(),
+        },
     ));
     (true, checks)
 }
@@ -233,39 +243,38 @@ pub async fn region<W: Workloads>(
     let svc = match retry(until, opts.poll, || w.service(&region.service)).await {
         Ok(s) => s,
         Err(e) => {
-            let check = Finding::text("read", Verdict::Error, describe::kube(&e));
+            let check = Finding::new(
+                Verdict::Error,
+                RestoreFact::Unreadable(describe::kube_problem(&e)),
+            );
             return (
                 Outcome::Incomplete,
-                RegionFindings::from_checks(name, "could not read the region", vec![check]),
+                RegionFindings::from_checks(name, RestoreSummary::Unreadable, vec![check]),
             );
         }
     };
     let live_color = svc.as_ref().and_then(|s| s.color().map(str::to_owned));
     let Some(raw) = svc.and_then(|s| s.annotations.get(ROLLOUT_ANNOTATION).cloned()) else {
-        let check = Finding::text("restore", Verdict::Pass, "nothing to restore");
+        let check = Finding::new(Verdict::Pass, RestoreFact::NothingToRestore);
         return (
             Outcome::Clean,
-            RegionFindings::from_checks(name, "nothing to restore", vec![check]),
+            RegionFindings::from_checks(name, RestoreSummary::Clean, vec![check]),
         );
     };
     let rec = match RolloutRecord::parse(&raw) {
         Ok(r) => r,
         Err(e) => {
-            let check = Finding::text(
-                "record",
+            let check = Finding::new(
                 Verdict::Error,
-                format!(
-                    "{ROLLOUT_ANNOTATION} on service {} is unreadable ({e}); restore by hand, then remove it",
-                    region.service
-                ),
+                RestoreFact::RecordUnreadable {
+                    record: Record::Rollout,
+                    object: region.service.clone(),
+                    error: e.to_string(),
+                },
             );
             return (
                 Outcome::Incomplete,
-                RegionFindings::from_checks(
-                    name,
-                    "restore incomplete: see the manual steps",
-                    vec![check],
-                ),
+                RegionFindings::from_checks(name, RestoreSummary::Incomplete, vec![check]),
             );
         }
     };
@@ -276,10 +285,11 @@ pub async fn region<W: Workloads>(
     }
     let (done, checks) = undo(w, region, &rec, opts, &CancellationToken::new(), recovery).await;
     if done {
-        let summary = format!(
-            "restored: {} of run {} undone, {} live again",
-            rec.kind, rec.run_id, rec.previous_image
-        );
+        let summary = RestoreSummary::Undone {
+            kind: rec.kind.clone(),
+            run: rec.run_id.clone(),
+            image: rec.previous_image.clone(),
+        };
         (
             Outcome::Restored,
             RegionFindings::from_checks(name, summary, checks),
@@ -287,7 +297,7 @@ pub async fn region<W: Workloads>(
     } else {
         (
             Outcome::Incomplete,
-            RegionFindings::from_checks(name, "restore incomplete: see the manual steps", checks),
+            RegionFindings::from_checks(name, RestoreSummary::Incomplete, checks),
         )
     }
 }
@@ -303,14 +313,13 @@ async fn finish<W: Workloads>(
     opts: RestoreOptions,
 ) -> (Outcome, RegionFindings) {
     let name = region.name.to_string();
-    let kept = Finding::text(
-        "commit",
+    let kept = Finding::new(
         Verdict::Pass,
-        format!(
-            "run {} had promoted every region it changed and was removing its records when it \
-             stopped: {} stays live on {} here, as in the regions it had finished",
-            rec.run_id, rec.image, rec.to_color
-        ),
+        RestoreFact::Committed {
+            run: rec.run_id.clone(),
+            image: rec.image.clone(),
+            colour: rec.to_color.clone(),
+        },
     );
     match retry(until, opts.poll, || {
         w.annotate_service(&region.service, ROLLOUT_ANNOTATION, None)
@@ -318,32 +327,33 @@ async fn finish<W: Workloads>(
     .await
     {
         Ok(()) => {
-            let removed = Finding::text(
-                "record",
+            let removed = Finding::new(
                 Verdict::Pass,
-                format!(
-                    "removed {ROLLOUT_ANNOTATION} from service {}",
-                    region.service
-                ),
+                RestoreFact::RolloutRecordRemoved {
+                    service: region.service.clone(),
+                },
             );
-            let summary = format!(
-                "finished: {} of run {} kept, {} live",
-                rec.kind, rec.run_id, rec.image
-            );
+            let summary = RestoreSummary::Kept {
+                kind: rec.kind.clone(),
+                run: rec.run_id.clone(),
+                image: rec.image.clone(),
+            };
             (
                 Outcome::Restored,
                 RegionFindings::from_checks(name, summary, vec![kept, removed]),
             )
         }
         Err(e) => {
-            let failed = Finding::text("record", Verdict::Error, describe::kube(&e));
+            let failed = Finding::new(
+                Verdict::Error,
+                RestoreFact::Api {
+                    check: RestoreCheck::Record,
+                    problem: describe::kube_problem(&e),
+                },
+            );
             (
                 Outcome::Incomplete,
-                RegionFindings::from_checks(
-                    name,
-                    "restore incomplete: the record could not be removed",
-                    vec![kept, failed],
-                ),
+                RegionFindings::from_checks(name, RestoreSummary::RecordLeft, vec![kept, failed]),
             )
         }
     }

@@ -12,6 +12,8 @@ use tokio::time::Instant;
 use futures_util::future::join_all;
 
 use crate::facts::Step;
+use crate::facts::restore::RestoreFact;
+use crate::facts::rollout::{RolledBack, RolloutFact};
 use crate::facts::{Finding, Verdict};
 use crate::kube::Workloads;
 use crate::ops::describe;
@@ -31,7 +33,7 @@ pub(super) async fn roll_back<W: Workloads>(
     sup: &mut Supervisor<'_>,
     slots: &mut [Slot<W>],
     promoted: &[usize],
-    why: &str,
+    why: &RolledBack,
 ) -> bool {
     for (n, &i) in promoted.iter().enumerate().rev() {
         let slot = &slots[i];
@@ -65,7 +67,7 @@ pub(super) async fn roll_back<W: Workloads>(
                         .map(|c| c.scoped(crate::facts::Scope::Rollback)),
                 );
                 run.record = None;
-                slot.status = Status::RolledBack(why.to_owned());
+                slot.status = Status::RolledBack(why.clone());
             }
             Some((false, checks)) => {
                 run.checks.extend(checks);
@@ -117,20 +119,23 @@ pub(super) async fn commit<W: Workloads>(
         for (&i, (previous, r)) in promoted.iter().zip(results) {
             let k = &slots[i].state.region;
             let check = match r {
-                Ok(()) => {
-                    Finding::text("finalize", Verdict::Pass, format!("scaled {previous} to 0"))
-                }
+                Ok(()) => Finding::new(
+                    Verdict::Pass,
+                    RolloutFact::ScaledDown {
+                        deployment: previous,
+                    },
+                ),
                 // The new version is live and verified; a warm old colour
                 // only costs capacity, so this is a warning, not a failure.
-                Err(e) => Finding::text(
-                    "finalize",
+                Err(e) => Finding::new(
                     Verdict::Warn,
-                    format!(
-                        "could not scale {previous} to 0 ({}); do it by hand: {}",
-                        describe::kube(&e),
-                        ctx.recovery
-                            .kubectl(k, &format!("scale deployment/{previous} --replicas=0"))
-                    ),
+                    RolloutFact::NotScaledDown {
+                        command: ctx
+                            .recovery
+                            .kubectl(k, &format!("scale deployment/{previous} --replicas=0")),
+                        deployment: previous,
+                        problem: describe::kube_problem(&e),
+                    },
                 ),
             };
             push(&mut slots[i], check);
@@ -165,13 +170,12 @@ pub(super) async fn commit<W: Workloads>(
             let service = slots[i].state.region.service.clone();
             push(
                 &mut slots[i],
-                Finding::text(
-                    "summary",
+                Finding::new(
                     Verdict::Warn,
-                    format!(
-                        "could not write {LAST_ROLLOUT_ANNOTATION} on service {service}: {}",
-                        describe::kube(&e)
-                    ),
+                    RolloutFact::SummaryNotWritten {
+                        service,
+                        problem: describe::kube_problem(&e),
+                    },
                 ),
             );
         }
@@ -195,10 +199,11 @@ pub(super) async fn commit<W: Workloads>(
             Ok(()) => {
                 push(
                     &mut slots[i],
-                    Finding::text(
-                        "record",
+                    Finding::new(
                         Verdict::Pass,
-                        format!("removed {ROLLOUT_ANNOTATION} from service {}", k.service),
+                        RestoreFact::RolloutRecordRemoved {
+                            service: k.service.clone(),
+                        },
                     ),
                 );
                 if let Some(run) = slots[i].run.as_mut() {
@@ -206,28 +211,21 @@ pub(super) async fn commit<W: Workloads>(
                 }
             }
             Err(e) => {
-                let restore = if summarised {
-                    format!(
-                        "`{}` keeps it promoted and removes it",
-                        ctx.recovery.ocfail(&format!("restore --region {}", k.name))
-                    )
-                } else {
-                    "`ocfail restore` would roll the region back".to_owned()
-                };
+                let restore = summarised
+                    .then(|| ctx.recovery.ocfail(&format!("restore --region {}", k.name)));
+                let command = ctx.recovery.kubectl(
+                    &k,
+                    &format!("annotate service/{} {ROLLOUT_ANNOTATION}-", k.service),
+                );
                 push(
                     &mut slots[i],
-                    Finding::text(
-                        "record",
+                    Finding::new(
                         Verdict::Error,
-                        format!(
-                            "the region is promoted but its record could not be removed ({}); {restore}, \
-                             or remove it by hand: {}",
-                            describe::kube(&e),
-                            ctx.recovery.kubectl(
-                                &k,
-                                &format!("annotate service/{} {ROLLOUT_ANNOTATION}-", k.service)
-                            )
-                        ),
+                        RolloutFact::RecordLeft {
+                            problem: describe::kube_problem(&e),
+                            restore,
+                            command,
+                        },
                     ),
                 );
                 slots[i].status = Status::RestoreIncomplete;

@@ -2,6 +2,7 @@
 //! read before anything changes, and what the rollout would do there
 //! (`--dry-run` prints exactly this).
 
+use crate::facts::rollout::{Plan, ReadProblem, RolloutFact, SmokeStage};
 use crate::facts::{Finding, Verdict};
 use crate::kube::{DeploymentState, Workloads, image_tag};
 use crate::manifest::{Fleet, Region};
@@ -49,38 +50,34 @@ pub fn other(colour: &str) -> Option<&'static str> {
 }
 
 /// Reads `region`'s Services and Deployments; the error says what is
-/// missing and what to do.
-pub async fn read<W: Workloads>(w: &W, region: &Region) -> Result<RegionState, String> {
+/// missing.
+pub async fn read<W: Workloads>(w: &W, region: &Region) -> Result<RegionState, ReadProblem> {
+    let api = |e: crate::kube::KubeError| ReadProblem::Api(describe::kube_problem(&e));
     let svc = w
         .service(&region.service)
         .await
-        .map_err(|e| describe::kube(&e))?
-        .ok_or_else(|| {
-            format!(
-                "service {} does not exist in namespace {}",
-                region.service, region.namespace
-            )
+        .map_err(api)?
+        .ok_or_else(|| ReadProblem::NoService {
+            service: region.service.clone(),
+            namespace: region.namespace.clone(),
         })?;
-    let live_color = svc.color().map(str::to_owned).ok_or_else(|| {
-        format!(
-            "service {} has no ocfail.dev/color selector, so ocfail cannot tell the live colour; \
-             add `ocfail.dev/color: blue` (or green) to its selector",
-            region.service
-        )
-    })?;
-    let idle_color = other(&live_color).ok_or_else(|| {
-        format!(
-            "service {} selects colour {live_color:?}; ocfail knows only blue and green",
-            region.service
-        )
+    let live_color = svc
+        .color()
+        .map(str::to_owned)
+        .ok_or_else(|| ReadProblem::NoColour {
+            service: region.service.clone(),
+        })?;
+    let idle_color = other(&live_color).ok_or_else(|| ReadProblem::UnknownColour {
+        service: region.service.clone(),
+        colour: live_color.clone(),
     })?;
     let deployment = |colour: &str| {
         let name = format!("{}-{colour}", region.deployment);
         async move {
             w.deployment(&name)
                 .await
-                .map_err(|e| describe::kube(&e))?
-                .ok_or_else(|| format!("deployment {name} does not exist"))
+                .map_err(api)?
+                .ok_or(ReadProblem::NoDeployment { deployment: name })
         }
     };
     let live = deployment(&live_color).await?;
@@ -88,7 +85,7 @@ pub async fn read<W: Workloads>(w: &W, region: &Region) -> Result<RegionState, S
     let preview = w
         .service(&format!("{}-preview", region.service))
         .await
-        .map_err(|e| describe::kube(&e))?;
+        .map_err(api)?;
     let recorded = if svc.annotations.contains_key(ROLLOUT_ANNOTATION) {
         Some("rollout")
     } else if [&live, &idle]
@@ -123,103 +120,67 @@ pub fn describe(
     keep_previous: bool,
 ) -> Vec<Finding> {
     let s = state;
-    let plan = |name: &str, detail: String| Finding::text(name, Verdict::Pass, detail);
+    let plan = |p: Plan| Finding::new(Verdict::Pass, RolloutFact::Plan(p));
     if already_live(s, image) {
-        return vec![plan(
-            "already-live",
-            format!(
-                "{} already runs {image}: no change",
-                s.deployment(&s.live_color)
-            ),
-        )];
+        return vec![plan(Plan::AlreadyLive {
+            deployment: s.deployment(&s.live_color),
+            image: image.to_owned(),
+        })];
     }
+    let smoke = |stage, service: String| Plan::Smoke {
+        stage,
+        checks: fleet.rollout.smoke.len(),
+        service,
+    };
     let mut out = vec![
-        plan(
-            "record",
-            format!(
-                "would annotate service {} with {ROLLOUT_ANNOTATION} (from {} to {})",
-                s.region.service, s.live_color, s.idle_color
-            ),
-        ),
-        plan(
-            "deploy",
-            format!(
-                "would set {} from {} × {} to {} × {image}",
-                s.deployment(&s.idle_color),
-                s.idle.replicas,
-                image_tag(&s.idle.image),
-                s.live.replicas
-            ),
-        ),
-        plan(
-            "ready",
-            format!(
-                "would wait up to {} for {}/{} updated, ready and available",
-                humantime::format_duration(fleet.rollout.ready_timeout),
-                s.live.replicas,
-                s.live.replicas
-            ),
-        ),
+        plan(Plan::Record {
+            service: s.region.service.clone(),
+            from: s.live_color.clone(),
+            to: s.idle_color.clone(),
+        }),
+        plan(Plan::Deploy {
+            deployment: s.deployment(&s.idle_color),
+            from_replicas: s.idle.replicas,
+            from_tag: image_tag(&s.idle.image).to_owned(),
+            to_replicas: s.live.replicas,
+            image: image.to_owned(),
+        }),
+        plan(Plan::Ready {
+            timeout: fleet.rollout.ready_timeout,
+            replicas: s.live.replicas,
+        }),
     ];
     if s.preview_color.as_deref() != Some(s.idle_color.as_str()) {
-        out.push(plan(
-            "preview",
-            format!("would point service {} at {}", s.preview(), s.idle_color),
-        ));
+        out.push(plan(Plan::Preview {
+            service: s.preview(),
+            colour: s.idle_color.clone(),
+        }));
     }
-    out.push(plan(
-        "smoke-preview",
-        format!(
-            "would run {} smoke check(s) against {}",
-            fleet.rollout.smoke.len(),
-            s.preview()
-        ),
-    ));
-    out.push(plan(
-        "switch",
-        format!(
-            "would switch service {} from {} to {} (and {} to {})",
-            s.region.service,
-            s.live_color,
-            s.idle_color,
-            s.preview(),
-            s.live_color
-        ),
-    ));
-    out.push(plan(
-        "smoke-live",
-        format!(
-            "would run {} smoke check(s) against {}",
-            fleet.rollout.smoke.len(),
-            s.region.service
-        ),
-    ));
-    out.push(plan(
-        "verify",
-        match &fleet.traffic {
-            Some(t) => format!(
-                "would watch traffic through {} for {} (max error rate {})",
-                t.url,
-                humantime::format_duration(fleet.rollout.verify_for),
-                fleet.rollout.max_error_rate
-            ),
-            None => "no traffic section in the manifest: nothing to watch".to_owned(),
+    out.push(plan(smoke(SmokeStage::Preview, s.preview())));
+    out.push(plan(Plan::Switch {
+        service: s.region.service.clone(),
+        from: s.live_color.clone(),
+        to: s.idle_color.clone(),
+        preview: s.preview(),
+    }));
+    out.push(plan(smoke(SmokeStage::Live, s.region.service.clone())));
+    out.push(plan(match &fleet.traffic {
+        Some(t) => Plan::Verify {
+            url: t.url.clone(),
+            over: fleet.rollout.verify_for,
+            max: fleet.rollout.max_error_rate,
         },
-    ));
-    out.push(plan(
-        "finalize",
-        if keep_previous {
-            format!(
-                "would keep {} ({} replicas) warm (--keep-previous)",
-                s.deployment(&s.live_color),
-                s.live.replicas
-            )
-        } else {
-            format!(
-                "would scale {} to 0 once every wave is promoted",
-                s.deployment(&s.live_color)
-            )
-        },
-    ));
+        None => Plan::NoTraffic,
+    }));
+    out.push(plan(if keep_previous {
+        Plan::KeepWarm {
+            deployment: s.deployment(&s.live_color),
+            replicas: s.live.replicas,
+        }
+    } else {
+        Plan::ScaleDown {
+            deployment: s.deployment(&s.live_color),
+        }
+    }));
     out
 }

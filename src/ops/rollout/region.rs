@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::facts::Step;
+use crate::facts::rollout::{RolloutCheck, RolloutFact, SmokeStage};
 use crate::facts::{Finding, Verdict};
 use crate::kube::{COLOR_LABEL, Workloads};
 use crate::manifest::Fleet;
@@ -153,7 +154,7 @@ pub async fn promote<W: Workloads>(
     .await
     {
         // Nothing was changed: the record is the first write.
-        run.checks.push(api_failed("record", &e));
+        run.checks.push(api_failed(RolloutCheck::Record, &e));
         run.ended = Ended::Failed;
         return run;
     }
@@ -170,19 +171,27 @@ pub async fn promote<W: Workloads>(
             w.set_image(&idle, &rec.image, rec.replicas)
         })
         .await
-        .map_err(|e| api_failed("deploy", &e))?;
-        let detail = if s.idle.image != rec.image {
-            format!("{idle}: {} × {}", rec.replicas, rec.image)
+        .map_err(|e| api_failed(RolloutCheck::Deploy, &e))?;
+        let deployed = if s.idle.image != rec.image {
+            RolloutFact::Deployed {
+                deployment: idle.clone(),
+                replicas: rec.replicas,
+                image: rec.image.clone(),
+            }
         } else if s.idle.replicas < rec.replicas {
-            format!(
-                "{idle} was not warm: scaled up from {} to {} first",
-                s.idle.replicas, rec.replicas
-            )
+            RolloutFact::ScaledUpFirst {
+                deployment: idle.clone(),
+                from: s.idle.replicas,
+                to: rec.replicas,
+            }
         } else {
-            format!("{idle} already runs {} × {}", s.idle.replicas, rec.image)
+            RolloutFact::AlreadyRuns {
+                deployment: idle.clone(),
+                replicas: s.idle.replicas,
+                image: rec.image.clone(),
+            }
         };
-        run.checks
-            .push(Finding::text("deploy", Verdict::Pass, detail));
+        run.checks.push(Finding::new(Verdict::Pass, deployed));
 
         ctx.phase(
             name,
@@ -196,18 +205,19 @@ pub async fn promote<W: Workloads>(
             Ok(_) => {
                 run.timings
                     .insert("readyMs".to_owned(), ms(started.elapsed()));
-                let mut c = Finding::text(
-                    "ready",
-                    Verdict::Pass,
-                    format!("{}/{} ready", rec.replicas, rec.replicas),
-                );
-                c.duration_ms = ms(started.elapsed());
-                run.checks.push(c);
+                let ready = RolloutFact::Ready {
+                    replicas: rec.replicas,
+                };
+                run.checks
+                    .push(Finding::new(Verdict::Pass, ready).took(ms(started.elapsed())));
             }
-            Err(ready::NotReady::Cancelled) => return Err(interrupted("ready")),
+            Err(ready::NotReady::Cancelled) => return Err(interrupted(RolloutCheck::Ready)),
             Err(e) => {
-                let detail = e.describe(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
-                return Err(Finding::text("ready", not_ready_verdict(&e), detail));
+                let why = e.fact(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
+                return Err(Finding::new(
+                    not_ready_verdict(&e),
+                    RolloutFact::NotReady(why),
+                ));
             }
         }
 
@@ -217,11 +227,11 @@ pub async fn promote<W: Workloads>(
                 w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
             })
             .await
-            .map_err(|e| api_failed("preview", &e))?;
+            .map_err(|e| api_failed(RolloutCheck::Preview, &e))?;
         }
         ctx.phase(name, Step::SmokePreview);
         let started = Instant::now();
-        smoke_stage(ctx, &mut run.checks, w, s, &preview, "preview").await?;
+        smoke_stage(ctx, &mut run.checks, w, s, &preview, SmokeStage::Preview).await?;
 
         ctx.phase(
             name,
@@ -234,31 +244,38 @@ pub async fn promote<W: Workloads>(
             w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
         })
         .await
-        .map_err(|e| api_failed("switch", &e))?;
+        .map_err(|e| api_failed(RolloutCheck::Switch, &e))?;
         run.timings.insert("switchedAtMs".to_owned(), switched_at);
         // The preview now shows the colour a later rollout will deploy to.
         if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
-            run.checks.push(Finding::text(
-                "preview",
+            run.checks.push(Finding::new(
                 Verdict::Warn,
-                format!(
-                    "could not point {preview} at {}: {}",
-                    s.live_color,
-                    describe::kube(&e)
-                ),
+                RolloutFact::PreviewNotMoved {
+                    service: preview.clone(),
+                    colour: s.live_color.clone(),
+                    problem: describe::kube_problem(&e),
+                },
             ));
         }
-        run.checks.push(Finding::text(
-            "switch",
+        run.checks.push(Finding::new(
             Verdict::Pass,
-            format!(
-                "service {} now selects {} ({})",
-                s.region.service, s.idle_color, rec.image
-            ),
+            RolloutFact::Switched {
+                service: s.region.service.to_string(),
+                colour: s.idle_color.clone(),
+                image: rec.image.clone(),
+            },
         ));
 
         ctx.phase(name, Step::SmokeLive);
-        smoke_stage(ctx, &mut run.checks, w, s, &s.region.service, "live").await?;
+        smoke_stage(
+            ctx,
+            &mut run.checks,
+            w,
+            s,
+            &s.region.service,
+            SmokeStage::Live,
+        )
+        .await?;
         run.timings
             .insert("smokeMs".to_owned(), ms(started.elapsed()));
 
@@ -309,21 +326,25 @@ pub async fn promote<W: Workloads>(
 
 /// The check for a second signal that left the record.
 pub fn stopped(recovery: &Recovery, region: &str) -> Finding {
-    Finding::text(
-        "rollback",
+    Finding::new(
         Verdict::Error,
-        format!(
-            "stopped switching back on a second signal; the record is left: run `{}`",
-            recovery.ocfail(&format!("restore --region {region}"))
-        ),
+        RolloutFact::SwitchBackStopped {
+            restore: recovery.ocfail(&format!("restore --region {region}")),
+        },
     )
 }
 
 /// A step the API would not let us do (unreachable, not allowed, a 5xx
 /// that outlasted the retries): "could not check" (exit 3), as for every
 /// command, not a verdict on the new version, which never got to run.
-fn api_failed(step: &str, e: &crate::kube::KubeError) -> Finding {
-    Finding::text(step, Verdict::Error, describe::kube(e))
+fn api_failed(check: RolloutCheck, e: &crate::kube::KubeError) -> Finding {
+    Finding::new(
+        Verdict::Error,
+        RolloutFact::Api {
+            check,
+            problem: describe::kube_problem(e),
+        },
+    )
 }
 
 /// A readiness wait that ended without the idle colour ready: a verdict on
@@ -339,12 +360,8 @@ fn not_ready_verdict(e: &ready::NotReady) -> Verdict {
 }
 
 /// The marker a step returns when it was interrupted: skipped, not failed.
-fn interrupted(step: &str) -> Finding {
-    Finding::text(
-        step,
-        Verdict::Skipped,
-        "interrupted: switching back".to_owned(),
-    )
+fn interrupted(check: RolloutCheck) -> Finding {
+    Finding::new(Verdict::Skipped, RolloutFact::Interrupted { check })
 }
 
 /// Runs one stage's smoke checks; the first failing one is the error.
@@ -354,10 +371,13 @@ async fn smoke_stage<W: Workloads>(
     w: &W,
     s: &RegionState,
     service: &str,
-    stage: &str,
+    stage: SmokeStage,
 ) -> Result<(), Finding> {
     if ctx.cancel.is_cancelled() {
-        return Err(interrupted(&format!("smoke-{stage}")));
+        return Err(interrupted(match stage {
+            SmokeStage::Preview => RolloutCheck::SmokePreview,
+            SmokeStage::Live => RolloutCheck::SmokeLive,
+        }));
     }
     let results = smoke::run(w, &s.region, service, stage, &ctx.fleet.rollout.smoke).await;
     let failed = results.iter().position(|c| c.verdict >= Verdict::Error);
@@ -384,34 +404,30 @@ async fn verify(
 ) -> Result<(), Finding> {
     let verify_for = ctx.fleet.rollout.verify_for;
     let Some(traffic) = ctx.traffic else {
-        run.checks.push(Finding::text(
-            "verify",
-            Verdict::Skipped,
-            "no traffic section in the manifest: nothing to watch",
-        ));
+        run.checks
+            .push(Finding::new(Verdict::Skipped, RolloutFact::NoTraffic));
         return Ok(());
     };
     ctx.phase(name, Step::Verifying);
     let started = Instant::now();
     tokio::select! {
         () = tokio::time::sleep(verify_for) => {}
-        () = ctx.cancel.cancelled() => return Err(interrupted("verify")),
+        () = ctx.cancel.cancelled() => return Err(interrupted(RolloutCheck::Verify)),
     }
     let seen = traffic.summary_between(switched_at, ctx.now_ms());
     let max = ctx.fleet.rollout.max_error_rate;
     run.timings
         .insert("verifyMs".to_owned(), ms(started.elapsed()));
-    let detail = format!(
-        "{} requests in {}, error rate {:.2}% (max {max})",
-        seen.requests,
-        humantime::format_duration(verify_for),
-        seen.error_rate * 100.0
-    );
+    let verified = RolloutFact::Verified {
+        requests: seen.requests,
+        over: verify_for,
+        error_rate: seen.error_rate,
+        max,
+    };
     if seen.error_rate > max.fraction() {
-        return Err(Finding::text("verify", Verdict::Fail, detail));
+        return Err(Finding::new(Verdict::Fail, verified));
     }
-    let mut c = Finding::text("verify", Verdict::Pass, detail);
-    c.duration_ms = ms(started.elapsed());
-    run.checks.push(c);
+    run.checks
+        .push(Finding::new(Verdict::Pass, verified).took(ms(started.elapsed())));
     Ok(())
 }

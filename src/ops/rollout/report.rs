@@ -3,6 +3,12 @@
 //! stopped before changing anything.
 
 use crate::exit_code;
+use crate::facts::api::ApiProblem;
+use crate::facts::lock::LockFact;
+use crate::facts::restore::NothingChanged;
+use crate::facts::rollout::{
+    Change, NotStarted, ReadProblem, Refusal, RolloutFact, RolloutNote, RolloutSummary,
+};
 use crate::facts::{Finding, RegionFindings, RolloutFacts, TrafficSummary, Verdict};
 use crate::kube::image_tag;
 use crate::manifest::Region;
@@ -13,85 +19,108 @@ use super::{Slot, Status};
 use crate::facts::{Findings, Note};
 
 /// Nothing was changed: a region could not be read.
-pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: &str) -> Findings {
+pub(super) fn unreachable(selected: &[&Region], bad: &Region, why: ReadProblem) -> Findings {
+    let unread = || {
+        RegionFindings::from_checks(
+            bad.name.as_str(),
+            RolloutSummary::Unreadable,
+            vec![Finding::new(
+                Verdict::Error,
+                RolloutFact::Unreadable(why.clone()),
+            )],
+        )
+    };
     let regions = selected
         .iter()
         .map(|r| {
             if r.name == bad.name {
-                RegionFindings::from_checks(
-                    r.name.as_str(),
-                    "could not read the region: nothing was changed",
-                    vec![Finding::text("read", Verdict::Error, why)],
-                )
+                unread()
             } else {
                 RegionFindings::from_checks(
                     r.name.as_str(),
-                    "not started",
-                    vec![Finding::text(
-                        "read",
+                    RolloutSummary::NotStarted(NotStarted::NotStarted),
+                    vec![Finding::new(
                         Verdict::Skipped,
-                        format!("{} could not be read", bad.name),
+                        RolloutFact::OtherUnreadable {
+                            region: bad.name.to_string(),
+                        },
                     )],
                 )
             }
         })
         .collect::<Vec<_>>();
-    // Kubernetes errors already name their region.
-    let mut notes = vec![if why.starts_with(bad.name.as_str()) {
-        why.to_owned()
-    } else {
-        format!("{}: {why}", bad.name)
-    }];
+    let mut notes: Vec<Note> = vec![
+        RolloutNote::Unreadable {
+            region: bad.name.to_string(),
+            problem: why.clone(),
+        }
+        .into(),
+    ];
     if !selected.iter().any(|r| r.name == bad.name) {
-        notes.push(format!(
-            "{} is not rolled out, but the lock and the record check need every region",
-            bad.name
-        ));
+        notes.push(
+            RolloutNote::NeededForLock {
+                region: bad.name.to_string(),
+            }
+            .into(),
+        );
     }
     Findings {
         regions: if regions.is_empty() {
-            vec![RegionFindings::from_checks(
-                bad.name.as_str(),
-                "could not read the region: nothing was changed",
-                vec![Finding::text("read", Verdict::Error, why)],
-            )]
+            vec![unread()]
         } else {
             regions
         },
-        notes: Note::texts(notes),
+        notes,
         traffic: None,
         exit_code: None,
     }
 }
 
 /// Nothing was changed: a record or another run's lock is in the way.
-pub(super) fn refused(selected: &[&Region], why: &str) -> Findings {
-    let check = Finding::text("refused", Verdict::Fail, why);
-    nothing_changed(selected, "refused", check, Some(exit_code::REFUSED))
+pub(super) fn refused(selected: &[&Region], why: Refusal) -> Findings {
+    let check = Finding::new(Verdict::Fail, RolloutFact::Refused(why.clone()));
+    let note = RolloutNote::Refused(why).into();
+    nothing_changed(
+        selected,
+        NothingChanged::Refused,
+        &check,
+        note,
+        Some(exit_code::REFUSED),
+    )
 }
 
 /// Nothing was changed: the API failed while the lock was taken (exit 3,
 /// could not check; a lock held by another run is [`refused`]).
-pub(super) fn lock_failed(selected: &[&Region], why: &str) -> Findings {
-    let check = Finding::text("lock", Verdict::Error, why);
-    nothing_changed(selected, "could not take the lock", check, None)
+pub(super) fn lock_failed(selected: &[&Region], why: ApiProblem) -> Findings {
+    let fact = LockFact::NotTaken(why);
+    let check = Finding::new(Verdict::Error, fact.clone());
+    nothing_changed(selected, NothingChanged::NoLock, &check, fact.into(), None)
 }
 
 /// Nothing was changed: a signal arrived before the lock was taken (exit 130).
 pub(super) fn stopped_before(selected: &[&Region], reason: Option<StopReason>) -> Findings {
-    let why = match reason {
-        Some(StopReason::Signal(s)) => format!("stopped by {} before anything changed", s.name()),
-        _ => "stopped before anything changed".to_owned(),
+    let signal = match reason {
+        Some(StopReason::Signal(s)) => Some(s.name()),
+        _ => None,
     };
-    let check = Finding::text("stopped", Verdict::Skipped, why);
-    nothing_changed(selected, "stopped", check, Some(exit_code::INTERRUPTED))
+    let check = Finding::new(Verdict::Skipped, RolloutFact::Stopped { signal });
+    let note = RolloutNote::Stopped { signal }.into();
+    nothing_changed(
+        selected,
+        NothingChanged::Stopped,
+        &check,
+        note,
+        Some(exit_code::INTERRUPTED),
+    )
 }
 
-/// Every selected region with `check`, summed up as `what`.
+/// Every selected region with `check`, summed up as `why`; `note` says it
+/// once for the fleet.
 fn nothing_changed(
     selected: &[&Region],
-    what: &str,
-    check: Finding,
+    why: NothingChanged,
+    check: &Finding,
+    note: Note,
     exit_code: Option<u8>,
 ) -> Findings {
     Findings {
@@ -100,12 +129,12 @@ fn nothing_changed(
             .map(|r| {
                 RegionFindings::from_checks(
                     r.name.as_str(),
-                    format!("{what}: nothing was changed"),
+                    RolloutSummary::NothingChanged(why),
                     vec![check.clone()],
                 )
             })
             .collect(),
-        notes: vec![check.text_detail().into()],
+        notes: vec![note],
         traffic: None,
         exit_code,
     }
@@ -115,14 +144,14 @@ fn nothing_changed(
 pub(super) fn outcome<W>(
     recovery: &Recovery,
     slots: Vec<Slot<W>>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     traffic: Option<TrafficSummary>,
     exit_code: Option<u8>,
 ) -> Findings {
     let regions = slots.into_iter().map(|s| report(recovery, s)).collect();
     Findings {
         regions,
-        notes: Note::texts(notes),
+        notes,
         traffic,
         exit_code,
     }
@@ -131,8 +160,12 @@ pub(super) fn outcome<W>(
 fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
     let s = &slot.state;
     let (from, to) = (s.live_color.clone(), s.idle_color.clone());
-    let before = image_tag(&s.live.image).to_owned();
-    let after_new = image_tag(&slot.image).to_owned();
+    let change = Change {
+        before: image_tag(&s.live.image).to_owned(),
+        after: image_tag(&slot.image).to_owned(),
+        from: from.clone(),
+        to: to.clone(),
+    };
     let mut checks = slot
         .run
         .as_ref()
@@ -145,31 +178,34 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
         .unwrap_or_default();
     let (status, verdict, summary, live_after) = match &slot.status {
         Status::AlreadyLive => {
-            checks.push(Finding::text(
-                "already-live",
+            checks.push(Finding::new(
                 Verdict::Pass,
-                format!("{} already runs {}", s.deployment(&from), slot.image),
+                RolloutFact::AlreadyLive {
+                    deployment: s.deployment(&from),
+                    image: slot.image.clone(),
+                },
             ));
             (
                 "already-live",
                 Verdict::Pass,
-                format!("already live: {before} on {from}"),
+                RolloutSummary::AlreadyLive {
+                    tag: change.before,
+                    colour: from.clone(),
+                },
                 &s.live.image,
             )
         }
         Status::NothingToRollBack => {
-            checks.push(Finding::text(
-                "rollback",
+            checks.push(Finding::new(
                 Verdict::Skipped,
-                format!(
-                    "both colours run {}: there is no previous version to go back to",
-                    s.live.image
-                ),
+                RolloutFact::NothingToRollBack {
+                    image: s.live.image.clone(),
+                },
             ));
             (
                 "not-started",
                 Verdict::Skipped,
-                "nothing to roll back to".to_owned(),
+                RolloutSummary::NothingToRollBack,
                 &s.live.image,
             )
         }
@@ -178,22 +214,20 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
             (
                 "not-started",
                 Verdict::Pass,
-                format!("plan: {before} → {after_new} ({from} → {to})"),
+                RolloutSummary::Planned(change),
                 &s.live.image,
             )
         }
         Status::Promoted => (
             "promoted",
             Verdict::Pass,
-            format!("promoted: {before} → {after_new} ({from} → {to})"),
+            RolloutSummary::Promoted(change),
             &slot.image,
         ),
         Status::Halted => (
             "promoted",
             Verdict::Pass,
-            format!(
-                "promoted: {before} → {after_new} ({from} → {to}); left promoted by onFailure: halt, {from} kept warm for `ocfail rollback`"
-            ),
+            RolloutSummary::Halted(change),
             &slot.image,
         ),
         Status::Failed => {
@@ -202,42 +236,49 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
             // be checked), which decides the region's verdict and so the
             // exit code, 1 or 3, as for every command.
             let stopped = checks.iter().find(|c| c.verdict >= Verdict::Error);
-            let why = stopped
-                .map(|c| format!("{}: {}", c.text_name(), c.text_detail()))
-                .unwrap_or_default();
             let verdict = stopped.map_or(Verdict::Fail, |c| c.verdict);
-            (
-                "failed",
-                verdict,
-                format!("failed, switched back to {before} ({from}): {why}"),
-                &s.live.image,
-            )
+            let summary = RolloutSummary::Failed {
+                change,
+                stopped: stopped.cloned().map(Box::new),
+            };
+            ("failed", verdict, summary, &s.live.image)
         }
         Status::RolledBack(why) => (
             "rolled-back",
             Verdict::Warn,
-            format!("rolled back to {before} ({from}): {why}"),
+            RolloutSummary::RolledBack {
+                change,
+                why: why.clone(),
+            },
             &s.live.image,
         ),
         Status::LockLost(why) => (
             "rolled-back",
             Verdict::Error,
-            format!(
-                "rolled back to {before} ({from}): {why}; the fleet lock was lost, so the rollout could not go on"
-            ),
+            RolloutSummary::LockLost {
+                change,
+                why: why.clone(),
+            },
             &s.live.image,
         ),
         Status::NotStarted(why) => {
-            checks.push(Finding::text("start", Verdict::Skipped, why.clone()));
-            ("not-started", Verdict::Skipped, why.clone(), &s.live.image)
+            checks.push(Finding::new(
+                Verdict::Skipped,
+                RolloutFact::NotStarted(why.clone()),
+            ));
+            (
+                "not-started",
+                Verdict::Skipped,
+                RolloutSummary::NotStarted(why.clone()),
+                &s.live.image,
+            )
         }
         Status::RestoreIncomplete => (
             "restore-incomplete",
             Verdict::Error,
-            format!(
-                "left mid-change: run `{}`",
-                recovery.ocfail(&format!("restore --region {}", s.region.name))
-            ),
+            RolloutSummary::RestoreIncomplete {
+                restore: recovery.ocfail(&format!("restore --region {}", s.region.name)),
+            },
             &slot.image,
         ),
     };

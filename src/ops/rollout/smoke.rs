@@ -3,6 +3,7 @@
 //! live `<service>` after it. Going through the API server reaches the
 //! colour's pods directly, before any user traffic does.
 
+use crate::facts::rollout::{Excerpt, RolloutFact, SmokeRequest, SmokeSeen, SmokeStage};
 use crate::facts::{Finding, Verdict};
 use crate::kube::{ProxyRequest, Workloads};
 use crate::manifest::{Region, SmokeCheck};
@@ -14,7 +15,7 @@ pub async fn run<W: Workloads>(
     w: &W,
     region: &Region,
     service: &str,
-    stage: &str,
+    stage: SmokeStage,
     checks: &[SmokeCheck],
 ) -> Vec<Finding> {
     let mut out = Vec::with_capacity(checks.len());
@@ -26,72 +27,69 @@ pub async fn run<W: Workloads>(
             path: c.path.clone(),
             body: c.body.clone(),
         };
-        let name = format!("smoke-{stage} {}", c.name);
-        let check = match w.proxy(&req).await {
+        let (verdict, seen, took) = match w.proxy(&req).await {
             // The API server refused or could not be reached: nothing was
             // learnt about the new version, so "could not check" (exit 3).
-            Err(e) => Finding::text(name, Verdict::Error, describe::kube(&e)),
+            Err(e) => (
+                Verdict::Error,
+                SmokeSeen::Api(describe::kube_problem(&e)),
+                0,
+            ),
             Ok(resp) => {
                 let status_ok = c.expect_status.contains(&resp.status);
                 let body_ok = c
                     .expect_body
                     .as_deref()
                     .is_none_or(|want| resp.body.contains(want));
-                let what = format!("{} {} on {service}", c.method.as_str(), c.path);
-                let mut check = if status_ok && body_ok {
-                    Finding::text(name, Verdict::Pass, format!("{what}: {}", resp.status))
-                } else if !status_ok {
-                    Finding::text(
-                        name,
-                        Verdict::Fail,
-                        format!(
-                            "{what}: status {} (expected {}){}",
-                            resp.status,
-                            expected(&c.expect_status),
-                            excerpt(&resp.body)
-                        ),
-                    )
-                } else {
-                    Finding::text(
-                        name,
-                        Verdict::Fail,
-                        format!(
-                            "{what}: the body lacks {:?}{}",
-                            c.expect_body.as_deref().unwrap_or_default(),
-                            excerpt(&resp.body)
-                        ),
-                    )
+                let request = SmokeRequest {
+                    method: c.method.as_str().to_owned(),
+                    path: c.path.clone(),
+                    service: service.to_owned(),
                 };
-                check.duration_ms = resp.latency_ms;
-                check
+                let (verdict, seen) = if status_ok && body_ok {
+                    let status = resp.status;
+                    (Verdict::Pass, SmokeSeen::Passed { request, status })
+                } else if !status_ok {
+                    let seen = SmokeSeen::WrongStatus {
+                        request,
+                        status: resp.status,
+                        expected: c.expect_status.clone(),
+                        body: excerpt(&resp.body),
+                    };
+                    (Verdict::Fail, seen)
+                } else {
+                    let seen = SmokeSeen::BodyLacks {
+                        request,
+                        want: c.expect_body.clone().unwrap_or_default(),
+                        body: excerpt(&resp.body),
+                    };
+                    (Verdict::Fail, seen)
+                };
+                (verdict, seen, resp.latency_ms)
             }
         };
-        out.push(check);
+        let check = RolloutFact::Smoke {
+            stage,
+            check: c.name.clone(),
+            seen,
+        };
+        out.push(Finding::new(verdict, check).took(took));
     }
     out
 }
 
-fn expected(codes: &[u16]) -> String {
-    codes
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
-
-/// The start of a body, for a failure's detail.
-fn excerpt(body: &str) -> String {
+/// The start of a body, for a failure's detail: up to 120 characters on
+/// one line.
+fn excerpt(body: &str) -> Option<Excerpt> {
     let trimmed = body.trim();
     if trimmed.is_empty() {
-        return String::new();
+        return None;
     }
     let short: String = trimmed.chars().take(120).collect();
-    let more = if short.len() < trimmed.len() {
-        "…"
-    } else {
-        ""
-    };
-    format!("; body: {}{more}", short.replace('\n', " "))
+    Some(Excerpt {
+        cut: short.len() < trimmed.len(),
+        text: short.replace('\n', " "),
+    })
 }
 
 #[cfg(test)]
@@ -99,11 +97,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn details_name_what_was_expected() {
-        assert_eq!(expected(&[200, 204]), "200 or 204");
-        assert_eq!(excerpt(""), "");
-        assert_eq!(excerpt(" ok \n"), "; body: ok");
+    fn an_excerpt_is_one_short_line() {
+        assert_eq!(excerpt(""), None);
+        assert_eq!(
+            excerpt(" ok \n"),
+            Some(Excerpt {
+                text: "ok".to_owned(),
+                cut: false
+            })
+        );
         let long = "x".repeat(200);
-        assert!(excerpt(&long).ends_with('…'));
+        assert!(excerpt(&long).is_some_and(|e| e.cut && e.text.len() == 120));
+        let two = excerpt("a\nb").unwrap();
+        assert_eq!(two.text, "a b");
     }
 }

@@ -29,12 +29,15 @@ pub fn detail(f: &LockFact) -> String {
             "stopped while releasing the lock: it expires by itself within {} s",
             expires_within.as_secs()
         ),
-        LockFact::LiveRun { run, holder, why } => format!(
-            "run {run} ({holder}) is still running: {}; restore does not take over a live run, \
-             which puts back what it changed itself when it ends (stop it with Ctrl-C, or kill it, \
-             then run restore again)",
-            alive(why)
-        ),
+        LockFact::LiveRun { run, holder, why } => {
+            let holder = holder.clone().unwrap_or_else(|| format!("run {run}"));
+            format!(
+                "run {run} ({holder}) is still running: {}; restore does not take over a live \
+                 run, which puts back what it changed itself when it ends (stop it with Ctrl-C, \
+                 or kill it, then run restore again)",
+                alive(why)
+            )
+        }
         LockFact::StoppedWatching { run } => {
             format!("stopped while watching run {run}'s lease; nothing was changed")
         }

@@ -28,7 +28,7 @@ pub fn name(f: &Finding) -> String {
         Fact::Health(x) => health::name(x),
         Fact::Validate(x) => validate::name(x),
         Fact::Drill(x) => drill::name(x),
-        Fact::Rollout(x) => rollout::name(x),
+        Fact::Rollout(x) => &rollout::name(x),
         Fact::Restore(x) => restore::name(x),
         Fact::Lock(x) => lock::name(x),
     };
