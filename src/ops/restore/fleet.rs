@@ -32,7 +32,7 @@ use crate::kube::{LeaseState, Workloads};
 use crate::manifest::Region;
 use crate::ops::clients::Clients;
 use crate::ops::describe;
-use crate::ops::lock::{self, Holder, LockError, LockOptions};
+use crate::ops::lock::{self, FleetLock, Holder, LockError, LockOptions};
 use crate::ops::process::Liveness;
 use crate::ops::snapshot::LOCK_LEASE;
 
@@ -185,151 +185,40 @@ where
         (r, read)
     }))
     .await;
-    let is_chosen = |r: &Region| only.is_none_or(|want| r.name.as_str() == want);
-    let readable = |chosen_only: bool| {
-        scans
-            .iter()
-            .filter(move |(r, _)| !chosen_only || is_chosen(r))
-            .filter_map(|(r, read)| read.as_ref().ok().map(|(k, s)| (*r, *k, s)))
-    };
-    let runs = sorted(readable(true).flat_map(|(_, _, s)| s.recorded.clone()));
+    let read = Read { scans, only };
+    let runs = sorted(read.readable(true).flat_map(|(_, _, s)| s.recorded.clone()));
     // Drills that had put everything back (their summary is written) but
     // died before releasing the lock: their leases may be taken over too.
-    let finished = sorted(readable(false).flat_map(|(_, _, s)| s.finished.clone()));
+    let finished = sorted(
+        read.readable(false)
+            .flat_map(|(_, _, s)| s.finished.clone()),
+    );
     // Rollouts that had begun removing their records (every region they
     // changed was promoted): a record of theirs is finished, not undone.
-    let committed = sorted(readable(false).flat_map(|(_, _, s)| s.committed.clone()));
+    let committed = sorted(
+        read.readable(false)
+            .flat_map(|(_, _, s)| s.committed.clone()),
+    );
     let mut notes: Vec<Note> = Vec::new();
 
-    // Only runs that are gone are restored; a live one is refused.
-    let all: Vec<(&Region, &Scan)> = readable(false).map(|(r, _, s)| (r, s)).collect();
-    let clients: Vec<(&Region, &W)> = readable(false).map(|(r, k, _)| (r, k)).collect();
-    for run in &runs {
-        let mut state = classify(run, &all, &finished);
-        if let RunState::Unknown(leases) = state {
-            notes.push(RestoreNote::Watching { run: run.clone() }.into());
-            state = watch(leases, &clients, until, stop).await;
-            if stop.is_cancelled() {
-                return stopped(&scans, is_chosen, run);
-            }
-        }
-        if let RunState::Alive { why, holder } = state {
-            return live_run(&scans, is_chosen, run, holder, why);
-        }
+    if let Err(refused) = read
+        .all_gone(&runs, &finished, until, stop, &mut notes)
+        .await
+    {
+        return refused;
     }
-
-    // The lock, only when there is something to restore.
-    let mut held = None;
-    if !runs.is_empty() {
-        let options = LockOptions {
-            take_over_runs: runs.iter().chain(&finished).cloned().collect(),
-            ..LockOptions::default()
-        };
-        let lockable: Vec<W> = readable(true).map(|(_, k, _)| k.clone()).collect();
-        match lock::acquire(&lockable, &Holder::new("restore", run_id), &options).await {
-            Ok(l) => {
-                notes.push(RestoreNote::HeldLock { runs: runs.clone() }.into());
-                held = Some(l);
-            }
-            Err(e @ LockError::Held { .. }) => return refused(&scans, is_chosen, &e),
-            // The lock keeps a drill from starting meanwhile (and a drill
-            // would refuse anyway while records are left); restoring matters
-            // more than the lock, so an API error here does not stop it.
-            Err(e) => notes.push(
-                RestoreNote::NoLock {
-                    error: e.to_string(),
-                }
-                .into(),
-            ),
-        }
-    }
-
-    let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
-    let committed: &[String] = &committed;
-    let work = scans
-        .iter()
-        .filter(|(r, _)| is_chosen(r))
-        .map(|(r, read)| async move {
-            let w = match read {
-                Ok((w, _)) => *w,
-                Err(why) => {
-                    let check = Finding::new(Verdict::Error, RestoreFact::Unreadable(why.clone()));
-                    return RegionFindings::from_checks(
-                        r.name.as_str(),
-                        RestoreSummary::Unreadable,
-                        vec![check],
-                    );
-                }
-            };
-            // A region holds at most one operation's record, but both
-            // kinds are looked for: a crash can leave either.
-            let drill = region(w, cf, r, opts, &c.recovery).await;
-            if unreadable(&drill.1) {
-                // The same API would fail the rollout half the same way.
-                return drill.1;
-            }
-            let rollout = super::rollout::region(w, r, opts, &c.recovery, committed).await;
-            merge(drill, rollout)
-        });
-    let mut regions = join_all(work).await;
-
+    let held = match read.lock(&runs, &finished, run_id, &mut notes).await {
+        Ok(held) => held,
+        Err(refused) => return refused,
+    };
+    let mut regions = read.restore(c, opts, &committed).await;
     if let Some(l) = held
         && let Err(e) = l.release().await
     {
         lock::report_unreleased(&mut regions, &e, &c.fleet);
     }
-    // A run with no records left anywhere has nothing more to restore, and
-    // neither has one whose summary is written: their leases (in the
-    // regions this restore did not lock, or all of them when nothing was
-    // recorded) can go now instead of blocking the next drill until they
-    // expire. Any other run's lease is explained and left. One read each
-    // (no retries): a region that fails it keeps every run's lease.
-    let rescans = join_all(
-        readable(false)
-            .map(|(r, k, _)| async move { (r, k, scan(k, r, Instant::now(), opts.poll).await) }),
-    )
-    .await;
-    let reread = rescans.iter().all(|(_, _, s)| s.is_ok());
-    let left = sorted(
-        rescans
-            .iter()
-            .filter_map(|(_, _, s)| s.as_ref().ok())
-            .flat_map(|s| s.recorded.clone()),
-    );
-    let ended = EndedRuns {
-        recorded: runs
-            .into_iter()
-            .filter(|r| reread && !left.contains(r))
-            .collect(),
-        finished: sorted(
-            rescans
-                .iter()
-                .filter_map(|(_, _, s)| s.as_ref().ok())
-                .flat_map(|s| s.finished.clone()),
-        ),
-        committed: sorted(
-            rescans
-                .iter()
-                .filter_map(|(_, _, s)| s.as_ref().ok())
-                .flat_map(|s| s.committed.clone()),
-        ),
-    };
-    for (r, w, _) in &rescans {
-        if let Some(check) = release_crashed_lock(*w, &ended).await {
-            match regions.iter_mut().find(|rep| rep.region == r.name.as_str()) {
-                Some(rep) => {
-                    rep.verdict = rep.verdict.max(check.verdict);
-                    rep.checks.push(check);
-                }
-                None => {
-                    if let Fact::Lock(lease) = check.fact {
-                        let region = r.name.to_string();
-                        notes.push(RestoreNote::Lease { region, lease }.into());
-                    }
-                }
-            }
-        }
-    }
+    read.release_ended(runs, opts, &mut regions, &mut notes)
+        .await;
     let exit_code = regions
         .iter()
         .any(|r| r.verdict >= Verdict::Error)
@@ -344,6 +233,238 @@ where
 
 /// A region and what reading it found: its client and runs, or why not.
 type Scanned<'a, W> = (&'a Region, Result<(&'a W, Scan), ApiProblem>);
+
+/// The first read of every region, and which regions are to be restored.
+struct Read<'a, W> {
+    scans: Vec<Scanned<'a, W>>,
+    /// `--region`.
+    only: Option<&'a str>,
+}
+
+impl<'a, W: Workloads + Clone + 'static> Read<'a, W> {
+    fn is_chosen(&self, r: &Region) -> bool {
+        self.only.is_none_or(|want| r.name.as_str() == want)
+    }
+
+    /// The regions read, with their clients and scans (only the chosen
+    /// ones with `chosen_only`).
+    fn readable(&self, chosen_only: bool) -> impl Iterator<Item = (&'a Region, &'a W, &Scan)> {
+        self.scans
+            .iter()
+            .filter(move |(r, _)| !chosen_only || self.is_chosen(r))
+            .filter_map(|(r, read)| read.as_ref().ok().map(|(k, s)| (*r, *k, s)))
+    }
+
+    /// Only runs that are gone are restored: `Err` refuses a live one (or
+    /// says a signal stopped the watch of its lease).
+    async fn all_gone(
+        &self,
+        runs: &[String],
+        finished: &[String],
+        until: Instant,
+        stop: &CancellationToken,
+        notes: &mut Vec<Note>,
+    ) -> Result<(), Findings> {
+        let all: Vec<(&Region, &Scan)> = self.readable(false).map(|(r, _, s)| (r, s)).collect();
+        let clients: Vec<(&Region, &W)> = self.readable(false).map(|(r, k, _)| (r, k)).collect();
+        for run in runs {
+            let mut state = classify(run, &all, finished);
+            if let RunState::Unknown(leases) = state {
+                notes.push(RestoreNote::Watching { run: run.clone() }.into());
+                state = watch(leases, &clients, until, stop).await;
+                if stop.is_cancelled() {
+                    // Stopped by a signal while watching another run's
+                    // lease: nothing changed.
+                    let line = LockFact::StoppedWatching { run: run.clone() };
+                    return Err(self.nothing_changed(
+                        NothingChanged::Stopped,
+                        Finding::new(Verdict::Skipped, line.clone()),
+                        line.into(),
+                        exit_code::INTERRUPTED,
+                    ));
+                }
+            }
+            if let RunState::Alive { why, holder } = state {
+                // Still running: refused, naming it (exit 5).
+                let line = LockFact::LiveRun {
+                    run: run.clone(),
+                    holder,
+                    why,
+                };
+                return Err(self.nothing_changed(
+                    NothingChanged::Refused,
+                    Finding::new(Verdict::Fail, line.clone()),
+                    line.into(),
+                    exit_code::REFUSED,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The lock, only when there is something to restore, taking over the
+    /// leases of `runs` and `finished`. `Err` when another live run holds
+    /// it; an API error only costs the lock.
+    async fn lock(
+        &self,
+        runs: &[String],
+        finished: &[String],
+        run_id: &str,
+        notes: &mut Vec<Note>,
+    ) -> Result<Option<FleetLock<W>>, Findings> {
+        if runs.is_empty() {
+            return Ok(None);
+        }
+        let options = LockOptions {
+            take_over_runs: runs.iter().chain(finished).cloned().collect(),
+            ..LockOptions::default()
+        };
+        let lockable: Vec<W> = self.readable(true).map(|(_, k, _)| k.clone()).collect();
+        match lock::acquire(&lockable, &Holder::new("restore", run_id), &options).await {
+            Ok(l) => {
+                notes.push(
+                    RestoreNote::HeldLock {
+                        runs: runs.to_vec(),
+                    }
+                    .into(),
+                );
+                Ok(Some(l))
+            }
+            Err(e @ LockError::Held { .. }) => Err(self.nothing_changed(
+                NothingChanged::Refused,
+                Finding::new(Verdict::Fail, LockFact::NotTaken(e.problem())),
+                RestoreNote::OtherRunHolds.into(),
+                exit_code::REFUSED,
+            )),
+            // The lock keeps a drill from starting meanwhile (and a drill
+            // would refuse anyway while records are left); restoring matters
+            // more than the lock, so an API error here does not stop it.
+            Err(e) => {
+                notes.push(
+                    RestoreNote::NoLock {
+                        error: e.to_string(),
+                    }
+                    .into(),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Restores every chosen region concurrently.
+    async fn restore<P: Pools + 'static>(
+        &self,
+        c: &Clients<W, P>,
+        opts: RestoreOptions,
+        committed: &[String],
+    ) -> Vec<RegionFindings> {
+        let cf = c.cloudflare.as_ref().ok().map(|c| c.as_ref());
+        let work =
+            self.scans
+                .iter()
+                .filter(|(r, _)| self.is_chosen(r))
+                .map(|(r, read)| async move {
+                    let w = match read {
+                        Ok((w, _)) => *w,
+                        Err(why) => {
+                            let check =
+                                Finding::new(Verdict::Error, RestoreFact::Unreadable(why.clone()));
+                            return RegionFindings::from_checks(
+                                r.name.as_str(),
+                                RestoreSummary::Unreadable,
+                                vec![check],
+                            );
+                        }
+                    };
+                    // A region holds at most one operation's record, but both
+                    // kinds are looked for: a crash can leave either.
+                    let drill = region(w, cf, r, opts, &c.recovery).await;
+                    if unreadable(&drill.1) {
+                        // The same API would fail the rollout half the same way.
+                        return drill.1;
+                    }
+                    let rollout = super::rollout::region(w, r, opts, &c.recovery, committed).await;
+                    merge(drill, rollout)
+                });
+        join_all(work).await
+    }
+
+    /// A run with no records left anywhere has nothing more to restore, and
+    /// neither has one whose summary is written: their leases (in the
+    /// regions this restore did not lock, or all of them when nothing was
+    /// recorded) can go now instead of blocking the next drill until they
+    /// expire. Any other run's lease is explained and left. One read each
+    /// (no retries): a region that fails it keeps every run's lease.
+    async fn release_ended(
+        &self,
+        runs: Vec<String>,
+        opts: RestoreOptions,
+        regions: &mut [RegionFindings],
+        notes: &mut Vec<Note>,
+    ) {
+        let rescans =
+            join_all(self.readable(false).map(|(r, k, _)| async move {
+                (r, k, scan(k, r, Instant::now(), opts.poll).await)
+            }))
+            .await;
+        let reread = rescans.iter().all(|(_, _, s)| s.is_ok());
+        let scanned = || rescans.iter().filter_map(|(_, _, s)| s.as_ref().ok());
+        let left = sorted(scanned().flat_map(|s| s.recorded.clone()));
+        let ended = EndedRuns {
+            recorded: runs
+                .into_iter()
+                .filter(|r| reread && !left.contains(r))
+                .collect(),
+            finished: sorted(scanned().flat_map(|s| s.finished.clone())),
+            committed: sorted(scanned().flat_map(|s| s.committed.clone())),
+        };
+        for (r, w, _) in &rescans {
+            let Some(check) = release_crashed_lock(*w, &ended).await else {
+                continue;
+            };
+            match regions.iter_mut().find(|rep| rep.region == r.name.as_str()) {
+                Some(rep) => {
+                    rep.verdict = rep.verdict.max(check.verdict);
+                    rep.checks.push(check);
+                }
+                None => {
+                    if let Fact::Lock(lease) = check.fact {
+                        let region = r.name.to_string();
+                        notes.push(RestoreNote::Lease { region, lease }.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every chosen region with `check`, summed up as `why`: nothing was
+    /// changed; `note` says it once for the fleet.
+    fn nothing_changed(
+        &self,
+        why: NothingChanged,
+        check: Finding,
+        note: Note,
+        exit_code: u8,
+    ) -> Findings {
+        Findings {
+            traffic: None,
+            regions: self
+                .scans
+                .iter()
+                .filter(|(r, _)| self.is_chosen(r))
+                .map(|(r, _)| {
+                    RegionFindings::from_checks(
+                        r.name.as_str(),
+                        RestoreSummary::NothingChanged(why),
+                        vec![check.clone()],
+                    )
+                })
+                .collect(),
+            notes: vec![note],
+            exit_code: Some(exit_code),
+        }
+    }
+}
 
 fn sorted(runs: impl Iterator<Item = String>) -> Vec<String> {
     let mut runs: Vec<String> = runs.collect();
@@ -372,89 +493,5 @@ fn merge(drill: (Outcome, RegionFindings), rollout: (Outcome, RegionFindings)) -
             a.checks.extend(b.checks);
             a
         }
-    }
-}
-
-/// Every chosen region refused: `run`, whose records are left, is still
-/// running (exit 5, naming it).
-fn live_run<W>(
-    scans: &[Scanned<'_, W>],
-    is_chosen: impl Fn(&Region) -> bool,
-    run: &str,
-    holder: Option<String>,
-    why: Alive,
-) -> Findings {
-    let line = LockFact::LiveRun {
-        run: run.to_owned(),
-        holder,
-        why,
-    };
-    Findings {
-        traffic: None,
-        regions: scans
-            .iter()
-            .filter(|(r, _)| is_chosen(r))
-            .map(|(r, _)| {
-                RegionFindings::from_checks(
-                    r.name.as_str(),
-                    RestoreSummary::NothingChanged(NothingChanged::Refused),
-                    vec![Finding::new(Verdict::Fail, line.clone())],
-                )
-            })
-            .collect(),
-        notes: vec![line.into()],
-        exit_code: Some(exit_code::REFUSED),
-    }
-}
-
-/// Stopped by a signal while watching another run's lease: nothing changed.
-fn stopped<W>(
-    scans: &[Scanned<'_, W>],
-    is_chosen: impl Fn(&Region) -> bool,
-    run: &str,
-) -> Findings {
-    let line = LockFact::StoppedWatching {
-        run: run.to_owned(),
-    };
-    Findings {
-        traffic: None,
-        regions: scans
-            .iter()
-            .filter(|(r, _)| is_chosen(r))
-            .map(|(r, _)| {
-                RegionFindings::from_checks(
-                    r.name.as_str(),
-                    RestoreSummary::NothingChanged(NothingChanged::Stopped),
-                    vec![Finding::new(Verdict::Skipped, line.clone())],
-                )
-            })
-            .collect(),
-        notes: vec![line.into()],
-        exit_code: Some(exit_code::INTERRUPTED),
-    }
-}
-
-/// Every chosen region refused: another live run holds the lock.
-fn refused<W>(
-    scans: &[Scanned<'_, W>],
-    is_chosen: impl Fn(&Region) -> bool,
-    e: &LockError,
-) -> Findings {
-    let why = LockFact::NotTaken(e.problem());
-    Findings {
-        traffic: None,
-        regions: scans
-            .iter()
-            .filter(|(r, _)| is_chosen(r))
-            .map(|(r, _)| {
-                RegionFindings::from_checks(
-                    r.name.as_str(),
-                    RestoreSummary::NothingChanged(NothingChanged::Refused),
-                    vec![Finding::new(Verdict::Fail, why.clone())],
-                )
-            })
-            .collect(),
-        notes: vec![RestoreNote::OtherRunHolds.into()],
-        exit_code: Some(exit_code::REFUSED),
     }
 }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::facts::restore::{Manual, Record, RestoreCheck, RestoreFact, RestoreSummary};
 use crate::facts::{Finding, RegionFindings, Verdict};
-use crate::kube::{COLOR_LABEL, Workloads};
+use crate::kube::{COLOR_LABEL, KubeError, Workloads};
 use crate::manifest::Region;
 use crate::ops::describe;
 use crate::ops::ready;
@@ -74,79 +74,77 @@ pub async fn undo<W: Workloads>(
     cancel: &CancellationToken,
     recovery: &Recovery,
 ) -> (bool, Vec<Finding>) {
-    let until = crate::durations::deadline(Instant::now(), opts.retry_for);
-    let poll = opts.poll;
-    let from = format!("{}-{}", region.deployment, rec.from_color);
-    let to = format!("{}-{}", region.deployment, rec.to_color);
-    let preview = format!("{}-preview", region.service);
-    let mut checks = Vec::new();
-    let fail = |mut checks: Vec<Finding>, failed: RestoreFact| {
-        checks.push(Finding::new(Verdict::Error, failed));
-        checks.push(Finding::new(
-            Verdict::Error,
-            RestoreFact::Manual(manual(recovery, region, rec)),
-        ));
-        (false, checks)
+    let u = Undo {
+        w,
+        region,
+        rec,
+        opts,
+        cancel,
+        until: crate::durations::deadline(Instant::now(), opts.retry_for),
     };
-    let api = |check, e: &crate::kube::KubeError| RestoreFact::Api {
+    let mut checks = Vec::new();
+    let done = async {
+        u.switch_back(&mut checks).await?;
+        u.preview_back(&mut checks).await?;
+        u.idle_back(&mut checks).await?;
+        u.remove_record(&mut checks).await
+    }
+    .await;
+    match done {
+        Ok(()) => (true, checks),
+        Err(failed) => {
+            checks.push(Finding::new(Verdict::Error, failed));
+            checks.push(Finding::new(
+                Verdict::Error,
+                RestoreFact::Manual(manual(recovery, region, rec)),
+            ));
+            (false, checks)
+        }
+    }
+}
+
+/// The steps of one region's undo, in order. Each adds its check when it
+/// changed something, and returns what stopped it.
+struct Undo<'a, W> {
+    w: &'a W,
+    region: &'a Region,
+    rec: &'a RolloutRecord,
+    opts: RestoreOptions,
+    cancel: &'a CancellationToken,
+    /// The deadline for retrying API errors.
+    until: Instant,
+}
+
+fn api(check: RestoreCheck, e: &KubeError) -> RestoreFact {
+    RestoreFact::Api {
         check,
         problem: describe::kube_problem(e),
-    };
+    }
+}
 
-    // 1. The live Service back on the old colour, once that colour is warm.
-    let svc = match retry(until, poll, || w.service(&region.service)).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            return fail(
-                checks,
-                RestoreFact::ServiceMissing {
-                    service: region.service.clone(),
-                },
-            );
-        }
-        Err(e) => return fail(checks, api(RestoreCheck::SwitchBack, &e)),
-    };
-    if svc.color() != Some(rec.from_color.as_str()) {
-        let warm = match retry(until, poll, || w.deployment(&from)).await {
-            Ok(Some(d)) => d.replicas > 0 && d.ready > 0,
+impl<W: Workloads> Undo<'_, W> {
+    /// 1. The live Service back on the old colour, once that colour is warm.
+    async fn switch_back(&self, checks: &mut Vec<Finding>) -> Result<(), RestoreFact> {
+        let (w, region, rec, until, poll) =
+            (self.w, self.region, self.rec, self.until, self.opts.poll);
+        let svc = match retry(until, poll, || w.service(&region.service)).await {
+            Ok(Some(s)) => s,
             Ok(None) => {
-                return fail(
-                    checks,
-                    RestoreFact::DeploymentMissing {
-                        deployment: from.clone(),
-                    },
-                );
+                return Err(RestoreFact::ServiceMissing {
+                    service: region.service.clone(),
+                });
             }
-            Err(e) => return fail(checks, api(RestoreCheck::SwitchBack, &e)),
+            Err(e) => return Err(api(RestoreCheck::SwitchBack, &e)),
         };
-        if !warm {
-            if let Err(e) = retry(until, poll, || w.scale(&from, rec.replicas)).await {
-                return fail(checks, api(RestoreCheck::ScaleUp, &e));
-            }
-            let started = Instant::now();
-            let deadline = crate::durations::deadline(started, opts.ready_timeout);
-            match ready::wait(w, &from, rec.replicas, deadline, poll, cancel).await {
-                Ok(_) => checks.push(Finding::new(
-                    Verdict::Pass,
-                    RestoreFact::Warmed {
-                        deployment: from.clone(),
-                        replicas: rec.replicas,
-                        after: started.elapsed(),
-                    },
-                )),
-                Err(e) => {
-                    let why = e.fact(&from, rec.replicas, opts.ready_timeout);
-                    return fail(checks, RestoreFact::NotWarm(why));
-                }
-            }
+        if svc.color() == Some(rec.from_color.as_str()) {
+            return Ok(());
         }
-        if let Err(e) = retry(until, poll, || {
+        self.warm_up(checks).await?;
+        retry(until, poll, || {
             w.set_selector(&region.service, COLOR_LABEL, &rec.from_color)
         })
         .await
-        {
-            return fail(checks, api(RestoreCheck::SwitchBack, &e));
-        }
+        .map_err(|e| api(RestoreCheck::SwitchBack, &e))?;
         checks.push(Finding::new(
             Verdict::Pass,
             RestoreFact::SwitchedBack {
@@ -155,75 +153,118 @@ pub async fn undo<W: Workloads>(
                 image: rec.previous_image.clone(),
             },
         ));
+        Ok(())
     }
 
-    // 2. The preview Service back on the colour it selected.
-    if let Some(colour) = &rec.preview_color {
+    /// The old colour scaled back up and ready, unless it still is warm.
+    async fn warm_up(&self, checks: &mut Vec<Finding>) -> Result<(), RestoreFact> {
+        let (w, rec, until, poll) = (self.w, self.rec, self.until, self.opts.poll);
+        let from = format!("{}-{}", self.region.deployment, rec.from_color);
+        let warm = match retry(until, poll, || w.deployment(&from)).await {
+            Ok(Some(d)) => d.replicas > 0 && d.ready > 0,
+            Ok(None) => return Err(RestoreFact::DeploymentMissing { deployment: from }),
+            Err(e) => return Err(api(RestoreCheck::SwitchBack, &e)),
+        };
+        if warm {
+            return Ok(());
+        }
+        retry(until, poll, || w.scale(&from, rec.replicas))
+            .await
+            .map_err(|e| api(RestoreCheck::ScaleUp, &e))?;
+        let started = Instant::now();
+        let timeout = self.opts.ready_timeout;
+        let deadline = crate::durations::deadline(started, timeout);
+        match ready::wait(w, &from, rec.replicas, deadline, poll, self.cancel).await {
+            Ok(_) => {
+                checks.push(Finding::new(
+                    Verdict::Pass,
+                    RestoreFact::Warmed {
+                        deployment: from,
+                        replicas: rec.replicas,
+                        after: started.elapsed(),
+                    },
+                ));
+                Ok(())
+            }
+            Err(e) => Err(RestoreFact::NotWarm(e.fact(&from, rec.replicas, timeout))),
+        }
+    }
+
+    /// 2. The preview Service back on the colour it selected.
+    async fn preview_back(&self, checks: &mut Vec<Finding>) -> Result<(), RestoreFact> {
+        let (w, until, poll) = (self.w, self.until, self.opts.poll);
+        let Some(colour) = &self.rec.preview_color else {
+            return Ok(());
+        };
+        let preview = format!("{}-preview", self.region.service);
         match retry(until, poll, || w.service(&preview)).await {
-            Ok(Some(p)) if p.color() == Some(colour.as_str()) => {}
+            Ok(Some(p)) if p.color() == Some(colour.as_str()) => Ok(()),
             Ok(Some(_)) => {
-                if let Err(e) = retry(until, poll, || {
+                retry(until, poll, || {
                     w.set_selector(&preview, COLOR_LABEL, colour)
                 })
                 .await
-                {
-                    return fail(checks, api(RestoreCheck::Preview, &e));
-                }
+                .map_err(|e| api(RestoreCheck::Preview, &e))?;
                 checks.push(Finding::new(
                     Verdict::Pass,
                     RestoreFact::PreviewBack {
-                        service: preview.clone(),
+                        service: preview,
                         colour: colour.clone(),
                     },
                 ));
+                Ok(())
             }
             // A preview Service that is gone has nothing to put back.
-            Ok(None) => {}
-            Err(e) => return fail(checks, api(RestoreCheck::Preview, &e)),
+            Ok(None) => Ok(()),
+            Err(e) => Err(api(RestoreCheck::Preview, &e)),
         }
     }
 
-    // 3. The promoted colour back to its old image and replicas.
-    match retry(until, poll, || w.deployment(&to)).await {
-        Ok(Some(d)) if d.image == rec.idle_image && d.replicas == rec.idle_replicas => {}
-        Ok(Some(d)) => {
-            if let Err(e) = retry(until, poll, || {
-                w.set_image(&to, &rec.idle_image, rec.idle_replicas)
-            })
-            .await
-            {
-                return fail(checks, api(RestoreCheck::Idle, &e));
+    /// 3. The promoted colour back to its old image and replicas.
+    async fn idle_back(&self, checks: &mut Vec<Finding>) -> Result<(), RestoreFact> {
+        let (w, rec, until, poll) = (self.w, self.rec, self.until, self.opts.poll);
+        let to = format!("{}-{}", self.region.deployment, rec.to_color);
+        match retry(until, poll, || w.deployment(&to)).await {
+            Ok(Some(d)) if d.image == rec.idle_image && d.replicas == rec.idle_replicas => Ok(()),
+            Ok(Some(d)) => {
+                retry(until, poll, || {
+                    w.set_image(&to, &rec.idle_image, rec.idle_replicas)
+                })
+                .await
+                .map_err(|e| api(RestoreCheck::Idle, &e))?;
+                checks.push(Finding::new(
+                    Verdict::Pass,
+                    RestoreFact::IdleBack {
+                        deployment: to,
+                        from_replicas: d.replicas,
+                        from_image: d.image,
+                        to_replicas: rec.idle_replicas,
+                        to_image: rec.idle_image.clone(),
+                    },
+                ));
+                Ok(())
             }
-            checks.push(Finding::new(
-                Verdict::Pass,
-                RestoreFact::IdleBack {
-                    deployment: to.clone(),
-                    from_replicas: d.replicas,
-                    from_image: d.image,
-                    to_replicas: rec.idle_replicas,
-                    to_image: rec.idle_image.clone(),
-                },
-            ));
+            Ok(None) => Ok(()),
+            Err(e) => Err(api(RestoreCheck::Idle, &e)),
         }
-        Ok(None) => {}
-        Err(e) => return fail(checks, api(RestoreCheck::Idle, &e)),
     }
 
-    // 4. The record goes last: until here, a crash leaves it for restore.
-    if let Err(e) = retry(until, poll, || {
-        w.annotate_service(&region.service, ROLLOUT_ANNOTATION, None)
-    })
-    .await
-    {
-        return fail(checks, api(RestoreCheck::Record, &e));
+    /// 4. The record goes last: until here, a crash leaves it for restore.
+    async fn remove_record(&self, checks: &mut Vec<Finding>) -> Result<(), RestoreFact> {
+        let service = &self.region.service;
+        retry(self.until, self.opts.poll, || {
+            self.w.annotate_service(service, ROLLOUT_ANNOTATION, None)
+        })
+        .await
+        .map_err(|e| api(RestoreCheck::Record, &e))?;
+        checks.push(Finding::new(
+            Verdict::Pass,
+            RestoreFact::RolloutRecordRemoved {
+                service: service.clone(),
+            },
+        ));
+        Ok(())
     }
-    checks.push(Finding::new(
-        Verdict::Pass,
-        RestoreFact::RolloutRecordRemoved {
-            service: region.service.clone(),
-        },
-    ));
-    (true, checks)
 }
 
 /// `ocfail restore` for one region's rollout record: undone, unless its

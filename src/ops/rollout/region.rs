@@ -135,8 +135,6 @@ pub async fn promote<W: Workloads>(
     s: &RegionState,
     image: &str,
 ) -> RegionRun {
-    let name = s.region.name.as_str();
-    let idle = s.deployment(&s.idle_color);
     let mut run = RegionRun {
         ended: Ended::Promoted,
         checks: Vec::new(),
@@ -145,10 +143,9 @@ pub async fn promote<W: Workloads>(
     };
     let rec = record_for(ctx, s, image);
 
-    ctx.phase(name, Step::Recording);
+    ctx.phase(s.region.name.as_str(), Step::Recording);
     let json = rec.to_json();
-    let poll = ctx.restore.poll;
-    if let Err(e) = retry(ctx.write_deadline(), poll, || {
+    if let Err(e) = retry(ctx.write_deadline(), ctx.restore.poll, || {
         w.annotate_service(&s.region.service, ROLLOUT_ANNOTATION, Some(&json))
     })
     .await
@@ -160,15 +157,83 @@ pub async fn promote<W: Workloads>(
     }
     run.record = Some(rec.clone());
 
-    let step = async {
+    let p = Promotion {
+        ctx,
+        w,
+        s,
+        rec: &rec,
+        name: s.region.name.as_str(),
+        idle: s.deployment(&s.idle_color),
+    };
+    if let Err(failed) = p.steps(&mut run).await {
+        p.switch_back(&mut run, failed).await;
+    }
+    run
+}
+
+/// One region's promotion once its record is written.
+struct Promotion<'a, W> {
+    ctx: &'a Ctx<'a>,
+    w: &'a W,
+    s: &'a RegionState,
+    rec: &'a RolloutRecord,
+    /// The region's name.
+    name: &'a str,
+    /// The idle colour's Deployment.
+    idle: String,
+}
+
+impl<W: Workloads> Promotion<'_, W> {
+    /// Deploy, wait until ready, smoke-check the preview, switch,
+    /// smoke-check live, verify: the first step that fails (or is
+    /// interrupted) is the error.
+    async fn steps(&self, run: &mut RegionRun) -> Result<(), Finding> {
+        let (ctx, s) = (self.ctx, self.s);
+        self.deploy(run).await?;
+        self.wait_ready(run).await?;
+
+        let preview = s.preview();
+        if s.preview_color.as_deref() != Some(s.idle_color.as_str()) {
+            retry(ctx.write_deadline(), ctx.restore.poll, || {
+                self.w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
+            })
+            .await
+            .map_err(|e| api_failed(RolloutCheck::Preview, &e))?;
+        }
+        ctx.phase(self.name, Step::SmokePreview);
+        let started = Instant::now();
+        smoke_stage(
+            ctx,
+            &mut run.checks,
+            self.w,
+            s,
+            &preview,
+            SmokeStage::Preview,
+        )
+        .await?;
+
+        let switched_at = self.switch(run, &preview).await?;
+
+        ctx.phase(self.name, Step::SmokeLive);
+        let live = SmokeStage::Live;
+        smoke_stage(ctx, &mut run.checks, self.w, s, &s.region.service, live).await?;
+        run.timings
+            .insert("smokeMs".to_owned(), ms(started.elapsed()));
+
+        verify(ctx, run, self.name, switched_at).await
+    }
+
+    /// The image (and replicas) on the idle colour.
+    async fn deploy(&self, run: &mut RegionRun) -> Result<(), Finding> {
+        let (ctx, s, rec, idle) = (self.ctx, self.s, self.rec, &self.idle);
         ctx.phase(
-            name,
+            self.name,
             Step::Deploying {
                 colour: s.idle_color.clone(),
             },
         );
-        retry(ctx.write_deadline(), poll, || {
-            w.set_image(&idle, &rec.image, rec.replicas)
+        retry(ctx.write_deadline(), ctx.restore.poll, || {
+            self.w.set_image(idle, &rec.image, rec.replicas)
         })
         .await
         .map_err(|e| api_failed(RolloutCheck::Deploy, &e))?;
@@ -192,16 +257,22 @@ pub async fn promote<W: Workloads>(
             }
         };
         run.checks.push(Finding::new(Verdict::Pass, deployed));
+        Ok(())
+    }
 
+    /// Waits until every replica of the idle colour is ready.
+    async fn wait_ready(&self, run: &mut RegionRun) -> Result<(), Finding> {
+        let (ctx, rec, idle) = (self.ctx, self.rec, &self.idle);
         ctx.phase(
-            name,
+            self.name,
             Step::WaitingReady {
-                colour: s.idle_color.clone(),
+                colour: self.s.idle_color.clone(),
             },
         );
         let started = Instant::now();
-        let deadline = crate::durations::deadline(started, ctx.fleet.rollout.ready_timeout);
-        match ready::wait(w, &idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
+        let timeout = ctx.fleet.rollout.ready_timeout;
+        let deadline = crate::durations::deadline(started, timeout);
+        match ready::wait(self.w, idle, rec.replicas, deadline, ctx.poll, ctx.cancel).await {
             Ok(_) => {
                 run.timings
                     .insert("readyMs".to_owned(), ms(started.elapsed()));
@@ -210,48 +281,42 @@ pub async fn promote<W: Workloads>(
                 };
                 run.checks
                     .push(Finding::new(Verdict::Pass, ready).took(ms(started.elapsed())));
+                Ok(())
             }
-            Err(ready::NotReady::Cancelled) => return Err(interrupted(RolloutCheck::Ready)),
+            Err(ready::NotReady::Cancelled) => Err(interrupted(RolloutCheck::Ready)),
             Err(e) => {
-                let why = e.fact(&idle, rec.replicas, ctx.fleet.rollout.ready_timeout);
-                return Err(Finding::new(
+                let why = e.fact(idle, rec.replicas, timeout);
+                Err(Finding::new(
                     not_ready_verdict(&e),
                     RolloutFact::NotReady(why),
-                ));
+                ))
             }
         }
+    }
 
-        let preview = s.preview();
-        if s.preview_color.as_deref() != Some(s.idle_color.as_str()) {
-            retry(ctx.write_deadline(), poll, || {
-                w.set_selector(&preview, COLOR_LABEL, &s.idle_color)
-            })
-            .await
-            .map_err(|e| api_failed(RolloutCheck::Preview, &e))?;
-        }
-        ctx.phase(name, Step::SmokePreview);
-        let started = Instant::now();
-        smoke_stage(ctx, &mut run.checks, w, s, &preview, SmokeStage::Preview).await?;
-
+    /// Points the live Service at the idle colour, then the preview at the
+    /// old one. Returns when the switch happened (ms on the traffic clock).
+    async fn switch(&self, run: &mut RegionRun, preview: &str) -> Result<u64, Finding> {
+        let (ctx, s, w) = (self.ctx, self.s, self.w);
         ctx.phase(
-            name,
+            self.name,
             Step::Switching {
                 colour: s.idle_color.clone(),
             },
         );
         let switched_at = ctx.now_ms();
-        retry(ctx.write_deadline(), poll, || {
+        retry(ctx.write_deadline(), ctx.restore.poll, || {
             w.set_selector(&s.region.service, COLOR_LABEL, &s.idle_color)
         })
         .await
         .map_err(|e| api_failed(RolloutCheck::Switch, &e))?;
         run.timings.insert("switchedAtMs".to_owned(), switched_at);
         // The preview now shows the colour a later rollout will deploy to.
-        if let Err(e) = w.set_selector(&preview, COLOR_LABEL, &s.live_color).await {
+        if let Err(e) = w.set_selector(preview, COLOR_LABEL, &s.live_color).await {
             run.checks.push(Finding::new(
                 Verdict::Warn,
                 RolloutFact::PreviewNotMoved {
-                    service: preview.clone(),
+                    service: preview.to_owned(),
                     colour: s.live_color.clone(),
                     problem: describe::kube_problem(&e),
                 },
@@ -262,66 +327,53 @@ pub async fn promote<W: Workloads>(
             RolloutFact::Switched {
                 service: s.region.service.to_string(),
                 colour: s.idle_color.clone(),
-                image: rec.image.clone(),
+                image: self.rec.image.clone(),
             },
         ));
+        Ok(switched_at)
+    }
 
-        ctx.phase(name, Step::SmokeLive);
-        smoke_stage(
-            ctx,
-            &mut run.checks,
-            w,
-            s,
-            &s.region.service,
-            SmokeStage::Live,
-        )
-        .await?;
-        run.timings
-            .insert("smokeMs".to_owned(), ms(started.elapsed()));
+    /// After `failed`, puts the region back from its record; a second
+    /// signal stops that and leaves the record.
+    async fn switch_back(&self, run: &mut RegionRun, failed: Finding) {
+        let (ctx, s) = (self.ctx, self.s);
+        let interrupted = failed.verdict == Verdict::Skipped;
+        run.checks.push(failed);
 
-        verify(ctx, &mut run, name, switched_at).await
-    };
-    let failed = step.await.err();
-    let Some(failed) = failed else {
-        return run;
-    };
-    let interrupted = failed.verdict == Verdict::Skipped;
-    run.checks.push(failed);
-
-    ctx.phase(
-        name,
-        Step::SwitchingBack {
-            colour: s.live_color.clone(),
-        },
-    );
-    let undone = tokio::select! {
-        r = undo(w, &s.region, &rec, ctx.restore, ctx.abort, ctx.recovery) => Some(r),
-        () = ctx.abort.cancelled() => None,
-    };
-    match undone {
-        Some((true, checks)) => {
-            run.checks.extend(
-                checks
-                    .into_iter()
-                    .map(|c| c.scoped(crate::facts::Scope::Rollback)),
-            );
-            run.record = None;
-            run.ended = if interrupted {
-                Ended::Interrupted
-            } else {
-                Ended::Failed
-            };
-        }
-        Some((false, checks)) => {
-            run.checks.extend(checks);
-            run.ended = Ended::RestoreIncomplete;
-        }
-        None => {
-            run.checks.push(stopped(ctx.recovery, name));
-            run.ended = Ended::RestoreIncomplete;
+        ctx.phase(
+            self.name,
+            Step::SwitchingBack {
+                colour: s.live_color.clone(),
+            },
+        );
+        let undone = tokio::select! {
+            r = undo(self.w, &s.region, self.rec, ctx.restore, ctx.abort, ctx.recovery) => Some(r),
+            () = ctx.abort.cancelled() => None,
+        };
+        match undone {
+            Some((true, checks)) => {
+                run.checks.extend(
+                    checks
+                        .into_iter()
+                        .map(|c| c.scoped(crate::facts::Scope::Rollback)),
+                );
+                run.record = None;
+                run.ended = if interrupted {
+                    Ended::Interrupted
+                } else {
+                    Ended::Failed
+                };
+            }
+            Some((false, checks)) => {
+                run.checks.extend(checks);
+                run.ended = Ended::RestoreIncomplete;
+            }
+            None => {
+                run.checks.push(stopped(ctx.recovery, self.name));
+                run.ended = Ended::RestoreIncomplete;
+            }
         }
     }
-    run
 }
 
 /// The check for a second signal that left the record.
