@@ -97,53 +97,81 @@ pub(super) async fn commit<W: Workloads>(
     keep: bool,
 ) -> bool {
     let until = crate::durations::deadline(Instant::now(), ctx.restore.retry_for);
-    let poll = ctx.restore.poll;
-    if !keep {
-        let work = join_all(promoted.iter().map(|&i| {
-            let slot = &slots[i];
-            let previous = slot.state.deployment(&slot.state.live_color);
-            ctx.phase(
-                slot.state.region.name.as_str(),
-                Step::ScalingDown {
-                    deployment: previous.clone(),
-                },
-            );
-            async move {
-                let r = retry(until, poll, || slot.client.scale(&previous, 0)).await;
-                (previous, r)
-            }
-        }));
-        let Some(results) = sup.drive(work).await else {
-            return false;
-        };
-        for (&i, (previous, r)) in promoted.iter().zip(results) {
-            let k = &slots[i].state.region;
-            let check = match r {
-                Ok(()) => Finding::new(
-                    Verdict::Pass,
-                    RolloutFact::ScaledDown {
-                        deployment: previous,
-                    },
-                ),
-                // The new version is live and verified; a warm old colour
-                // only costs capacity, so this is a warning, not a failure.
-                Err(e) => Finding::new(
-                    Verdict::Warn,
-                    RolloutFact::NotScaledDown {
-                        command: ctx
-                            .recovery
-                            .kubectl(k, &format!("scale deployment/{previous} --replicas=0")),
-                        deployment: previous,
-                        problem: describe::kube_problem(&e),
-                    },
-                ),
-            };
-            push(&mut slots[i], check);
+    let finished = async {
+        if !keep {
+            scale_down(ctx, sup, slots, promoted, until).await?;
         }
+        let summarised = write_summaries(ctx, sup, slots, promoted, keep, until).await?;
+        remove_records(ctx, sup, slots, promoted, summarised, until).await
+    };
+    finished.await.is_some()
+}
+
+/// The previous colour of every promoted region to 0 replicas. `None` when
+/// a second Ctrl-C stopped it.
+async fn scale_down<W: Workloads>(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
+    promoted: &[usize],
+    until: Instant,
+) -> Option<()> {
+    let poll = ctx.restore.poll;
+    let work = join_all(promoted.iter().map(|&i| {
+        let slot = &slots[i];
+        let previous = slot.state.deployment(&slot.state.live_color);
+        ctx.phase(
+            slot.state.region.name.as_str(),
+            Step::ScalingDown {
+                deployment: previous.clone(),
+            },
+        );
+        async move {
+            let r = retry(until, poll, || slot.client.scale(&previous, 0)).await;
+            (previous, r)
+        }
+    }));
+    let results = sup.drive(work).await?;
+    for (&i, (previous, r)) in promoted.iter().zip(results) {
+        let k = &slots[i].state.region;
+        let check = match r {
+            Ok(()) => Finding::new(
+                Verdict::Pass,
+                RolloutFact::ScaledDown {
+                    deployment: previous,
+                },
+            ),
+            // The new version is live and verified; a warm old colour
+            // only costs capacity, so this is a warning, not a failure.
+            Err(e) => Finding::new(
+                Verdict::Warn,
+                RolloutFact::NotScaledDown {
+                    command: ctx
+                        .recovery
+                        .kubectl(k, &format!("scale deployment/{previous} --replicas=0")),
+                    deployment: previous,
+                    problem: describe::kube_problem(&e),
+                },
+            ),
+        };
+        push(&mut slots[i], check);
     }
-    // Every summary before any record goes: once one region's record is
-    // removed, a crash must not have `ocfail restore` undo the others (it
-    // finishes a run whose summary it finds instead).
+    Some(())
+}
+
+/// Every summary before any record goes: once one region's record is
+/// removed, a crash must not have `ocfail restore` undo the others (it
+/// finishes a run whose summary it finds instead). Returns whether any
+/// region has its summary; `None` when a second Ctrl-C stopped it.
+async fn write_summaries<W: Workloads>(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
+    promoted: &[usize],
+    keep: bool,
+    until: Instant,
+) -> Option<bool> {
+    let poll = ctx.restore.poll;
     let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let work = join_all(promoted.iter().map(|&i| {
         let slot = &slots[i];
@@ -159,9 +187,7 @@ pub(super) async fn commit<W: Workloads>(
             .await
         }
     }));
-    let Some(results) = sup.drive(work).await else {
-        return false;
-    };
+    let results = sup.drive(work).await?;
     let summarised = results.iter().any(Result::is_ok);
     for (&i, r) in promoted.iter().zip(results) {
         if let Err(e) = r {
@@ -180,6 +206,21 @@ pub(super) async fn commit<W: Workloads>(
             );
         }
     }
+    Some(summarised)
+}
+
+/// Every promoted region's record removed; one that stays leaves the
+/// region to `ocfail restore` (which keeps it promoted when `summarised`).
+/// `None` when a second Ctrl-C stopped it.
+async fn remove_records<W: Workloads>(
+    ctx: &Ctx<'_>,
+    sup: &mut Supervisor<'_>,
+    slots: &mut [Slot<W>],
+    promoted: &[usize],
+    summarised: bool,
+    until: Instant,
+) -> Option<()> {
+    let poll = ctx.restore.poll;
     let work = join_all(promoted.iter().map(|&i| {
         let slot = &slots[i];
         async move {
@@ -190,9 +231,7 @@ pub(super) async fn commit<W: Workloads>(
             .await
         }
     }));
-    let Some(results) = sup.drive(work).await else {
-        return false;
-    };
+    let results = sup.drive(work).await?;
     for (&i, r) in promoted.iter().zip(results) {
         let k = slots[i].state.region.clone();
         match r {
@@ -232,7 +271,7 @@ pub(super) async fn commit<W: Workloads>(
             }
         }
     }
-    true
+    Some(())
 }
 
 /// The `ocfail.dev/last-rollout` summary of a promoted region.

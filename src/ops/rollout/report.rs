@@ -176,12 +176,36 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
         .as_ref()
         .map(|r| r.timings.clone())
         .unwrap_or_default();
-    let (status, verdict, summary, live_after) = match &slot.status {
+    let (status, verdict, summary, live_after) = ending(recovery, &slot, change, &mut checks);
+    let mut r = RegionFindings::from_checks(s.region.name.as_str(), summary, checks);
+    r.verdict = verdict;
+    r.timings = timings;
+    r.rollout = Some(RolloutFacts {
+        status: status.to_owned(),
+        from_color: from,
+        to_color: to,
+        image_before: s.live.image.clone(),
+        image_after: live_after.clone(),
+    });
+    r
+}
+
+/// Where the region ended: its `rollout.status`, verdict, line and live
+/// image after the run; adds the check that says why when no step did.
+fn ending<'s, W>(
+    recovery: &Recovery,
+    slot: &'s Slot<W>,
+    change: Change,
+    checks: &mut Vec<Finding>,
+) -> (&'static str, Verdict, RolloutSummary, &'s String) {
+    let s = &slot.state;
+    let from = &change.from;
+    match &slot.status {
         Status::AlreadyLive => {
             checks.push(Finding::new(
                 Verdict::Pass,
                 RolloutFact::AlreadyLive {
-                    deployment: s.deployment(&from),
+                    deployment: s.deployment(from),
                     image: slot.image.clone(),
                 },
             ));
@@ -189,8 +213,8 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
                 "already-live",
                 Verdict::Pass,
                 RolloutSummary::AlreadyLive {
-                    tag: change.before,
                     colour: from.clone(),
+                    tag: change.before,
                 },
                 &s.live.image,
             )
@@ -281,16 +305,5 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
             },
             &slot.image,
         ),
-    };
-    let mut r = RegionFindings::from_checks(s.region.name.as_str(), summary, checks);
-    r.verdict = verdict;
-    r.timings = timings;
-    r.rollout = Some(RolloutFacts {
-        status: status.to_owned(),
-        from_color: from,
-        to_color: to,
-        image_before: s.live.image.clone(),
-        image_after: live_after.clone(),
-    });
-    r
+    }
 }
