@@ -175,6 +175,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::facts::Fact;
     use crate::kube::KubeErrorKind;
 
     fn region() -> Region {
@@ -256,6 +257,10 @@ mod tests {
         .await;
         assert_eq!(calls, 4, "polled through the 503");
         assert_eq!(checks.len(), 1, "only the HPA of the restored Deployment");
+        assert!(
+            matches!(&checks[0].fact, Fact::Restore(RestoreFact::HpaActive { hpa }) if hpa == "api"),
+            "{checks:?}"
+        );
         assert_eq!(crate::report::words::name(&checks[0]), "hpa");
         assert_eq!(checks[0].verdict, Verdict::Pass);
         assert_eq!(
@@ -280,6 +285,11 @@ mod tests {
         );
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].verdict, Verdict::Warn);
+        let Fact::Restore(RestoreFact::HpaNotActive { hpa, waited, .. }) = &checks[0].fact else {
+            panic!("{checks:?}")
+        };
+        assert_eq!(hpa, "api");
+        assert!(*waited >= Duration::from_secs(59), "{waited:?}");
         let d = &crate::report::words::detail(&checks[0]);
         assert!(d.contains("HPA api is not active again after"), "{d}");
         assert!(d.contains("ScalingDisabled: scaling is disabled"), "{d}");

@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use crate::exit_code;
+use crate::facts::Note;
+use crate::facts::lock::{Alive, LockFact};
 use crate::kube::{LeaseState, Workloads};
 use crate::ops::fake::{FakeFleet, FakeKube};
 use crate::ops::process::ProcessId;
@@ -81,6 +83,14 @@ async fn a_run_whose_process_is_alive_here_is_refused_by_name() {
     mid_drill(&world, ProcessId::current(), Duration::from_secs(2)).await;
     let f = restore(&world).await;
     assert_eq!(f.exit_code, Some(exit_code::REFUSED), "{f:#?}");
+    assert!(
+        matches!(
+            &f.notes[0],
+            Note::Lock(LockFact::LiveRun { run, why: Alive::ProcessHere { .. }, .. }) if run == RUN
+        ),
+        "{:?}",
+        f.notes
+    );
     let why = crate::report::words::note(&f.notes[0]);
     assert!(why.contains(RUN) && why.contains(HOLDER), "{why}");
     assert!(why.contains("still running"), "{why}");
@@ -126,6 +136,17 @@ async fn a_run_on_another_machine_is_refused_when_it_renews_its_lease() {
     });
     let f = restore(&world).await;
     assert_eq!(f.exit_code, Some(exit_code::REFUSED), "{f:#?}");
+    assert!(
+        f.notes.iter().any(|n| matches!(
+            n,
+            Note::Lock(LockFact::LiveRun {
+                why: Alive::Renewed { .. },
+                ..
+            })
+        )),
+        "{:?}",
+        f.notes
+    );
     assert!(
         f.notes
             .iter()
