@@ -50,6 +50,8 @@ pub enum LockFact {
     },
     /// `restore`: a live lease of a run with no record, left alone.
     HeldByOther {
+        /// The Lease's name.
+        lease: String,
         /// Its holder.
         holder: String,
         /// How long it stays live at most.
@@ -57,6 +59,8 @@ pub enum LockFact {
     },
     /// `restore`: an expired lease of a run with no record, left alone.
     ExpiredLeft {
+        /// The Lease's name.
+        lease: String,
         /// Its holder.
         holder: String,
     },

@@ -18,6 +18,8 @@ pub enum RestoreFact {
     RecordUnreadable {
         /// Whose record.
         record: Record,
+        /// The annotation (`ocfail.dev/…`).
+        annotation: &'static str,
         /// The Deployment (drill) or Service (rollout) it is on.
         object: String,
         /// Why it does not parse.
@@ -76,6 +78,8 @@ pub enum RestoreFact {
     },
     /// The drill's record was removed (check `record`).
     DrillRecordRemoved {
+        /// The annotation (`ocfail.dev/…`).
+        annotation: &'static str,
         /// The Deployment it was on.
         deployment: String,
     },
@@ -172,6 +176,8 @@ pub enum RestoreFact {
     },
     /// The rollout's record was removed (check `record`).
     RolloutRecordRemoved {
+        /// The annotation (`ocfail.dev/…`).
+        annotation: &'static str,
         /// The Service it was on.
         service: String,
     },

@@ -160,6 +160,8 @@ pub enum RolloutFact {
     /// The `ocfail.dev/last-rollout` summary could not be written (check
     /// `summary`).
     SummaryNotWritten {
+        /// The annotation (`ocfail.dev/…`).
+        annotation: &'static str,
         /// The Service.
         service: String,
         /// The API's error.
@@ -280,6 +282,8 @@ pub enum Plan {
     },
     /// The record (check `record`).
     Record {
+        /// The annotation (`ocfail.dev/…`).
+        annotation: &'static str,
         /// The live Service.
         service: String,
         /// The live colour.

@@ -270,6 +270,7 @@ impl<W: Workloads> Steps<'_, W> {
                     Verdict::Error,
                     RestoreFact::RecordUnreadable {
                         record: Record::Drill,
+                        annotation: DRILL_ANNOTATION,
                         object: dep.name.clone(),
                         error: e.to_string(),
                     },
@@ -399,6 +400,7 @@ impl<W: Workloads> Steps<'_, W> {
             Ok(()) => Ok(Finding::new(
                 Verdict::Pass,
                 RestoreFact::DrillRecordRemoved {
+                    annotation: DRILL_ANNOTATION,
                     deployment: dep.name.clone(),
                 },
             )),

@@ -202,7 +202,10 @@ mod tests {
     fn warnings_go_to_their_regions_report_else_the_first() {
         let fleet = crate::manifest::seed_fleet();
         let pass = |r: &str| {
-            let released = LockFact::ExpiredLeft { holder: "x".into() };
+            let released = LockFact::ExpiredLeft {
+                lease: "ocfail-lock".into(),
+                holder: "x".into(),
+            };
             RegionFindings::from_checks(
                 r,
                 LockSummary::LeftBehind,

@@ -143,10 +143,23 @@ fn leftover(lease: &LeaseState, ended: &EndedRuns, now: SystemTime) -> Leftover 
     }
     // No record does not mean no change: a run has none before its first
     // change, and none once it has put back or finished what it changed.
-    let holder = holder.to_owned();
+    let (name, holder) = (LOCK_LEASE.to_owned(), holder.to_owned());
     Leftover::Explain(match lock::expires_in(lease, now) {
-        Some(left) => Finding::new(Verdict::Warn, LockFact::HeldByOther { holder, left }),
-        None => Finding::new(Verdict::Pass, LockFact::ExpiredLeft { holder }),
+        Some(left) => Finding::new(
+            Verdict::Warn,
+            LockFact::HeldByOther {
+                lease: name,
+                holder,
+                left,
+            },
+        ),
+        None => Finding::new(
+            Verdict::Pass,
+            LockFact::ExpiredLeft {
+                lease: name,
+                holder,
+            },
+        ),
     })
 }
 

@@ -260,6 +260,7 @@ impl<W: Workloads> Undo<'_, W> {
         checks.push(Finding::new(
             Verdict::Pass,
             RestoreFact::RolloutRecordRemoved {
+                annotation: ROLLOUT_ANNOTATION,
                 service: service.clone(),
             },
         ));
@@ -309,6 +310,7 @@ pub async fn region<W: Workloads>(
                 Verdict::Error,
                 RestoreFact::RecordUnreadable {
                     record: Record::Rollout,
+                    annotation: ROLLOUT_ANNOTATION,
                     object: region.service.clone(),
                     error: e.to_string(),
                 },
@@ -371,6 +373,7 @@ async fn finish<W: Workloads>(
             let removed = Finding::new(
                 Verdict::Pass,
                 RestoreFact::RolloutRecordRemoved {
+                    annotation: ROLLOUT_ANNOTATION,
                     service: region.service.clone(),
                 },
             );

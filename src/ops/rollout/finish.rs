@@ -199,6 +199,7 @@ async fn write_summaries<W: Workloads>(
                 Finding::new(
                     Verdict::Warn,
                     RolloutFact::SummaryNotWritten {
+                        annotation: LAST_ROLLOUT_ANNOTATION,
                         service,
                         problem: describe::kube_problem(&e),
                     },
@@ -241,6 +242,7 @@ async fn remove_records<W: Workloads>(
                     Finding::new(
                         Verdict::Pass,
                         RestoreFact::RolloutRecordRemoved {
+                            annotation: ROLLOUT_ANNOTATION,
                             service: k.service.clone(),
                         },
                     ),

@@ -134,6 +134,7 @@ pub fn describe(
     };
     let mut out = vec![
         plan(Plan::Record {
+            annotation: ROLLOUT_ANNOTATION,
             service: s.region.service.clone(),
             from: s.live_color.clone(),
             to: s.idle_color.clone(),

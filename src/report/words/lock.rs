@@ -1,7 +1,6 @@
 //! The words of the fleet lock's facts.
 
 use crate::facts::lock::{Alive, LeftLease, LockFact, LockSummary, RunEnded};
-use crate::ops::snapshot::LOCK_LEASE;
 
 use super::problem;
 
@@ -55,15 +54,19 @@ pub fn detail(f: &LockFact) -> String {
             "could not release the lock of run {run} (it expires by itself): {}",
             problem(p)
         ),
-        LockFact::HeldByOther { holder, left } => format!(
-            "Lease {LOCK_LEASE} is held by {holder} for up to {}s more: that run left no record, \
+        LockFact::HeldByOther {
+            lease,
+            holder,
+            left,
+        } => format!(
+            "Lease {lease} is held by {holder} for up to {}s more: that run left no record, \
              so nothing of it is left to restore; if it is still running it releases the lease \
              when it ends, and if it was killed the lease expires by itself",
             // Rounded up: "0s more" would read as expired.
             left.as_secs_f64().ceil()
         ),
-        LockFact::ExpiredLeft { holder } => format!(
-            "the expired Lease {LOCK_LEASE} of {holder} is left: that run left no record, \
+        LockFact::ExpiredLeft { lease, holder } => format!(
+            "the expired Lease {lease} of {holder} is left: that run left no record, \
              and the next run takes the lease over"
         ),
     }

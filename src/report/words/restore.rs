@@ -3,7 +3,6 @@
 use crate::facts::restore::{
     Manual, NothingChanged, Record, RestoreCheck, RestoreFact, RestoreNote, RestoreSummary,
 };
-use crate::ops::snapshot::{DRILL_ANNOTATION, ROLLOUT_ANNOTATION};
 
 use super::problem;
 
@@ -56,14 +55,18 @@ pub fn detail(f: &RestoreFact) -> String {
         RestoreFact::NothingToRestore => "nothing to restore".to_owned(),
         RestoreFact::RecordUnreadable {
             record,
+            annotation,
             object,
             error,
         } => {
-            let on = match record {
-                Record::Drill => format!("{DRILL_ANNOTATION} on deployment {object}"),
-                Record::Rollout => format!("{ROLLOUT_ANNOTATION} on service {object}"),
+            let kind = match record {
+                Record::Drill => "deployment",
+                Record::Rollout => "service",
             };
-            format!("{on} is unreadable ({error}); restore by hand, then remove it")
+            format!(
+                "{annotation} on {kind} {object} is unreadable ({error}); restore by hand, then \
+                 remove it"
+            )
         }
         RestoreFact::PoolUnchanged { pool, enabled } => {
             format!("pool {pool} was never changed (enabled={enabled})")
@@ -89,9 +92,10 @@ pub fn detail(f: &RestoreFact) -> String {
             replicas,
             waited,
         } => format!("only {ready}/{replicas} ready after {}s", waited.as_secs()),
-        RestoreFact::DrillRecordRemoved { deployment } => {
-            format!("removed {DRILL_ANNOTATION} from {deployment}")
-        }
+        RestoreFact::DrillRecordRemoved {
+            annotation,
+            deployment,
+        } => format!("removed {annotation} from {deployment}"),
         RestoreFact::Manual(m) => format!("finish by hand: {}", manual(m)),
         RestoreFact::HpaActive { hpa } => format!("HPA {hpa} active again"),
         RestoreFact::HpaNotActive {
@@ -150,9 +154,10 @@ pub fn detail(f: &RestoreFact) -> String {
         } => format!(
             "{deployment} back from {from_replicas} × {from_image} to {to_replicas} × {to_image}"
         ),
-        RestoreFact::RolloutRecordRemoved { service } => {
-            format!("removed {ROLLOUT_ANNOTATION} from service {service}")
-        }
+        RestoreFact::RolloutRecordRemoved {
+            annotation,
+            service,
+        } => format!("removed {annotation} from service {service}"),
         RestoreFact::Committed { run, image, colour } => format!(
             "run {run} had promoted every region it changed and was removing its records when it \
              stopped: {image} stays live on {colour} here, as in the regions it had finished"

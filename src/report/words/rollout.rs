@@ -7,7 +7,6 @@ use crate::facts::rollout::{
     RolloutCheck, RolloutFact, RolloutNote, RolloutSummary, SmokeRequest, SmokeSeen, SmokeStage,
 };
 use crate::manifest::OnFailure;
-use crate::ops::snapshot::{LAST_ROLLOUT_ANNOTATION, ROLLOUT_ANNOTATION};
 
 use super::problem;
 
@@ -147,10 +146,11 @@ pub fn detail(f: &RolloutFact) -> String {
             problem(p)
         ),
         RolloutFact::SummaryNotWritten {
+            annotation,
             service,
             problem: p,
         } => format!(
-            "could not write {LAST_ROLLOUT_ANNOTATION} on service {service}: {}",
+            "could not write {annotation} on service {service}: {}",
             problem(p)
         ),
         RolloutFact::RecordLeft {
@@ -176,9 +176,12 @@ fn plan(p: &Plan) -> String {
         Plan::AlreadyLive { deployment, image } => {
             format!("{deployment} already runs {image}: no change")
         }
-        Plan::Record { service, from, to } => format!(
-            "would annotate service {service} with {ROLLOUT_ANNOTATION} (from {from} to {to})"
-        ),
+        Plan::Record {
+            annotation,
+            service,
+            from,
+            to,
+        } => format!("would annotate service {service} with {annotation} (from {from} to {to})"),
         Plan::Deploy {
             deployment,
             from_replicas,
