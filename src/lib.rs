@@ -7,13 +7,11 @@
 pub mod app;
 pub mod cli;
 pub mod cloudflare;
-pub mod demo;
 pub mod durations;
 pub mod errors;
 pub mod exit_code;
 pub mod facts;
 pub mod kube;
-pub mod live;
 pub mod manifest;
 pub mod ops;
 pub mod report;

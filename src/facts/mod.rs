@@ -243,6 +243,16 @@ pub enum Note {
     Restore(restore::RestoreNote),
     /// The fleet lock.
     Lock(lock::LockFact),
+    /// A second signal stopped `restore` midway.
+    RestoreAbandoned {
+        /// The command that finishes it.
+        again: String,
+    },
+    /// A signal arrived during `restore`, which finished first.
+    SignalDuringRestore {
+        /// The signal's name.
+        signal: String,
+    },
 }
 
 impl Note {

@@ -91,6 +91,12 @@ pub fn note(n: &Note) -> String {
         Note::Rollout(x) => rollout::note(x),
         Note::Restore(x) => restore::note(x),
         Note::Lock(x) => lock::detail(x),
+        Note::RestoreAbandoned { again } => format!(
+            "stopped on a second signal: the restore may be half done; run `{again}` to finish"
+        ),
+        Note::SignalDuringRestore { signal } => {
+            format!("{signal} arrived during the restore; the restore was finished first")
+        }
     }
 }
 
