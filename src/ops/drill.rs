@@ -245,7 +245,7 @@ where
         restore_incomplete: back.incomplete,
         blind: seen.blind.clone(),
         recovery_blind: back.blind.clone(),
-        restore_command: c.recovery.ocfail(&format!("restore --region {}", p.name)),
+        restore_command: restore_command(c, &p.name),
     };
     let mut checks = seen.checks;
     checks.extend(back.checks);
@@ -445,6 +445,11 @@ where
         ended.timings.shifted.is_some(),
         traffic,
     )
+}
+
+/// The command that finishes this drill's restore of `region`.
+fn restore_command<W, P>(c: &Clients<W, P>, region: &str) -> String {
+    c.recovery.ocfail(&format!("restore --region {region}"))
 }
 
 /// Notes for a lock release: only when a second signal stopped it (a

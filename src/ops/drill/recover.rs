@@ -69,7 +69,7 @@ where
     let done = match restored {
         None => {
             let left = DrillFact::RestoreLeft {
-                command: c.recovery.ocfail(&format!("restore --region {}", p.name)),
+                command: super::restore_command(c, &p.name),
             };
             return Recovered {
                 checks: vec![Finding::new(Verdict::Error, left)],

@@ -66,3 +66,27 @@ pub fn refusal(v: &Violation) -> String {
 pub fn overridden(v: &Violation, reason: &str) -> String {
     format!("rule {} overridden: {reason} ({})", v.rule(), message(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unrestored_state_names_the_regions_and_the_fix() {
+        let v = Violation::UnrestoredState {
+            regions: vec!["us-east-1".to_owned(), "eu-central-1".to_owned()],
+            restore_command: "ocfail restore".to_owned(),
+        };
+        assert_eq!(
+            refusal(&v),
+            "unrestored-state: an earlier drill or rollout left state to restore in us-east-1, \
+             eu-central-1; run `ocfail restore` first (override only with --override \
+             unrestored-state --reason TEXT)"
+        );
+        assert_eq!(
+            overridden(&v, "known"),
+            "rule unrestored-state overridden: known (an earlier drill or rollout left state to \
+             restore in us-east-1, eu-central-1; run `ocfail restore` first)"
+        );
+    }
+}
