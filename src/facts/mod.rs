@@ -17,6 +17,7 @@ pub mod lock;
 pub mod restore;
 pub mod rollout;
 pub mod run;
+pub mod safety;
 pub mod status;
 pub mod step;
 pub mod validate;

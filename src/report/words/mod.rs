@@ -10,6 +10,7 @@ mod health;
 mod lock;
 mod restore;
 mod rollout;
+mod safety;
 mod status;
 mod validate;
 
