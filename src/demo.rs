@@ -1,4 +1,4 @@
-//! `ocfail demo`: the whole job on one machine (DESIGN.md §1, §4). Starts
+//! `ocfail demo`: the whole job on one machine (README.md, docs/design.md). Starts
 //! the simulator in-process with the built-in fleet (or the user's, with
 //! `-f`), then runs status → health → drill → rollout → status with a short
 //! narration between the steps, each step's own report, and one summary of
