@@ -1,6 +1,6 @@
 //! `status` against the simulator with 1, 10 and 50 regions and 50 ms of
 //! injected latency on every Kubernetes and Cloudflare call (issue 4,
-//! DESIGN.md §10): prints the medians and T(50)/T(1). The target is ≤ 2.0,
+//! docs/performance.md): prints the medians and T(50)/T(1). The target is ≤ 2.0,
 //! since the limit is the longest chain of dependent calls, not the number
 //! of regions.
 

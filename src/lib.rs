@@ -37,7 +37,7 @@ pub fn install_crypto_provider() {
 }
 
 /// Parses `args`, runs the command, renders any error once, and returns the
-/// exit code of DESIGN.md §5.
+/// exit code of docs/exit-codes.md.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

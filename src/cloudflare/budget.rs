@@ -5,7 +5,7 @@
 //! its own clock and timer, which `#[tokio::test(start_paused = true)]`
 //! cannot drive, and a strict pacer (no burst) is a dozen lines. Strict
 //! spacing keeps ocfail far under Cloudflare's 1200 requests per 5 minutes
-//! (reference §1.4) however many regions ask at once.
+//! (docs/cloudflare-api.md) however many regions ask at once.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! `ocfail drill --region R`: the outage drill of DESIGN.md §6.1 — steady
+//! `ocfail drill --region R`: the outage drill of docs/drills.md — steady
 //! state, safety rules, lock, record, inject, observe failover, hold,
 //! restore (always), steady state after, verdicts.
 //!

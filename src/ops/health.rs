@@ -290,7 +290,7 @@ pub fn report(fleet: &Fleet, regions: &[RegionHealth]) -> (Vec<RegionFindings>, 
                     let mut text = describe_monitor(m);
                     if !budget_noted {
                         notes.push(format!(
-                            "timing budget: failover within {}, recovery within {} (DESIGN.md §6.3, from the monitor)",
+                            "timing budget: failover within {}, recovery within {} (from the monitor; see \"The timing budget\" in docs/drills.md)",
                             humantime::format_duration(b.failover),
                             humantime::format_duration(b.recover)
                         ));

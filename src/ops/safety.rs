@@ -1,4 +1,4 @@
-//! The drill's safety rules (DESIGN.md §6.1 step 2), modelled on AWS ARC's
+//! The drill's safety rules (docs/drills.md), modelled on AWS ARC's
 //! assertion rules. Each rule has a stable name; a broken rule refuses the
 //! drill (exit 5) unless `--override RULE --reason TEXT` passes it, and the
 //! reason is recorded in the report. Pure: decided from facts already read.

@@ -1,5 +1,5 @@
 //! `ocfail status`: per region, what serves traffic now and whether the fleet
-//! survives losing any one region (DESIGN.md §4). Pure: built from a
+//! survives losing any one region (README.md). Pure: built from a
 //! [`FleetSnapshot`].
 
 use std::time::{Duration, SystemTime};

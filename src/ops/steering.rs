@@ -1,4 +1,4 @@
-//! Where the load balancer sends traffic (DESIGN.md §6.1 step 5), and
+//! Where the load balancer sends traffic (docs/drills.md step 5, docs/cloudflare-api.md), and
 //! whether the fleet survives losing any one region. Pure: decided from
 //! pool and region facts already fetched.
 
@@ -41,7 +41,7 @@ fn uses_failover_order(lb: &LoadBalancer) -> bool {
         !(lb.region_pools.is_empty() && lb.country_pools.is_empty() && lb.pop_pools.is_empty());
     match lb.steering_policy.as_str() {
         "off" => true,
-        // "" is geo when geo pools are set, else off (reference §10).
+        // "" is geo when geo pools are set, else off (docs/cloudflare-api.md).
         "" => !geo,
         _ => false,
     }

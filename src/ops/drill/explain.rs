@@ -3,7 +3,7 @@
 //!
 //! Cloudflare's zero-downtime failover retries a request once, on another
 //! origin, only when the origin could not be reached: 521, 522, 523, 525
-//! and 526 (reference §"Zero-downtime failover"); on another *pool* only
+//! and 526 (docs/cloudflare-api.md); on another *pool* only
 //! with `adaptive_routing.failover_across_pools`. Anything else the origin
 //! answers, 503 from an ingress with no pod left included, goes to the
 //! user until the monitor marks the pool down. No tool in this space says

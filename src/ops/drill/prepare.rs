@@ -1,4 +1,4 @@
-//! The drill's read-only part (DESIGN.md §6.1 steps 1–2): the clients, the
+//! The drill's read-only part (docs/drills.md steps 1–2): the clients, the
 //! steady state before, the safety rules and overrides, the timing budget
 //! and the receiving region; and `--dry-run`, which stops here and prints
 //! every change the drill would make.
