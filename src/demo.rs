@@ -265,7 +265,7 @@ impl Demo {
         )
         .await;
         let (regions, notes) = health::report(fleet, &found);
-        let code = self.finish(rep, &run, Findings::new(regions, Note::texts(notes)), |r| {
+        let code = self.finish(rep, &run, Findings::new(regions, notes), |r| {
             let healthy = r
                 .regions
                 .iter()

@@ -99,7 +99,7 @@ pub fn run(inv: &Invocation, fleet: Fleet, output: Output) -> Result<u8, Error> 
     })
 }
 
-async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<String>) {
+async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<Note>) {
     match &inv.command {
         CommandKind::Health { preview } => {
             let found = health::gather(
@@ -117,7 +117,9 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<St
             (regions, notes)
         }
         CommandKind::Validate { .. } => {
-            live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await
+            let (regions, notes) =
+                live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await;
+            (regions, Note::texts(notes))
         }
         _ => {
             let snap = snapshot::fleet(
@@ -127,7 +129,8 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<St
                 inv.max_parallel,
             )
             .await;
-            status::report(&c.fleet, &snap, &c.recovery)
+            let (regions, notes) = status::report(&c.fleet, &snap, &c.recovery);
+            (regions, Note::texts(notes))
         }
     }
 }
@@ -177,12 +180,7 @@ async fn once(
         return finish(inv, &run, reporter, outcome);
     }
     let (regions, notes) = gather(inv, c).await;
-    finish(
-        inv,
-        &run,
-        reporter,
-        Findings::new(regions, Note::texts(notes)),
-    )
+    finish(inv, &run, reporter, Findings::new(regions, notes))
 }
 
 /// Sends the region reports and the final report; the command's own exit
@@ -227,7 +225,7 @@ async fn watch(
     loop {
         let run = Run::start("status", &c.fleet.metadata.name);
         let (regions, notes) = gather(inv, c).await;
-        let report = words::conclude(&run, Findings::new(regions, Note::texts(notes)));
+        let report = words::conclude(&run, Findings::new(regions, notes));
         last_code = report.exit_code;
         let text = match inv.format {
             OutputFormat::Human if tty => {

@@ -151,8 +151,9 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
                 v(
                     Rule::MonitorBlind,
                     format!(
-                        "the monitor of pool {} cannot see the outage: {why}; use an HTTP health path",
-                        f.pool.name
+                        "the monitor of pool {} cannot see the outage: {}; use an HTTP health path",
+                        f.pool.name,
+                        crate::report::words::monitor_blind(&why)
                     ),
                 );
             }
