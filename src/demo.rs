@@ -12,6 +12,7 @@ use crate::app::Streams;
 use crate::cli::Invocation;
 use crate::errors::Error;
 use crate::exit_code;
+use crate::facts::status::StatusNote;
 use crate::facts::{Findings, Note, Run};
 use crate::kube::image_tag;
 use crate::manifest::Fleet;
@@ -234,17 +235,11 @@ impl Demo {
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
         let (regions, notes) = status::report(fleet, &snap, &c.recovery);
-        let serving = notes
-            .iter()
-            .find_map(|n| n.strip_prefix("serving now: "))
-            .and_then(|s| s.split(", ").next())
-            .map(str::to_owned);
-        let code = self.finish(
-            rep,
-            &run,
-            Findings::new(regions, Note::texts(notes)),
-            notes_line,
-        )?;
+        let serving = notes.iter().find_map(|n| match n {
+            Note::Status(StatusNote::ServingNow(sel)) => sel.regions().into_iter().next(),
+            _ => None,
+        });
+        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
         worst = exit_code::worst(worst, code);
 
         // 2. health
@@ -387,12 +382,7 @@ impl Demo {
         self.started(&mut rep, &run, c)?;
         let snap = snapshot::fleet(fleet, c.regions.clone(), c.cloudflare.clone(), 64).await;
         let (regions, notes) = status::report(fleet, &snap, &c.recovery);
-        let code = self.finish(
-            rep,
-            &run,
-            Findings::new(regions, Note::texts(notes)),
-            notes_line,
-        )?;
+        let code = self.finish(rep, &run, Findings::new(regions, notes), notes_line)?;
         worst = exit_code::worst(worst, code);
         self.close(worst, started)
     }

@@ -15,7 +15,6 @@ use crate::ops::recovery::Recovery;
 use crate::ops::supervise::Supervisor;
 use crate::ops::{health, live_validate, restore, snapshot, status};
 use crate::report::events::Event;
-use crate::report::model::Report;
 use crate::report::reporter::{OutputFormat, Reporter};
 use crate::report::words;
 use crate::signal::SignalHandler;
@@ -129,8 +128,7 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<No
                 inv.max_parallel,
             )
             .await;
-            let (regions, notes) = status::report(&c.fleet, &snap, &c.recovery);
-            (regions, Note::texts(notes))
+            status::report(&c.fleet, &snap, &c.recovery)
         }
     }
 }
@@ -220,24 +218,27 @@ async fn watch(
         .color
         .resolve(streams.stdout_is_terminal, streams.no_color);
     let mut out = streams.stdout;
-    let mut previous: Vec<(String, String, String)> = Vec::new();
+    let mut changes = crate::report::watch::Changes::default();
     let mut last_code;
     loop {
         let run = Run::start("status", &c.fleet.metadata.name);
         let (regions, notes) = gather(inv, c).await;
-        let report = words::conclude(&run, Findings::new(regions, notes));
+        let findings = Findings::new(regions, notes);
+        let text = match inv.format {
+            OutputFormat::Human if !tty => changes.lines(&findings, std::time::SystemTime::now()),
+            _ => String::new(),
+        };
+        let report = words::conclude(&run, findings);
         last_code = report.exit_code;
         let text = match inv.format {
-            OutputFormat::Human if tty => {
-                let styles = crate::report::human::Styles::new(color);
-                let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-                format!(
-                    "\x1b[2J\x1b[H{}\n(refreshing every {}; {stamp}; Ctrl-C to stop)\n",
-                    crate::report::human::render(&report, &styles, inv.verbose),
-                    humantime::format_duration(interval)
-                )
-            }
-            OutputFormat::Human => changes(&mut previous, &report),
+            OutputFormat::Human if tty => crate::report::watch::screen(
+                &report,
+                &crate::report::human::Styles::new(color),
+                inv.verbose,
+                interval,
+                std::time::SystemTime::now(),
+            ),
+            OutputFormat::Human => text,
             OutputFormat::Json | OutputFormat::Jsonl => {
                 crate::report::json::line(&Event::RunFinished { report })
             }
@@ -255,44 +256,6 @@ async fn watch(
         }
     }
     Ok(last_code)
-}
-
-/// A summary without its API latency part, which changes on every refresh.
-fn without_latency(summary: &str) -> String {
-    summary
-        .split(" · ")
-        .filter(|part| !part.starts_with("api "))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// Lines for what changed since the last refresh (everything, the first time).
-fn changes(previous: &mut Vec<(String, String, String)>, report: &Report) -> String {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-    let current: Vec<(String, String, String)> = report
-        .regions
-        .iter()
-        .map(|r| {
-            (
-                r.region.clone(),
-                r.verdict.to_string(),
-                without_latency(&r.summary),
-            )
-        })
-        .chain(std::iter::once((
-            "fleet".to_owned(),
-            report.verdict.to_string(),
-            report.notes.join("; "),
-        )))
-        .collect();
-    let mut out = String::new();
-    for row in &current {
-        if !previous.contains(row) {
-            out.push_str(&format!("{now} {}: {} — {}\n", row.0, row.1, row.2));
-        }
-    }
-    *previous = current;
-    out
 }
 
 async fn drill(

@@ -190,6 +190,16 @@ pub enum Summary {
 }
 
 impl Summary {
+    /// The same line without what changes on every read (an API's latency),
+    /// for `status --watch` to compare refreshes.
+    #[must_use]
+    pub fn without_latency(&self) -> Summary {
+        match self {
+            Summary::Status(s) => Summary::Status(s.without_latency()),
+            other => other.clone(),
+        }
+    }
+
     /// The words of an untyped summary; `""` for a typed one.
     /// Transitional: goes with [`Summary::Text`].
     pub fn text(&self) -> &str {

@@ -9,6 +9,7 @@ pub mod progress;
 pub mod reporter;
 pub mod stream;
 pub mod summary;
+pub mod watch;
 pub mod words;
 
 #[cfg(test)]
