@@ -9,7 +9,7 @@ use crate::cli::{CommandKind, Invocation, SimCommand, generate};
 use crate::errors::Error;
 use crate::exit_code;
 use crate::facts::Run;
-use crate::facts::{Findings, Note, Verdict};
+use crate::facts::{Findings, Verdict};
 use crate::manifest::{self, Fleet, ManifestError};
 use crate::ops::validate;
 use crate::report::events::Event;
@@ -194,7 +194,7 @@ fn validate(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             report: words::region(r),
         })?;
     }
-    let report = words::conclude(&run, Findings::new(regions, Note::texts(notes)));
+    let report = words::conclude(&run, Findings::new(regions, notes));
     let code = report.exit_code;
     rep.event(&Event::RunFinished { report })?;
     Ok(code)
