@@ -116,9 +116,7 @@ async fn gather(inv: &Invocation, c: &Connected) -> (Vec<RegionFindings>, Vec<No
             (regions, notes)
         }
         CommandKind::Validate { .. } => {
-            let (regions, notes) =
-                live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await;
-            (regions, Note::texts(notes))
+            live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await
         }
         _ => {
             let snap = snapshot::fleet(

@@ -174,3 +174,93 @@ pub fn note(n: &ValidateNote) -> String {
             .to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::api::ApiProblem;
+
+    #[test]
+    fn a_missing_permission_names_the_context_the_scope_and_the_grant() {
+        let p = MissingPermission {
+            context: "kind-east".into(),
+            permission: "delete leases.coordination.k8s.io".into(),
+            namespace: Some("api".into()),
+            without: "the fleet lock cannot be released".into(),
+            documented: true,
+        };
+        let f = ValidateFact::PermissionMissing(p.clone());
+        assert_eq!(name(&f), "permissions");
+        assert_eq!(
+            detail(&f),
+            "context kind-east may not delete leases.coordination.k8s.io in namespace api: the \
+             fleet lock cannot be released; grant it (the Role in docs/user-guide.md has it)"
+        );
+        let cluster = MissingPermission {
+            namespace: None,
+            documented: false,
+            ..p
+        };
+        assert!(detail(&ValidateFact::PermissionMissing(cluster)).ends_with(
+            "cluster-wide: the fleet lock cannot be released; grant it (add it to the \
+                 ClusterRole in docs/user-guide.md)"
+        ));
+    }
+
+    #[test]
+    fn pools_and_the_load_balancer() {
+        let near = ValidateFact::PoolNotFound {
+            pool: "us-east".into(),
+            hint: PoolHint::DidYouMean("us-east-1".into()),
+        };
+        assert_eq!(
+            detail(&near),
+            "pool us-east not found; did you mean `us-east-1`?"
+        );
+        let far = ValidateFact::PoolNotFound {
+            pool: "x".into(),
+            hint: PoolHint::Known(vec!["a".into(), "b".into()]),
+        };
+        assert_eq!(detail(&far), "pool x not found; pools in the account: a, b");
+        let second = ValidateFact::UsedBy {
+            load_balancer: "lb".into(),
+            position: Some(2),
+        };
+        assert_eq!(
+            (name(&second), detail(&second).as_str()),
+            ("load-balancer", "used by lb (#2 in failover order)")
+        );
+        let fallback = ValidateFact::UsedBy {
+            load_balancer: "lb".into(),
+            position: None,
+        };
+        assert_eq!(detail(&fallback), "used by lb (fallback only)");
+    }
+
+    #[test]
+    fn the_live_line_and_notes() {
+        let line = ValidateSummary::Problems(vec![Check::Permissions, Check::LoadBalancer]);
+        assert_eq!(summary(&line), "problems: permissions, load-balancer");
+        assert_eq!(
+            summary(&ValidateSummary::Passed { checks: 9 }),
+            "9 live checks passed"
+        );
+        let p = ApiProblem {
+            message: "401 Unauthorized".into(),
+            hint: None,
+        };
+        assert_eq!(
+            note(&ValidateNote::TokenProblem(p)),
+            "cloudflare token: 401 Unauthorized"
+        );
+        assert_eq!(
+            note(&ValidateNote::WriteAccessNotChecked),
+            "cloudflare write access (needed only for drills with method disable-pool) is not \
+             checked: checking it would mean writing"
+        );
+        assert_eq!(
+            detail(&ValidateFact::TokenUnusable(TokenTrouble::NotActive)),
+            "the token is not active"
+        );
+    }
+}
