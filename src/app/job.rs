@@ -214,7 +214,7 @@ pub async fn perform(
         Job::ValidateLive => {
             let (regions, notes) =
                 live_validate::run(&c.fleet, &c.regions, c.cloudflare.clone()).await;
-            Findings::new(regions, Note::texts(notes))
+            Findings::new(regions, notes)
         }
         Job::Status => status(inv, c).await,
         Job::Health { preview } => {
@@ -230,7 +230,7 @@ pub async fn perform(
             if let Ok(cf) = &c.cloudflare {
                 notes.extend(health::failover_note(cf.as_ref(), &c.fleet).await);
             }
-            Findings::new(regions, Note::texts(notes))
+            Findings::new(regions, notes)
         }
         Job::Restore {
             region, timeout, ..
@@ -373,7 +373,7 @@ fn offline_validate(fleet: &Fleet) -> Findings {
             .is_some_and(|v| !v.is_empty()),
     };
     let (regions, notes) = validate::regions(fleet, &env);
-    Findings::new(regions, Note::texts(notes))
+    Findings::new(regions, notes)
 }
 
 /// Every `--override RULE` names a safety rule.

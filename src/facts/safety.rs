@@ -88,8 +88,8 @@ pub enum Violation {
     MonitorBlind {
         /// The pool's name.
         pool: String,
-        /// Why the monitor cannot see it (`ops::health::monitor_blind`'s words).
-        why: String,
+        /// Why the monitor cannot see it.
+        why: super::health::MonitorBlind,
     },
     /// `minimum_origins: 0`: the pool never turns unhealthy.
     DegradedOnly {

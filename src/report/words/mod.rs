@@ -5,6 +5,7 @@
 mod api;
 
 pub use self::api::problem;
+pub use self::health::monitor_blind;
 mod drill;
 mod health;
 mod lock;
@@ -26,7 +27,7 @@ pub fn name(f: &Finding) -> String {
         Fact::Text { name, .. } => name,
         Fact::Api(x) => api::name(x),
         Fact::Status(x) => status::name(x),
-        Fact::Health(x) => health::name(x),
+        Fact::Health(x) => &health::name(x),
         Fact::Validate(x) => validate::name(x),
         Fact::Drill(x) => drill::name(x),
         Fact::Rollout(x) => rollout::name(x),

@@ -21,7 +21,8 @@ pub fn message(v: &Violation) -> String {
             "pool {pool} has no monitor: Cloudflare ignores its health and would keep sending it traffic; attach a monitor"
         ),
         Violation::MonitorBlind { pool, why } => format!(
-            "the monitor of pool {pool} cannot see the outage: {why}; use an HTTP health path"
+            "the monitor of pool {pool} cannot see the outage: {}; use an HTTP health path",
+            super::monitor_blind(why)
         ),
         Violation::DegradedOnly { pool } => format!(
             "pool {pool} has minimum_origins 0, so it stays healthy with no healthy origin and never fails over; \
