@@ -29,8 +29,8 @@ use crate::durations::deadline;
 
 /// Cloudflare's API limit: requests per 5 minutes per token.
 pub const CLOUDFLARE_PER_FIVE_MINUTES: u32 = 1200;
-/// Requests a rested budget lets go at once: enough for `status`'s two and
-/// `validate --live`'s few, far too few to matter against Cloudflare's limit.
+/// Requests a rested budget lets go at once: enough for `status`'s two with
+/// room to spare, far too few to matter against Cloudflare's limit.
 pub const DEFAULT_BURST: u32 = 4;
 
 const MINUTE: Duration = Duration::from_secs(60);
