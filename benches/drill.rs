@@ -1,5 +1,5 @@
 //! How soon a drill notices the pool flip after the simulator's own event
-//! (issue 5, DESIGN.md §10: median ≤ 1 s within the request budget), and how
+//! (issue 5, docs/performance.md: median ≤ 1 s within the request budget), and how
 //! many Cloudflare requests a drill makes per minute.
 
 // Bench code: failing loudly on the spot is the point.

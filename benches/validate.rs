@@ -1,4 +1,4 @@
-//! Load + validate of a generated 100-region manifest (DESIGN.md §10 target:
+//! Load + validate of a generated 100-region manifest (docs/performance.md target:
 //! a cold `validate` of 100 regions under 10 ms).
 
 use criterion::{Criterion, criterion_group, criterion_main};

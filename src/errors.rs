@@ -46,7 +46,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The exit code this error leads to (DESIGN.md §5).
+    /// The exit code this error leads to (docs/exit-codes.md).
     pub fn exit_code(&self) -> u8 {
         match self {
             // Nothing was contacted in any of these cases: the input or the

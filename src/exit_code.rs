@@ -1,4 +1,4 @@
-//! The process exit codes: the contract of DESIGN.md §5, in one place.
+//! The process exit codes: the contract of docs/exit-codes.md, in one place.
 //!
 //! `docs/exit-codes.md` lists every constant here; a test keeps the two in step.
 

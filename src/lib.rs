@@ -7,13 +7,11 @@
 pub mod app;
 pub mod cli;
 pub mod cloudflare;
-pub mod demo;
 pub mod durations;
 pub mod errors;
 pub mod exit_code;
 pub mod facts;
 pub mod kube;
-pub mod live;
 pub mod manifest;
 pub mod ops;
 pub mod report;
@@ -39,7 +37,7 @@ pub fn install_crypto_provider() {
 }
 
 /// Parses `args`, runs the command, renders any error once, and returns the
-/// exit code of DESIGN.md §5.
+/// exit code of docs/exit-codes.md.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

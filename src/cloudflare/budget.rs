@@ -1,176 +1,245 @@
-//! The process-wide request budget: a pacer that hands out one slot per
-//! HTTP attempt, at most `rate` per second, to every clone of a client.
+//! The process-wide request budget: a token bucket that hands out one grant
+//! per HTTP attempt to every clone of a client.
+//!
+//! A rested budget lets [`DEFAULT_BURST`] requests go at once, so a command
+//! that needs a couple of independent requests (`status`: the load balancer
+//! and the pool list) costs one round trip instead of waiting a spacing
+//! between them; after the burst, grants come `1 / rate` apart. Three limits
+//! hold together, over the instants `acquire` returns:
+//!
+//! - the bucket: at most `burst + W × rate` grants in any window of length W;
+//! - the rate over any minute: at most `max(1, ⌊60 × rate⌋)` grants in any
+//!   60 s, so the burst never adds to a minute's share;
+//! - Cloudflare's limit: at most [`CLOUDFLARE_PER_FIVE_MINUTES`] (or the
+//!   configured cap) in any 5 minutes (docs/cloudflare-api.md), whatever the rate.
 //!
 //! Written by hand rather than with `governor`: governor's async waits use
 //! its own clock and timer, which `#[tokio::test(start_paused = true)]`
-//! cannot drive, and a strict pacer (no burst) is a dozen lines. Strict
-//! spacing keeps ocfail far under Cloudflare's 1200 requests per 5 minutes
-//! (reference §1.4) however many regions ask at once.
+//! cannot drive, and it has no sliding windows to hold the per-minute and
+//! per-5-minutes caps next to a burst. The arithmetic lives in [`Pacer`], a
+//! pure model the tests drive with made-up instants.
 
-use std::sync::{Mutex, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Hands out request slots `1 / rate` seconds apart. Share it with an `Arc`.
-#[derive(Debug)]
-pub struct RequestBudget {
-    spacing: Duration,
-    /// The earliest instant the next slot may start; `None` before the first.
-    next_free: Mutex<Option<Instant>>,
+use crate::durations::deadline;
+
+/// Cloudflare's API limit: requests per 5 minutes per token.
+pub const CLOUDFLARE_PER_FIVE_MINUTES: u32 = 1200;
+/// Requests a rested budget lets go at once: enough for `status`'s two with
+/// room to spare, far too few to matter against Cloudflare's limit.
+pub const DEFAULT_BURST: u32 = 4;
+
+const MINUTE: Duration = Duration::from_secs(60);
+const FIVE_MINUTES: Duration = Duration::from_secs(300);
+
+/// What a [`RequestBudget`] allows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Sustained requests per second; also caps any minute at
+    /// `max(1, ⌊60 × rate⌋)`.
+    pub requests_per_second: f64,
+    /// Requests a rested budget lets go at once (at least 1).
+    pub burst: u32,
+    /// Most requests in any 5 minutes (at least 1).
+    pub per_five_minutes: u32,
 }
 
-impl RequestBudget {
-    /// A budget of `requests_per_second`; `None` unless it is finite and > 0.
-    pub fn new(requests_per_second: f64) -> Option<Self> {
-        if !requests_per_second.is_finite() || requests_per_second <= 0.0 {
+impl Limits {
+    /// `requests_per_second` with the default burst and Cloudflare's cap.
+    pub fn new(requests_per_second: f64) -> Self {
+        Limits {
+            requests_per_second,
+            burst: DEFAULT_BURST,
+            per_five_minutes: CLOUDFLARE_PER_FIVE_MINUTES,
+        }
+    }
+}
+
+/// The bucket and windows as plain arithmetic on instants: which instant a
+/// request may go at, and booking one that went. [`RequestBudget`] wraps it
+/// with a clock and a queue.
+#[derive(Clone, Debug)]
+pub struct Pacer {
+    /// Between two grants once the burst is spent: `1 / rate`.
+    interval: Duration,
+    /// How far the bucket's schedule may run ahead of now: `(burst - 1)`
+    /// intervals, which is what lets `burst` grants go at once.
+    tolerance: Duration,
+    per_minute: usize,
+    per_five_minutes: usize,
+    /// GCRA's theoretical arrival time: when the bucket would be full again.
+    /// `None` before the first grant.
+    tat: Option<Instant>,
+    /// Grants of the last 5 minutes, oldest first, at most
+    /// `per_five_minutes` of them: all the windows need.
+    granted: VecDeque<Instant>,
+    /// No grant before this (a 429's `Retry-After`).
+    not_before: Option<Instant>,
+}
+
+impl Pacer {
+    /// A pacer for `limits`; `None` unless the rate is finite and > 0 and
+    /// the burst and the cap are at least 1.
+    pub fn new(limits: Limits) -> Option<Self> {
+        let Limits {
+            requests_per_second: rate,
+            burst,
+            per_five_minutes,
+        } = limits;
+        if !rate.is_finite() || rate <= 0.0 || burst == 0 || per_five_minutes == 0 {
             return None;
         }
-        let spacing = Duration::try_from_secs_f64(1.0 / requests_per_second).ok()?;
-        Some(RequestBudget {
-            spacing,
-            next_free: Mutex::new(None),
+        let per_five_minutes = usize::try_from(per_five_minutes).unwrap_or(usize::MAX);
+        // `as` saturates a float; a minute's share never exceeds the 5
+        // minutes' cap, which also bounds what `granted` keeps.
+        let per_minute = ((60.0 * rate).floor() as usize).clamp(1, per_five_minutes);
+        // A burst beyond a minute's share could never be used. Capping it
+        // there also keeps `tolerance` under a minute (`burst ≤ 60 × rate`),
+        // so the bucket's schedule never saturates the clock: a saturated
+        // one, minus a tolerance, would read as a full bucket. Only a burst
+        // of 1 meets an interval that long, and it subtracts nothing.
+        let burst = burst.min(u32::try_from(per_minute).unwrap_or(u32::MAX));
+        let interval = Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::MAX);
+        Some(Pacer {
+            interval,
+            tolerance: interval.saturating_mul(burst - 1),
+            per_minute,
+            per_five_minutes,
+            tat: None,
+            granted: VecDeque::new(),
+            not_before: None,
         })
     }
 
-    /// Time between two slots.
+    /// Time between two grants once the burst is spent.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Most grants in any 60 s.
+    pub fn per_minute(&self) -> usize {
+        self.per_minute
+    }
+
+    /// Most grants in any 5 minutes.
+    pub fn per_five_minutes(&self) -> usize {
+        self.per_five_minutes
+    }
+
+    /// The earliest instant at or after `now` a request may go at.
+    pub fn earliest(&self, now: Instant) -> Instant {
+        let mut at = now;
+        if let Some(nb) = self.not_before {
+            at = at.max(nb);
+        }
+        // The bucket: `tat - tolerance`. `tat` is never saturated when there
+        // is a tolerance (see `new`), so one before the clock's origin is
+        // simply in the past.
+        if let Some(ready) = self.tat.and_then(|t| t.checked_sub(self.tolerance)) {
+            at = at.max(ready);
+        }
+        // A window of length W admits a grant at `s` while fewer than `cap`
+        // grants fall in (s - W, s]: no sooner than W after the cap-th latest.
+        for (cap, window) in [
+            (self.per_minute, MINUTE),
+            (self.per_five_minutes, FIVE_MINUTES),
+        ] {
+            if let Some(i) = self.granted.len().checked_sub(cap) {
+                at = at.max(deadline(self.granted[i], window));
+            }
+        }
+        at
+    }
+
+    /// Books a grant at `at`, which should be no earlier than
+    /// [`Pacer::earliest`] said (nor than the previous grant).
+    pub fn take(&mut self, at: Instant) {
+        let start = self.tat.map_or(at, |t| t.max(at));
+        self.tat = Some(deadline(start, self.interval));
+        self.granted.push_back(at);
+        while let Some(&oldest) = self.granted.front() {
+            if self.granted.len() > self.per_five_minutes || deadline(oldest, FIVE_MINUTES) <= at {
+                self.granted.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// No grant before `until`; an earlier `until` than one already set
+    /// changes nothing.
+    pub fn defer(&mut self, until: Instant) {
+        self.not_before = Some(self.not_before.map_or(until, |n| n.max(until)));
+    }
+}
+
+/// Hands out request grants as [`Pacer`] allows. Share it with an `Arc`.
+#[derive(Debug)]
+pub struct RequestBudget {
+    pacer: Mutex<Pacer>,
+    /// Waiters queue here and are granted in arrival order (tokio's mutex is
+    /// fair); only the head sleeps on the clock.
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl RequestBudget {
+    /// A budget of `requests_per_second` with [`DEFAULT_BURST`] and
+    /// Cloudflare's 5-minute cap; `None` unless the rate is finite and > 0.
+    pub fn new(requests_per_second: f64) -> Option<Self> {
+        Self::with_limits(Limits::new(requests_per_second))
+    }
+
+    /// A budget of `limits`; `None` when [`Pacer::new`] refuses them.
+    pub fn with_limits(limits: Limits) -> Option<Self> {
+        Some(RequestBudget {
+            pacer: Mutex::new(Pacer::new(limits)?),
+            turn: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Time between two grants once the burst is spent.
     pub fn spacing(&self) -> Duration {
-        self.spacing
+        self.pacer().interval()
     }
 
-    /// Hands out no slot before `wait` from now: a 429's `Retry-After`
-    /// holds back every clone of the client, not just the caller that got it.
+    /// The lock is never held across a wait, so a std mutex is enough; a
+    /// poisoned one still holds valid instants.
+    fn pacer(&self) -> MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Grants nothing before `wait` from now: a 429's `Retry-After` holds
+    /// back every clone of the client, callers already waiting included,
+    /// not just the caller that got it.
     pub fn defer(&self, wait: Duration) {
-        let until = crate::durations::deadline(Instant::now(), wait);
-        let mut next = self
-            .next_free
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *next = Some(next.map_or(until, |n| n.max(until)));
+        let until = deadline(Instant::now(), wait);
+        self.pacer().defer(until);
     }
 
-    /// Waits for the next free slot. A caller dropped while waiting leaves
-    /// its slot unused, which errs on the side of fewer requests.
+    /// Waits until a request may go, and books it. A caller dropped while
+    /// waiting books nothing.
     pub async fn acquire(&self) {
-        let slot = {
-            // The lock is held only to book the slot, never across a wait, so
-            // a std mutex is enough; a poisoned one still holds a valid instant.
-            let mut next = self
-                .next_free
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+        let _turn = self.turn.lock().await;
+        loop {
             let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(crate::durations::deadline(slot, self.spacing));
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+            let at = {
+                let mut pacer = self.pacer();
+                let at = pacer.earliest(now);
+                if at <= now {
+                    pacer.take(now);
+                    return;
+                }
+                at
+            };
+            // Looked at again on waking: a `defer` meanwhile moves it on.
+            tokio::time::sleep_until(at).await;
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[test]
-    fn rejects_nonsense_rates() {
-        for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(RequestBudget::new(rate).is_none(), "{rate}");
-        }
-        let b = RequestBudget::new(2.0).unwrap();
-        assert_eq!(b.spacing(), Duration::from_millis(500));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn slots_beyond_the_clock_saturate_instead_of_panicking() {
-        // A spacing of ~10^19 s, past what an instant can be moved by.
-        let budget = RequestBudget::new(1e-19).unwrap();
-        budget.acquire().await;
-        let second = tokio::time::timeout(Duration::from_secs(3600), budget.acquire()).await;
-        assert!(second.is_err(), "the second slot is (practically) never");
-        budget.defer(Duration::MAX);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn n_requests_take_n_minus_one_spacings() {
-        let budget = RequestBudget::new(2.0).unwrap();
-        let start = Instant::now();
-        budget.acquire().await;
-        assert_eq!(
-            start.elapsed(),
-            Duration::ZERO,
-            "the first slot is free at once"
-        );
-        for _ in 1..5 {
-            budget.acquire().await;
-        }
-        // (N - 1) / rate = 4 / 2 = 2 s of virtual time.
-        assert!(
-            start.elapsed() >= Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
-        );
-        assert!(
-            start.elapsed() < Duration::from_millis(2100),
-            "{:?}",
-            start.elapsed()
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn concurrent_callers_share_one_budget() {
-        let budget = Arc::new(RequestBudget::new(4.0).unwrap());
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..9)
-            .map(|_| {
-                let b = budget.clone();
-                tokio::spawn(async move {
-                    b.acquire().await;
-                    start.elapsed()
-                })
-            })
-            .collect();
-        let mut times = Vec::new();
-        for t in tasks {
-            times.push(t.await.unwrap());
-        }
-        times.sort();
-        // Nine slots at 4/s: the last one starts 8 × 250 ms after the first,
-        // and no two share a slot.
-        assert!(times[8] >= Duration::from_secs(2), "{times:?}");
-        for pair in times.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(250), "{times:?}");
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn defer_holds_back_every_caller() {
-        let budget = RequestBudget::new(100.0).unwrap();
-        budget.acquire().await;
-        let start = Instant::now();
-        budget.defer(Duration::from_secs(3));
-        // A shorter deferral never brings the next slot forward.
-        budget.defer(Duration::from_secs(1));
-        budget.acquire().await;
-        assert!(
-            start.elapsed() >= Duration::from_secs(3),
-            "{:?}",
-            start.elapsed()
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_budget_does_not_bank_slots() {
-        let budget = RequestBudget::new(1.0).unwrap();
-        budget.acquire().await;
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        let start = Instant::now();
-        budget.acquire().await;
-        budget.acquire().await;
-        // After idling, the first slot is immediate but the second still
-        // waits a full spacing: no burst.
-        assert!(start.elapsed() >= Duration::from_secs(1));
-    }
-}
+mod tests;

@@ -27,7 +27,7 @@ use super::wire::{
 pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
 /// Per-attempt timeout unless the command says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// DESIGN.md §8: well under Cloudflare's 1200 requests per 5 minutes.
+/// docs/cloudflare-api.md: well under Cloudflare's 1200 requests per 5 minutes.
 pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 2.0;
 /// Attempts per request, the first included.
 pub const DEFAULT_MAX_TRIES: u32 = 3;
@@ -201,7 +201,7 @@ impl Pools for CloudflareClient {
         let mut path = "/user/tokens/verify".to_owned();
         let user = self.verify(path.clone()).await;
         // Account-owned tokens are "invalid" to the user endpoint (401/1000)
-        // and verify at the account's own endpoint (reference §2).
+        // and verify at the account's own endpoint (docs/cloudflare-api.md).
         let status = match user {
             Err(e) if e.status == Some(401) && e.has_code(1000) => {
                 path = format!("/accounts/{}/tokens/verify", self.options.account_id);
@@ -360,7 +360,7 @@ impl Pools for CloudflareClient {
         let poll_path = format!("{}/preview/{}", self.account_path(), started.preview_id);
         lookup::check_id(&started.preview_id, "preview", "GET", &poll_path)?;
         let poll = Call::get(poll_path);
-        // When the result is ready is not documented (reference §6): poll
+        // When the result is ready is not documented (docs/cloudflare-api.md): poll
         // until it names the pool, within the client's timeout.
         let deadline =
             crate::durations::deadline(tokio::time::Instant::now(), self.options.timeout);

@@ -2,7 +2,7 @@
 //! each attempt bounded by the timeout, the v4 envelope read generically,
 //! failures turned into [`CfError`] with Cloudflare's codes, and retries.
 //!
-//! Retry rules (DESIGN.md §8):
+//! Retry rules (docs/cloudflare-api.md):
 //! - 429: every method, after `Retry-After` seconds (capped at
 //!   [`MAX_RETRY_AFTER`]: a longer wait fails at once with a hint), which
 //!   holds back the whole request budget, not only this call; without the

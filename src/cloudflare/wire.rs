@@ -11,7 +11,7 @@ use serde_json::Value;
 
 pub use health::{UNLABELLED_LOCATION, parse_rtt_ms};
 
-/// The v4 envelope every answer comes in (reference §1.1). Only `success`
+/// The v4 envelope every answer comes in (docs/cloudflare-api.md). Only `success`
 /// decides; the other keys may be missing on odd answers (proxies, 5xx
 /// pages that happen to be JSON), so all of them default.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]

@@ -17,6 +17,7 @@ pub mod lock;
 pub mod restore;
 pub mod rollout;
 pub mod run;
+pub mod safety;
 pub mod status;
 pub mod step;
 pub mod validate;
@@ -192,6 +193,16 @@ pub enum Summary {
 }
 
 impl Summary {
+    /// The same line without what changes on every read (an API's latency),
+    /// for `status --watch` to compare refreshes.
+    #[must_use]
+    pub fn without_latency(&self) -> Summary {
+        match self {
+            Summary::Status(s) => Summary::Status(s.without_latency()),
+            other => other.clone(),
+        }
+    }
+
     /// The words of an untyped summary; `""` for a typed one.
     /// Transitional: goes with [`Summary::Text`].
     pub fn text(&self) -> &str {
@@ -235,6 +246,16 @@ pub enum Note {
     Restore(restore::RestoreNote),
     /// The fleet lock.
     Lock(lock::LockFact),
+    /// A second signal stopped `restore` midway.
+    RestoreAbandoned {
+        /// The command that finishes it.
+        again: String,
+    },
+    /// A signal arrived during `restore`, which finished first.
+    SignalDuringRestore {
+        /// The signal's name.
+        signal: String,
+    },
 }
 
 impl Note {

@@ -1,4 +1,4 @@
-//! The fleet manifest: types, loading, and checks (DESIGN.md §3).
+//! The fleet manifest: types, loading, and checks (docs/manifest.md).
 
 pub mod decode;
 pub mod diag;

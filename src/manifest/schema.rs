@@ -1,4 +1,4 @@
-//! The fleet manifest v1 (DESIGN.md §3) as typed values, after defaults are applied.
+//! The fleet manifest v1 (docs/manifest.md) as typed values, after defaults are applied.
 //!
 //! These are the types every command uses. They serialize back to the manifest's
 //! own YAML shape (camelCase, durations as `30s`, percentages as `1%`), which
@@ -252,7 +252,7 @@ impl Drill {
     }
 }
 
-/// A deadline that is either computed from the monitor (DESIGN.md §6.3) or fixed.
+/// A deadline that is either computed from the monitor (docs/drills.md, the timing budget) or fixed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timeout {
     /// Computed from the pool's monitor settings.

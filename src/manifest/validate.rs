@@ -1,4 +1,4 @@
-//! Rules that relate manifest fields to each other (DESIGN.md §3): unique
+//! Rules that relate manifest fields to each other (docs/manifest.md): unique
 //! regions and pools, at least two regions, waves that name every region once.
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! The timing budget of DESIGN.md §6.3: how long failover and recovery may
+//! The timing budget of docs/drills.md: how long failover and recovery may
 //! take, computed from the pool's monitor. Cloudflare publishes no formula,
 //! so reports show the measured times next to these.
 

@@ -25,10 +25,17 @@ pub fn kube_problem(e: &KubeError) -> ApiProblem {
 /// `error; hint: …`. Transitional: areas not yet typed still put the
 /// words into their findings; typed ones carry an [`ApiProblem`].
 pub fn cf(e: &CfError) -> String {
-    crate::report::words::problem(&cf_problem(e))
+    joined(&cf_problem(e))
 }
 
 /// `error; hint: …` (transitional, see [`cf`]).
 pub fn kube(e: &KubeError) -> String {
-    crate::report::words::problem(&kube_problem(e))
+    joined(&kube_problem(e))
+}
+
+fn joined(p: &ApiProblem) -> String {
+    match &p.hint {
+        Some(h) => format!("{}; hint: {h}", p.message),
+        None => p.message.clone(),
+    }
 }

@@ -1,4 +1,4 @@
-//! `ocfail drill --region R`: the outage drill of DESIGN.md §6.1 — steady
+//! `ocfail drill --region R`: the outage drill of docs/drills.md — steady
 //! state, safety rules, lock, record, inject, observe failover, hold,
 //! restore (always), steady state after, verdicts.
 //!
@@ -13,21 +13,23 @@ use std::time::{Duration, SystemTime};
 
 use crate::cloudflare::Pools;
 use crate::exit_code;
-use crate::facts::Step;
-use crate::facts::{Finding, Note, RegionFindings, Verdict};
+use crate::facts::drill::{
+    DrillFact, DrillNote, DrillSummary, Inject, Refusal, Stop, Timings, Unreadable,
+};
+use crate::facts::{Finding, Findings, Note, RegionFindings, Step, TrafficSummary, Verdict};
 use crate::kube::Workloads;
-use crate::manifest::{DrillMethod, Timeout};
+use crate::manifest::{DrillMethod, Fleet, Timeout};
 
 use super::clients::Clients;
-use super::lock::{self, Holder, LockOptions};
+use super::describe::kube_problem;
+use super::lock::{self, FleetLock, Holder, LockOptions};
 use super::process::ProcessId;
 use super::record::{DrillRecord, method_name};
-use super::safety::{self, Rule};
+use super::safety::Rule;
 use super::snapshot::{self, DRILL_ANNOTATION, LAST_DRILL_ANNOTATION};
 use super::supervise::{StopReason, Supervisor};
-use super::traffic::phases::{self, Moments};
+use super::traffic::phases::{self, Moments, Split};
 use super::traffic::{TrafficGenerator, summarize};
-use crate::facts::Findings;
 
 mod explain;
 mod observe;
@@ -42,7 +44,8 @@ pub use super::supervise::Progress;
 
 use self::observe::{Clock, Observed};
 use self::prepare::Prepared;
-use self::verdict::{Ended, Timings};
+use self::recover::Recovered;
+use self::verdict::Ended;
 
 /// What to drill and how.
 #[derive(Clone, Debug)]
@@ -79,15 +82,15 @@ pub(super) fn ms(d: Duration) -> u64 {
 /// An outcome that changed nothing: one report for `region` with `checks`.
 fn unchanged(
     region: &str,
-    summary: &str,
+    summary: DrillSummary,
     checks: Vec<Finding>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     code: u8,
 ) -> DrillOutcome {
     DrillOutcome {
         findings: Findings {
             regions: vec![RegionFindings::from_checks(region, summary, checks)],
-            notes: Note::texts(notes),
+            notes,
             traffic: None,
             exit_code: Some(code),
         },
@@ -96,14 +99,14 @@ fn unchanged(
     }
 }
 
-fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
+fn refused(region: &str, why: Vec<Refusal>, notes: Vec<Note>) -> DrillOutcome {
     let checks = why
         .into_iter()
-        .map(|w| Finding::text("refused", Verdict::Fail, w))
+        .map(|w| Finding::new(Verdict::Fail, DrillFact::Refused(w)))
         .collect();
     unchanged(
         region,
-        "refused: nothing was changed",
+        DrillSummary::Refused,
         checks,
         notes,
         exit_code::REFUSED,
@@ -112,14 +115,14 @@ fn refused(region: &str, why: Vec<String>, notes: Vec<String>) -> DrillOutcome {
 
 /// Something could not be read before anything changed: "could not check"
 /// (exit 3), with what could not be read.
-fn unavailable_before(region: &str, why: Vec<String>) -> DrillOutcome {
+fn unavailable_before(region: &str, why: Vec<Unreadable>) -> DrillOutcome {
     let checks = why
         .into_iter()
-        .map(|w| Finding::text("read", Verdict::Error, w))
+        .map(|w| Finding::new(Verdict::Error, DrillFact::Unreadable(w)))
         .collect();
     unchanged(
         region,
-        "could not check: nothing was changed",
+        DrillSummary::CouldNotCheck,
         checks,
         Vec::new(),
         exit_code::UNAVAILABLE,
@@ -128,38 +131,37 @@ fn unavailable_before(region: &str, why: Vec<String>) -> DrillOutcome {
 
 /// The lock could not be taken for an API error: nothing was changed, and
 /// the exit code says "could not check" (3), not "refused" (5).
-fn unavailable(region: &str, e: &lock::LockError, notes: Vec<String>) -> DrillOutcome {
+fn unavailable(region: &str, e: &lock::LockError, notes: Vec<Note>) -> DrillOutcome {
+    let failed = DrillFact::LockUnavailable { error: e.line() };
     unchanged(
         region,
-        "could not take the lock: nothing was changed",
-        vec![Finding::text("lock", Verdict::Error, e.line())],
+        DrillSummary::LockUnavailable,
+        vec![Finding::new(Verdict::Error, failed)],
         notes,
         e.exit_code(),
     )
 }
 
 /// Stopped before anything changed: exit 130, nothing to put back.
-fn stopped_before(region: &str, reason: Option<StopReason>, notes: Vec<String>) -> DrillOutcome {
-    let why = stop_words(reason);
+fn stopped_before(region: &str, reason: Option<StopReason>, notes: Vec<Note>) -> DrillOutcome {
+    let stopped = DrillFact::StoppedBefore {
+        stop: reason.map(Stop::from),
+    };
     unchanged(
         region,
-        "stopped before the outage: nothing was changed",
-        vec![Finding::text(
-            "stopped",
-            Verdict::Skipped,
-            format!("{why} before the outage was injected; nothing was changed"),
-        )],
+        DrillSummary::StoppedBefore,
+        vec![Finding::new(Verdict::Skipped, stopped)],
         notes,
         exit_code::INTERRUPTED,
     )
 }
 
-/// How a stop reason reads in a report.
-fn stop_words(reason: Option<StopReason>) -> String {
-    match reason {
-        Some(StopReason::Signal(s)) => format!("stopped by {}", s.name()),
-        Some(StopReason::LockLost) => "stopped: the fleet lock was lost".to_owned(),
-        None => "stopped".to_owned(),
+impl From<StopReason> for Stop {
+    fn from(r: StopReason) -> Self {
+        match r {
+            StopReason::Signal(s) => Stop::Signal(s),
+            StopReason::LockLost => Stop::LockLost,
+        }
     }
 }
 
@@ -185,36 +187,11 @@ where
         return prepare::dry_run(fleet, opts, p);
     }
     let mut notes = std::mem::take(&mut p.notes);
-    let name = p.name.clone();
-
-    // Step 0: the lock (after the read-only checks, so a refusal holds
-    // nothing). Taking it runs to its end: dropped half-way, it would leave
-    // leases for 30 s; a signal meanwhile releases it and changes nothing.
-    sup.phase(&name, Step::TakingLock);
     let holder = Holder::new("drill", &opts.run_id);
-    let fleet_lock = match sup
-        .drive(lock::acquire(&p.clients, &holder, &LockOptions::default()))
-        .await
-    {
-        None => {
-            notes.push("the lock may be left for up to 30 s (it expires by itself)".to_owned());
-            return stopped_before(&name, sup.reason(), notes);
-        }
-        Some(Err(e)) if e.exit_code() == exit_code::REFUSED => {
-            return refused(&name, vec![e.line()], notes);
-        }
-        Some(Err(e)) => return unavailable(&name, &e, notes),
-        Some(Ok(l)) => l,
+    let fleet_lock = match take_lock(fleet, &p, &holder, sup, &mut notes).await {
+        Ok(l) => l,
+        Err(out) => return *out,
     };
-    if sup.stopping() {
-        let released = sup.drive(fleet_lock.release()).await;
-        notes.extend(release_notes(released.as_ref()));
-        let mut out = stopped_before(&name, sup.reason(), notes);
-        if let Some(Err(e)) = &released {
-            lock::report_unreleased(&mut out.findings.regions, e, fleet);
-        }
-        return out;
-    }
     sup.watch_lock(fleet_lock.lost());
 
     // Step 3: record before acting; steps 4–6 only once it is on the cluster.
@@ -227,113 +204,226 @@ where
         origin,
         traffic: traffic_gen.as_ref(),
     };
-    sup.phase(&name, Step::Recording);
-    let record = record(opts, &p, &holder);
-    let written = sup
-        .drive(p.w.annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json())))
-        .await;
-    let seen = match written {
-        // Abandoned mid-write: the record may be there; restore says.
-        None => Observed::abandoned(),
-        Some(Err(e)) => {
-            Observed::nothing(Finding::text("record", Verdict::Error, describe_kube(&e)))
-        }
-        Some(Ok(())) if sup.stopping() => Observed::nothing(Finding::text(
-            "inject",
-            Verdict::Skipped,
-            format!(
-                "{} before the outage was injected",
-                stop_words(sup.reason())
-            ),
-        )),
-        Some(Ok(())) => observe::inject_and_watch(c, opts, &p, &clock, sup).await,
-    };
+    let seen = record_and_inject(c, opts, &p, &holder, &clock, sup).await;
 
     // Step 7: restore, always.
     let back = recover::restore_and_recover(c, &p, &clock, sup).await;
     // The `after` phase needs enough requests to be judged: keep sending a
     // little longer once the region is back.
     if let (Some(t), Some(_)) = (&fleet.traffic, back.recovered_after) {
-        sup.phase(&name, Step::WatchingAfterRecovery);
+        sup.phase(&p.name, Step::WatchingAfterRecovery);
         let _ = sup.sleep(after_window(t.rps)).await;
     }
     let max_outage = match fleet.drill.max_outage {
         Timeout::Auto => p.budget.failover,
         Timeout::Fixed(d) => d,
     };
-    let (traffic, split) = match (traffic_gen, seen.injected_at) {
-        (Some(g), injected_at) => {
-            let samples = g.stop_samples().await;
-            let mut summary = summarize(&samples);
-            let split = injected_at.map(|at| {
-                let moments = Moments {
-                    injected_ms: ms(at),
-                    restored_ms: Some(ms(back.restored_at)),
-                    recovered_ms: back
-                        .recovered_after
-                        .map(|r| ms(back.restored_at.saturating_add(r))),
-                };
-                phases::split(&samples, &name, &moments, ms(max_outage))
-            });
-            if let Some(s) = &split {
-                summary.phases.clone_from(&s.phases);
-                summary.outage_window.clone_from(&s.window);
-                if let (Some(w), Some(outage)) = (&s.window, s.phase(phases::Phase::Outage)) {
-                    notes.extend(explain::why_users_saw_errors(outage, w, p.across_pools));
-                }
-            }
+    let (traffic, split) = match traffic_gen {
+        Some(g) => {
+            let (summary, split) = by_phase(g, &seen, &back, &p, max_outage, &mut notes).await;
             (Some(summary), split)
         }
-        (None, _) => (None, None),
+        None => (None, None),
     };
     let released = sup.drive(fleet_lock.release()).await;
     notes.extend(release_notes(released.as_ref()));
     let stop = sup.reason();
-    let mut exit_override = back.incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
-    match stop {
-        Some(StopReason::Signal(_)) if exit_override.is_none() => {
-            exit_override = Some(exit_code::INTERRUPTED);
-            notes.push(format!(
-                "{}: everything was restored",
-                stop_words(stop).replace("stopped by", "interrupted by")
-            ));
-        }
-        Some(StopReason::LockLost) => notes.push(
-            "the lock was lost mid-drill (its renewals failed); the drill was stopped and restored"
-                .to_owned(),
-        ),
-        _ => {}
-    }
+    let exit_code = stopped_code(stop, back.incomplete, &mut notes);
 
     // Step 8: verdicts.
-    let timings = Timings {
-        unhealthy: seen.unhealthy_after,
-        shifted: seen.shifted_after,
-        recovered: back.recovered_after,
-    };
     let ended = Ended {
-        timings,
+        timings: Timings {
+            unhealthy: seen.unhealthy_after,
+            shifted: seen.shifted_after,
+            recovered: back.recovered_after,
+        },
         budget: p.budget,
         split: split.as_ref(),
         max_outage,
         injected: seen.injected,
-        stopped: stop.map(|s| stop_words(Some(s))),
+        stopped: stop.map(Stop::from),
         restore_incomplete: back.incomplete,
         blind: seen.blind.clone(),
         recovery_blind: back.blind.clone(),
-        restore_command: c.recovery.ocfail(&format!("restore --region {name}")),
-    };
-    let verdict = match verdict::of(fleet, &ended) {
-        // The lock's renewals failed until it expired: the API could not
-        // be kept in sight, which is "could not check", not "no data".
-        Verdict::Inconclusive if stop == Some(StopReason::LockLost) => Verdict::Error,
-        v => v,
+        restore_command: restore_command(c, &p.name),
     };
     let mut checks = seen.checks;
     checks.extend(back.checks);
-    let drilled = verdict::drilled(fleet, &name, verdict, checks, &ended);
-    if !back.incomplete && !sup.abandoned() {
-        let summary = verdict::last_drill(&opts.run_id, verdict, timings);
+    let mut regions = judge(c, opts, &p, checks, &ended, traffic.as_ref(), sup).await;
+    if let Some(Err(e)) = &released {
+        lock::report_unreleased(&mut regions, e, fleet);
+    }
+    DrillOutcome {
+        findings: Findings {
+            regions,
+            notes,
+            traffic,
+            exit_code,
+        },
+        unhealthy_noticed_at: seen.noticed_at,
+        cloudflare_requests: p.cf.requests_sent().saturating_sub(p.requests_before),
+    }
+}
+
+/// Step 0: the lock (after the read-only checks, so a refusal holds
+/// nothing). Taking it runs to its end: dropped half-way, it would leave
+/// leases for 30 s; a signal meanwhile releases it and changes nothing.
+async fn take_lock<W, P>(
+    fleet: &Fleet,
+    p: &Prepared<W, P>,
+    holder: &Holder,
+    sup: &mut Supervisor<'_>,
+    notes: &mut Vec<Note>,
+) -> Result<FleetLock<W>, Box<DrillOutcome>>
+where
+    W: Workloads + Clone + 'static,
+{
+    let name = &p.name;
+    sup.phase(name, Step::TakingLock);
+    let fleet_lock = match sup
+        .drive(lock::acquire(&p.clients, holder, &LockOptions::default()))
+        .await
+    {
+        None => {
+            notes.push(DrillNote::LockMayBeLeft.into());
+            return Err(Box::new(stopped_before(
+                name,
+                sup.reason(),
+                std::mem::take(notes),
+            )));
+        }
+        Some(Err(e)) if e.exit_code() == exit_code::REFUSED => {
+            let held = Refusal::Locked { error: e.line() };
+            return Err(Box::new(refused(name, vec![held], std::mem::take(notes))));
+        }
+        Some(Err(e)) => return Err(Box::new(unavailable(name, &e, std::mem::take(notes)))),
+        Some(Ok(l)) => l,
+    };
+    if !sup.stopping() {
+        return Ok(fleet_lock);
+    }
+    let released = sup.drive(fleet_lock.release()).await;
+    notes.extend(release_notes(released.as_ref()));
+    let mut out = stopped_before(name, sup.reason(), std::mem::take(notes));
+    if let Some(Err(e)) = &released {
+        lock::report_unreleased(&mut out.findings.regions, e, fleet);
+    }
+    Err(Box::new(out))
+}
+
+/// Step 3, the record, then steps 4–6 once it is on the cluster.
+async fn record_and_inject<W, P>(
+    c: &Clients<W, P>,
+    opts: &DrillOptions,
+    p: &Prepared<W, P>,
+    holder: &Holder,
+    clock: &Clock<'_>,
+    sup: &mut Supervisor<'_>,
+) -> Observed
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    sup.phase(&p.name, Step::Recording);
+    let record = record(opts, p, holder);
+    let written = sup
+        .drive(p.w.annotate_deployment(&p.live.name, DRILL_ANNOTATION, Some(&record.to_json())))
+        .await;
+    match written {
+        // Abandoned mid-write: the record may be there; restore says.
+        None => Observed::abandoned(),
+        Some(Err(e)) => Observed::nothing(Finding::new(
+            Verdict::Error,
+            DrillFact::RecordFailed(kube_problem(&e)),
+        )),
+        Some(Ok(())) if sup.stopping() => Observed::nothing(Finding::new(
+            Verdict::Skipped,
+            DrillFact::Inject(Inject::Skipped {
+                stop: sup.reason().map(Stop::from),
+            }),
+        )),
+        Some(Ok(())) => observe::inject_and_watch(c, opts, p, clock, sup).await,
+    }
+}
+
+/// The traffic's summary and, once the outage was injected, its phases:
+/// the outage window, and a note on why users saw errors in it.
+async fn by_phase<W, P>(
+    g: TrafficGenerator,
+    seen: &Observed,
+    back: &Recovered,
+    p: &Prepared<W, P>,
+    max_outage: Duration,
+    notes: &mut Vec<Note>,
+) -> (TrafficSummary, Option<Split>) {
+    let samples = g.stop_samples().await;
+    let mut summary = summarize(&samples);
+    let split = seen.injected_at.map(|at| {
+        let moments = Moments {
+            injected_ms: ms(at),
+            restored_ms: Some(ms(back.restored_at)),
+            recovered_ms: back
+                .recovered_after
+                .map(|r| ms(back.restored_at.saturating_add(r))),
+        };
+        phases::split(&samples, &p.name, &moments, ms(max_outage))
+    });
+    if let Some(s) = &split {
+        summary.phases.clone_from(&s.phases);
+        summary.outage_window.clone_from(&s.window);
+        if let (Some(w), Some(outage)) = (&s.window, s.phase(phases::Phase::Outage)) {
+            notes.extend(explain::why_users_saw_errors(outage, w, p.across_pools).map(Note::from));
+        }
+    }
+    (summary, split)
+}
+
+/// The exit code that outranks the verdicts' when the drill did not run to
+/// its end (the restore left, a signal), with a note on what happened.
+fn stopped_code(
+    stop: Option<StopReason>,
+    restore_incomplete: bool,
+    notes: &mut Vec<Note>,
+) -> Option<u8> {
+    let left = restore_incomplete.then_some(exit_code::RESTORE_INCOMPLETE);
+    match stop {
+        Some(StopReason::Signal(signal)) if left.is_none() => {
+            notes.push(DrillNote::Interrupted { signal }.into());
+            Some(exit_code::INTERRUPTED)
+        }
+        Some(StopReason::LockLost) => {
+            notes.push(DrillNote::LockLost.into());
+            left
+        }
+        _ => left,
+    }
+}
+
+/// Step 8: the drilled region's verdict and report, its `last-drill`
+/// annotation, and every other region as seen afterwards.
+async fn judge<W, P>(
+    c: &Clients<W, P>,
+    opts: &DrillOptions,
+    p: &Prepared<W, P>,
+    checks: Vec<Finding>,
+    ended: &Ended<'_>,
+    traffic: Option<&TrafficSummary>,
+    sup: &mut Supervisor<'_>,
+) -> Vec<RegionFindings>
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    let fleet = &c.fleet;
+    let verdict = match verdict::of(fleet, ended) {
+        // The lock's renewals failed until it expired: the API could not
+        // be kept in sight, which is "could not check", not "no data".
+        Verdict::Inconclusive if ended.stopped == Some(Stop::LockLost) => Verdict::Error,
+        v => v,
+    };
+    let drilled = verdict::drilled(fleet, &p.name, verdict, checks, ended);
+    if !ended.restore_incomplete && !sup.abandoned() {
+        let summary = verdict::last_drill(&opts.run_id, verdict, ended.timings);
         // The drill is over either way; status merely shows no last result.
         let _ = sup
             .drive(p.w.annotate_deployment(&p.live.name, LAST_DRILL_ANNOTATION, Some(&summary)))
@@ -347,41 +437,27 @@ where
             64,
         ))
         .await;
-    let mut regions = verdict::fleet_reports(
+    verdict::fleet_reports(
         fleet,
         after.as_ref(),
         drilled,
         p.receiver.as_deref(),
-        timings.shifted.is_some(),
-        traffic.as_ref(),
-    );
-    if let Some(Err(e)) = &released {
-        lock::report_unreleased(&mut regions, e, fleet);
-    }
-    DrillOutcome {
-        findings: Findings {
-            regions,
-            notes: Note::texts(notes),
-            traffic,
-            exit_code: exit_override,
-        },
-        unhealthy_noticed_at: seen.noticed_at,
-        cloudflare_requests: p.cf.requests_sent().saturating_sub(p.requests_before),
-    }
+        ended.timings.shifted.is_some(),
+        traffic,
+    )
 }
 
-fn describe_kube(e: &crate::kube::KubeError) -> String {
-    super::describe::kube(e)
+/// The command that finishes this drill's restore of `region`.
+fn restore_command<W, P>(c: &Clients<W, P>, region: &str) -> String {
+    c.recovery.ocfail(&format!("restore --region {region}"))
 }
 
 /// Notes for a lock release: only when a second signal stopped it (a
 /// failed release is a `lock` warn check, see [`lock::report_unreleased`]).
-fn release_notes(released: Option<&Result<(), lock::LockError>>) -> Vec<String> {
+fn release_notes(released: Option<&Result<(), lock::LockError>>) -> Option<Note> {
     match released {
-        Some(_) => Vec::new(),
-        None => {
-            vec!["stopped while releasing the lock: it expires by itself within 30 s".to_owned()]
-        }
+        Some(_) => None,
+        None => Some(DrillNote::StoppedReleasingLock.into()),
     }
 }
 
@@ -405,14 +481,6 @@ fn record<W, P>(opts: &DrillOptions, p: &Prepared<W, P>, holder: &Holder) -> Dri
     }
 }
 
-/// A refusal by a rule, with how to pass it.
-fn blocking_line(v: &safety::Violation) -> String {
-    format!(
-        "{}: {} (override only with --override {} --reason TEXT)",
-        v.rule, v.message, v.rule
-    )
-}
-
 /// How long traffic keeps going after recovery: enough requests at `rps`
 /// to judge the `after` phase, at most 30 s.
 fn after_window(rps: f64) -> Duration {
@@ -420,8 +488,4 @@ fn after_window(rps: f64) -> Duration {
     // both cost a request or so.
     let wanted = 1.25 * verdict::MIN_REQUESTS as f64 / rps.max(0.01);
     Duration::from_secs_f64(wanted.clamp(0.0, 30.0))
-}
-
-fn fmt_ms(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
 }

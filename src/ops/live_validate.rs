@@ -4,14 +4,26 @@
 
 use std::sync::Arc;
 
-use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools};
-use crate::facts::{Finding, RegionFindings, Verdict};
+use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools, TokenStatus};
+use crate::facts::api::ApiProblem;
+use crate::facts::validate::{
+    Check, MissingPermission, PoolHint, TokenTrouble, ValidateFact, ValidateNote, ValidateSummary,
+};
+use crate::facts::{Fact, Finding, Note, RegionFindings, Verdict};
 use crate::kube::permissions::{self, Permission, Scope};
 use crate::kube::{KubeError, KubeRegion, Workloads};
 use crate::manifest::{Fleet, Region};
 
-fn kube_error_check(name: &str, e: &KubeError) -> Finding {
-    Finding::text(name, Verdict::Error, super::describe::kube(e))
+use super::describe::{cf_problem, kube_problem};
+
+fn kube_error_check(check: Check, e: &KubeError) -> Finding {
+    Finding::new(
+        Verdict::Error,
+        ValidateFact::KubeProblem {
+            check,
+            problem: kube_problem(e),
+        },
+    )
 }
 
 async fn kube_checks(
@@ -21,33 +33,37 @@ async fn kube_checks(
 ) -> Vec<Finding> {
     let c = match client {
         Ok(c) => c,
-        Err(e) => return vec![kube_error_check("context", e)],
+        Err(e) => return vec![kube_error_check(Check::Context, e)],
     };
     let mut checks = Vec::new();
     match c.version().await {
-        Ok(v) => checks.push(Finding::text(
-            "context",
+        Ok(v) => checks.push(Finding::new(
             Verdict::Pass,
-            format!(
-                "context {} reaches Kubernetes {}",
-                region.context, v.git_version
-            ),
+            ValidateFact::Context {
+                context: region.context.clone(),
+                version: v.git_version,
+            },
         )),
-        Err(e) => return vec![kube_error_check("context", &e)],
+        Err(e) => return vec![kube_error_check(Check::Context, &e)],
     }
-    match c.namespace_exists().await {
-        Ok(true) => checks.push(Finding::text(
-            "namespace",
-            Verdict::Pass,
-            format!("namespace {} exists", region.namespace),
-        )),
-        Ok(false) => checks.push(Finding::text(
-            "namespace",
-            Verdict::Fail,
-            format!("namespace {} does not exist", region.namespace),
-        )),
-        Err(e) => checks.push(kube_error_check("namespace", &e)),
-    }
+    checks.push(match c.namespace_exists().await {
+        Ok(exists) => Finding::new(
+            if exists { Verdict::Pass } else { Verdict::Fail },
+            ValidateFact::Namespace {
+                namespace: region.namespace.clone(),
+                exists,
+            },
+        ),
+        Err(e) => kube_error_check(Check::Namespace, &e),
+    });
+    checks.extend(object_checks(region, c).await);
+    checks.extend(permission_checks(region, c, &permissions::for_fleet(fleet)).await);
+    checks
+}
+
+/// `deployments` (both colours) and `services` (live and preview): a pass
+/// when all exist, else the missing ones.
+async fn object_checks(region: &Region, c: &KubeRegion) -> [Finding; 2] {
     let deployments = [
         format!("{}-blue", region.deployment),
         format!("{}-green", region.deployment),
@@ -62,22 +78,23 @@ async fn kube_checks(
         c.service(&services[0]),
         c.service(&services[1])
     );
-    for (kind, results) in [
+    [
         (
-            "deployments",
+            Check::Deployments,
             [
                 (&deployments[0], d0.map(|d| d.is_some())),
                 (&deployments[1], d1.map(|d| d.is_some())),
             ],
         ),
         (
-            "services",
+            Check::Services,
             [
                 (&services[0], s0.map(|s| s.is_some())),
                 (&services[1], s1.map(|s| s.is_some())),
             ],
         ),
-    ] {
+    ]
+    .map(|(check, results)| {
         let mut missing = Vec::new();
         let mut error = None;
         for (name, r) in results {
@@ -87,18 +104,18 @@ async fn kube_checks(
                 Err(e) => error = Some(e),
             }
         }
-        checks.push(match (error, missing.is_empty()) {
-            (Some(e), _) => kube_error_check(kind, &e),
-            (None, true) => Finding::text(kind, Verdict::Pass, format!("{kind} exist")),
-            (None, false) => Finding::text(
-                kind,
+        match (error, missing.is_empty()) {
+            (Some(e), _) => kube_error_check(check, &e),
+            (None, true) => Finding::new(Verdict::Pass, ValidateFact::ObjectsExist { check }),
+            (None, false) => Finding::new(
                 Verdict::Fail,
-                format!("missing {kind}: {}", missing.join(", ")),
+                ValidateFact::ObjectsMissing {
+                    check,
+                    names: missing,
+                },
             ),
-        });
-    }
-    checks.extend(permission_checks(region, c, &permissions::for_fleet(fleet)).await);
-    checks
+        }
+    })
 }
 
 /// One SelfSubjectAccessReview per permission `perms` lists: a pass when
@@ -117,17 +134,13 @@ async fn permission_checks<W: Workloads>(
             Ok(true) => {}
             Ok(false) => missing.push(missing_permission(region, p)),
             // Without access reviews nothing more can be learnt here.
-            Err(e) => return vec![kube_error_check("permissions", &e)],
+            Err(e) => return vec![kube_error_check(Check::Permissions, &e)],
         }
     }
     if missing.is_empty() {
-        vec![Finding::text(
-            "permissions",
+        vec![Finding::new(
             Verdict::Pass,
-            format!(
-                "may do all {} things ocfail needs (docs/user-guide.md lists them)",
-                perms.len()
-            ),
+            ValidateFact::PermissionsGranted { count: perms.len() },
         )]
     } else {
         missing
@@ -135,36 +148,35 @@ async fn permission_checks<W: Workloads>(
 }
 
 fn missing_permission(region: &Region, p: &Permission) -> Finding {
-    let (scope, role) = match p.scope {
-        Scope::Namespace => (format!("in namespace {}", region.namespace), "Role"),
-        Scope::Cluster => ("cluster-wide".to_owned(), "ClusterRole"),
-    };
-    let grant = if permissions::PERMISSIONS.contains(p) {
-        format!("the {role} in docs/user-guide.md has it")
-    } else {
-        // Only this manifest's smoke checks need it.
-        format!("add it to the {role} in docs/user-guide.md")
-    };
-    Finding::text(
-        "permissions",
+    Finding::new(
         Verdict::Error,
-        format!(
-            "context {} may not {} {scope}: {}; grant it ({grant})",
-            region.context,
-            p.describe(),
-            p.without
-        ),
+        ValidateFact::PermissionMissing(MissingPermission {
+            context: region.context.clone(),
+            permission: p.describe(),
+            namespace: match p.scope {
+                Scope::Namespace => Some(region.namespace.clone()),
+                Scope::Cluster => None,
+            },
+            without: p.without.to_owned(),
+            // Else only this manifest's smoke checks need it.
+            documented: permissions::PERMISSIONS.contains(p),
+        }),
     )
 }
 
 fn pool_checks(
     region: &Region,
-    pools: &Result<Vec<Pool>, String>,
-    lb: &Result<LoadBalancer, String>,
+    pools: &Result<Vec<Pool>, ApiProblem>,
+    lb: &Result<LoadBalancer, ApiProblem>,
 ) -> Vec<Finding> {
     let pools = match pools {
         Ok(p) => p,
-        Err(e) => return vec![Finding::text("pool", Verdict::Error, e.clone())],
+        Err(e) => {
+            return vec![Finding::new(
+                Verdict::Error,
+                ValidateFact::PoolProblem(e.clone()),
+            )];
+        }
     };
     let Some(pool) = pools
         .iter()
@@ -172,88 +184,91 @@ fn pool_checks(
         .or_else(|| pools.iter().find(|p| p.name == region.pool))
     else {
         let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
-        let hint = crate::manifest::fields::closest(&region.pool, names.iter().copied())
-            .map(|c| format!("did you mean `{c}`?"))
-            .unwrap_or_else(|| format!("pools in the account: {}", names.join(", ")));
-        return vec![Finding::text(
-            "pool",
+        let hint = match crate::manifest::fields::closest(&region.pool, names.iter().copied()) {
+            Some(c) => PoolHint::DidYouMean(c.to_owned()),
+            None => PoolHint::Known(names.iter().map(|n| (*n).to_owned()).collect()),
+        };
+        return vec![Finding::new(
             Verdict::Fail,
-            format!("pool {} not found; {hint}", region.pool),
+            ValidateFact::PoolNotFound {
+                pool: region.pool.clone(),
+                hint,
+            },
         )];
     };
-    let mut checks = vec![Finding::text(
-        "pool",
+    let mut checks = vec![Finding::new(
         Verdict::Pass,
-        format!("pool {} exists ({})", pool.name, pool.id),
+        ValidateFact::PoolExists {
+            name: pool.name.clone(),
+            id: pool.id.clone(),
+        },
     )];
     checks.push(match lb {
-        Err(e) => Finding::text("load-balancer", Verdict::Error, e.clone()),
+        Err(e) => Finding::new(Verdict::Error, ValidateFact::LoadBalancerProblem(e.clone())),
         Ok(lb) if lb.default_pools.contains(&pool.id) || lb.fallback_pool == pool.id => {
-            let pos = lb
-                .default_pools
-                .iter()
-                .position(|p| p == &pool.id)
-                .map_or("fallback only".to_owned(), |i| {
-                    format!("#{} in failover order", i + 1)
-                });
-            Finding::text(
-                "load-balancer",
+            Finding::new(
                 Verdict::Pass,
-                format!("used by {} ({pos})", lb.name),
+                ValidateFact::UsedBy {
+                    load_balancer: lb.name.clone(),
+                    position: lb
+                        .default_pools
+                        .iter()
+                        .position(|p| p == &pool.id)
+                        .map(|i| i + 1),
+                },
             )
         }
-        Ok(lb) => Finding::text(
-            "load-balancer",
+        Ok(lb) => Finding::new(
             Verdict::Fail,
-            format!(
-                "{} does not use pool {}: traffic can never fail over to this region",
-                lb.name, pool.name
-            ),
+            ValidateFact::NotUsedBy {
+                load_balancer: lb.name.clone(),
+                pool: pool.name.clone(),
+            },
         ),
     });
     checks.push(match pool.monitor.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => Finding::text("monitor", Verdict::Pass, format!("monitor {m}")),
-        None => Finding::text(
-            "monitor",
-            Verdict::Warn,
-            "the pool has no monitor: Cloudflare ignores its health",
-        ),
+        Some(m) => Finding::new(Verdict::Pass, ValidateFact::Monitor { id: m.to_owned() }),
+        None => Finding::new(Verdict::Warn, ValidateFact::NoMonitor),
     });
     checks
 }
 
-/// Runs every live check; the per-region entries and fleet notes.
-pub async fn run<P: Pools + 'static>(
-    fleet: &Fleet,
-    regions: &[(Region, Result<KubeRegion, KubeError>)],
-    cf: Result<Arc<P>, CfError>,
-) -> (Vec<RegionFindings>, Vec<String>) {
-    let mut notes = Vec::new();
-    let (token, lb, pools) = match &cf {
-        Err(e) => (
-            Err(super::describe::cf(e)),
-            Err(super::describe::cf(e)),
-            Err(super::describe::cf(e)),
-        ),
-        Ok(cf) => {
-            let token = cf.verify_token().await.map_err(|e| super::describe::cf(&e));
-            let lb = cf
+/// What the Cloudflare account says, read once for every region.
+struct Account {
+    token: Result<TokenStatus, ApiProblem>,
+    lb: Result<LoadBalancer, ApiProblem>,
+    pools: Result<Vec<Pool>, ApiProblem>,
+}
+
+async fn account<P: Pools>(fleet: &Fleet, cf: &Result<Arc<P>, CfError>) -> Account {
+    match cf {
+        Err(e) => Account {
+            token: Err(cf_problem(e)),
+            lb: Err(cf_problem(e)),
+            pools: Err(cf_problem(e)),
+        },
+        Ok(cf) => Account {
+            token: cf.verify_token().await.map_err(|e| cf_problem(&e)),
+            lb: cf
                 .load_balancer(&fleet.cloudflare.load_balancer)
                 .await
-                .map_err(|e| super::describe::cf(&e));
-            let pools = cf.pools().await.map_err(|e| super::describe::cf(&e));
-            (token, lb, pools)
-        }
-    };
-    match &token {
-        Ok(t) => notes.push(format!(
-            "cloudflare token {} is {}",
-            fleet.cloudflare.api_token.from_env, t.status
-        )),
-        Err(e) => notes.push(format!("cloudflare token: {e}")),
+                .map_err(|e| cf_problem(&e)),
+            pools: cf.pools().await.map_err(|e| cf_problem(&e)),
+        },
     }
-    let token_ok = token.as_ref().is_ok_and(|t| t.status == "active");
-    if let (Ok(lb), Ok(pools)) = (&lb, &pools) {
+}
+
+/// The fleet's notes: the token's status, pools the load balancer uses that
+/// the manifest does not name, and that write access is not checked.
+fn notes(fleet: &Fleet, account: &Account) -> Vec<Note> {
+    let mut notes = vec![match &account.token {
+        Ok(t) => ValidateNote::TokenStatus {
+            variable: fleet.cloudflare.api_token.from_env.clone(),
+            status: t.status.clone(),
+        },
+        Err(e) => ValidateNote::TokenProblem(e.clone()),
+    }];
+    if let (Ok(lb), Ok(pools)) = (&account.lb, &account.pools) {
         let named: Vec<&str> = fleet
             .regions
             .iter()
@@ -264,21 +279,53 @@ pub async fn run<P: Pools + 'static>(
                     .map(|p| p.id.as_str())
             })
             .collect();
-        let extra: Vec<&str> = lb
+        let extra: Vec<String> = lb
             .default_pools
             .iter()
             .filter(|p| !named.contains(&p.as_str()))
-            .map(String::as_str)
+            .cloned()
             .collect();
         if !extra.is_empty() {
-            notes.push(format!(
-                "{} also uses pools the manifest does not name: {}",
-                lb.name,
-                extra.join(", ")
-            ));
+            notes.push(ValidateNote::ExtraPools {
+                load_balancer: lb.name.clone(),
+                pools: extra,
+            });
         }
     }
-    notes.push("cloudflare write access (needed only for drills with method disable-pool) is not checked: checking it would mean writing".to_owned());
+    notes.push(ValidateNote::WriteAccessNotChecked);
+    notes.into_iter().map(Note::from).collect()
+}
+
+/// The table's line: how many checks passed, or the kinds of check that
+/// failed, each named once (one missing permission is one check).
+fn summary(checks: &[Finding]) -> ValidateSummary {
+    let mut failing: Vec<Check> = checks
+        .iter()
+        .filter(|c| c.verdict > Verdict::Warn)
+        .filter_map(|c| match &c.fact {
+            Fact::Validate(f) => Some(f.check()),
+            _ => None,
+        })
+        .collect();
+    failing.dedup();
+    if failing.is_empty() {
+        ValidateSummary::Passed {
+            checks: checks.len(),
+        }
+    } else {
+        ValidateSummary::Problems(failing)
+    }
+}
+
+/// Runs every live check; the per-region entries and fleet notes.
+pub async fn run<P: Pools + 'static>(
+    fleet: &Fleet,
+    regions: &[(Region, Result<KubeRegion, KubeError>)],
+    cf: Result<Arc<P>, CfError>,
+) -> (Vec<RegionFindings>, Vec<Note>) {
+    let account = account(fleet, &cf).await;
+    let notes = notes(fleet, &account);
+    let token_ok = account.token.as_ref().is_ok_and(|t| t.status == "active");
     let kube =
         futures_util::future::join_all(regions.iter().map(|(r, c)| kube_checks(fleet, r, c))).await;
     let reports = regions
@@ -286,29 +333,109 @@ pub async fn run<P: Pools + 'static>(
         .zip(kube)
         .map(|((region, _), mut checks)| {
             if token_ok {
-                checks.extend(pool_checks(region, &pools, &lb));
+                checks.extend(pool_checks(region, &account.pools, &account.lb));
             } else {
-                let why = token
-                    .as_ref()
-                    .err()
-                    .cloned()
-                    .unwrap_or_else(|| "the token is not active".to_owned());
-                checks.push(Finding::text("cloudflare", Verdict::Error, why));
+                let why = match &account.token {
+                    Err(e) => TokenTrouble::Problem(e.clone()),
+                    Ok(_) => TokenTrouble::NotActive,
+                };
+                checks.push(Finding::new(
+                    Verdict::Error,
+                    ValidateFact::TokenUnusable(why),
+                ));
             }
-            let mut failing: Vec<&str> = checks
-                .iter()
-                .filter(|c| c.verdict > Verdict::Warn)
-                .map(Finding::text_name)
-                .collect();
-            // One missing permission is one check; the summary names the kind once.
-            failing.dedup();
-            let summary = if failing.is_empty() {
-                format!("{} live checks passed", checks.len())
-            } else {
-                format!("problems: {}", failing.join(", "))
-            };
+            let summary = summary(&checks);
             RegionFindings::from_checks(region.name.as_str(), summary, checks)
         })
         .collect();
     (reports, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet() -> Fleet {
+        let text = include_str!("../../fixtures/fleet.yaml");
+        crate::manifest::parse_str("fleet.yaml", text).unwrap()
+    }
+
+    fn pool(id: &str, name: &str) -> Pool {
+        Pool {
+            id: id.into(),
+            name: name.into(),
+            ..Pool::default()
+        }
+    }
+
+    #[test]
+    fn a_pool_the_load_balancer_does_not_use_fails_and_a_missing_monitor_warns() {
+        let fleet = fleet();
+        let region = &fleet.regions[0];
+        let pools = Ok(vec![pool("p1", &region.pool)]);
+        let lb = Ok(LoadBalancer {
+            name: "lb".into(),
+            default_pools: vec!["other".into()],
+            ..LoadBalancer::default()
+        });
+        let checks = pool_checks(region, &pools, &lb);
+        let verdicts: Vec<Verdict> = checks.iter().map(|c| c.verdict).collect();
+        assert_eq!(verdicts, [Verdict::Pass, Verdict::Fail, Verdict::Warn]);
+        assert_eq!(
+            checks[1].fact,
+            Fact::Validate(ValidateFact::NotUsedBy {
+                load_balancer: "lb".into(),
+                pool: region.pool.clone()
+            })
+        );
+        assert_eq!(
+            summary(&checks),
+            ValidateSummary::Problems(vec![Check::LoadBalancer])
+        );
+    }
+
+    #[test]
+    fn a_pool_not_found_suggests_a_close_name() {
+        let fleet = fleet();
+        let region = &fleet.regions[0];
+        let close = format!("{}x", region.pool);
+        let pools = Ok(vec![pool("p1", &close)]);
+        let checks = pool_checks(region, &pools, &Ok(LoadBalancer::default()));
+        assert!(
+            matches!(
+                &checks[..],
+                [Finding { verdict: Verdict::Fail, fact: Fact::Validate(ValidateFact::PoolNotFound {
+                    hint: PoolHint::DidYouMean(c), ..
+                }), .. }] if *c == close
+            ),
+            "{checks:?}"
+        );
+    }
+
+    #[test]
+    fn the_summary_names_each_failing_kind_of_check_once() {
+        let missing = |perm: &str| {
+            Finding::new(
+                Verdict::Error,
+                ValidateFact::PermissionMissing(MissingPermission {
+                    context: "c".into(),
+                    permission: perm.into(),
+                    namespace: None,
+                    without: String::new(),
+                    documented: true,
+                }),
+            )
+        };
+        let checks = [
+            Finding::new(Verdict::Pass, ValidateFact::NoMonitor),
+            missing("get pods"),
+            missing("list pods"),
+            Finding::new(Verdict::Warn, ValidateFact::NoMonitor),
+        ];
+        assert_eq!(
+            summary(&checks),
+            ValidateSummary::Problems(vec![Check::Permissions])
+        );
+        assert_eq!(summary(&checks[..1]), ValidateSummary::Passed { checks: 1 });
+    }
 }

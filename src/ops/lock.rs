@@ -1,4 +1,4 @@
-//! The fleet-wide lock (DESIGN.md §6.1 step 0): Lease `ocfail-lock` in every
+//! The fleet-wide lock (docs/drills.md step 0): Lease `ocfail-lock` in every
 //! region's namespace, taken in manifest order, renewed in the background
 //! and released in reverse order.
 //!

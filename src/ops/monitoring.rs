@@ -91,7 +91,7 @@ pub const LIVE_READY: &str = "ocfail:region_live_ready_replicas";
 const LIVE_READY_EXPR: &str = "sum by (region) (ocfail_deployment_replicas_ready * on (region, color) group_left () ocfail_live_info)";
 
 /// How long a region may look down before it is an alert: the failover
-/// budget of DESIGN.md §6.3 (the manifest's fixed `failoverTimeout`, or the
+/// budget of docs/drills.md (the manifest's fixed `failoverTimeout`, or the
 /// formula over Cloudflare's default monitor when it is `auto`, since the
 /// render reads no API).
 pub fn down_for(fleet: &Fleet) -> Duration {

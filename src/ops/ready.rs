@@ -1,5 +1,5 @@
 //! Waiting for a Deployment to finish rolling out: the condition `kubectl
-//! rollout status` waits for (DESIGN.md §7), polled with `get` inside a
+//! rollout status` waits for (docs/rollouts.md), polled with `get` inside a
 //! deadline rather than watched, so a dropped watch can never hang a run.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! What drills and rollouts record on the cluster before they change
-//! anything (DESIGN.md §6.1 step 3, §7), and how those records are read
+//! anything (docs/drills.md step 3, docs/rollouts.md), and how those records are read
 //! back. A drill's record is the `ocfail.dev/drill` annotation on the live
 //! Deployment; a rollout's (or rollback's) is `ocfail.dev/rollout` on the
 //! live Service. Either way `ocfail restore` can put everything back after

@@ -1,5 +1,5 @@
 //! `ocfail restore`: puts back whatever an interrupted drill recorded in
-//! its `ocfail.dev/drill` annotation (DESIGN.md §4, §6.1 step 7), or an
+//! its `ocfail.dev/drill` annotation (docs/drills.md step 7), or an
 //! interrupted rollout in its `ocfail.dev/rollout` one ([`rollout`]). Idempotent:
 //! running it again finds nothing to restore. Transient API errors are retried
 //! until a deadline; whatever is still not restored is said exactly, with

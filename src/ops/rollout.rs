@@ -1,5 +1,5 @@
 //! `ocfail rollout --image IMG` and `ocfail rollback`: blue-green, region by
-//! region in the manifest's waves (DESIGN.md §7).
+//! region in the manifest's waves (docs/rollouts.md).
 //!
 //! Read everything first (nothing changes if a region is unreadable, holds
 //! an unrestored record, or already runs the image), then take the fleet

@@ -1,9 +1,7 @@
-//! The drill's safety rules (DESIGN.md §6.1 step 2), modelled on AWS ARC's
+//! The drill's safety rules (docs/drills.md), modelled on AWS ARC's
 //! assertion rules. Each rule has a stable name; a broken rule refuses the
 //! drill (exit 5) unless `--override RULE --reason TEXT` passes it, and the
 //! reason is recorded in the report. Pure: decided from facts already read.
-
-use std::fmt;
 
 use crate::cloudflare::{LoadBalancer, Monitor, Pool};
 use crate::kube::{DeploymentState, HpaState};
@@ -12,74 +10,7 @@ use crate::manifest::{DrillMethod, Fleet, Region};
 use super::health::monitor_blind;
 use super::steering::PoolFacts;
 
-/// A rule's stable name, as `--override` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    /// Enough other pools stay healthy during the drill.
-    MinHealthyPools,
-    /// The drilled pool is not the LB's fallback pool (whose health is ignored).
-    FallbackPool,
-    /// The pool has a monitor.
-    NoMonitor,
-    /// The monitor can see zero pods behind the ingress.
-    MonitorBlind,
-    /// Losing the region makes the pool unhealthy, not merely degraded.
-    DegradedOnly,
-    /// No earlier run left state to restore.
-    UnrestoredState,
-    /// No HPA would scale the Deployment back up.
-    Autoscaler,
-    /// No GitOps controller would revert the change.
-    Gitops,
-}
-
-impl Rule {
-    /// Every rule, in the order they are checked.
-    pub const ALL: [Rule; 8] = [
-        Rule::UnrestoredState,
-        Rule::FallbackPool,
-        Rule::NoMonitor,
-        Rule::MonitorBlind,
-        Rule::DegradedOnly,
-        Rule::MinHealthyPools,
-        Rule::Autoscaler,
-        Rule::Gitops,
-    ];
-
-    /// The name used by `--override` and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::MinHealthyPools => "min-healthy-pools",
-            Rule::FallbackPool => "fallback-pool",
-            Rule::NoMonitor => "no-monitor",
-            Rule::MonitorBlind => "monitor-blind",
-            Rule::DegradedOnly => "degraded-only",
-            Rule::UnrestoredState => "unrestored-state",
-            Rule::Autoscaler => "autoscaler",
-            Rule::Gitops => "gitops",
-        }
-    }
-
-    /// The rule called `name`.
-    pub fn parse(name: &str) -> Option<Rule> {
-        Rule::ALL.into_iter().find(|r| r.name() == name)
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A rule the drill would break, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
-    /// The rule.
-    pub rule: Rule,
-    /// What is wrong and what to do instead.
-    pub message: String,
-}
+pub use crate::facts::safety::{Rule, Violation};
 
 /// What the rules look at for one drill.
 #[derive(Clone, Debug)]
@@ -113,12 +44,9 @@ pub struct Facts<'a> {
 /// state too: what a crashed run left usually is why the fleet is not
 /// steady, and `ocfail restore` is what fixes both.
 pub fn unrestored_state(unrestored: &[String], restore_command: &str) -> Option<Violation> {
-    (!unrestored.is_empty()).then(|| Violation {
-        rule: Rule::UnrestoredState,
-        message: format!(
-            "an earlier drill or rollout left state to restore in {}; run `{restore_command}` first",
-            unrestored.join(", ")
-        ),
+    (!unrestored.is_empty()).then(|| Violation::UnrestoredState {
+        regions: unrestored.to_vec(),
+        restore_command: restore_command.to_owned(),
     })
 }
 
@@ -127,47 +55,21 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
     let mut out: Vec<Violation> = unrestored_state(f.unrestored, f.restore_command)
         .into_iter()
         .collect();
-    let mut v = |rule: Rule, message: String| out.push(Violation { rule, message });
+    let pool = || f.pool.name.clone();
     if f.lb.fallback_pool == f.pool.id {
-        v(
-            Rule::FallbackPool,
-            format!(
-                "pool {} is the load balancer's fallback pool: Cloudflare sends it traffic when every other pool is down, \
-                 whatever its health, so this drill proves nothing about failover; drill another region",
-                f.pool.name
-            ),
-        );
+        out.push(Violation::FallbackPool { pool: pool() });
     }
     match f.monitor {
-        None => v(
-            Rule::NoMonitor,
-            format!(
-                "pool {} has no monitor: Cloudflare ignores its health and would keep sending it traffic; attach a monitor",
-                f.pool.name
-            ),
-        ),
+        None => out.push(Violation::NoMonitor { pool: pool() }),
         Some(m) if f.method == DrillMethod::ScaleToZero => {
             if let Some(why) = monitor_blind(m) {
-                v(
-                    Rule::MonitorBlind,
-                    format!(
-                        "the monitor of pool {} cannot see the outage: {why}; use an HTTP health path",
-                        f.pool.name
-                    ),
-                );
+                out.push(Violation::MonitorBlind { pool: pool(), why });
             }
         }
         Some(_) => {}
     }
     if f.method == DrillMethod::ScaleToZero && f.pool.minimum_origins == Some(0) {
-        v(
-            Rule::DegradedOnly,
-            format!(
-                "pool {} has minimum_origins 0, so it stays healthy with no healthy origin and never fails over; \
-                 set minimum_origins to at least 1",
-                f.pool.name
-            ),
-        );
+        out.push(Violation::DegradedOnly { pool: pool() });
     }
     // Only pools the LB references can take the drilled region's traffic.
     // Counting every healthy pool would make this rule unreachable: the
@@ -180,43 +82,29 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
             p.region != f.region.name.as_str() && p.can_serve() && used_by(f.lb, &p.pool_id)
         })
         .count();
-    let needed = f.fleet.drill.min_healthy_pools as usize;
-    if others_up < needed.max(1) {
-        v(
-            Rule::MinHealthyPools,
-            format!(
-                "only {others_up} other pool(s) are healthy, enabled, serving and used by load balancer {}, \
-                 and the drill needs {}: users would be left without a region; \
-                 fix the other regions, or add their pools to the load balancer, first",
-                f.lb.name,
-                needed.max(1)
-            ),
-        );
+    let needed = (f.fleet.drill.min_healthy_pools as usize).max(1);
+    if others_up < needed {
+        out.push(Violation::MinHealthyPools {
+            healthy: others_up,
+            needed,
+            load_balancer: f.lb.name.clone(),
+        });
     }
     if f.method == DrillMethod::ScaleToZero {
-        for h in f
-            .hpas
-            .iter()
-            .filter(|h| h.target_kind == "Deployment" && h.target_name == f.live.name)
-        {
-            v(
-                Rule::Autoscaler,
-                // Kubernetes itself disables an HPA whose target is at 0
-                // replicas rather than scaling it back up; what fights the
-                // drill is an autoscaler that scales from zero (KEDA), and
-                // an HPA left disabled if the restore never finishes.
-                format!(
-                    "HPA {} scales {} (min {}): Kubernetes disables it while {} has 0 replicas, \
-                     an autoscaler that scales from zero (KEDA) would undo the drill, and it stays disabled \
-                     if the restore does not finish; use --method disable-pool, \
-                     or override and ocfail checks that the HPA is active again after restore",
-                    h.name,
-                    h.target_name,
-                    h.min_replicas.unwrap_or(1),
-                    h.target_name
-                ),
-            );
-        }
+        // Kubernetes itself disables an HPA whose target is at 0 replicas
+        // rather than scaling it back up; what fights the drill is an
+        // autoscaler that scales from zero (KEDA), and an HPA left disabled
+        // if the restore never finishes.
+        out.extend(
+            f.hpas
+                .iter()
+                .filter(|h| h.target_kind == "Deployment" && h.target_name == f.live.name)
+                .map(|h| Violation::Autoscaler {
+                    hpa: h.name.clone(),
+                    target: h.target_name.clone(),
+                    min_replicas: h.min_replicas.unwrap_or(1),
+                }),
+        );
         let argo = [
             "argocd.argoproj.io/instance",
             "argocd.argoproj.io/tracking-id",
@@ -225,14 +113,9 @@ pub fn check(f: &Facts<'_>) -> Vec<Violation> {
             .iter()
             .any(|k| f.live.labels.contains_key(*k) || f.live.annotations.contains_key(*k))
         {
-            v(
-                Rule::Gitops,
-                format!(
-                    "{} is managed by Argo CD, whose self-heal would revert the scale; \
-                     pause auto-sync for it or use --method disable-pool",
-                    f.live.name
-                ),
-            );
+            out.push(Violation::Gitops {
+                deployment: f.live.name.clone(),
+            });
         }
     }
     out
@@ -330,7 +213,7 @@ mod tests {
             unrestored,
             restore_command: "ocfail restore",
         };
-        check(&f).into_iter().map(|v| v.rule).collect()
+        check(&f).into_iter().map(|v| v.rule()).collect()
     }
 
     #[test]
@@ -416,12 +299,13 @@ mod tests {
             "ocfail restore",
         )
         .unwrap();
-        assert_eq!(v.rule, Rule::UnrestoredState);
-        assert!(
-            v.message
-                .contains("in us-east-1, eu-central-1; run `ocfail restore` first"),
-            "{}",
-            v.message
+        assert_eq!(v.rule(), Rule::UnrestoredState);
+        assert_eq!(
+            v,
+            Violation::UnrestoredState {
+                regions: vec!["us-east-1".to_owned(), "eu-central-1".to_owned()],
+                restore_command: "ocfail restore".to_owned(),
+            }
         );
     }
 }

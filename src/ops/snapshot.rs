@@ -16,7 +16,7 @@ use crate::cloudflare::{CfError, LoadBalancer, Pool, Pools};
 use crate::kube::{DeploymentState, KubeError, LeaseState, ServiceState, Workloads};
 use crate::manifest::{Fleet, Region};
 
-/// The Lease that locks the fleet during drills and rollouts (DESIGN.md §6.1).
+/// The Lease that locks the fleet during drills and rollouts (docs/drills.md).
 pub const LOCK_LEASE: &str = "ocfail-lock";
 /// Annotation on a Deployment while a drill has it changed.
 pub const DRILL_ANNOTATION: &str = "ocfail.dev/drill";

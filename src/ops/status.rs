@@ -1,16 +1,19 @@
 //! `ocfail status`: per region, what serves traffic now and whether the fleet
-//! survives losing any one region (DESIGN.md §4). Pure: built from a
+//! survives losing any one region (README.md). Pure: built from a
 //! [`FleetSnapshot`].
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::cloudflare::Pool;
-use crate::facts::{Finding, RegionFindings, Verdict};
+use crate::facts::status::{
+    LiveState, Operation, PoolState, RegionLine, StatusFact, StatusNote, StatusSummary, Target,
+};
+use crate::facts::{Finding, Note, RegionFindings, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::manifest::Fleet;
 use crate::ops::recovery::Recovery;
 
-use super::describe;
+use super::describe::{cf_problem, kube_problem};
 use super::snapshot::{FleetSnapshot, RegionSnapshot};
 use super::steering::{self, PoolFacts, Selection};
 
@@ -19,7 +22,7 @@ pub fn report(
     fleet: &Fleet,
     snap: &FleetSnapshot,
     recovery: &Recovery,
-) -> (Vec<RegionFindings>, Vec<String>) {
+) -> (Vec<RegionFindings>, Vec<Note>) {
     let facts: Vec<PoolFacts> = snap.regions.iter().map(|r| pool_facts(snap, r)).collect();
     let lb = snap.cloudflare.lb.as_ref().ok();
     let selection = lb.map(|lb| steering::select(lb, &facts, &[]));
@@ -31,58 +34,39 @@ pub fn report(
     let regions = snap
         .regions
         .iter()
-        .zip(&facts)
-        .map(|(r, f)| {
-            region_report(
-                fleet,
-                snap,
-                r,
-                f,
-                lb.is_some(),
-                serving_now.contains(&r.region.name.to_string()),
-                recovery,
-            )
+        .map(|r| {
+            let serving = lb
+                .is_some()
+                .then(|| serving_now.contains(&r.region.name.to_string()));
+            region_report(snap, r, serving, recovery)
         })
         .collect();
 
-    let mut notes = Vec::new();
+    let mut notes: Vec<Note> = Vec::new();
     match (&snap.cloudflare.lb, &selection) {
-        (Err(e), _) => notes.push(format!(
-            "load balancer {}: {}",
-            fleet.cloudflare.load_balancer,
-            describe::cf(e)
-        )),
+        (Err(e), _) => notes.push(
+            StatusNote::LoadBalancerUnreadable {
+                name: fleet.cloudflare.load_balancer.clone(),
+                problem: cf_problem(e),
+            }
+            .into(),
+        ),
         (Ok(lb), Some(sel)) => {
-            notes.push(format!("serving now: {}", describe(sel)));
+            notes.push(StatusNote::ServingNow(sel.clone()).into());
             let target = match sel {
-                Selection::Region(r) => describe(&steering::select(lb, &facts, &[r.as_str()])),
-                Selection::Spread(_) => "the remaining pools share the traffic".to_owned(),
-                _ => "none".to_owned(),
+                Selection::Region(r) => Target::Next(steering::select(lb, &facts, &[r.as_str()])),
+                Selection::Spread(_) => Target::Remaining,
+                _ => Target::None,
             };
-            notes.push(format!("failover target: {target}"));
-            notes.push(match steering::survives_any_one(lb, &facts) {
-                Ok(()) => "survives losing any one region: yes".to_owned(),
-                Err(why) => format!("survives losing any one region: no ({why})"),
-            });
+            notes.push(StatusNote::FailoverTarget(target).into());
+            notes.push(StatusNote::Survives(steering::survives_any_one(lb, &facts)).into());
         }
         (Ok(_), None) => {}
     }
     if let Err(e) = &snap.cloudflare.pools {
-        notes.push(format!("pools: {}", describe::cf(e)));
+        notes.push(StatusNote::PoolsUnreadable(cf_problem(e)).into());
     }
     (regions, notes)
-}
-
-fn describe(sel: &Selection) -> String {
-    match sel {
-        Selection::Region(r) => r.clone(),
-        Selection::Fallback(r) => format!("{r} (fallback pool: every other pool is down)"),
-        Selection::Spread(rs) => rs.join(", "),
-        Selection::Disabled => "nothing (the load balancer is disabled)".to_owned(),
-        Selection::Nothing => {
-            "nothing (no usable pool, and the fallback pool is disabled)".to_owned()
-        }
-    }
 }
 
 /// Steering facts for one region.
@@ -98,57 +82,54 @@ pub fn pool_facts(snap: &FleetSnapshot, r: &RegionSnapshot) -> PoolFacts {
     }
 }
 
+/// `serving`: whether the LB sends traffic here (`None`: the LB is unknown).
 fn region_report(
-    fleet: &Fleet,
     snap: &FleetSnapshot,
     r: &RegionSnapshot,
-    facts: &PoolFacts,
-    lb_known: bool,
-    serving: bool,
+    serving: Option<bool>,
     recovery: &Recovery,
 ) -> RegionFindings {
     let name = r.region.name.to_string();
     let mut checks = vec![api_check(r)];
-    let mut summary = Vec::new();
+    let live = live_state(r);
     if r.error.is_none() {
-        let (check, text) = deployment_check(r);
-        checks.push(check);
-        summary.push(text);
+        checks.push(Finding::new(
+            live_verdict(&live),
+            StatusFact::Deployment(live.clone()),
+        ));
     }
-    let (check, text) = pool_check(snap, r);
-    checks.push(check);
-    summary.push(text);
-    if lb_known {
-        let detail = if serving {
-            "the load balancer sends traffic here now"
-        } else {
-            "standby: no traffic now"
-        };
-        checks.push(Finding::text("traffic", Verdict::Pass, detail));
-        summary.push(if serving {
-            "serving".to_owned()
-        } else {
-            "standby".to_owned()
-        });
+    let (pool_name, pool) = pool_state(snap, r);
+    checks.push(Finding::new(
+        pool_verdict(&pool),
+        StatusFact::Pool {
+            name: pool_name,
+            state: pool.clone(),
+        },
+    ));
+    if let Some(serving) = serving {
+        checks.push(Finding::new(Verdict::Pass, StatusFact::Traffic { serving }));
     }
-    if let Some(c) = operation_check(r, recovery) {
-        summary.push(format!("{} in progress", c.text_name()));
-        checks.push(c);
-    }
-    if let Some(c) = lock_check(r) {
-        checks.push(c);
-    }
-    if let Some(c) = last_drill_check(r) {
-        checks.push(c);
-    }
-    let _ = (fleet, facts);
-    if let Some(ms) = r.latency_ms {
-        summary.push(format!("api {ms}ms"));
-    }
-    if let Some(e) = &r.error {
-        summary = vec![format!("{}", e.message)];
-    }
-    let mut report = RegionFindings::from_checks(name, summary.join(" · "), checks);
+    let operation = operation_check(r, recovery);
+    let op_kind = operation.as_ref().and_then(|c| match &c.fact {
+        crate::facts::Fact::Status(StatusFact::InProgress { operation, .. }) => Some(*operation),
+        _ => None,
+    });
+    checks.extend(operation);
+    checks.extend(lock_check(r));
+    checks.extend(last_drill_check(r));
+    let summary = match &r.error {
+        Some(e) => StatusSummary::Unreadable {
+            message: e.message.clone(),
+        },
+        None => StatusSummary::Region(RegionLine {
+            live,
+            pool,
+            serving,
+            operation: op_kind,
+            api_ms: r.latency_ms,
+        }),
+    };
+    let mut report = RegionFindings::from_checks(name, summary, checks);
     if let Some(ms) = r.latency_ms {
         report.timings.insert("apiLatencyMs".to_owned(), ms);
     }
@@ -158,72 +139,65 @@ fn region_report(
 fn api_check(r: &RegionSnapshot) -> Finding {
     match &r.error {
         Some(e) => {
-            let detail = describe::kube(e);
             // Anything that kept us from reading the region is "could not check".
             let verdict = match e.kind {
                 KubeErrorKind::NotFound | KubeErrorKind::Conflict => Verdict::Fail,
                 _ => Verdict::Error,
             };
-            Finding::text("api", verdict, detail)
+            Finding::new(verdict, StatusFact::ApiUnreadable(kube_problem(e)))
         }
-        None => Finding::text(
-            "api",
+        None => Finding::new(
             Verdict::Pass,
-            format!(
-                "reachable in {}ms ({})",
-                r.latency_ms.unwrap_or_default(),
-                r.version.as_deref().unwrap_or("unknown version")
-            ),
+            StatusFact::ApiReachable {
+                latency_ms: r.latency_ms.unwrap_or_default(),
+                version: r.version.clone(),
+            },
         ),
     }
 }
 
-fn deployment_check(r: &RegionSnapshot) -> (Finding, String) {
-    let svc = &r.region.service;
-    let fail = |detail: String, short: &str| {
-        (
-            Finding::text("deployment", Verdict::Fail, detail),
-            short.to_owned(),
-        )
+fn live_state(r: &RegionSnapshot) -> LiveState {
+    let service = r.region.service.clone();
+    let Some(svc) = &r.service else {
+        return LiveState::NoService {
+            service,
+            namespace: r.region.namespace.to_string(),
+        };
     };
-    let Some(service) = &r.service else {
-        return fail(
-            format!(
-                "service {svc} not found in namespace {}",
-                r.region.namespace
-            ),
-            "no service",
-        );
-    };
-    let Some(color) = service.color() else {
-        return fail(
-            format!("service {svc} selects no colour (no ocfail.dev/color in its selector)"),
-            "no live colour",
-        );
+    let Some(colour) = svc.color() else {
+        return LiveState::NoColour { service };
     };
     let Some(live) = r.live() else {
-        return fail(
-            format!(
-                "service {svc} selects {color}, but {}-{color} does not exist",
-                r.region.deployment
-            ),
-            "live colour missing",
-        );
+        return LiveState::ColourMissing {
+            service,
+            colour: colour.to_owned(),
+            deployment: format!("{}-{colour}", r.region.deployment),
+        };
     };
-    let version = crate::kube::image_tag(&live.image);
-    let short = format!("{color} {}/{} ready ({version})", live.ready, live.replicas);
-    let detail = format!(
-        "{color} live: {}/{} ready, image {}",
-        live.ready, live.replicas, live.image
-    );
-    let verdict = if live.replicas == 0 || live.ready == 0 {
-        Verdict::Fail
-    } else if live.ready < live.replicas {
-        Verdict::Warn
-    } else {
-        Verdict::Pass
-    };
-    (Finding::text("deployment", verdict, detail), short)
+    LiveState::Live {
+        colour: colour.to_owned(),
+        ready: live.ready,
+        replicas: live.replicas,
+        image: live.image.clone(),
+        version: crate::kube::image_tag(&live.image).to_string(),
+    }
+}
+
+fn live_verdict(live: &LiveState) -> Verdict {
+    match live {
+        LiveState::Live {
+            ready, replicas, ..
+        } => {
+            if *replicas == 0 || *ready == 0 {
+                Verdict::Fail
+            } else if ready < replicas {
+                Verdict::Warn
+            } else {
+                Verdict::Pass
+            }
+        }
+        _ => Verdict::Fail,
+    }
 }
 
 fn origin_counts(pool: &Pool) -> (usize, usize) {
@@ -234,96 +208,62 @@ fn origin_counts(pool: &Pool) -> (usize, usize) {
     )
 }
 
-fn pool_check(snap: &FleetSnapshot, r: &RegionSnapshot) -> (Finding, String) {
-    let name = &r.region.pool;
-    if let Err(e) = &snap.cloudflare.pools {
-        return (
-            Finding::text(
-                "pool",
-                Verdict::Error,
-                format!("pool {name}: {}", describe::cf(e)),
-            ),
-            "pool unknown".to_owned(),
-        );
-    }
+/// The pool's name (Cloudflare's, once found) and state.
+fn pool_state(snap: &FleetSnapshot, r: &RegionSnapshot) -> (String, PoolState) {
+    let name = r.region.pool.clone();
+    let pools = match &snap.cloudflare.pools {
+        Err(e) => return (name, PoolState::Unreadable(cf_problem(e))),
+        Ok(pools) => pools,
+    };
     let Some(pool) = snap.cloudflare.pool_for(&r.region) else {
-        let known: Vec<&str> = snap
-            .cloudflare
-            .pools
-            .as_ref()
-            .map(|ps| ps.iter().map(|p| p.name.as_str()).collect())
-            .unwrap_or_default();
-        return (
-            Finding::text(
-                "pool",
-                Verdict::Fail,
-                format!(
-                    "pool {name} not found; pools in the account: {}",
-                    known.join(", ")
-                ),
-            ),
-            "pool missing".to_owned(),
-        );
+        let known = pools.iter().map(|p| p.name.clone()).collect();
+        return (name, PoolState::Missing { known });
     };
     let (up, total) = origin_counts(pool);
     let monitored = pool.monitor.as_deref().is_some_and(|m| !m.is_empty());
-    let (verdict, state) = if !pool.enabled {
-        (Verdict::Fail, "disabled: gets no traffic".to_owned())
+    let state = if !pool.enabled {
+        PoolState::Disabled
     } else if !monitored {
-        (
-            Verdict::Warn,
-            "no monitor: Cloudflare does not check its health".to_owned(),
-        )
+        PoolState::Unmonitored
     } else {
         match pool.healthy {
-            Some(false) => (
-                Verdict::Fail,
-                format!("unhealthy ({up}/{total} origins healthy)"),
-            ),
-            Some(true) if up < total => (
-                Verdict::Warn,
-                format!("degraded ({up}/{total} origins healthy)"),
-            ),
-            Some(true) => (Verdict::Pass, format!("healthy ({up}/{total} origins)")),
-            None => (
-                Verdict::Warn,
-                "health unknown (no check result yet)".to_owned(),
-            ),
+            Some(false) => PoolState::Unhealthy { up, total },
+            Some(true) if up < total => PoolState::Degraded { up, total },
+            Some(true) => PoolState::Healthy { total },
+            None => PoolState::Unknown,
         }
     };
-    let short = format!(
-        "pool {}",
-        state
-            .split(' ')
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches(':')
-    );
-    (
-        Finding::text("pool", verdict, format!("pool {} {state}", pool.name)),
-        short,
-    )
+    (pool.name.clone(), state)
+}
+
+fn pool_verdict(state: &PoolState) -> Verdict {
+    match state {
+        PoolState::Unreadable(_) => Verdict::Error,
+        PoolState::Missing { .. } | PoolState::Disabled | PoolState::Unhealthy { .. } => {
+            Verdict::Fail
+        }
+        PoolState::Unmonitored | PoolState::Degraded { .. } | PoolState::Unknown => Verdict::Warn,
+        PoolState::Healthy { .. } => Verdict::Pass,
+    }
 }
 
 fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Finding> {
     let (kind, raw) = r.operation()?;
+    let operation = if kind == "drill" {
+        Operation::Drill
+    } else {
+        Operation::Rollout
+    };
     let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-    let since = v
-        .get("startedAt")
-        .and_then(|s| s.as_str())
-        .unwrap_or("an unknown time");
-    let by = v
-        .get("by")
-        .and_then(|s| s.as_str())
-        .map(|b| format!(" by {b}"))
-        .unwrap_or_default();
-    Some(Finding::text(
-        kind,
+    let field = |k: &str| v.get(k).and_then(|s| s.as_str()).map(str::to_owned);
+    Some(Finding::new(
         Verdict::Warn,
-        format!(
-            "{kind} in progress since {since}{by}; if it is not running any more, restore with: {}",
-            recovery.ocfail(&format!("restore --region {}", r.region.name))
-        ),
+        StatusFact::InProgress {
+            operation,
+            since: field("startedAt"),
+            by: field("by"),
+            restore: recovery.ocfail(&format!("restore --region {}", r.region.name)),
+        },
     ))
 }
 
@@ -331,25 +271,18 @@ fn operation_check(r: &RegionSnapshot, recovery: &Recovery) -> Option<Finding> {
 /// last drill is a warning: the region has not proven it can fail over.
 fn last_drill_check(r: &RegionSnapshot) -> Option<Finding> {
     let v = r.last_drill()?;
-    let verdict = v.get("verdict").unwrap_or("restored");
+    let verdict = v.get("verdict").unwrap_or("restored").to_owned();
     let age =
         v.at.and_then(|at| SystemTime::now().duration_since(at).ok())
-            .map(|d| {
-                format!(
-                    ", {} ago",
-                    humantime::format_duration(std::time::Duration::from_secs(d.as_secs()))
-                )
-            })
-            .unwrap_or_default();
-    let run = v
-        .get("runId")
-        .map(|r| format!(" (run {r})"))
-        .unwrap_or_default();
+            .map(|d| Duration::from_secs(d.as_secs()));
     let ok = verdict == "pass";
-    Some(Finding::text(
-        "last-drill",
+    Some(Finding::new(
         if ok { Verdict::Pass } else { Verdict::Warn },
-        format!("last drill: {verdict}{age}{run}"),
+        StatusFact::LastDrill {
+            verdict,
+            age,
+            run: v.get("runId").map(str::to_owned),
+        },
     ))
 }
 
@@ -367,15 +300,13 @@ fn lock_check(r: &RegionSnapshot) -> Option<Finding> {
         }
         _ => true,
     };
-    Some(if live {
-        Finding::text("lock", Verdict::Warn, format!("locked by {holder}"))
-    } else {
-        Finding::text(
-            "lock",
-            Verdict::Pass,
-            format!("free (expired lease of {holder})"),
-        )
-    })
+    Some(Finding::new(
+        if live { Verdict::Warn } else { Verdict::Pass },
+        StatusFact::Lock {
+            holder: holder.to_owned(),
+            live,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -393,7 +324,7 @@ mod tests {
         let (regions, notes) = report(fleet, snap, &Recovery::default());
         (
             regions.iter().map(crate::report::words::region).collect(),
-            notes,
+            notes.iter().map(crate::report::words::note).collect(),
         )
     }
 

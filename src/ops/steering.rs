@@ -1,4 +1,4 @@
-//! Where the load balancer sends traffic (DESIGN.md §6.1 step 5), and
+//! Where the load balancer sends traffic (docs/drills.md step 5, docs/cloudflare-api.md), and
 //! whether the fleet survives losing any one region. Pure: decided from
 //! pool and region facts already fetched.
 
@@ -34,38 +34,14 @@ impl PoolFacts {
     }
 }
 
-/// The LB's choice.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Selection {
-    /// The LB is disabled: no pool is used.
-    Disabled,
-    /// Failover steering: this one region takes all traffic.
-    Region(String),
-    /// Every pool is down: the fallback pool's region, regardless of health.
-    Fallback(String),
-    /// A spreading policy (random, latency, geo…): these regions share traffic.
-    Spread(Vec<String>),
-    /// Nothing can be selected (fallback missing or disabled).
-    Nothing,
-}
-
-impl Selection {
-    /// The regions that receive traffic.
-    pub fn regions(&self) -> Vec<String> {
-        match self {
-            Selection::Region(r) | Selection::Fallback(r) => vec![r.clone()],
-            Selection::Spread(rs) => rs.clone(),
-            Selection::Disabled | Selection::Nothing => Vec::new(),
-        }
-    }
-}
+pub use crate::facts::status::{Fragility, Selection};
 
 fn uses_failover_order(lb: &LoadBalancer) -> bool {
     let geo =
         !(lb.region_pools.is_empty() && lb.country_pools.is_empty() && lb.pop_pools.is_empty());
     match lb.steering_policy.as_str() {
         "off" => true,
-        // "" is geo when geo pools are set, else off (reference §10).
+        // "" is geo when geo pools are set, else off (docs/cloudflare-api.md).
         "" => !geo,
         _ => false,
     }
@@ -119,28 +95,28 @@ fn served_without(lb: &LoadBalancer, pools: &[PoolFacts], lost: &str) -> bool {
 
 /// "Survives losing any one region": `Ok(())`, or the first region whose
 /// loss would leave users unserved, with the reason.
-pub fn survives_any_one(lb: &LoadBalancer, pools: &[PoolFacts]) -> Result<(), String> {
+pub fn survives_any_one(lb: &LoadBalancer, pools: &[PoolFacts]) -> Result<(), Fragility> {
     if lb.enabled == Some(false) {
-        return Err("the load balancer is disabled".to_owned());
+        return Err(Fragility::LbDisabled);
     }
     for p in pools {
         if p.pool_id.is_empty() || p.serving.is_none() || (p.monitored && p.healthy.is_none()) {
-            return Err(format!("{} could not be checked", p.region));
+            return Err(Fragility::Unchecked {
+                region: p.region.clone(),
+            });
         }
     }
     for p in pools {
         if !served_without(lb, pools, &p.region) {
-            let others: Vec<&str> = pools
+            let unreached = pools
                 .iter()
                 .filter(|o| o.region != p.region && o.can_serve())
-                .map(|o| o.region.as_str())
+                .map(|o| o.region.clone())
                 .collect();
-            let why = if others.is_empty() {
-                "no other region has a healthy pool with ready pods".to_owned()
-            } else {
-                format!("the load balancer would not reach {}", others.join(", "))
-            };
-            return Err(format!("losing {}: {why}", p.region));
+            return Err(Fragility::Loses {
+                region: p.region.clone(),
+                unreached,
+            });
         }
     }
     Ok(())
@@ -272,16 +248,24 @@ mod tests {
             p.healthy = Some(false);
             p.serving = Some(false);
         }
-        let why = survives_any_one(&lb("off"), &pools).unwrap_err();
-        assert!(why.starts_with("losing ap"), "{why}");
-        assert!(why.contains("no other region"), "{why}");
+        assert_eq!(
+            survives_any_one(&lb("off"), &pools),
+            Err(Fragility::Loses {
+                region: "ap".into(),
+                unreached: Vec::new(),
+            })
+        );
     }
 
     #[test]
     fn unknown_facts_never_claim_survival() {
         let mut pools = seed();
         pools[1].serving = None;
-        let why = survives_any_one(&lb("off"), &pools).unwrap_err();
-        assert!(why.contains("eu could not be checked"), "{why}");
+        assert_eq!(
+            survives_any_one(&lb("off"), &pools),
+            Err(Fragility::Unchecked {
+                region: "eu".into()
+            })
+        );
     }
 }

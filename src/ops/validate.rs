@@ -1,7 +1,8 @@
 //! `ocfail validate`: what the offline manifest check reports per region.
 
-use crate::facts::{Finding, RegionFindings, Verdict};
-use crate::manifest::Fleet;
+use crate::facts::validate::{ValidateFact, ValidateNote, ValidateSummary};
+use crate::facts::{Finding, Note, RegionFindings, Verdict};
+use crate::manifest::{Fleet, Region};
 
 /// Facts from the environment that validate mentions (never secret values).
 #[derive(Clone, Debug, Default)]
@@ -11,63 +12,74 @@ pub struct Environment {
 }
 
 /// The per-region entries and fleet notes of an offline validation.
-pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionFindings>, Vec<String>) {
+pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionFindings>, Vec<Note>) {
+    let regions = fleet.regions.iter().map(|r| region(fleet, r)).collect();
     let waves = fleet.rollout.waves.len();
-    let regions = fleet
-        .regions
-        .iter()
-        .map(|r| {
-            let wave = fleet.rollout.waves.iter().position(|w| w.contains(&r.name)).map_or(0, |i| i + 1);
-            let mut checks = vec![
-                Finding::text(
-                    "kubernetes",
-                    Verdict::Pass,
-                    format!(
-                        "context {}, namespace {}, deployments {d}-blue/{d}-green, service {s} (preview {s}-preview), port {}",
-                        r.context,
-                        r.namespace,
-                        r.port,
-                        d = r.deployment,
-                        s = r.service
-                    ),
-                ),
-                Finding::text("cloudflare", Verdict::Pass, format!("pool {} behind {}", r.pool, fleet.cloudflare.load_balancer)),
-                Finding::text("rollout", Verdict::Pass, format!("wave {wave} of {waves}")),
-            ];
-            checks.push(match &r.probe {
-                Some(p) => Finding::text("probe", Verdict::Pass, format!("direct probe {p}")),
-                None => Finding::text("probe", Verdict::Skipped, "no direct probe; health checks use Cloudflare and the API server proxy"),
-            });
-            let summary = format!("{} / {} → pool {}, wave {wave}/{waves}", r.context, r.namespace, r.pool);
-            RegionFindings::from_checks(r.name.as_str(), summary, checks)
-        })
-        .collect();
-
-    let mut notes = vec![format!(
-        "manifest is valid: {} regions, {} rollout waves; offline checks only, nothing was contacted",
-        fleet.regions.len(),
-        waves
-    )];
+    let mut notes = vec![ValidateNote::Valid {
+        regions: fleet.regions.len(),
+        waves,
+    }];
     if !env.token_set {
-        notes.push(format!(
-            "{} is not set; commands that talk to Cloudflare will need it",
-            fleet.cloudflare.api_token.from_env
-        ));
+        notes.push(ValidateNote::TokenNotSet {
+            variable: fleet.cloudflare.api_token.from_env.clone(),
+        });
     }
     if fleet.traffic.is_none() {
-        notes.push(
-            "no `traffic` section: drills and rollouts will judge by pool health alone".to_owned(),
-        );
+        notes.push(ValidateNote::NoTraffic);
     }
     if fleet.rollout.smoke.is_empty() {
-        notes.push("no smoke checks: rollouts will promote on readiness alone".to_owned());
+        notes.push(ValidateNote::NoSmoke);
     }
-    (regions, notes)
+    (regions, notes.into_iter().map(Note::from).collect())
+}
+
+/// What the manifest says about one region.
+fn region(fleet: &Fleet, r: &Region) -> RegionFindings {
+    let waves = fleet.rollout.waves.len();
+    let wave = fleet
+        .rollout
+        .waves
+        .iter()
+        .position(|w| w.contains(&r.name))
+        .map_or(0, |i| i + 1);
+    let checks = vec![
+        Finding::new(
+            Verdict::Pass,
+            ValidateFact::Kubernetes {
+                context: r.context.clone(),
+                namespace: r.namespace.clone(),
+                deployment: r.deployment.clone(),
+                service: r.service.clone(),
+                port: r.port,
+            },
+        ),
+        Finding::new(
+            Verdict::Pass,
+            ValidateFact::PoolBehind {
+                pool: r.pool.clone(),
+                load_balancer: fleet.cloudflare.load_balancer.clone(),
+            },
+        ),
+        Finding::new(Verdict::Pass, ValidateFact::Wave { wave, waves }),
+        match &r.probe {
+            Some(p) => Finding::new(Verdict::Pass, ValidateFact::Probe { url: p.clone() }),
+            None => Finding::new(Verdict::Skipped, ValidateFact::NoProbe),
+        },
+    ];
+    let summary = ValidateSummary::Offline {
+        context: r.context.clone(),
+        namespace: r.namespace.clone(),
+        pool: r.pool.clone(),
+        wave,
+        waves,
+    };
+    RegionFindings::from_checks(r.name.as_str(), summary, checks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Summary;
 
     fn fleet() -> Fleet {
         let text = include_str!("../../fixtures/fleet.yaml");
@@ -84,7 +96,14 @@ mod tests {
             "{regions:#?}"
         );
         assert!(
-            regions[0].summary.text().contains("wave 3/3"),
+            matches!(
+                &regions[0].summary,
+                Summary::Validate(ValidateSummary::Offline {
+                    wave: 3,
+                    waves: 3,
+                    ..
+                })
+            ),
             "{:?}",
             regions[0].summary
         );
@@ -94,9 +113,9 @@ mod tests {
     fn missing_token_is_a_note_naming_the_variable_only() {
         let (_, notes) = regions(&fleet(), &Environment { token_set: false });
         assert!(
-            notes
-                .iter()
-                .any(|n| n.starts_with("CLOUDFLARE_API_TOKEN is not set")),
+            notes.contains(&Note::from(ValidateNote::TokenNotSet {
+                variable: "CLOUDFLARE_API_TOKEN".into()
+            })),
             "{notes:?}"
         );
     }

@@ -1,14 +1,17 @@
 //! Reports: the model every command fills in, and the renderers that turn it into output.
 
+pub mod demo;
 pub mod events;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod notices;
 pub mod progress;
 pub mod reporter;
 pub mod stream;
 pub mod summary;
+pub mod watch;
 pub mod words;
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The report every command produces: one model, many renderers (DESIGN.md §5).
+//! The report every command produces: one model, many renderers (docs/report.md).
 
 use std::collections::BTreeMap;
 

@@ -118,7 +118,7 @@ impl Target {
     }
 }
 
-/// Rate-limit accounting for one 5-minute window (reference §1.4).
+/// Rate-limit accounting for one 5-minute window (docs/cloudflare-api.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateStatus {
     /// Requests left in the window.

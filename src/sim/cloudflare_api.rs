@@ -1,6 +1,6 @@
 //! The Cloudflare v4 API subset (`/client/v4`): token verify, monitors,
 //! pools, pool health, previews and zone load balancers, in the shapes and
-//! with the errors of `../shared/reference/cloudflare-lb-api.md`.
+//! with the errors of docs/cloudflare-api.md.
 //!
 //! Injected faults (latency, 5xx, 429 bursts) are layered on top of this
 //! router by the server; this module only answers like Cloudflare would.

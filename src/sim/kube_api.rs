@@ -1,5 +1,5 @@
 //! The Kubernetes API subset one region's listener serves: routing of API
-//! paths, bearer-token authentication and authorization (DESIGN.md §9), and
+//! paths, bearer-token authentication and authorization (docs/simulator.md), and
 //! JSON responses. What each verb does lives in the submodules.
 
 mod access_review;

@@ -8,8 +8,8 @@
 //! # Zero-downtime failover
 //!
 //! Modelled as Cloudflare documents it (developers.cloudflare.com/
-//! load-balancing/understand-basics/adaptive-routing/; reference
-//! `cloudflare-lb-api.md` §7 `adaptive_routing` and §10): when the chosen
+//! load-balancing/understand-basics/adaptive-routing/;
+//! docs/cloudflare-api.md): when the chosen
 //! origin's answer is one of
 //! [`ZERO_DOWNTIME_FAILOVER_STATUSES`](crate::cloudflare::ZERO_DOWNTIME_FAILOVER_STATUSES)
 //! (521, 522, 523, 525, 526: the edge could not connect, or TLS failed),

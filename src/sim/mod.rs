@@ -1,5 +1,5 @@
 //! The embedded simulator: Kubernetes and Cloudflare APIs and the LB on
-//! loopback, mirroring a fleet manifest (DESIGN.md §9).
+//! loopback, mirroring a fleet manifest (docs/simulator.md).
 //!
 //! Each region's Kubernetes API, Cloudflare's v4 API, the LB hostname and the
 //! `/_sim/` admin API each get their own listener, so faults such as a refused

@@ -29,7 +29,7 @@ pub struct World {
 }
 
 impl World {
-    /// A world seeded from `fleet` (DESIGN.md §9 and issue 3's seeded state).
+    /// A world seeded from `fleet` (docs/simulator.md, the seeded world).
     pub fn new(fleet: &Fleet, options: SimOptions) -> Arc<World> {
         let log = EventLog::new();
         let faults = Arc::new(Faults::new());

@@ -1,4 +1,4 @@
-//! Crash safety of `ocfail drill` (DESIGN.md §6.1, §10): SIGKILL at each
+//! Crash safety of `ocfail drill` (docs/drills.md, interruptions and recovery): SIGKILL at each
 //! step boundary and at random moments, then `ocfail restore` puts the
 //! fleet back exactly as it was; a crashed run's expired lease lets no new
 //! drill take over; two drills at once, one is refused by the other's lock.

@@ -1,4 +1,4 @@
-//! The drill's safety rules end to end (DESIGN.md §6.1 step 2) that
+//! The drill's safety rules end to end (docs/drills.md, safety rules) that
 //! drill.rs does not cover: `degraded-only`, `min-healthy-pools`,
 //! `autoscaler` and `gitops`. Each test sets its condition up through the
 //! simulator's real APIs (or the manifest), sees the drill refused by the

@@ -15,6 +15,10 @@ async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
         stdout.contains("timing budget: failover within"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("(from the monitor; see \"The timing budget\" in docs/drills.md)"),
+        "the budget names the doc that explains it: {stdout}"
+    );
     assert!(stdout.contains("proxy-probe: pass"), "{stdout}");
     assert!(
         stdout

@@ -1,4 +1,4 @@
-//! The fleet-wide lock (DESIGN.md §6.1 step 0) over the real `KubeRegion`
+//! The fleet-wide lock (docs/drills.md step 0) over the real `KubeRegion`
 //! clients against the simulator: leases appear with the holder, a second
 //! run is refused naming the first, release removes them, and an expired
 //! lease is taken.

@@ -27,6 +27,7 @@ mod exporter;
 mod fleet_checks;
 mod health;
 mod kube_client;
+mod layers;
 mod licences;
 mod lock;
 mod lock_errors;

@@ -3,10 +3,10 @@
 
 Drives the simulator through Cloudflare's official Python SDK (`cloudflare`)
 and validates every response it receives against the official OpenAPI
-excerpt (`../shared/reference/cloudflare-lb-openapi.json`, beside the repo):
+excerpt (`tests/data/cloudflare-lb-openapi.json`, see tests/data/README.md):
 200 bodies against the operation's 200 schema with openapi-core, error
 bodies against the failure envelope (the spec's 4XX schemas are
-allOf[success, failure] and contradict themselves; reference §12).
+allOf[success, failure] and contradict themselves).
 
 Run by `cargo test --test integration sim_cloudflare::python_sdk_fidelity`,
 which starts the simulator; prints `cloudflare sdk: N passed, M failed` last
@@ -31,8 +31,8 @@ from openapi_core.testing import MockRequest, MockResponse
 
 SPEC_HOST = "https://api.cloudflare.com"
 BASE_PATH = "/client/v4"
-# Not in the 2024 spec (reference §2): validated as the user-token verify
-# operation, whose result has the same shape.
+# Not in the 2024 spec (docs/cloudflare-api.md, token verify): validated as
+# the user-token verify operation, whose result has the same shape.
 SPEC_ALIASES = {
     ("get", "/accounts/{account_id}/tokens/verify"): ("get", "/user/tokens/verify"),
 }
@@ -127,7 +127,7 @@ def check_failure_envelope(body: dict[str, Any], status: int) -> None:
     assert isinstance(errors, list) and errors, body
     for e in errors:
         # The spec says codes are >= 1000, but Cloudflare's real 429 carries
-        # 971 (reference §1.3); the simulator copies the real API.
+        # 971 (docs/cloudflare-api.md, errors); the simulator copies the real API.
         minimum = 971 if status == 429 else 1000
         assert isinstance(e.get("code"), int) and e["code"] >= minimum, e
         assert isinstance(e.get("message"), str) and e["message"], e
@@ -152,10 +152,10 @@ def main() -> int:
     parser.add_argument("--admin-url", required=True, help="the simulator's admin URL")
     parser.add_argument("--account", required=True)
     parser.add_argument("--zone", required=True)
-    parser.add_argument("--spec", type=Path, help="OpenAPI excerpt (default: ../shared/reference/ beside the repo)")
+    parser.add_argument("--spec", type=Path, help="OpenAPI excerpt (default: tests/data/cloudflare-lb-openapi.json)")
     args = parser.parse_args()
     repo_root = Path(__file__).resolve().parents[2]
-    spec = args.spec or repo_root.parent / "shared/reference/cloudflare-lb-openapi.json"
+    spec = args.spec or repo_root / "tests/data/cloudflare-lb-openapi.json"
     if not spec.is_file():
         print(f"cloudflare sdk: OpenAPI excerpt not found at {spec}", file=sys.stderr)
         return 2
@@ -274,7 +274,7 @@ def check_adaptive_routing(c: Checker, lbs: Any, lb: Any, zone: str) -> None:
 
 
 def check_pop_health(result: dict[str, Any], pool: Any) -> None:
-    """The spec example's shape (reference §5): label → {healthy, origins: [{address: {...}}]}."""
+    """The spec example's shape (docs/cloudflare-api.md, pool health): label → {healthy, origins: [{address: {...}}]}."""
     assert result["pool_id"] == pool.id, result
     pops = result["pop_health"]
     assert isinstance(pops, dict) and pops, result

@@ -1,4 +1,4 @@
-//! Pagination of list endpoints (reference §1.2): `?page=N&per_page=50`
+//! Pagination of list endpoints (docs/cloudflare-api.md): `?page=N&per_page=50`
 //! until the answer says it has ended, however it says so.
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! Error answers → [`CfError`]: the kind by HTTP status (reference §1.3),
+//! Error answers → [`CfError`]: the kind by HTTP status (docs/cloudflare-api.md),
 //! Cloudflare's codes flattened with their `error_chain`, and a hint that
 //! names what to do next (which token scope, which manifest field).
 

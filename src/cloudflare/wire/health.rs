@@ -1,5 +1,5 @@
 //! Pool health and preview results, read from either shape Cloudflare's
-//! sources give (reference §5):
+//! sources give (docs/cloudflare-api.md):
 //!
 //! - the spec example and the legacy Go SDK's tested fixture: `pop_health`
 //!   maps a location label to `{healthy, origins: [{"<address>": {…}}]}`;

@@ -3,7 +3,7 @@
 //!
 //! Cloudflare's zero-downtime failover retries a request once, on another
 //! origin, only when the origin could not be reached: 521, 522, 523, 525
-//! and 526 (reference §"Zero-downtime failover"); on another *pool* only
+//! and 526 (docs/cloudflare-api.md); on another *pool* only
 //! with `adaptive_routing.failover_across_pools`. Anything else the origin
 //! answers, 503 from an ingress with no pod left included, goes to the
 //! user until the monitor marks the pool down. No tool in this space says
@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::facts::drill::{DrillNote, UsersSawErrors};
 use crate::facts::{OutageWindow, PhaseTraffic};
 
 /// Whether Cloudflare retries an answer of this kind on another origin.
@@ -26,68 +27,25 @@ pub(super) fn why_users_saw_errors(
     outage: &PhaseTraffic,
     window: &OutageWindow,
     across_pools: Option<bool>,
-) -> Option<String> {
+) -> Option<DrillNote> {
     if window.requests_lost == 0 {
         return None;
     }
-    let count = |pred: &dyn Fn(&str) -> bool| -> u64 {
-        outage
-            .errors_by_kind
-            .iter()
-            .filter(|(k, _)| pred(k))
-            .map(|(_, n)| n)
-            .sum()
-    };
-    let retried = count(&|k| retried_kind(k));
-    let statuses = count(&|k| k.parse::<u16>().is_ok() && !retried_kind(k));
-    let transport = count(&|k| k.parse::<u16>().is_err());
-    let seen = format!(
-        "users saw {} for {} ({} requests)",
-        codes(&outage.errors_by_kind),
-        crate::report::human::duration(window.duration_ms),
-        window.requests_lost
-    );
-    let setting = match across_pools {
-        Some(true) => "on for this load balancer",
-        Some(false) => "off for this load balancer",
-        None => "not known for this load balancer",
-    };
-    let mut why = Vec::new();
-    if statuses > 0 {
-        why.push(format!(
-            "the origin answered {} itself (an ingress answers 503 when no pod is left), which \
-             Cloudflare's zero-downtime failover does not retry: it retries only 521–526, and \
-             across pools only with adaptive_routing.failover_across_pools ({setting}); only the \
-             monitor marking the pool down ends it, so a shorter monitor interval or \
-             consecutive_down shortens the window",
-            codes(&only(&outage.errors_by_kind, |k| {
-                k.parse::<u16>().is_ok() && !retried_kind(k)
-            }))
-        ));
-    }
-    if retried > 0 {
-        why.push(match across_pools {
-            Some(true) => format!(
-                "{retried} answers were 521–526, which Cloudflare retries on the next pool with \
-                 failover_across_pools on: the retry found no healthy origin either"
-            ),
-            _ => format!(
-                "{retried} answers were 521–526 (origin unreachable): Cloudflare would have \
-                 retried them on the next pool with adaptive_routing.failover_across_pools on \
-                 ({setting})"
-            ),
-        });
-    }
-    if transport > 0 {
-        why.push(format!(
-            "{transport} requests got no answer at all (timeout or connection failure) before \
-             the load balancer moved"
-        ));
-    }
-    Some(format!("{seen}: {}", why.join("; ")))
+    let status = |k: &str| k.parse::<u16>().is_ok();
+    let count =
+        |keep: &dyn Fn(&str) -> bool| -> u64 { only(&outage.errors_by_kind, keep).values().sum() };
+    Some(DrillNote::UsersSawErrors(UsersSawErrors {
+        errors_by_kind: outage.errors_by_kind.clone(),
+        duration_ms: window.duration_ms,
+        requests_lost: window.requests_lost,
+        not_retried: only(&outage.errors_by_kind, &|k| status(k) && !retried_kind(k)),
+        retried: count(&retried_kind),
+        unanswered: count(&|k| !status(k)),
+        across_pools,
+    }))
 }
 
-fn only(kinds: &BTreeMap<String, u64>, keep: impl Fn(&str) -> bool) -> BTreeMap<String, u64> {
+fn only(kinds: &BTreeMap<String, u64>, keep: &dyn Fn(&str) -> bool) -> BTreeMap<String, u64> {
     kinds
         .iter()
         .filter(|(k, _)| keep(k))
@@ -95,19 +53,16 @@ fn only(kinds: &BTreeMap<String, u64>, keep: impl Fn(&str) -> bool) -> BTreeMap<
         .collect()
 }
 
-/// `503`, or `503 and 502`.
-fn codes(kinds: &BTreeMap<String, u64>) -> String {
-    let names: Vec<&str> = kinds.keys().map(String::as_str).collect();
-    match names.as_slice() {
-        [] => "errors".to_owned(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Note;
+
+    /// The note, in words.
+    fn words(p: &PhaseTraffic, w: &OutageWindow, across_pools: Option<bool>) -> Option<String> {
+        why_users_saw_errors(p, w, across_pools)
+            .map(|n| crate::report::words::note(&Note::Drill(n)))
+    }
 
     fn outage(kinds: &[(&str, u64)]) -> (PhaseTraffic, OutageWindow) {
         let lost = kinds.iter().map(|(_, n)| n).sum();
@@ -128,7 +83,7 @@ mod tests {
     #[test]
     fn a_503_is_not_retried_whatever_the_setting() {
         let (p, w) = outage(&[("503", 8)]);
-        let note = why_users_saw_errors(&p, &w, Some(true)).unwrap();
+        let note = words(&p, &w, Some(true)).unwrap();
         assert!(
             note.starts_with("users saw 503 for 2.2s (8 requests)"),
             "{note}"
@@ -140,19 +95,19 @@ mod tests {
     #[test]
     fn unreachable_origins_name_the_setting_that_would_have_hidden_them() {
         let (p, w) = outage(&[("521", 3), ("522", 2)]);
-        let note = why_users_saw_errors(&p, &w, Some(false)).unwrap();
+        let note = words(&p, &w, Some(false)).unwrap();
         assert!(note.starts_with("users saw 521 and 522"), "{note}");
         assert!(
             note.contains("would have retried them on the next pool with adaptive_routing.failover_across_pools on (off for this load balancer)"),
             "{note}"
         );
-        let on = why_users_saw_errors(&p, &w, Some(true)).unwrap();
+        let on = words(&p, &w, Some(true)).unwrap();
         assert!(on.contains("found no healthy origin"), "{on}");
     }
 
     #[test]
     fn nothing_lost_says_nothing() {
         let (p, w) = outage(&[]);
-        assert_eq!(why_users_saw_errors(&p, &w, None), None);
+        assert_eq!(words(&p, &w, None), None);
     }
 }

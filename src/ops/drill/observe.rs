@@ -12,13 +12,14 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
-use crate::facts::Step;
-use crate::facts::{Finding, Verdict};
+use crate::facts::api::ApiProblem;
+use crate::facts::drill::{DrillFact, Inject};
+use crate::facts::{Finding, Step, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::DrillMethod;
 
 use super::super::clients::Clients;
-use super::super::describe;
+use super::super::describe::{cf_problem, kube_problem};
 use super::super::supervise::{StopReason, Supervisor};
 use super::super::traffic::TrafficGenerator;
 use super::prepare::Prepared;
@@ -41,7 +42,7 @@ pub(super) struct Observed {
     /// When the drill saw the pool unhealthy (for the detection-lag benchmark).
     pub noticed_at: Option<SystemTime>,
     /// Cloudflare could not be read when it mattered: why.
-    pub blind: Option<String>,
+    pub blind: Option<ApiProblem>,
     /// When the outage was injected, on the drill's clock.
     pub injected_at: Option<Duration>,
 }
@@ -93,26 +94,32 @@ where
             DrillMethod::ScaleToZero => {
                 p.w.scale(&p.live.name, 0)
                     .await
-                    .map(|()| format!("scaled {} from {} to 0", p.live.name, p.live.replicas))
-                    .map_err(|e| describe::kube(&e))
+                    .map(|()| Inject::Scaled {
+                        deployment: p.live.name.clone(),
+                        from: p.live.replicas,
+                    })
+                    .map_err(|e| kube_problem(&e))
             }
             DrillMethod::DisablePool => {
                 p.cf.set_pool_enabled(&p.pool.id, false)
                     .await
-                    .map(|_| format!("disabled pool {}", p.pool.name))
-                    .map_err(|e| describe::cf(&e))
+                    .map(|_| Inject::Disabled {
+                        pool: p.pool.name.clone(),
+                    })
+                    .map_err(|e| cf_problem(&e))
             }
         }
     };
+    let injected = |verdict, i| Finding::new(verdict, DrillFact::Inject(i));
     // A write in flight runs to its end: dropped, nobody would know
     // whether it landed.
     let mut seen = match sup.drive(inject).await {
         None => return Observed::abandoned(),
-        Some(Err(e)) => return Observed::nothing(Finding::text("inject", Verdict::Error, e)),
+        Some(Err(e)) => return Observed::nothing(injected(Verdict::Error, Inject::Failed(e))),
         Some(Ok(done)) => Observed {
             injected: true,
             injected_at: Some(t_inject),
-            ..Observed::nothing(Finding::text("inject", Verdict::Pass, done))
+            ..Observed::nothing(injected(Verdict::Pass, done))
         },
     };
     if sup.stopping() {
@@ -121,19 +128,46 @@ where
     }
 
     // Step 5: observe failover, within the budget whatever Cloudflare does.
+    if !wait_for_failover(c, opts, p, clock, t_inject, &mut seen, sup).await {
+        seen.stop = sup.reason();
+        return seen;
+    }
+
+    // Step 6: hold, watching the others.
+    if seen.shifted_after.is_some() {
+        sup.phase(&p.name, Step::Holding);
+        if !sup.sleep(opts.hold).await {
+            seen.stop = sup.reason();
+        }
+    }
+    seen
+}
+
+/// Step 5: polls until the pool is seen down and traffic moved, or the
+/// failover budget runs out; `false` when the run is stopping.
+async fn wait_for_failover<W, P>(
+    c: &Clients<W, P>,
+    opts: &DrillOptions,
+    p: &Prepared<W, P>,
+    clock: &Clock<'_>,
+    t_inject: Duration,
+    seen: &mut Observed,
+    sup: &mut Supervisor<'_>,
+) -> bool
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
     sup.phase(&p.name, Step::WaitingForFailover);
     let until = crate::durations::deadline(Instant::now(), p.budget.failover);
-    let mut blind: Option<String> = None;
+    let mut blind: Option<ApiProblem> = None;
     loop {
         if seen.unhealthy_after.is_none() {
             let polled = sup
                 .stoppable(tokio::time::timeout_at(until, pool_is_gone(opts, p)))
                 .await;
             match polled {
-                None => {
-                    seen.stop = sup.reason();
-                    return seen;
-                }
+                None => return false,
                 // The deadline cut a poll short: what the last answers
                 // said (or failed to say) stands.
                 Some(Err(_)) => break,
@@ -146,7 +180,7 @@ where
                     blind = None;
                 }
                 Some(Ok(Ok(None))) => blind = None,
-                Some(Ok(Err(e))) => blind = Some(describe::cf(&e)),
+                Some(Ok(Err(e))) => blind = Some(cf_problem(&e)),
             }
         }
         // Traffic tells of the move whatever Cloudflare's API says; without
@@ -167,22 +201,13 @@ where
             break;
         }
         if !sup.sleep(c.poll.min(until - now)).await {
-            seen.stop = sup.reason();
-            return seen;
+            return false;
         }
     }
     if seen.unhealthy_after.is_none() {
         seen.blind = blind;
     }
-
-    // Step 6: hold, watching the others.
-    if seen.shifted_after.is_some() {
-        sup.phase(&p.name, Step::Holding);
-        if !sup.sleep(opts.hold).await {
-            seen.stop = sup.reason();
-        }
-    }
-    seen
+    true
 }
 
 /// When the drilled pool was seen no longer taking traffic (`None`: it

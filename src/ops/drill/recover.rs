@@ -11,12 +11,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cloudflare::Pools;
-use crate::facts::Step;
-use crate::facts::{Finding, Scope, Verdict};
+use crate::facts::api::ApiProblem;
+use crate::facts::drill::DrillFact;
+use crate::facts::{Finding, Scope, Step, Verdict};
 use crate::kube::Workloads;
 
 use super::super::clients::Clients;
-use super::super::describe;
+use super::super::describe::cf_problem;
 use super::super::restore::{self, RestoreOptions};
 use super::super::supervise::Supervisor;
 use super::ms;
@@ -33,7 +34,7 @@ pub(super) struct Recovered {
     /// The record is still on the cluster: `ocfail restore` must finish.
     pub incomplete: bool,
     /// Cloudflare could not be read while waiting for recovery: why.
-    pub blind: Option<String>,
+    pub blind: Option<ApiProblem>,
     /// When the restore began, on the drill's clock.
     pub restored_at: Duration,
 }
@@ -67,16 +68,11 @@ where
         .await;
     let done = match restored {
         None => {
-            let left = Finding::text(
-                "restore",
-                Verdict::Error,
-                format!(
-                    "stopped on a second signal; the record is left: run `{}`",
-                    c.recovery.ocfail(&format!("restore --region {}", p.name))
-                ),
-            );
+            let left = DrillFact::RestoreLeft {
+                command: super::restore_command(c, &p.name),
+            };
             return Recovered {
-                checks: vec![left],
+                checks: vec![Finding::new(Verdict::Error, left)],
                 recovered_after: None,
                 incomplete: true,
                 blind: None,
@@ -107,43 +103,7 @@ where
             restored_at: t_restore,
         };
     }
-    sup.phase(&p.name, Step::WaitingForRecovery);
-    let until = crate::durations::deadline(Instant::now(), p.budget.recover);
-    let mut blind = None;
-    let mut recovered_after = None;
-    loop {
-        let polled = sup
-            .stoppable(tokio::time::timeout_at(until, p.cf.pool(&p.pool.id)))
-            .await;
-        let healthy = match polled {
-            None => break,
-            Some(Err(_)) => break,
-            Some(Ok(Err(e))) => {
-                blind = Some(describe::cf(&e));
-                false
-            }
-            Some(Ok(Ok(pool))) => {
-                blind = None;
-                pool.healthy == Some(true) && pool.enabled
-            }
-        };
-        // Traffic only has to come back if the region was serving before the drill.
-        let back = match clock.traffic {
-            Some(g) if p.was_serving => g.first_success_from(&p.name, ms(t_restore)).is_some(),
-            _ => true,
-        };
-        if healthy && back {
-            recovered_after = Some(clock.origin.elapsed().saturating_sub(t_restore));
-            break;
-        }
-        let now = Instant::now();
-        if now >= until || !sup.sleep(c.poll.min(until - now)).await {
-            break;
-        }
-    }
-    if recovered_after.is_some() {
-        blind = None;
-    }
+    let (recovered_after, blind) = wait_for_recovery(c, p, clock, t_restore, sup).await;
     // After recovery, so an HPA sync's wait does not count against it.
     if let Some(hpas) = sup
         .stoppable(restore::confirm_hpas(
@@ -164,4 +124,52 @@ where
         blind,
         restored_at: t_restore,
     }
+}
+
+/// Waits within the recovery budget for the pool to be healthy and, if the
+/// region served before, to answer traffic again: how long that took from
+/// `t_restore`, or why Cloudflare could not tell. Any stop ends the wait.
+async fn wait_for_recovery<W, P>(
+    c: &Clients<W, P>,
+    p: &Prepared<W, P>,
+    clock: &Clock<'_>,
+    t_restore: Duration,
+    sup: &mut Supervisor<'_>,
+) -> (Option<Duration>, Option<ApiProblem>)
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    sup.phase(&p.name, Step::WaitingForRecovery);
+    let until = crate::durations::deadline(Instant::now(), p.budget.recover);
+    let mut blind = None;
+    loop {
+        let polled = sup
+            .stoppable(tokio::time::timeout_at(until, p.cf.pool(&p.pool.id)))
+            .await;
+        let healthy = match polled {
+            None | Some(Err(_)) => break,
+            Some(Ok(Err(e))) => {
+                blind = Some(cf_problem(&e));
+                false
+            }
+            Some(Ok(Ok(pool))) => {
+                blind = None;
+                pool.healthy == Some(true) && pool.enabled
+            }
+        };
+        // Traffic only has to come back if the region was serving before the drill.
+        let back = match clock.traffic {
+            Some(g) if p.was_serving => g.first_success_from(&p.name, ms(t_restore)).is_some(),
+            _ => true,
+        };
+        if healthy && back {
+            return (Some(clock.origin.elapsed().saturating_sub(t_restore)), None);
+        }
+        let now = Instant::now();
+        if now >= until || !sup.sleep(c.poll.min(until - now)).await {
+            break;
+        }
+    }
+    (None, blind)
 }

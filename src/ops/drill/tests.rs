@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::cloudflare::CfErrorKind;
 use crate::exit_code;
-use crate::facts::{Findings, Run};
+use crate::facts::drill::{DrillFact, DrillNote, Refusal, Stop};
+use crate::facts::{Fact, Findings, Note, Run};
 use crate::facts::{Step, Verdict};
 use crate::kube::KubeErrorKind;
 use crate::manifest::DrillMethod;
@@ -60,6 +61,19 @@ async fn drill(
 
 fn report(f: &Findings) -> Report {
     crate::report::words::conclude(&Run::start("drill", "t"), f.clone())
+}
+
+/// The drill's facts among `name`'s checks.
+fn facts<'a>(f: &'a Findings, name: &str) -> Vec<&'a DrillFact> {
+    f.regions
+        .iter()
+        .filter(|r| r.region == name)
+        .flat_map(|r| &r.checks)
+        .filter_map(|c| match &c.fact {
+            Fact::Drill(d) => Some(d),
+            _ => None,
+        })
+        .collect()
 }
 
 fn region<'a>(r: &'a Report, name: &str) -> &'a crate::report::model::RegionReport {
@@ -121,6 +135,13 @@ async fn a_signal_before_the_injection_changes_nothing_even_on_a_slow_api() {
             world.region("us-east-1").state().writes.is_empty(),
             "no write at all after {signal:?}"
         );
+        let stopped = DrillFact::StoppedBefore {
+            stop: Some(Stop::Signal(signal)),
+        };
+        assert!(
+            facts(&out.findings, "us-east-1").contains(&&stopped),
+            "{r:#?}"
+        );
         let stopped = check(&r, "us-east-1", "stopped");
         assert!(stopped.detail.contains(signal.name()), "{}", stopped.detail);
     }
@@ -155,11 +176,10 @@ async fn a_signal_while_waiting_for_failover_or_holding_restores_then_exits_130(
             "{:?}",
             started.elapsed()
         );
-        assert!(
-            r.notes.iter().any(|n| n.contains("SIGHUP")),
-            "{:?}",
-            r.notes
-        );
+        let interrupted = Note::Drill(DrillNote::Interrupted {
+            signal: SignalEvent::Hangup,
+        });
+        assert!(out.findings.notes.contains(&interrupted), "{:?}", r.notes);
     }
 }
 
@@ -208,12 +228,11 @@ async fn one_signal_during_the_restore_lets_it_finish_and_a_second_leaves_the_co
     .await;
     let r = report(&out.findings);
     assert_eq!(r.exit_code, exit_code::RESTORE_INCOMPLETE, "{r:#?}");
-    let left = check(&r, "us-east-1", "restore");
+    let left = facts(&out.findings, "us-east-1");
     assert!(
-        left.detail
-            .contains("/usr/local/bin/ocfail -f /etc/ocfail/fleet.yaml restore --region us-east-1"),
-        "{}",
-        left.detail
+        left.iter().any(|f| matches!(f, DrillFact::RestoreLeft { command }
+            if command.ends_with("/usr/local/bin/ocfail -f /etc/ocfail/fleet.yaml restore --region us-east-1"))),
+        "{left:#?}"
     );
     assert!(
         region(&r, "us-east-1")
@@ -355,16 +374,16 @@ async fn a_drill_of_another_region_while_one_runs_names_the_running_one() {
     let (out, _) = drill(&world, &second, &[]).await;
     let r = report(&out.findings);
     assert_eq!(r.exit_code, exit_code::REFUSED, "{r:#?}");
-    let refused = check(&r, "eu-central-1", "refused");
+    let refusals: Vec<&Refusal> = facts(&out.findings, "eu-central-1")
+        .into_iter()
+        .filter_map(|f| match f {
+            DrillFact::Refused(why) => Some(why),
+            _ => None,
+        })
+        .collect();
     assert!(
-        refused.detail.contains("run r1 is still running"),
-        "{}",
-        refused.detail
-    );
-    assert!(
-        !refused.detail.contains("run ocfail restore first"),
-        "{}",
-        refused.detail
+        matches!(refusals.as_slice(), [Refusal::RunningElsewhere { run, .. }] if run == "r1"),
+        "{refusals:#?}"
     );
     let first = first.await.unwrap();
     assert_eq!(report(&first.findings).exit_code, exit_code::INTERRUPTED);

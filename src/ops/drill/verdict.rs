@@ -5,25 +5,22 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::facts::api::ApiProblem;
+use crate::facts::drill::{
+    Aside, DrillFact, DrillSummary, JudgedPhase, OutageLost, OutageSeen, PhaseJudgement, Stayed,
+    Stop, Timing, TimingSeen, Took,
+};
 use crate::facts::{Finding, RegionFindings, TrafficSummary, Verdict};
 use crate::manifest::Fleet;
 
 use super::super::budget::Budget;
+use super::super::describe::{cf_problem, kube_problem};
 use super::super::snapshot::FleetSnapshot;
 use super::super::status::pool_facts;
 use super::super::traffic::phases::{Phase, Split};
-use super::{fmt_ms, ms};
+use super::ms;
 
-/// What the drill measured, from the injection and from the restore.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Timings {
-    /// Until the drill saw the pool unhealthy.
-    pub unhealthy: Option<Duration>,
-    /// Until the expected region answered.
-    pub shifted: Option<Duration>,
-    /// Until the drilled region was back.
-    pub recovered: Option<Duration>,
-}
+pub(super) use crate::facts::drill::Timings;
 
 /// How the drill went, as far as the verdict is concerned.
 pub(super) struct Ended<'a> {
@@ -37,14 +34,14 @@ pub(super) struct Ended<'a> {
     pub max_outage: Duration,
     /// The outage was injected; when not, an API call failed first.
     pub injected: bool,
-    /// Why the drill stopped early (a signal, a lost lock), in words.
-    pub stopped: Option<String>,
+    /// Why the drill stopped early (a signal, a lost lock).
+    pub stopped: Option<Stop>,
     /// The record is left for `ocfail restore`.
     pub restore_incomplete: bool,
     /// Cloudflare could not be read while waiting for failover: why.
-    pub blind: Option<String>,
+    pub blind: Option<ApiProblem>,
     /// Cloudflare could not be read while waiting for recovery: why.
-    pub recovery_blind: Option<String>,
+    pub recovery_blind: Option<ApiProblem>,
     /// The command that finishes an incomplete restore.
     pub restore_command: String,
 }
@@ -99,44 +96,31 @@ pub(super) fn drilled(
     e: &Ended<'_>,
 ) -> RegionFindings {
     let t = e.timings;
-    for (label, d, budget, blind) in [
-        ("unhealthy", t.unhealthy, e.budget.failover, &e.blind),
-        ("shifted", t.shifted, e.budget.failover, &e.blind),
+    for (timing, d, budget, blind) in [
+        (Timing::Unhealthy, t.unhealthy, e.budget.failover, &e.blind),
+        (Timing::Shifted, t.shifted, e.budget.failover, &e.blind),
         (
-            "recovered",
+            Timing::Recovered,
             t.recovered,
             e.budget.recover,
             &e.recovery_blind,
         ),
     ] {
-        let check = match d {
-            Some(d) => timing(label, Some(d), budget),
+        let (verdict, seen) = match (d, e.stopped, blind) {
+            (Some(d), _, _) => measured(timing, Some(d), budget),
             // Nothing was injected, or the drill stopped first: not
             // measured is not failed.
-            None if !e.injected || e.restore_incomplete => Finding::text(
-                label,
-                Verdict::Skipped,
-                "not measured: the outage was not injected or not restored",
-            ),
-            None if e.stopped.is_some() => Finding::text(
-                label,
-                Verdict::Skipped,
-                format!(
-                    "not measured: {}",
-                    e.stopped.as_deref().unwrap_or("stopped")
-                ),
-            ),
-            None => match blind {
-                Some(why) => {
-                    Finding::text(label, Verdict::Error, format!("could not check: {why}"))
-                }
-                None => timing(label, None, budget),
-            },
+            (None, _, _) if !e.injected || e.restore_incomplete => {
+                (Verdict::Skipped, TimingSeen::NotInjected)
+            }
+            (None, Some(stop), _) => (Verdict::Skipped, TimingSeen::Stopped(stop)),
+            (None, None, Some(why)) => (Verdict::Error, TimingSeen::Blind(why.clone())),
+            (None, None, None) => measured(timing, None, budget),
         };
-        checks.push(check);
+        checks.push(Finding::new(verdict, DrillFact::Timing { timing, seen }));
     }
     checks.extend(phase_checks(fleet, e));
-    let mut report = RegionFindings::from_checks(name, summary(name, verdict, e), checks);
+    let mut report = RegionFindings::from_checks(name, summary(verdict, e), checks);
     // "Never went unhealthy" is inconclusive even though later timings then
     // fail; an error says the drill could not run, whatever the timings say.
     if verdict == Verdict::Inconclusive || verdict == Verdict::Error {
@@ -144,7 +128,7 @@ pub(super) fn drilled(
     } else {
         report.verdict = report.verdict.max(verdict);
     }
-    report.summary = summary(name, report.verdict, e).into();
+    report.summary = summary(report.verdict, e).into();
     for (key, d) in [
         ("unhealthyAfterMs", t.unhealthy),
         ("shiftedAfterMs", t.shifted),
@@ -200,66 +184,49 @@ pub(super) fn fleet_reports(
                 .map(|r| (a, r))
         });
         let observed = match snap {
-            None => Err("not read after the drill (it was stopped)".to_owned()),
-            Some((_, r)) if r.error.is_some() => Err(r
-                .error
-                .as_ref()
-                .map(crate::ops::describe::kube)
-                .unwrap_or_default()),
-            Some((a, r)) => match (&a.cloudflare.lb, &a.cloudflare.pools) {
-                (Err(e), _) | (_, Err(e)) => Err(crate::ops::describe::cf(e)),
+            None => Err(Stayed::NotRead),
+            Some((a, r)) => match (&r.error, &a.cloudflare.lb, &a.cloudflare.pools) {
+                (Some(e), _, _) => Err(Stayed::Unreadable(kube_problem(e))),
+                (None, Err(e), _) | (None, _, Err(e)) => Err(Stayed::Unreadable(cf_problem(e))),
                 _ => Ok((a, r)),
             },
         };
         let seen = observed.is_ok();
+        let stayed = |verdict, s| Finding::new(verdict, DrillFact::StayedHealthy(s));
         let mut cs = match observed {
-            Err(why) => vec![Finding::text(
-                "stayed-healthy",
-                Verdict::Inconclusive,
-                format!("could not check: {why}"),
-            )],
-            Ok((a, r)) => {
-                let f = pool_facts(a, r);
-                vec![if f.can_serve() {
-                    Finding::text(
-                        "stayed-healthy",
-                        Verdict::Pass,
-                        "pool healthy and serving throughout",
-                    )
-                } else {
-                    Finding::text(
-                        "stayed-healthy",
-                        Verdict::Fail,
-                        "pool or pods not healthy after the drill",
-                    )
-                }]
+            Err(why) => vec![stayed(Verdict::Inconclusive, why)],
+            Ok((a, r)) if pool_facts(a, r).can_serve() => {
+                vec![stayed(Verdict::Pass, Stayed::Healthy)]
             }
+            Ok(_) => vec![stayed(Verdict::Fail, Stayed::NotHealthy)],
         };
         let receives = receiver == Some(region);
+        let from = || name.clone();
         if receives && !shifted {
-            cs.push(Finding::text(
-                "took-traffic",
+            cs.push(Finding::new(
                 Verdict::Skipped,
-                format!("traffic never moved away from {name}"),
+                DrillFact::TookTraffic(Took::NeverMoved { from: from() }),
             ));
         } else if receives {
             let took = traffic.map_or(0, |t| t.by_region.get(region).copied().unwrap_or(0));
-            cs.push(Finding::text(
-                "took-traffic",
+            cs.push(Finding::new(
                 if traffic.is_none() || took > 0 {
                     Verdict::Pass
                 } else {
                     Verdict::Fail
                 },
-                format!("answered {took} synthetic requests while {name} was down"),
+                DrillFact::TookTraffic(Took::Answered {
+                    from: from(),
+                    requests: took,
+                }),
             ));
         }
         let summary = if !seen {
-            "could not check"
+            DrillSummary::Unobserved
         } else if receives && shifted {
-            "took the traffic"
+            DrillSummary::TookTraffic
         } else {
-            "stayed healthy"
+            DrillSummary::StayedHealthy
         };
         regions.push(RegionFindings::from_checks(region, summary, cs));
     }
@@ -278,165 +245,108 @@ pub(super) fn phase_checks(fleet: &Fleet, e: &Ended<'_>) -> Vec<Finding> {
     let Some(split) = e.split else {
         return Vec::new();
     };
-    let mut checks = Vec::new();
-    let max_outage = humantime::format_duration(e.max_outage);
-    checks.push(match &split.window {
-        None => Finding::text(
-            "outage",
-            Verdict::Pass,
-            "no synthetic request failed between the injection and the move",
-        ),
-        Some(w) => {
-            let d = Duration::from_millis(w.duration_ms);
-            let seen = format!(
-                "users saw errors for {} ({} requests lost{})",
-                fmt_ms(d),
-                w.requests_lost,
-                kinds(split.phase(Phase::Outage))
-            );
-            if d <= e.max_outage {
-                Finding::text(
-                    "outage",
-                    Verdict::Pass,
-                    format!("{seen}; maxOutage {max_outage}"),
-                )
-            } else {
-                Finding::text(
-                    "outage",
-                    Verdict::Fail,
-                    format!("{seen}: longer than maxOutage {max_outage}"),
-                )
-            }
-        }
-    });
+    let mut checks = vec![outage(split, e.max_outage)];
     let max = fleet.drill.max_error_rate;
     let recovery_max = fleet.drill.recovery_error_rate();
-    for (phase, name, limit, judged) in [
-        (Phase::FailedOver, "failed-over", max, true),
+    let back = e.timings.recovered.is_some();
+    for (phase, judged_phase, limit, judged) in [
+        (Phase::FailedOver, JudgedPhase::FailedOver, max, true),
         (
             Phase::Recovering,
-            "recovering",
+            JudgedPhase::Recovering,
             recovery_max,
-            e.timings.recovered.is_some(),
+            back,
         ),
-        (Phase::After, "after", max, e.timings.recovered.is_some()),
+        (Phase::After, JudgedPhase::After, max, back),
     ] {
         let Some(p) = split.phase(phase) else {
             continue;
         };
-        let rate = format!("{:.2}% of {} requests", p.error_rate * 100.0, p.requests);
-        checks.push(if !judged {
-            Finding::text(
-                name,
-                Verdict::Skipped,
-                format!("not judged: the region did not come back ({rate} failed)"),
-            )
+        let (verdict, judgement) = if !judged {
+            (Verdict::Skipped, PhaseJudgement::NotJudged)
         } else if p.requests == 0 {
-            Finding::text(name, Verdict::Skipped, "no synthetic request in this phase")
+            (Verdict::Skipped, PhaseJudgement::NoRequests)
         } else if p.requests < MIN_REQUESTS {
             // Never a pass or a fail decided by a handful of requests; a
             // warning when some of them failed, so they are looked at.
-            Finding::text(
-                name,
-                if p.errors > 0 {
-                    Verdict::Warn
-                } else {
-                    Verdict::Skipped
-                },
-                format!(
-                    "only {} requests ({} failed): too few to judge, {MIN_REQUESTS} needed",
-                    p.requests, p.errors
-                ),
-            )
+            let verdict = if p.errors > 0 {
+                Verdict::Warn
+            } else {
+                Verdict::Skipped
+            };
+            let needed = MIN_REQUESTS;
+            (verdict, PhaseJudgement::TooFew { needed })
         } else if p.error_rate <= limit.fraction() {
-            Finding::text(name, Verdict::Pass, format!("{rate} failed (max {limit})"))
+            (Verdict::Pass, PhaseJudgement::Within { limit })
         } else {
-            Finding::text(
-                name,
-                Verdict::Fail,
-                format!(
-                    "{rate} failed, over the max of {limit}; answered by: {}{}",
-                    by_region(p),
-                    kinds(Some(p))
-                ),
-            )
-        });
+            (Verdict::Fail, PhaseJudgement::Over { limit })
+        };
+        checks.push(Finding::new(
+            verdict,
+            DrillFact::Phase {
+                phase: judged_phase,
+                traffic: p.clone(),
+                judged: judgement,
+            },
+        ));
     }
     checks
 }
 
-/// `; 503 ×8, timeout ×1` for a phase's failures.
-fn kinds(p: Option<&crate::facts::PhaseTraffic>) -> String {
-    let Some(p) = p.filter(|p| !p.errors_by_kind.is_empty()) else {
-        return String::new();
+/// The `outage` check: the window users saw errors in, against `maxOutage`.
+fn outage(split: &Split, max_outage: Duration) -> Finding {
+    let Some(w) = &split.window else {
+        return Finding::new(Verdict::Pass, DrillFact::Outage(OutageSeen::NoneFailed));
     };
-    let list: Vec<String> = p
-        .errors_by_kind
-        .iter()
-        .map(|(k, n)| format!("{k} ×{n}"))
-        .collect();
-    format!("; {}", list.join(", "))
+    let lost = OutageLost {
+        window: w.clone(),
+        errors_by_kind: split
+            .phase(Phase::Outage)
+            .map(|p| p.errors_by_kind.clone())
+            .unwrap_or_default(),
+        max_outage,
+    };
+    if Duration::from_millis(w.duration_ms) <= max_outage {
+        Finding::new(Verdict::Pass, DrillFact::Outage(OutageSeen::Within(lost)))
+    } else {
+        Finding::new(Verdict::Fail, DrillFact::Outage(OutageSeen::Over(lost)))
+    }
 }
 
-fn by_region(p: &crate::facts::PhaseTraffic) -> String {
-    let list: Vec<String> = p
-        .errors_by_region
-        .iter()
-        .map(|(r, n)| format!("{r} {n}"))
-        .collect();
-    list.join(", ")
-}
-
-fn timing(label: &str, d: Option<Duration>, budget: Duration) -> Finding {
-    let budget_text = humantime::format_duration(budget);
+/// A timing against its budget; one never observed fails, except
+/// `unhealthy`: a pool that never went unhealthy means the fault did not
+/// take, which is no data, not a failure.
+fn measured(timing: Timing, d: Option<Duration>, budget: Duration) -> (Verdict, TimingSeen) {
     match d {
-        Some(d) if d <= budget => Finding::text(
-            label,
-            Verdict::Pass,
-            format!("{} (budget {budget_text})", fmt_ms(d)),
-        ),
-        Some(d) => Finding::text(
-            label,
-            Verdict::Fail,
-            format!("{} is over the budget of {budget_text}", fmt_ms(d)),
-        ),
-        None => Finding::text(
-            label,
-            // A pool that never went unhealthy means the fault did not take:
-            // no data, not a failure.
-            if label == "unhealthy" {
-                Verdict::Inconclusive
-            } else {
-                Verdict::Fail
-            },
-            format!("not observed within {budget_text}"),
-        ),
+        Some(took) if took <= budget => (Verdict::Pass, TimingSeen::Within { took, budget }),
+        Some(took) => (Verdict::Fail, TimingSeen::Over { took, budget }),
+        None if timing == Timing::Unhealthy => {
+            (Verdict::Inconclusive, TimingSeen::NotObserved { budget })
+        }
+        None => (Verdict::Fail, TimingSeen::NotObserved { budget }),
     }
 }
 
 /// The drilled region's line: the timings, or why there are none.
-fn summary(name: &str, v: Verdict, e: &Ended<'_>) -> String {
+fn summary(verdict: Verdict, e: &Ended<'_>) -> DrillSummary {
     if e.restore_incomplete {
-        let _ = name;
-        return format!("restore incomplete: finish with `{}`", e.restore_command);
+        return DrillSummary::RestoreIncomplete {
+            command: e.restore_command.clone(),
+        };
     }
     if !e.injected {
-        return "could not inject the outage (see the checks); nothing is left changed".to_owned();
+        return DrillSummary::NotInjected;
     }
-    let show = |d: Option<Duration>| d.map_or("—".to_owned(), fmt_ms);
-    let t = e.timings;
-    let mut line = format!(
-        "{v}: unhealthy after {}, traffic moved after {}, recovered after {}",
-        show(t.unhealthy),
-        show(t.shifted),
-        show(t.recovered)
-    );
-    if let Some(why) = &e.stopped {
-        line.push_str(&format!(" ({why}; everything was put back)"));
-    } else if let Some(why) = e.blind.as_ref().or(e.recovery_blind.as_ref()) {
-        line.push_str(&format!(" (could not check: {why})"));
+    let aside = match (e.stopped, e.blind.as_ref().or(e.recovery_blind.as_ref())) {
+        (Some(s), _) => Some(Aside::Stopped(s)),
+        (None, Some(why)) => Some(Aside::Blind(why.clone())),
+        (None, None) => None,
+    };
+    DrillSummary::Drilled {
+        verdict,
+        timings: e.timings,
+        aside,
     }
-    line
 }
 
 #[cfg(test)]
@@ -461,6 +371,13 @@ mod tests {
             .iter()
             .map(crate::report::words::check)
             .collect()
+    }
+
+    fn problem(message: &str) -> ApiProblem {
+        ApiProblem {
+            message: message.to_owned(),
+            hint: None,
+        }
     }
 
     fn ended(t: Timings) -> Ended<'static> {
@@ -496,7 +413,7 @@ mod tests {
         assert_eq!(of(&fleet, &ended(timings(1, 11, 3))), Verdict::Fail);
         assert_eq!(of(&fleet, &ended(timings(1, 2, 21))), Verdict::Fail);
         let stopped = |t| Ended {
-            stopped: Some("stopped by SIGINT".to_owned()),
+            stopped: Some(Stop::Signal(crate::signal::SignalEvent::Interrupt)),
             ..ended(t)
         };
         // Everything seen was fine: no verdict, not a failure.
@@ -517,7 +434,7 @@ mod tests {
     fn cloudflare_out_of_sight_is_an_error_not_a_failure() {
         let fleet = crate::manifest::seed_fleet();
         let blind = Ended {
-            blind: Some("GET /pools/p1: 503".to_owned()),
+            blind: Some(problem("GET /pools/p1: 503")),
             ..ended(Timings::default())
         };
         assert_eq!(of(&fleet, &blind), Verdict::Error);
@@ -527,7 +444,7 @@ mod tests {
             assert!(c.detail.starts_with("could not check"), "{c:?}");
         }
         let recovery = Ended {
-            recovery_blind: Some("GET /pools/p1: timeout".to_owned()),
+            recovery_blind: Some(problem("GET /pools/p1: timeout")),
             ..ended(Timings {
                 recovered: None,
                 ..timings(1, 2, 3)

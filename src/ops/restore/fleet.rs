@@ -1,6 +1,6 @@
 //! `ocfail restore` over the fleet: finds the runs whose records are left,
 //! makes sure each is gone, takes the fleet lock (taking over those runs'
-//! own leases at once, as DESIGN.md §6.1 step 0 allows), restores every
+//! own leases at once, as docs/drills.md allows), restores every
 //! chosen region concurrently, and releases the locks of runs that have
 //! nothing left to restore.
 //!

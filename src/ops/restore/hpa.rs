@@ -1,5 +1,5 @@
 //! After a scale-to-zero is undone: confirm that the HPAs targeting the
-//! Deployment are active again (DESIGN.md §6.1 step 2, `autoscaler`).
+//! Deployment are active again (docs/drills.md, HPAs).
 //!
 //! Kubernetes does not fight a drill's scale to zero: it disables an HPA
 //! while its target has 0 replicas (`ScalingActive=False`, reason

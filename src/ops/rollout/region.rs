@@ -1,4 +1,4 @@
-//! One region's blue-green promotion (DESIGN.md §7): record, deploy the idle
+//! One region's blue-green promotion (docs/rollouts.md): record, deploy the idle
 //! colour, wait until it is ready, smoke-check it through the preview
 //! Service, switch, smoke-check live, verify traffic. Any failure (or the
 //! first Ctrl-C) switches the region straight back from its record; the old

@@ -5,11 +5,13 @@
 mod api;
 
 pub use self::api::problem;
+pub use self::health::monitor_blind;
 mod drill;
 mod health;
 mod lock;
 mod restore;
 mod rollout;
+mod safety;
 mod status;
 mod validate;
 
@@ -25,7 +27,7 @@ pub fn name(f: &Finding) -> String {
         Fact::Text { name, .. } => name,
         Fact::Api(x) => api::name(x),
         Fact::Status(x) => status::name(x),
-        Fact::Health(x) => health::name(x),
+        Fact::Health(x) => &health::name(x),
         Fact::Validate(x) => validate::name(x),
         Fact::Drill(x) => drill::name(x),
         Fact::Rollout(x) => &rollout::name(x),
@@ -92,6 +94,12 @@ pub fn note(n: &Note) -> String {
         Note::Rollout(x) => rollout::note(x),
         Note::Restore(x) => restore::note(x),
         Note::Lock(x) => lock::detail(x),
+        Note::RestoreAbandoned { again } => format!(
+            "stopped on a second signal: the restore may be half done; run `{again}` to finish"
+        ),
+        Note::SignalDuringRestore { signal } => {
+            format!("{signal} arrived during the restore; the restore was finished first")
+        }
     }
 }
 

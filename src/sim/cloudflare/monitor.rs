@@ -1,4 +1,4 @@
-//! The monitor loop (reference §9.6): every monitor's `interval`, each
+//! The monitor loop (docs/cloudflare-api.md): every monitor's `interval`, each
 //! enabled origin of each enabled pool using it is probed through its
 //! region's Service; `consecutive_down`/`consecutive_up` turn results into
 //! origin health. Also the pool health endpoint.
@@ -26,7 +26,7 @@ use crate::sim::world::World;
 /// An origin's health as the monitor sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Health {
-    /// Not checked yet: counts as down (reference §9.5).
+    /// Not checked yet: counts as down (docs/cloudflare-api.md).
     Unknown,
     /// Healthy.
     Up,

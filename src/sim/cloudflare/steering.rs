@@ -1,4 +1,4 @@
-//! Which pool the LB picks (reference §10, DESIGN.md §6.1 step 5), pool
+//! Which pool the LB picks (docs/cloudflare-api.md), pool
 //! health from origin health, and logging every flip and route change once.
 
 use super::monitor::Health;
@@ -79,7 +79,7 @@ impl State {
             (true, Some(first)) => View::Pool(first.clone()),
             (false, Some(_)) => View::Spread(eligible),
             (_, None) => match self.pool(&lb.fallback_pool) {
-                // The fallback's health is never evaluated (reference §10).
+                // The fallback's health is never evaluated (docs/cloudflare-api.md).
                 Some(p) if p.enabled => View::Pool(p.id.clone()),
                 _ => View::Nothing,
             },

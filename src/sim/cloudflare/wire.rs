@@ -1,6 +1,6 @@
 //! The simulated account's objects as the v4 API shows them (monitor, pool,
 //! origin, load balancer), with the schema defaults of
-//! `../shared/reference/cloudflare-lb-api.md` §3, §4 and §7, and the checks
+//! docs/cloudflare-api.md, and the checks
 //! that make a write fail with 400/1002 "…: validation failed".
 //!
 //! Nested settings Cloudflare only echoes (load shedding, session affinity

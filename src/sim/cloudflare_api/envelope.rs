@@ -1,6 +1,6 @@
 //! The v4 envelope (`success`, `errors`, `messages`, `result`, and
 //! `result_info` on lists), Cloudflare's error bodies, and the middleware
-//! that authenticates and rate-limits every request (reference §1, §13).
+//! that authenticates and rate-limits every request (docs/cloudflare-api.md).
 
 use std::sync::Arc;
 
@@ -107,7 +107,7 @@ pub(super) fn ok_with(result: Value, messages: Vec<Value>) -> Response {
     json_response(StatusCode::OK, &body)
 }
 
-/// A list envelope. Lists are one page (reference §1.2): page 1 holds
+/// A list envelope. Lists are one page (docs/cloudflare-api.md): page 1 holds
 /// everything and later pages are empty, so clients that follow
 /// pagination to an empty page stop too.
 pub(super) fn list(

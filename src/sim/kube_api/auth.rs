@@ -1,4 +1,4 @@
-//! Who may do what, as DESIGN.md §9 defines it: any non-empty bearer token
+//! Who may do what, as docs/simulator.md says: any non-empty bearer token
 //! authenticates (as a user named like the token), except `invalid` (401);
 //! `read-only` may read but gets 403 on every write, with the real API
 //! server's message naming the verb and resource. A region's `deny` fault

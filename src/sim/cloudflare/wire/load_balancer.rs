@@ -1,5 +1,5 @@
-//! The zone load balancer object (`load-balancing_load-balancer`, reference
-//! §7) with its schema defaults and validation.
+//! The zone load balancer object (`load-balancing_load-balancer`,
+//! docs/cloudflare-api.md) with its schema defaults and validation.
 
 use std::collections::BTreeMap;
 
