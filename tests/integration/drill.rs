@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::fleet_checks::assert_as_before;
 use crate::running::Running;
-use crate::util::{LiveSim, exited, quoted_after, run_pasted, text};
+use crate::util::{LiveSim, exit, exited, quoted_after, run_pasted, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -30,7 +31,7 @@ async fn drill_fails_over_comes_back_and_leaves_the_fleet_as_before() {
         .await;
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -80,7 +81,7 @@ async fn dry_run_changes_nothing_and_prints_the_plan() {
         .run(&["drill", "--region", "us-east-1", "--dry-run", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert!(
         stdout.contains("would scale deployment openclaw-api-blue from 3 to 0"),
         "{stdout}"
@@ -100,7 +101,7 @@ async fn fallback_pool_is_refused_and_the_override_reason_is_recorded() {
         .run(&["drill", "--region", "ap-southeast-2", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(stdout.contains("fallback-pool:"), "{stdout}");
     assert_as_before(&live).await;
 
@@ -154,7 +155,7 @@ async fn a_drill_is_refused_while_another_run_holds_the_lock() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(
         stdout.contains("20261128t000000-other1"),
         "the holder is named: {stdout}"
@@ -175,7 +176,12 @@ async fn ctrl_c_mid_drill_restores_and_exits_130() {
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(
         text(&out.stdout).contains("interrupted by SIGINT: everything was restored"),
         "{}",
@@ -218,7 +224,7 @@ async fn a_blind_monitor_is_refused_and_overridden_it_is_inconclusive() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(stdout.contains("monitor-blind:"), "{stdout}");
 
     // Overridden with a short fixed failover deadline: the pool never turns unhealthy.
@@ -243,7 +249,11 @@ async fn a_blind_monitor_is_refused_and_overridden_it_is_inconclusive() {
         ])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(4), "inconclusive: {stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::INCONCLUSIVE),
+        "inconclusive: {stdout}"
+    );
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
@@ -268,7 +278,10 @@ async fn failover_slower_than_the_budget_fails_and_still_restores() {
         ])
         .await;
     let stdout = text(&out.stdout);
-    assert!(matches!(out.status.code(), Some(1) | Some(4)), "{stdout}");
+    assert!(
+        [exit(exit_code::FAILED), exit(exit_code::INCONCLUSIVE)].contains(&out.status.code()),
+        "{stdout}"
+    );
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
@@ -301,7 +314,11 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
     .await
     .unwrap();
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{stdout}"
+    );
     // The command to finish carries the manifest by absolute path, so it
     // works pasted anywhere.
     let command = quoted_after(&stdout, "the record is left: run ").to_owned();
@@ -330,7 +347,12 @@ async fn a_second_ctrl_c_leaves_the_record_exits_6_and_restore_finishes() {
     let out = tokio::task::spawn_blocking(move || run_pasted(&command, "--yes"))
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     assert_as_before(&live).await;
     live.sim.shutdown().await;
 }
@@ -347,7 +369,7 @@ async fn unrestored_state_and_a_missing_monitor_are_refused_by_name() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(
         stdout.contains("unrestored-state:") && stdout.contains("eu-central-1"),
         "{stdout}"
@@ -380,7 +402,7 @@ async fn unrestored_state_and_a_missing_monitor_are_refused_by_name() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(stdout.contains("no-monitor:"), "{stdout}");
     live.sim.shutdown().await;
 }
@@ -402,7 +424,7 @@ async fn the_sim_drill_of_the_issue_passes_prints_its_timings_and_restores() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     // A generous guard, not a measurement: the issue asks for under a minute.
     assert!(
         started.elapsed() < Duration::from_secs(60),
@@ -445,7 +467,7 @@ async fn a_pool_that_could_not_be_disabled_is_not_restored_by_hand() {
             "read-only",
         )
         .await;
-    let stdout = exited(&out, 3);
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let us = &report["regions"][0];
     assert_eq!(us["verdict"], "error", "{us}");

@@ -6,13 +6,14 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, ensure};
+use ocfail::exit_code;
 use ocfail::kube::{LeaseSpec, Workloads};
 use serde_json::Value;
 
 pub(crate) mod matrix;
 
 use crate::running::{Killed, Running};
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text};
 use crate::world_state::FleetState;
 
 /// The seed fleet's regions, in manifest order (the order the lock is taken in).
@@ -70,7 +71,7 @@ async fn check_restored(
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
     ensure!(
-        out.status.code() == Some(0),
+        out.status.code() == exit(exit_code::OK),
         "restore exited {:?}:\n{stdout}\n{}",
         out.status.code(),
         text(&out.stderr)
@@ -165,7 +166,7 @@ async fn check_restored(
         .filter_map(|r| r["summary"].as_str())
         .collect();
     ensure!(
-        out.status.code() == Some(0) && summaries == ["nothing to restore"; 3],
+        out.status.code() == exit(exit_code::OK) && summaries == ["nothing to restore"; 3],
         "a second restore is not a no-op (exit {:?}):\n{again:#}",
         out.status.code()
     );
@@ -213,7 +214,12 @@ async fn kill_9_at_each_step_then_restore_puts_everything_back() {
         let out = live
             .run(&["drill", "--region", "eu-central-1", "--dry-run"])
             .await;
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::OK),
+            "{}",
+            text(&out.stdout)
+        );
         live.sim.shutdown().await;
     }
 }
@@ -266,7 +272,11 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
             .run(&["drill", "--region", region, "--method", method, "--yes"])
             .await;
         let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(5), "{region} {method}: {stdout}");
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::REFUSED),
+            "{region} {method}: {stdout}"
+        );
         assert!(
             stdout.contains("unrestored-state:")
                 && stdout.contains(&format!(
@@ -281,7 +291,7 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert!(
         stdout.contains(&format!(
             "held the fleet lock while restoring, taking over any lease of run {crashed}"
@@ -310,7 +320,10 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // It ran: a verdict, not a refusal (a 1 s hold can miss the error-rate
     // budget by a request, which is not what this test is about).
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{doc:#}");
+    assert!(
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&out.status.code()),
+        "{doc:#}"
+    );
     let checks = doc["regions"][0]["checks"].as_array().unwrap();
     assert!(
         checks
@@ -358,7 +371,7 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(
         stdout.contains(&format!("it is held by {holder}")),
         "the first drill's holder is named: {stdout}"
@@ -374,7 +387,7 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
         .await
         .unwrap();
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&out.status.code()),
         "the first drill: {}",
         text(&out.stdout)
     );

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use serde_json::Value;
 
 use crate::running::Running;
-use crate::util::text;
+use crate::util::{exit, text};
 
 /// `ocfail sim` running as a process of its own.
 struct SimProcess {
@@ -235,7 +236,7 @@ fn at_production_proportions_the_drill_passes_and_names_the_outage_window() {
     let doc: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
     say("seed fleet", &doc);
-    assert_eq!(out.code(), Some(0), "{doc:#}");
+    assert_eq!(out.code(), exit(exit_code::OK), "{doc:#}");
     // Users lose requests until the monitor notices: far more than the 5%
     // a whole-run error rate would allow, and that is what is measured.
     let outage = phase(&doc, "outage");
@@ -279,7 +280,7 @@ fn errors_after_the_move_fail_the_drill_and_name_the_region() {
     let out = running.finish(Duration::from_secs(120));
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     say("receiver loses its pods after the move", &doc);
-    assert_eq!(out.code(), Some(1), "{doc:#}");
+    assert_eq!(out.code(), exit(exit_code::FAILED), "{doc:#}");
     let failed = check(&doc, "us-east-1", "failed-over");
     assert_eq!(failed["verdict"], "fail", "{failed}");
     assert!(
@@ -295,7 +296,7 @@ fn an_outage_window_longer_than_max_outage_fails() {
     let out = drill(&sim.fleet()).finish(Duration::from_secs(120));
     let doc: Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.progress()));
-    assert_eq!(out.code(), Some(1), "{doc:#}");
+    assert_eq!(out.code(), exit(exit_code::FAILED), "{doc:#}");
     let outage = check(&doc, "us-east-1", "outage");
     assert_eq!(outage["verdict"], "fail", "{outage}");
     assert!(
@@ -322,7 +323,7 @@ fn lost_with_unreachable_origin(flags: &[&str]) -> (u64, Value) {
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         out.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{doc:#}\n{}",
         text(out.stdout.as_bytes())
     );

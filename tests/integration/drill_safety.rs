@@ -8,19 +8,20 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use kube::api::{Api, Patch, PatchParams};
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use serde_json::{Value, json};
 
 use crate::fleet_checks::{FleetPicture, assert_as_before};
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text};
 
 const REGION: &str = "us-east-1";
 const LIVE: &str = "openclaw-api-blue";
 
 /// Drills us-east-1 twice: without an override (refused by `rule`, nothing
-/// changed), then with `--override rule --reason reason` (exits `exit`, the
+/// changed), then with `--override rule --reason reason` (exits `code`, the
 /// fleet put back exactly). Returns the second run's JSON report.
-async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit: i32) -> Value {
+async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, code: u8) -> Value {
     let before = FleetPicture::take(live).await;
     let out = live
         .run(&["drill", "--region", REGION, "--yes", "-v"])
@@ -28,7 +29,7 @@ async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit:
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(5),
+        exit(exit_code::REFUSED),
         "refused by {rule}:\n{stdout}\n{}",
         text(&out.stderr)
     );
@@ -59,7 +60,7 @@ async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit:
         .await;
     assert_eq!(
         out.status.code(),
-        Some(exit),
+        exit(code),
         "{rule} overridden:\n{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -155,7 +156,13 @@ async fn degraded_only_is_refused_and_overridden_the_drill_is_inconclusive() {
     // a short deadline keeps the overridden drill quick.
     edit_fleet(&live, "failoverTimeout: auto", "failoverTimeout: 2s");
 
-    let doc = refused_then_overridden(&live, "degraded-only", "measuring a degraded pool", 4).await;
+    let doc = refused_then_overridden(
+        &live,
+        "degraded-only",
+        "measuring a degraded pool",
+        exit_code::INCONCLUSIVE,
+    )
+    .await;
     let us = drilled(&doc);
     assert_eq!(us["verdict"], "inconclusive", "{us}");
     assert_eq!(check(us, "unhealthy")["verdict"], "inconclusive", "{us}");
@@ -203,7 +210,7 @@ async fn min_healthy_pools_is_refused_and_overridden_the_drill_passes() {
         &live,
         "min-healthy-pools",
         "two pools carry the load on a quiet day",
-        0,
+        exit_code::OK,
     )
     .await;
     assert_eq!(drilled(&doc)["verdict"], "pass", "{doc}");
@@ -226,7 +233,7 @@ async fn autoscaler_is_refused_and_overridden_the_hpa_is_active_again_after_rest
         &live,
         "autoscaler",
         "Kubernetes disables the HPA at 0 replicas",
-        0,
+        exit_code::OK,
     )
     .await;
     let us = drilled(&doc);
@@ -271,8 +278,13 @@ async fn gitops_is_refused_and_overridden_the_drill_passes() {
         )
         .await
         .unwrap();
-    let doc =
-        refused_then_overridden(&live, "gitops", "auto-sync paused for the game day", 0).await;
+    let doc = refused_then_overridden(
+        &live,
+        "gitops",
+        "auto-sync paused for the game day",
+        exit_code::OK,
+    )
+    .await;
     assert_eq!(drilled(&doc)["verdict"], "pass", "{doc}");
     let d = k.deployment(LIVE).await.unwrap().unwrap();
     assert_eq!(

@@ -1,12 +1,14 @@
 //! `ocfail health` end to end against the in-process simulator.
 
-use crate::util::{LiveSim, exited, text};
+use ocfail::exit_code;
+
+use crate::util::{LiveSim, exit, exited, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
     let live = LiveSim::start().await;
     let out = live.run(&["health", "-v", "--cloudflare-rps", "50"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(
         stdout.contains("origin us-east-1 @ "),
         "per origin and check location: {stdout}"
@@ -51,7 +53,12 @@ async fn health_fails_an_unhealthy_region_and_keeps_the_others() {
     let out = live
         .run(&["health", "-o", "json", "--cloudflare-rps", "50"])
         .await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::FAILED),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let verdicts: Vec<(&str, &str)> = doc["regions"]
         .as_array()
@@ -81,7 +88,7 @@ async fn preview_reports_that_the_monitor_would_notice_an_outage() {
     let out = live
         .run(&["health", "--preview", "-v", "--cloudflare-rps", "50"])
         .await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(stdout.contains("preview: pass"), "{stdout}");
     assert!(stdout.contains("would notice it going down"), "{stdout}");
     live.sim.shutdown().await;
@@ -95,7 +102,7 @@ fn sim_flag_runs_health() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)

@@ -5,12 +5,13 @@
 //! released is a warning per region, with the API's answer and the command
 //! that deletes the lease by hand.
 
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use ocfail::sim::KubeFault;
 use serde_json::Value;
 
 use crate::fleet_checks::FleetPicture;
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text};
 
 /// The seed fleet with every write to ap-southeast-2 (the last region the
 /// lock is taken in) answered 503, as when etcd has lost its leader.
@@ -43,7 +44,7 @@ async fn a_drill_that_cannot_take_the_lock_exits_3_and_changes_nothing() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-o", "json"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let region = &report["regions"][0];
     assert_eq!(region["verdict"], "error", "{region}");
@@ -76,7 +77,7 @@ async fn a_rollout_that_cannot_take_the_lock_exits_3_and_changes_nothing() {
         ])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     for region in report["regions"].as_array().unwrap() {
         assert_eq!(region["verdict"], "error", "{region}");
@@ -124,7 +125,11 @@ async fn a_lock_that_cannot_be_released_is_a_warning_with_the_command_to_delete_
     // Human output: one warning per region, naming the refused call and the 403.
     let out = live.run(&["drill", "--region", "us-east-1", "--yes"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "warn exits 0: {stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "warn exits 0: {stdout}"
+    );
     let warnings: Vec<&str> = stdout
         .lines()
         .filter(|l| l.contains("lock: warn"))
@@ -186,7 +191,7 @@ async fn a_lock_that_cannot_be_released_is_a_warning_with_the_command_to_delete_
         .run(&["drill", "--region", "us-east-1", "--yes", "-o", "json"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     for region in report["regions"].as_array().unwrap() {
         let name = region["region"].as_str().unwrap();

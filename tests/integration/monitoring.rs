@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use ocfail::ops::exporter::metrics::NAMES;
 use ocfail::ops::monitoring;
@@ -15,7 +16,7 @@ use promql_parser::parser::{self, Expr};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use crate::exporter::Exporter;
-use crate::util::{LiveSim, ocfail, text};
+use crate::util::{LiveSim, exit, ocfail, text};
 
 /// Every series name an expression selects.
 struct Names(BTreeSet<String>);
@@ -89,7 +90,12 @@ fn render(dir: &Path) {
         .args(["-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     for f in monitoring::FILES {
         assert!(
             text(&out.stdout).contains(&format!("wrote {}", dir.join(f).display())),

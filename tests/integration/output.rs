@@ -5,7 +5,9 @@
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{root, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, root, text};
 
 /// `ocfail` as [`crate::util::ocfail`] sets it up, as a plain
 /// `std::process::Command` so its stdout and stderr can be any pipe.
@@ -68,7 +70,7 @@ fn a_closed_stdout_keeps_the_exit_code_of_the_result() {
             .unwrap();
         assert_eq!(
             open.status.code(),
-            Some(0),
+            exit(exit_code::OK),
             "{args:?}: {}",
             text(&open.stderr)
         );
@@ -93,7 +95,11 @@ fn closed_stdout_and_stderr_neither_panic_nor_fail() {
         .stderr(closed_pipe())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "101 would be a panic");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "101 would be a panic"
+    );
 }
 
 #[test]
@@ -109,7 +115,7 @@ fn a_closed_stdout_keeps_a_failing_exit_code_too() {
     ];
     let closed = ocfail().args(args).stdout(closed_pipe()).output().unwrap();
     let stderr = text(&closed.stderr);
-    assert_eq!(closed.status.code(), Some(2), "{stderr}");
+    assert_eq!(closed.status.code(), exit(exit_code::USAGE), "{stderr}");
     assert_eq!(
         stderr.matches("error:").count(),
         4,
@@ -127,7 +133,12 @@ fn status_watch_ends_when_nobody_reads_it() {
         .spawn()
         .unwrap();
     let out = finish_within(child, Duration::from_secs(30));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     assert_no_panic(&["status", "--watch"], &out.stderr);
 }
 
@@ -150,7 +161,12 @@ fn color_never_and_no_color_leave_progress_and_log_lines_plain() {
             cmd.env("NO_COLOR", "1");
         }
         let out = cmd.output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::OK),
+            "{}",
+            text(&out.stderr)
+        );
         assert!(
             text(&out.stderr).contains("DEBUG"),
             "log lines were written: {}",

@@ -1,9 +1,10 @@
 //! `ocfail restore` puts back what a drill recorded, and is idempotent.
 
+use ocfail::exit_code;
 use ocfail::kube::{KubeRegion, Workloads};
 use ocfail::ops::record::DrillRecord;
 
-use crate::util::{LiveSim, exited, run_pasted, text};
+use crate::util::{LiveSim, exit, exited, run_pasted, text};
 
 async fn client(live: &LiveSim, region: &str) -> KubeRegion {
     live.client(region).await
@@ -24,7 +25,7 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     );
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(
         stdout.contains("scaled openclaw-api-blue from 0 back to 3"),
         "{stdout}"
@@ -35,7 +36,7 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     assert!(d.annotations["ocfail.dev/last-drill"].contains("20261128t120000-dead01"));
 
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     assert_eq!(
         text(&out.stdout).matches("nothing to restore").count(),
         3,
@@ -49,10 +50,10 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
 async fn restore_refuses_without_yes_when_there_is_no_terminal() {
     let live = LiveSim::start().await;
     let out = live.run(&["restore"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
     let out = live.run(&["restore", "--yes", "--region", "mars-1"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(
         text(&out.stderr).contains("us-east-1"),
         "{}",
@@ -81,7 +82,12 @@ async fn restore_retries_through_503_bursts() {
         .world()
         .faults
         .set_kube("us-east-1", ocfail::sim::KubeFault::default());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
@@ -137,7 +143,7 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
     let out = live
         .run(&["restore", "--yes", "--timeout", "2s", "-v"])
         .await;
-    let stdout = exited(&out, 6);
+    let stdout = exited(&out, exit_code::RESTORE_INCOMPLETE);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
         "gave up at its deadline"
@@ -170,7 +176,12 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
@@ -194,7 +205,7 @@ async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere()
     drop(lock); // a crash: no release, the leases stay until they expire
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    exited(&out, 0);
+    exited(&out, exit_code::OK);
     for k in &regions {
         let lease = k.lease("ocfail-lock").await.unwrap();
         assert!(lease.is_none(), "{}: lease left: {lease:?}", k.region());
@@ -220,7 +231,7 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
             .unwrap();
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(stdout.contains("20261128t120500-alive1"), "{stdout}");
     // Nothing was changed.
     let d = regions[0]
@@ -232,7 +243,12 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
     assert!(d.annotations.contains_key("ocfail.dev/drill"));
     lock.release().await.unwrap();
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     live.sim.shutdown().await;
 }
 
@@ -249,7 +265,12 @@ async fn restore_waits_for_the_hpa_to_be_active_again() {
     let out = live
         .run(&["restore", "--yes", "--region", "us-east-1", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let checks = doc["regions"][0]["checks"].as_array().unwrap();
     let hpa = checks.iter().find(|c| c["name"] == "hpa").unwrap();
@@ -290,7 +311,11 @@ async fn a_hanging_region_is_reported_once_and_the_others_are_restored() {
         .await;
     let took = started.elapsed();
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{stdout}"
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let region = |name: &str| {
         report["regions"]

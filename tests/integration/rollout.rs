@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use ocfail::exit_code;
 use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::running::Running;
-use crate::util::{LiveSim, exited, text};
+use crate::util::{LiveSim, exit, exited, text};
 
 pub const NEW: &str = "registry.example/openclaw-api:1.5.0";
 pub const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
@@ -155,7 +156,7 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
         ])
         .await;
     let (requests, errors) = watch.stop().await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(requests > 50, "the watcher ran: {requests}");
     assert_eq!(errors, 0, "LB errors during the rollout");
 
@@ -202,7 +203,12 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for r in doc["regions"].as_array().unwrap() {
         assert_eq!(r["rollout"]["status"], "already-live", "{r}");
@@ -244,7 +250,7 @@ async fn a_region_that_never_gets_ready_in_wave_2_rolls_wave_1_back_and_never_st
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    let stdout = exited(&out, 1);
+    let stdout = exited(&out, exit_code::FAILED);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let status = |i: usize| doc["regions"][i]["rollout"]["status"].clone();
     assert_eq!(status(0), "rolled-back", "{}", doc["regions"][0]);
@@ -277,7 +283,12 @@ async fn with_halt_wave_1_stays_promoted() {
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::FAILED),
+        "{}",
+        text(&out.stdout)
+    );
     live.sim.world().faults.clear();
     let after = colours(&live).await;
     assert_eq!(after[0].0, "green");
@@ -306,7 +317,7 @@ async fn a_crashing_image_fails_its_smoke_checks_before_any_switch() {
         ])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::FAILED), "{stdout}");
     assert!(
         stdout.contains("smoke-preview rate: fail"),
         "the preview smoke check caught it: {stdout}"
@@ -327,7 +338,7 @@ async fn dry_run_prints_the_plan_per_wave_and_changes_nothing() {
         .run(&["rollout", "--image", NEW, "--dry-run", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     for line in [
         "would set openclaw-api-green from 0 × 1.4.1 to 3 × registry.example/openclaw-api:1.5.0",
         "would switch service openclaw-api from blue to green",
@@ -350,13 +361,18 @@ async fn dry_run_prints_the_plan_per_wave_and_changes_nothing() {
 async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
     let live = quick_sim(&[]).await;
     let out = live.run(&["rollout", "--image", NEW, "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     // blue (1.4.1) was scaled to 0 after the rollout: the rollback scales it
     // up first, and says so.
     let out = live
         .run(&["rollback", "--region", "eu-central-1", "--yes", "-v"])
         .await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(
         stdout.contains("was not warm: scaled up from 0 to 3 first"),
         "{stdout}"
@@ -393,7 +409,7 @@ async fn ctrl_c_during_wave_2_rolls_everything_back_and_exits_130() {
     .await
     .unwrap();
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::INTERRUPTED), "{stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
     live.sim.world().faults.clear();
     assert_eq!(colours(&live).await, before);
@@ -427,7 +443,7 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
         let out = live.run(&["restore", "--yes", "-v"]).await;
         assert_eq!(
             out.status.code(),
-            Some(0),
+            exit(exit_code::OK),
             "after a kill at `{phase}`:\n{}\n{}",
             text(&out.stdout),
             text(&out.stderr)
@@ -487,7 +503,7 @@ async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
     let stdout = text(&out.stdout);
     // Not a failed image, not a success: could not finish (exit 3), and
     // no region says "warn".
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     assert!(stdout.contains("the lock was lost"), "{stdout}");
     assert!(!stdout.contains(" warn "), "{stdout}");
     live.sim.world().faults.clear();
@@ -503,14 +519,18 @@ async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
     let out = live
         .run(&["rollout", "--image", NEW, "--regions", "mars-1", "--yes"])
         .await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(
         text(&out.stderr).contains("regions in this fleet: us-east-1"),
         "{}",
         text(&out.stderr)
     );
     let out = live.run(&["rollout", "--image", NEW]).await;
-    assert_eq!(out.status.code(), Some(2), "no terminal, no --yes");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::USAGE),
+        "no terminal, no --yes"
+    );
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
 
     // A crashed drill's record in us-east-1 blocks a rollout of any region.
@@ -534,7 +554,7 @@ async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
         ])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(
         stdout.contains("unrestored-state") && stdout.contains("us-east-1 (drill)"),
         "{stdout}"
@@ -557,7 +577,7 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     // Wave order in the progress lines, and zero traffic errors in the report.
     let stderr = text(&out.stderr);
     let switched: Vec<usize> = REGIONS
@@ -589,7 +609,12 @@ async fn keep_previous_leaves_the_old_colour_warm() {
             "--yes",
         ])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let after = colours(&live).await;
     assert_eq!(
         after[1],

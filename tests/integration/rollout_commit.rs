@@ -6,12 +6,13 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use ocfail::sim::KubeFault;
 
 use crate::rollout::{NEW, REGIONS, assert_no_locks, colours, quick_sim};
 use crate::running::Running;
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text};
 
 /// Whether any region's live Service still carries the rollout's record.
 async fn recorded(live: &LiveSim) -> Vec<String> {
@@ -74,7 +75,7 @@ async fn killed_after_removing_its_records_restore_says_the_rollout_had_finished
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert_eq!(
         stdout.matches("pass     nothing to restore").count(),
         3,
@@ -111,14 +112,18 @@ async fn a_record_left_by_a_commit_cut_short_is_finished_not_rolled_back() {
     .await
     .unwrap();
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{stdout}"
+    );
     assert_eq!(recorded(&live).await, ["us-east-1"]);
     assert!(stdout.contains("keeps it promoted"), "{stdout}");
     live.sim.world().faults.clear();
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert!(
         stdout.contains("us-east-1       pass     finished: rollout of run"),
         "{stdout}"

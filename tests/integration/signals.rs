@@ -6,13 +6,14 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
 mod property;
 
 use crate::rollout::{NEW, colours, quick_sim, wave_2_cannot_get_ready};
 use crate::running::Running;
-use crate::util::{LiveSim, exited, quoted_after, run_pasted, text};
+use crate::util::{LiveSim, exit, exited, quoted_after, run_pasted, text};
 use crate::world_state::FleetState;
 
 /// A drill of us-east-1 holding for `hold`, with `extra` arguments.
@@ -86,7 +87,13 @@ async fn hang_up_while_holding(stdout_too: bool) {
     .unwrap();
     // The fleet first: it matters more than the exit code.
     as_before(&live, &before, "after SIGHUP").await;
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.status, out.stdout);
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.status,
+        out.stdout
+    );
     if !stdout_too {
         assert!(
             out.stdout
@@ -126,7 +133,13 @@ async fn hang_up_mid_wave(stdout_too: bool) {
     live.sim.world().faults.clear();
     assert_eq!(colours(&live).await, old, "every region on its old colour");
     as_before(&live, &before, "after SIGHUP mid-wave").await;
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.status, out.stdout);
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.status,
+        out.stdout
+    );
     if !stdout_too {
         assert!(
             out.stdout.contains(
@@ -164,7 +177,7 @@ async fn restore_refuses_a_holding_drill_by_name_and_the_drill_ends_as_it_would(
     let holding = FleetState::of(live.sim.world());
     let holder = holder_in(&live, "us-east-1").expect("the drill holds the lock");
     let out = live.run(&["restore", "--yes"]).await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
     assert!(
         stdout.contains(&format!(
             "run {} ({holder}) is still running",
@@ -181,7 +194,7 @@ async fn restore_refuses_a_holding_drill_by_name_and_the_drill_ends_as_it_would(
     // Its own verdict (a short hold may miss the error budget by a
     // request), not a lost lock.
     assert!(
-        matches!(done.code(), Some(0 | 1)),
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&done.code()),
         "{}\n{}",
         done.stdout,
         done.progress()
@@ -214,7 +227,7 @@ async fn restore_refuses_a_running_rollout_by_name_and_the_rollout_ends_as_it_wo
     let switched = FleetState::of(live.sim.world());
     let holder = holder_in(&live, "ap-southeast-2").expect("the rollout holds the lock");
     let out = live.run(&["restore", "--yes"]).await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
     assert!(
         stdout.contains(&format!(
             "run {} ({holder}) is still running",
@@ -228,7 +241,13 @@ async fn restore_refuses_a_running_rollout_by_name_and_the_rollout_ends_as_it_wo
     let done = tokio::task::spawn_blocking(move || rollout.finish(Duration::from_secs(60)))
         .await
         .unwrap();
-    assert_eq!(done.code(), Some(0), "{}\n{}", done.stdout, done.progress());
+    assert_eq!(
+        done.code(),
+        exit(exit_code::OK),
+        "{}\n{}",
+        done.stdout,
+        done.progress()
+    );
     assert!(!done.stdout.contains("lock was lost"), "{}", done.stdout);
     let after = colours(&live).await;
     assert_eq!(
@@ -254,7 +273,7 @@ async fn a_drill_refused_by_a_running_drill_names_it_and_does_not_send_the_user_
     let out = live
         .run(&["drill", "--region", "eu-central-1", "--yes"])
         .await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
     let named = format!(
         "locked: drill run {} is still running in us-east-1 ({holder}, lease renewed ",
         run_of(&holder)
@@ -275,7 +294,7 @@ async fn a_drill_refused_by_a_running_drill_names_it_and_does_not_send_the_user_
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}", out.stdout);
+    assert_eq!(out.code(), exit(exit_code::INTERRUPTED), "{}", out.stdout);
     as_before(&live, &before, "after both drills").await;
     live.sim.shutdown().await;
 }
@@ -319,7 +338,13 @@ async fn ctrl_c_during_a_slow_steady_state_check_writes_nothing() {
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
     assert!(
         out.stdout
             .contains("stopped before the outage: nothing was changed"),
@@ -359,7 +384,13 @@ async fn sigterm_while_waiting_for_recovery_stops_the_wait_at_once() {
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
     assert!(out.stdout.contains("SIGTERM"), "{}", out.stdout);
     // "At once" on a loaded machine: well under the 1 min 33 s budget it
     // would otherwise wait out.
@@ -397,7 +428,13 @@ async fn one_ctrl_c_during_the_restore_lets_it_finish_and_exits_130() {
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
     for line in [
         "restore scale: pass",
         "restore record: pass",
@@ -444,7 +481,13 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(6), "{}\n{}", out.stdout, out.progress());
+    assert_eq!(
+        out.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
     assert!(
         !out.stdout.contains("was switched back"),
         "a switch-back a second signal stopped is not claimed: {}",
@@ -461,7 +504,12 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
     let out = tokio::task::spawn_blocking(move || run_pasted(&command, "--yes"))
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     as_before(&live, &before, "after the pasted restore").await;
     live.sim.shutdown().await;
 }
@@ -498,7 +546,13 @@ async fn a_signal_while_a_rollout_makes_its_promotions_final_lets_that_finish() 
     for region in colours(&live).await {
         assert_eq!(region, ("green".to_owned(), NEW.to_owned(), 0), "promoted");
     }
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
     assert!(
         out.stdout
             .contains("SIGINT arrived while making the promotions final; that was finished first"),

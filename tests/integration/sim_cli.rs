@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{kubectl_or_skip, ocfail, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, kubectl_or_skip, ocfail, text};
 
 #[test]
 fn sim_writes_working_files_and_stops_on_ctrl_c() {
@@ -77,7 +79,12 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
         .arg(dir.path().join("fleet.yaml"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
 
     let pid = child.id().to_string();
     assert!(
@@ -98,7 +105,7 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), exit(exit_code::OK));
 }
 
 #[test]
@@ -110,7 +117,7 @@ fn sim_refuses_a_fault_on_an_unknown_region() {
             .args(["sim", flag, "mars-1"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert_eq!(out.status.code(), exit(exit_code::USAGE), "{flag}");
         let err = text(&out.stderr);
         assert!(
             err.contains("region `mars-1`") && err.contains("us-east-1"),
@@ -147,7 +154,7 @@ fn sim_refuses_a_rate_that_is_not_a_fraction() {
             .output()
             .unwrap();
         let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(out.status.code(), exit(exit_code::USAGE), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }

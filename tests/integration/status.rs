@@ -2,15 +2,16 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
-use crate::util::{LiveSim, exited, redact, text};
+use crate::util::{LiveSim, exit, exited, redact, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_fleet_passes_serves_from_us_east_1_and_survives() {
     let live = LiveSim::start().await;
     let out = live.run(&["status"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         assert!(
             stdout
@@ -87,7 +88,7 @@ async fn a_region_at_zero_fails_and_the_failover_target_is_named() {
     .await;
     let out = live.run(&["status"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::FAILED), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -120,7 +121,7 @@ async fn a_refusing_region_is_an_error_with_a_reason_and_exit_3() {
     );
     let started = Instant::now();
     let out = live.run(&["status", "--request-timeout", "2s"]).await;
-    let stdout = exited(&out, 3);
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
     let line = stdout
         .lines()
         .find(|l| l.starts_with("ap-southeast-2"))
@@ -149,7 +150,12 @@ async fn a_hanging_region_errors_within_the_request_timeout() {
     let out = live
         .run(&["status", "--request-timeout", "1s", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::UNAVAILABLE),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let eu = doc["regions"]
         .as_array()
@@ -185,7 +191,7 @@ async fn cloudflare_429_is_retried_after_retry_after() {
     let out = live.run(&["status", "--cloudflare-rps", "50"]).await;
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -206,7 +212,7 @@ async fn cloudflare_5xx_is_retried_then_reported_as_error() {
     });
     let out = live.run(&["status", "--cloudflare-rps", "50"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -221,7 +227,7 @@ async fn a_wrong_token_exits_3_with_a_hint() {
     let live = LiveSim::start().await;
     let out = live.run_with_token(&["status", "-v"], "invalid").await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     assert!(
         stdout.contains("CLOUDFLARE_API_TOKEN"),
         "the hint names the variable: {stdout}"
@@ -237,7 +243,7 @@ async fn a_missing_token_exits_3_naming_the_variable() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE));
     assert!(
         text(&out.stdout).contains("CLOUDFLARE_API_TOKEN"),
         "{}",
@@ -252,7 +258,7 @@ fn sim_flag_runs_status_against_the_seed_fleet() {
         .args(["--sim", "status", "-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert_eq!(
         stdout
             .lines()
@@ -330,7 +336,7 @@ fn watch_prints_changes_as_lines_until_ctrl_c() {
         assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), exit(exit_code::OK));
     // Nothing changed between refreshes, so nothing more was printed.
     assert!(
         rx.try_iter().all(|l| !l.contains(" us-east-1: ")),

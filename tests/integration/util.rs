@@ -22,18 +22,24 @@ pub fn ocfail() -> Command {
     cmd
 }
 
-/// `out`'s stdout, after asserting that it exited with `code` (showing
-/// both streams when it did not).
+/// `out`'s stdout, after asserting that it exited with `code` (one of
+/// [`ocfail::exit_code`]'s), showing both streams when it did not.
 #[track_caller]
-pub fn exited(out: &std::process::Output, code: i32) -> String {
+pub fn exited(out: &std::process::Output, code: u8) -> String {
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(code),
+        exit(code),
         "{stdout}\n{}",
         text(&out.stderr)
     );
     stdout
+}
+
+/// An exit code of [`ocfail::exit_code`] as `ExitStatus::code` gives it,
+/// for comparing with a process's status.
+pub fn exit(code: u8) -> Option<i32> {
+    Some(i32::from(code))
 }
 
 /// Output as text.
@@ -83,17 +89,32 @@ pub fn redact(s: &str, tmp: Option<&Path>) -> String {
 /// elsewhere (a developer machine without it can still run the rest).
 pub fn kubectl_or_skip() -> Option<PathBuf> {
     let path = PathBuf::from("/usr/bin/kubectl");
-    let found = if path.exists() {
-        Some(path)
-    } else {
-        which("kubectl")
-    };
+    if path.exists() {
+        return Some(path);
+    }
+    tool_or_skip(
+        "kubectl",
+        "kubectl is required in CI (expected /usr/bin/kubectl)",
+    )
+}
+
+/// A shell's path (`bash`, `zsh`, `fish`), for checking the completion
+/// scripts with it: required in CI (.ci/run installs them), a loud skip
+/// elsewhere.
+pub fn shell_or_skip(name: &str) -> Option<PathBuf> {
+    tool_or_skip(
+        name,
+        &format!("{name} is required in CI to check its completion script (.ci/run installs it)"),
+    )
+}
+
+/// `name` on the PATH; when missing, a failure under `CI` (saying `in_ci`)
+/// and a warning and `None` elsewhere.
+fn tool_or_skip(name: &str, in_ci: &str) -> Option<PathBuf> {
+    let found = which(name);
     if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI (expected /usr/bin/kubectl)"
-        );
-        eprintln!("WARNING: kubectl not found; skipping a kubectl fidelity test");
+        assert!(std::env::var_os("CI").is_none(), "{in_ci}");
+        eprintln!("WARNING: {name} not found; skipping a test that needs it");
     }
     found
 }
