@@ -3,7 +3,7 @@
 //! fleet back exactly as it was; a crashed run's expired lease lets no new
 //! drill take over; two drills at once, one is refused by the other's lock.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, ensure};
 use ocfail::exit_code;
@@ -13,7 +13,7 @@ use serde_json::Value;
 pub(crate) mod matrix;
 
 use crate::running::{Killed, Running};
-use crate::util::{LiveSim, exit, text};
+use crate::util::{LiveSim, exit, text, wait_until};
 use crate::world_state::FleetState;
 
 /// The seed fleet's regions, in manifest order (the order the lock is taken in).
@@ -142,20 +142,7 @@ async fn check_restored(
 
     // Health is observed by the monitor, not written by restore: it comes back
     // within a few monitor intervals once the pods are ready.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let now = FleetState::of(live.sim.world());
-        if now.health == before.health {
-            break;
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "pool health did not come back: {:?} (before: {:?})",
-            now.health,
-            before.health
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_healthy_as(live, before).await;
 
     let out = live.run(&["restore", "--yes", "-o", "json"]).await;
     let again: Value = serde_json::from_slice(&out.stdout).context("restore -o json")?;
@@ -245,8 +232,8 @@ async fn expire_leases(live: &LiveSim) {
 
 /// Polls until pool health is what it was in `before`.
 async fn until_healthy_as(live: &LiveSim, before: &FleetState) {
-    live.until(20, "pool health as before", |w| {
-        FleetState::of(w).health == before.health
+    wait_until(Duration::from_secs(20), "pool health as before", || async {
+        FleetState::of(live.sim.world()).health == before.health
     })
     .await;
 }
@@ -361,9 +348,11 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
             .first()
             .and_then(|l| l["spec"]["holderIdentity"].as_str().map(str::to_owned))
     };
-    live.until(30, "the first drill's lease in us-east-1", |w| {
-        lease_of(w, "us-east-1").is_some()
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "the first drill's lease in us-east-1",
+        || async { lease_of(live.sim.world(), "us-east-1").is_some() },
+    )
     .await;
     let holder = lease_of(live.sim.world(), "us-east-1").unwrap();
 

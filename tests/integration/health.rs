@@ -1,8 +1,10 @@
 //! `ocfail health` end to end against the in-process simulator.
 
+use std::time::Duration;
+
 use ocfail::exit_code;
 
-use crate::util::{LiveSim, exit, exited, text};
+use crate::util::{LiveSim, exit, exited, text, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
@@ -46,9 +48,11 @@ async fn health_fails_an_unhealthy_region_and_keeps_the_others() {
         .unwrap()
         .scale("eu-central-1", "openclaw-api-blue", 0)
         .unwrap();
-    live.until(10, "eu-central-1's pool to turn unhealthy", |w| {
-        w.cloudflare.pool_healthy(&pool) == Some(false)
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "eu-central-1's pool to turn unhealthy",
+        || async { live.sim.world().cloudflare.pool_healthy(&pool) == Some(false) },
+    )
     .await;
     let out = live
         .run(&["health", "-o", "json", "--cloudflare-rps", "50"])

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ocfail::exit_code;
 use ocfail::kube::Workloads;
@@ -16,7 +16,7 @@ use promql_parser::parser::{self, Expr};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use crate::exporter::Exporter;
-use crate::util::{LiveSim, exit, ocfail, text};
+use crate::util::{LiveSim, exit, ocfail, text, wait_until};
 
 /// Every series name an expression selects.
 struct Names(BTreeSet<String>);
@@ -167,18 +167,12 @@ fn series(exposition: &str) -> Vec<(String, f64)> {
 
 /// Waits until the exporter's raw `/metrics` satisfies `check`.
 async fn snapshot(e: &Exporter, what: &str, check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let what = format!("the exporter to show {what}");
+    wait_until(Duration::from_secs(20), &what, || async {
         let text = e.get("/metrics").await.1;
-        if check(&text) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the exporter never showed {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        check(&text).then_some(text)
+    })
+    .await
 }
 
 /// A `promtool test rules` file: the snapshot held constant for 20 minutes,

@@ -3,11 +3,11 @@
 //! code, and `--color`/`NO_COLOR` govern every line, logs included.
 
 use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ocfail::exit_code;
 
-use crate::util::{exit, root, text};
+use crate::util::{exit, exit_within, root, text};
 
 /// `ocfail` as [`crate::util::ocfail`] sets it up, as a plain
 /// `std::process::Command` so its stdout and stderr can be any pipe.
@@ -32,14 +32,7 @@ fn closed_pipe() -> std::io::PipeWriter {
 
 /// Waits for `child` for at most `limit`, killing it (and failing) after.
 fn finish_within(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    exit_within(&mut child, limit, "ocfail to finish", || "still running");
     child.wait_with_output().unwrap()
 }
 

@@ -6,14 +6,10 @@ use ocfail::ops::record::DrillRecord;
 
 use crate::util::{LiveSim, exit, exited, run_pasted, text};
 
-async fn client(live: &LiveSim, region: &str) -> KubeRegion {
-    live.client(region).await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     // What a drill does before it crashes: record, then scale to 0.
     crashed_drill(&us, "20261128t120000-dead01").await;
 
@@ -65,7 +61,7 @@ async fn restore_refuses_without_yes_when_there_is_no_terminal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_retries_through_503_bursts() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead02").await;
     // Most requests to the region's API now fail with 503.
     live.sim.world().faults.set_kube(
@@ -117,19 +113,10 @@ async fn crashed_drill(us: &KubeRegion, run_id: &str) {
     us.scale("openclaw-api-blue", 0).await.unwrap();
 }
 
-/// Every region's clients, through the written kubeconfig.
-async fn clients(live: &LiveSim) -> Vec<KubeRegion> {
-    let mut out = Vec::new();
-    for r in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
-        out.push(client(live, r).await);
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead03").await;
     // Reads answer, every write gets a 503 (etcd without a leader).
     live.sim.world().faults.set_kube(
@@ -191,7 +178,7 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere() {
     let live = LiveSim::start().await;
-    let regions = clients(&live).await;
+    let regions = live.clients().await;
     let crashed = "20261128t120000-dead04";
     crashed_drill(&regions[0], crashed).await;
     // The crashed run's leases are still live (renewed a moment ago).
@@ -222,7 +209,7 @@ async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere()
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_is_refused_while_another_live_run_holds_the_lock() {
     let live = LiveSim::start().await;
-    let regions = clients(&live).await;
+    let regions = live.clients().await;
     crashed_drill(&regions[0], "20261128t120000-dead05").await;
     let other = ocfail::ops::lock::Holder::new("drill", "20261128t120500-alive1");
     let lock =
@@ -256,7 +243,7 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
 async fn restore_waits_for_the_hpa_to_be_active_again() {
     let live = LiveSim::start().await;
     live.create_hpa("us-east-1", "openclaw-api-blue").await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead06").await;
     // A drill that crashed at 0 replicas: Kubernetes has disabled the HPA.
     live.until_hpa("us-east-1", "openclaw-api-blue", Some(false))
@@ -287,7 +274,7 @@ async fn restore_waits_for_the_hpa_to_be_active_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_region_is_reported_once_and_the_others_are_restored() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead05").await;
     live.sim.world().faults.set_kube(
         "eu-central-1",

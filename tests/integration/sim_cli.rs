@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ocfail::exit_code;
 
-use crate::util::{exit, kubectl_or_skip, ocfail, text};
+use crate::util::{exit, exit_within, kubectl_or_skip, ocfail, text};
 
 #[test]
 fn sim_writes_working_files_and_stops_on_ctrl_c() {
@@ -94,17 +94,12 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sim did not stop within 10s of Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(10),
+        "ocfail sim to stop after Ctrl-C",
+        || "still running",
+    );
     assert_eq!(status.code(), exit(exit_code::OK));
 }
 

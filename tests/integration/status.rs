@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use ocfail::exit_code;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
-use crate::util::{LiveSim, exit, exited, redact, text};
+use crate::util::{
+    LiveSim, exit, exit_within, exited, redact, text, wait_until, wait_until_blocking,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_fleet_passes_serves_from_us_east_1_and_survives() {
@@ -82,9 +84,11 @@ async fn a_region_at_zero_fails_and_the_failover_target_is_named() {
         .unwrap()
         .scale("us-east-1", "openclaw-api-blue", 0)
         .unwrap();
-    live.until(10, "us-east-1's pool to turn unhealthy", |w| {
-        w.cloudflare.pool_healthy(&pool) == Some(false)
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "us-east-1's pool to turn unhealthy",
+        || async { live.sim.world().cloudflare.pool_healthy(&pool) == Some(false) },
+    )
     .await;
     let out = live.run(&["status"]).await;
     let stdout = text(&out.stdout);
@@ -290,36 +294,46 @@ fn watch_prints_changes_as_lines_until_ctrl_c() {
         ])
         .current_dir(crate::util::root())
         .env("NO_COLOR", "1")
+        // Its debug log names every Cloudflare call: one pool listing per refresh.
+        .env("RUST_LOG", "ocfail=debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    while lines.len() < 4 {
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(l) => lines.push(l),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no watch output: {lines:?}");
+    let lines_of = |stream: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
             }
-        }
-    }
+        });
+        rx
+    };
+    let rx = lines_of(Box::new(child.stdout.take().unwrap()));
+    let log = lines_of(Box::new(child.stderr.take().unwrap()));
+    let refreshes = || {
+        log.try_iter()
+            .filter(|l| l.contains("load_balancers/pools status="))
+            .count()
+    };
+    let mut lines = Vec::new();
+    let first = wait_until_blocking(Duration::from_secs(20), "the first refresh's lines", || {
+        lines.extend(rx.try_iter());
+        (lines.len() >= 4).then(|| lines.clone())
+    });
     // First refresh: every region and the fleet line, each as a timestamped line.
-    assert!(lines[0].contains(" us-east-1: pass"), "{lines:?}");
+    assert!(first[0].contains(" us-east-1: pass"), "{first:?}");
     assert!(
-        lines[3].contains(" fleet: pass")
-            && lines[3].contains("survives losing any one region: yes"),
-        "{lines:?}"
+        first[3].contains(" fleet: pass")
+            && first[3].contains("survives losing any one region: yes"),
+        "{first:?}"
     );
-    // Let a few more refreshes happen: nothing changes, so nothing is printed.
-    std::thread::sleep(Duration::from_millis(700));
+    // A few more refreshes: nothing changes, so nothing is printed.
+    let mut seen = refreshes();
+    wait_until_blocking(Duration::from_secs(20), "three more refreshes", || {
+        seen += refreshes();
+        seen >= 4
+    });
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -328,18 +342,17 @@ fn watch_prints_changes_as_lines_until_ctrl_c() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(10),
+        "watch to stop on Ctrl-C",
+        || "still running",
+    );
     assert_eq!(status.code(), exit(exit_code::OK));
     // Nothing changed between refreshes, so nothing more was printed.
+    let more: Vec<String> = rx.try_iter().collect();
     assert!(
-        rx.try_iter().all(|l| !l.contains(" us-east-1: ")),
-        "unchanged rows are not repeated"
+        more.iter().all(|l| !l.contains(" us-east-1: ")),
+        "unchanged rows are not repeated: {more:?}"
     );
 }

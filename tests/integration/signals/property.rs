@@ -19,10 +19,10 @@ use anyhow::{Context, bail, ensure};
 use ocfail::exit_code;
 
 use crate::drill_crash::matrix::{HOLD, METHODS, PARALLEL, whole_drill};
-use crate::rollout::{NEW, colours, quick_sim};
+use crate::rollout::{NEW, colours};
 use crate::running::{Finished, Running};
 use crate::seeded;
-use crate::util::{LiveSim, exit, run_pasted, text};
+use crate::util::{Launch, LiveSim, exit, run_pasted, text};
 use crate::world_state::FleetState;
 
 /// Runs of each property test, unless `OCFAIL_SIGNAL_RUNS` says otherwise.
@@ -182,7 +182,7 @@ async fn promoted(live: &LiveSim) -> anyhow::Result<()> {
 async fn hit_once(hit: Hit) -> anyhow::Result<String> {
     let live = match hit.op {
         Op::Drill(_) => LiveSim::start().await,
-        Op::Rollout => quick_sim(&[]).await,
+        Op::Rollout => Launch::seed().quick_rollout().start().await,
     };
     let before = FleetState::of(live.sim.world());
     let run = match hit.op {
@@ -320,12 +320,12 @@ async fn check(
     }
 }
 
-/// How long a whole rollout (with [`quick_sim`]'s timings) takes here:
+/// How long a whole rollout (with [`Launch::quick_rollout`]'s timings) takes here:
 /// the longest of [`PARALLEL`] run at once, uninterrupted. Each must
 /// promote every region.
 async fn whole_rollout() -> Duration {
     let rollouts = (0..PARALLEL).map(|_| async {
-        let live = quick_sim(&[]).await;
+        let live = Launch::seed().quick_rollout().start().await;
         let started = Instant::now();
         let run = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
         let done = tokio::task::spawn_blocking(move || run.finish(Duration::from_secs(120)))
