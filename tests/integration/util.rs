@@ -224,8 +224,10 @@ pub fn redact(s: &str, tmp: Option<&Path>) -> String {
 }
 
 /// A drill's or rollout's human report (stdout) with what differs run to
-/// run replaced by markers: durations (`<dur>`), run ids, temp paths,
-/// ports, the operator (`<user@host>`), and what synthetic traffic measured.
+/// run replaced by markers: durations (`<dur>`; how long each check took,
+/// shown with `-v` unless under a millisecond, is left out), run ids, temp
+/// paths, ports, the binary's path, the operator (`<user@host>`), and what
+/// synthetic traffic measured.
 ///
 /// Traffic depends on when requests happen to land: its counts become
 /// `<n>` and `<pct>`; the checks judged on it (`outage`, `failed-over`,
@@ -257,7 +259,8 @@ pub fn redact_run(s: &str, live: Option<&LiveSim>) -> String {
             .find(|c| line.starts_with(&format!("  - {c}: ")));
         let line = match judged {
             Some(check) => format!("  - {check}: <judged on synthetic traffic>"),
-            None => counts(&durations(&run_ids(line))),
+            // `(took 3ms)` is left out when a check took under a millisecond.
+            None => counts(&durations(&run_ids(line))).replace(" (took <dur>)", ""),
         };
         out.push_str(&line);
         out.push('\n');
@@ -1038,7 +1041,7 @@ us-east-1       pass     pass: unhealthy after 258ms, traffic moved after 1.2s, 
 eu-central-1    pass     took the traffic
 
 us-east-1:
-  - restore ready: pass — 3/3 ready after 253ms
+  - restore ready: pass — 3/3 ready after 253ms (took 260ms)
   - outage: pass — no synthetic request failed between the injection and the move
   - recovering: skipped — only 2 requests (0 failed): too few to judge, 20 needed
 eu-central-1:
