@@ -27,7 +27,7 @@ pub enum HealthFact {
     Monitor {
         /// What the monitor does.
         monitor: MonitorSettings,
-        /// The failover and recovery budget (DESIGN.md §6.3).
+        /// The failover and recovery budget (docs/drills.md, "The timing budget").
         budget: Budget,
     },
     /// `monitor`: reading it failed.
@@ -130,7 +130,7 @@ pub struct MonitorSettings {
     pub consecutive_up: u64,
 }
 
-/// How long failover and recovery may take (DESIGN.md §6.3).
+/// How long failover and recovery may take (docs/drills.md, "The timing budget").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
     /// Until traffic has left a region that went down.

@@ -1,7 +1,9 @@
 //! `ocfail validate` end to end: tables, JSON, JUnit, step summaries, and
 //! what a user sees when no manifest can be found.
 
-use crate::util::{ocfail, redact, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, ocfail, redact, text};
 
 #[test]
 fn validate_seed_fleet_prints_a_table_of_three_regions() {
@@ -9,7 +11,12 @@ fn validate_seed_fleet_prints_a_table_of_three_regions() {
         .args(["validate", "-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     let stdout = text(&out.stdout);
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         assert!(
@@ -28,7 +35,7 @@ fn validate_json_is_one_document_with_the_contract_fields() {
         .args(["validate", "-f", "fixtures/fleet.yaml", "-o", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON document");
     assert_eq!(doc["schema"], "ocfail.dev/report/v1");
@@ -45,7 +52,7 @@ fn validate_jsonl_is_a_stream_ending_with_the_report() {
         .args(["validate", "-f", "fixtures/fleet.yaml", "-o", "jsonl"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
@@ -68,7 +75,7 @@ fn invalid_manifest_in_json_mode_still_reports_with_exit_code_2() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["exitCode"], 2);
     assert_eq!(doc["notes"].as_array().unwrap().len(), 3);
@@ -83,7 +90,7 @@ fn junit_file_is_valid_xml_with_a_case_per_region_check() {
         .arg(&path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     let xml = std::fs::read_to_string(&path).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("JUnit output is well-formed XML");
     let suites = doc.root_element();
@@ -112,7 +119,7 @@ fn junit_into_a_missing_directory_is_a_clear_error() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     let err = text(&out.stderr);
     assert!(
         err.contains("error: failed to write JUnit report to /nonexistent-dir/out.xml"),
@@ -131,7 +138,7 @@ fn github_step_summary_gets_a_markdown_table_appended() {
         .env("GITHUB_STEP_SUMMARY", &path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     let md = std::fs::read_to_string(&path).unwrap();
     assert!(
         md.starts_with("# earlier step\n"),
@@ -147,7 +154,7 @@ fn missing_file_says_how_to_point_at_a_manifest() {
         .args(["validate", "-f", "missing.yaml"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(out.stdout.is_empty());
     insta::assert_snapshot!("validate_missing_file", text(&out.stderr));
 }
@@ -160,7 +167,7 @@ fn empty_directory_says_how_to_point_at_a_manifest() {
         .arg("validate")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     let err = text(&out.stderr);
     assert!(
         err.contains("-f PATH") && err.contains("OCFAIL_FLEET"),
@@ -182,7 +189,12 @@ fn fleet_yaml_in_the_working_directory_is_found() {
         .arg("validate")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -192,7 +204,12 @@ fn ocfail_fleet_env_var_is_used() {
         .env("OCFAIL_FLEET", "fixtures/fleet.yaml")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -210,7 +227,7 @@ fn the_token_value_is_never_printed() {
         .env("CLOUDFLARE_API_TOKEN", secret)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     assert!(!text(&out.stdout).contains(secret));
     assert!(!text(&out.stderr).contains(secret));
 }
@@ -218,9 +235,9 @@ fn the_token_value_is_never_printed() {
 #[test]
 fn usage_errors_exit_2_and_help_exits_0() {
     let out = ocfail().args(["validate", "--bogus"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     let out = ocfail().arg("--help").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     assert!(text(&out.stdout).contains("validate"));
 }
 
@@ -253,7 +270,11 @@ fn nonsense_values_are_refused_with_what_would_do() {
         // against the simulator instead of failing here.
         let out = ocfail().arg("--sim").args(&args).output().unwrap();
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::USAGE),
+            "{args:?}: {stderr}"
+        );
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(
             stderr.contains("e.g."),

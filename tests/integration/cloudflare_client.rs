@@ -3,33 +3,24 @@
 //! small counting stubs for what the simulator cannot show: how many
 //! attempts reached the server, odd pagination, timeouts.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::util::LiveSim;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use ocfail::cloudflare::budget::DEFAULT_BURST;
 use ocfail::cloudflare::{
     ApiToken, CfError, CfErrorKind, ClientOptions, CloudflareClient, Monitor, Pools,
 };
-use ocfail::sim::{CloudflareFault, Sim, SimHandle, SimOptions};
+use ocfail::sim::{CloudflareFault, SimHandle};
 use serde_json::{Value, json};
 
 /// Distinctive, so a grep for it cannot match anything else.
 const TOKEN: &str = "cf-test-token-7Qx9s3cret";
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const ZONE: &str = "9a7806061c88ada191ed06f989cc3dac";
-
-async fn start() -> SimHandle {
-    let fleet = ocfail::manifest::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/fleet.yaml"
-    )))
-    .unwrap();
-    Sim::start(&fleet, SimOptions::fast()).await.unwrap()
-}
 
 fn options(api_url: String, rps: f64) -> ClientOptions {
     ClientOptions {
@@ -47,7 +38,7 @@ fn client(sim: &SimHandle, token: &str) -> CloudflareClient {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_method_on_the_seed_fleet() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, TOKEN);
 
     let token = cf.verify_token().await.unwrap();
@@ -115,7 +106,7 @@ async fn every_method_on_the_seed_fleet() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_objects_list_what_exists() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, TOKEN);
 
     let e = cf.load_balancer("www.openclaw.com").await.unwrap_err();
@@ -154,7 +145,7 @@ async fn missing_objects_list_what_exists() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn read_only_token_reads_but_cannot_disable_a_pool() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, "read-only");
     let pool = cf.pool("openclaw-eu-central-1").await.unwrap();
     let e = cf.set_pool_enabled(&pool.id, false).await.unwrap_err();
@@ -172,7 +163,7 @@ async fn read_only_token_reads_but_cannot_disable_a_pool() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_token_is_unauthorized_with_a_hint() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, "invalid");
     let e = cf.verify_token().await.unwrap_err();
     assert_eq!((e.kind, e.status), (CfErrorKind::Unauthorized, Some(401)));
@@ -192,7 +183,7 @@ async fn invalid_token_is_unauthorized_with_a_hint() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_burst_is_waited_out() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, TOKEN);
     sim.world().faults.set_cloudflare(CloudflareFault {
         rate_limit_burst: 2,
@@ -212,7 +203,7 @@ async fn a_429_burst_is_waited_out() {
 /// times `unhealthyAfterMs` with it.
 #[tokio::test(flavor = "multi_thread")]
 async fn pool_as_of_is_when_the_answered_attempt_was_sent() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, TOKEN);
     let id = cf.pool("openclaw-us-east-1").await.unwrap().id;
     // Every answer takes 500 ms, and the first is a 429 asking for 2 s.
@@ -246,7 +237,7 @@ async fn pool_as_of_is_when_the_answered_attempt_was_sent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_errors_are_retried_for_gets_only() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = client(&sim, TOKEN);
     let pool = cf.pool("openclaw-us-east-1").await.unwrap();
     let monitor = cf.monitor(pool.monitor.as_deref().unwrap()).await.unwrap();
@@ -272,7 +263,7 @@ async fn server_errors_are_retried_for_gets_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_budget_is_shared_by_clones() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     // A rested budget lets a burst go at once; four more at 2/s take 2 s.
     const CALLS: u32 = DEFAULT_BURST + 4;
     let run = |rps: f64| {

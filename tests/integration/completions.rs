@@ -1,9 +1,13 @@
-//! The committed completion scripts match what the binary generates.
-//! Set `OCFAIL_BLESS=1` to rewrite them after changing the CLI.
+//! The completion scripts: the committed ones match what the binary
+//! generates (set `OCFAIL_BLESS=1` to rewrite them after changing the CLI),
+//! and bash, zsh and fish themselves accept what `ocfail completions`
+//! prints and complete with it. Man pages and `--version` too.
 
 use ocfail::cli::generate::{SHELLS, completion_file, completions};
 
-use crate::util::{ocfail, root};
+use ocfail::exit_code;
+
+use crate::util::{exit, exited, ocfail, root, shell_or_skip, text};
 
 #[test]
 fn committed_completions_are_fresh() {
@@ -28,12 +32,109 @@ fn committed_completions_are_fresh() {
     );
 }
 
+/// `ocfail completions SHELL`, written to a file in `dir`.
+fn generated(shell: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let out = ocfail().args(["completions", shell]).output().unwrap();
+    exited(&out, exit_code::OK);
+    let path = dir.join(format!("ocfail.{shell}"));
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+/// Runs `shell ARGS…` in `dir` and returns its stdout, failing on a
+/// non-zero exit with what the shell said.
+fn run_shell(shell: &std::path::Path, args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new(shell)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ENV")
+        .env_remove("BASH_ENV")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} {args:?} exited with {}:\n{}{}",
+        shell.display(),
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// bash reads the script (`bash -n`), and once sourced it completes a
+/// subcommand and a subcommand's flag the way a user's Tab does.
 #[test]
-fn completions_command_prints_the_same_script() {
-    let out = ocfail().args(["completions", "bash"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(out.stdout, completions(clap_complete::Shell::Bash));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("validate"));
+fn bash_accepts_the_completion_script_and_completes_with_it() {
+    let Some(bash) = shell_or_skip("bash") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = generated("bash", dir.path());
+    let script = script.to_str().unwrap();
+    run_shell(&bash, &["-n", script], dir.path());
+    // `_ocfail CMD CUR PREV` with COMP_WORDS and COMP_CWORD set, as bash calls it.
+    let complete = |words: &str, cur: &str, prev: &str| {
+        let program = format!(
+            "source {script}; COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); \
+             COMP_LINE=\"{words}\"; COMP_POINT=${{#COMP_LINE}}; \
+             _ocfail ocfail {cur} {prev}; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        run_shell(
+            &bash,
+            &["--norc", "--noprofile", "-c", &program],
+            dir.path(),
+        )
+    };
+    assert_eq!(complete("ocfail dri", "dri", "ocfail"), "drill\n");
+    assert_eq!(complete("ocfail drill --me", "--me", "drill"), "--method\n");
+}
+
+/// zsh reads the script (`zsh -n`), and sourcing it under `compinit`
+/// registers `_ocfail` as the completion for `ocfail`.
+#[test]
+fn zsh_accepts_the_completion_script() {
+    let Some(zsh) = shell_or_skip("zsh") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = generated("zsh", dir.path());
+    let script = script.to_str().unwrap();
+    run_shell(&zsh, &["-n", script], dir.path());
+    let program = format!(
+        "autoload -U compinit && compinit -u -D && source {script} && print -r -- $_comps[ocfail]"
+    );
+    assert_eq!(
+        run_shell(&zsh, &["-f", "-c", &program], dir.path()),
+        "_ocfail\n"
+    );
+}
+
+/// fish reads the script (`fish -n`), and once sourced `complete -C`
+/// offers what a user's Tab would.
+#[test]
+fn fish_accepts_the_completion_script_and_completes_with_it() {
+    let Some(fish) = shell_or_skip("fish") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = generated("fish", dir.path());
+    let script = script.to_str().unwrap();
+    run_shell(&fish, &["-n", script], dir.path());
+    let complete = |line: &str| {
+        let program = format!("source {script}; complete -C '{line}'");
+        run_shell(&fish, &["--no-config", "-c", &program], dir.path())
+    };
+    let subcommands = complete("ocfail dri");
+    assert!(
+        subcommands.starts_with("drill\tOutage drill"),
+        "{subcommands}"
+    );
+    let methods: Vec<String> = complete("ocfail drill --method ")
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(methods, ["disable-pool", "scale-to-zero"]);
 }
 
 /// Every man page: `ocfail.1` and one `ocfail-<command>.1` per subcommand,
@@ -97,7 +198,7 @@ fn committed_man_pages_are_fresh() {
 #[test]
 fn version_names_the_commit() {
     let out = ocfail().arg("--version").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     let v = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         v.starts_with(&format!("ocfail {} (commit ", env!("CARGO_PKG_VERSION"))),

@@ -1,7 +1,9 @@
 //! `ocfail demo`: the whole story on the built-in fleet, its summary and
 //! exit code, as a newcomer runs it.
 
-use crate::util::{exited, ocfail, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, exited, ocfail, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_tells_the_whole_story_and_exits_0() {
@@ -10,7 +12,7 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     for n in 1..=5 {
         assert!(
             stdout.contains(&format!("── {n}/5 ocfail ")),
@@ -44,7 +46,12 @@ async fn the_demo_mirrors_a_given_fleet_and_speaks_json() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["schema"], "ocfail.dev/demo/v1");
     assert_eq!(doc["fleet"], "openclaw-rating-api");

@@ -112,7 +112,7 @@ async fn the_ci_docs_shell_script_deploys_on_the_simulator() {
     })
     .await
     .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(stdout.contains("promoted everywhere"), "{stdout}");
     let junit = std::fs::read_to_string(tmp.path().join("rollout.xml")).unwrap();
     roxmltree::Document::parse(&junit).unwrap();

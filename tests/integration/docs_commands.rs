@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{root, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, root, text};
 
 /// Shown commands not run by this test, and why.
 const NOT_RUN: &[(&str, &str)] = &[
@@ -229,7 +231,7 @@ fn ocfail(args: &[String], dir: &Path) -> Command {
 /// Runs to the end; exit 0 expected.
 fn run_once(args: &[String], dir: &Path) -> Result<(), String> {
     let out = ocfail(args, dir).output().map_err(|e| e.to_string())?;
-    if out.status.code() == Some(0) {
+    if out.status.code() == exit(exit_code::OK) {
         Ok(())
     } else {
         Err(format!(
@@ -290,7 +292,7 @@ fn run_until_ctrl_c(
     let status = child.wait().map_err(|e| e.to_string())?;
     result?;
     match status.code() {
-        Some(0) => Ok(()),
+        code if code == exit(exit_code::OK) => Ok(()),
         code => Err(format!("exit {code:?} after Ctrl-C")),
     }
 }

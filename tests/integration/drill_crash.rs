@@ -3,16 +3,17 @@
 //! fleet back exactly as it was; a crashed run's expired lease lets no new
 //! drill take over; two drills at once, one is refused by the other's lock.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, ensure};
+use ocfail::exit_code;
 use ocfail::kube::{LeaseSpec, Workloads};
 use serde_json::Value;
 
 pub(crate) mod matrix;
 
 use crate::running::{Killed, Running};
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text, wait_until};
 use crate::world_state::FleetState;
 
 /// The seed fleet's regions, in manifest order (the order the lock is taken in).
@@ -70,7 +71,7 @@ async fn check_restored(
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
     ensure!(
-        out.status.code() == Some(0),
+        out.status.code() == exit(exit_code::OK),
         "restore exited {:?}:\n{stdout}\n{}",
         out.status.code(),
         text(&out.stderr)
@@ -141,20 +142,7 @@ async fn check_restored(
 
     // Health is observed by the monitor, not written by restore: it comes back
     // within a few monitor intervals once the pods are ready.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let now = FleetState::of(live.sim.world());
-        if now.health == before.health {
-            break;
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "pool health did not come back: {:?} (before: {:?})",
-            now.health,
-            before.health
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_healthy_as(live, before).await;
 
     let out = live.run(&["restore", "--yes", "-o", "json"]).await;
     let again: Value = serde_json::from_slice(&out.stdout).context("restore -o json")?;
@@ -165,7 +153,7 @@ async fn check_restored(
         .filter_map(|r| r["summary"].as_str())
         .collect();
     ensure!(
-        out.status.code() == Some(0) && summaries == ["nothing to restore"; 3],
+        out.status.code() == exit(exit_code::OK) && summaries == ["nothing to restore"; 3],
         "a second restore is not a no-op (exit {:?}):\n{again:#}",
         out.status.code()
     );
@@ -213,7 +201,12 @@ async fn kill_9_at_each_step_then_restore_puts_everything_back() {
         let out = live
             .run(&["drill", "--region", "eu-central-1", "--dry-run"])
             .await;
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::OK),
+            "{}",
+            text(&out.stdout)
+        );
         live.sim.shutdown().await;
     }
 }
@@ -239,8 +232,8 @@ async fn expire_leases(live: &LiveSim) {
 
 /// Polls until pool health is what it was in `before`.
 async fn until_healthy_as(live: &LiveSim, before: &FleetState) {
-    live.until(20, "pool health as before", |w| {
-        FleetState::of(w).health == before.health
+    wait_until(Duration::from_secs(20), "pool health as before", || async {
+        FleetState::of(live.sim.world()).health == before.health
     })
     .await;
 }
@@ -266,7 +259,11 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
             .run(&["drill", "--region", region, "--method", method, "--yes"])
             .await;
         let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(5), "{region} {method}: {stdout}");
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::REFUSED),
+            "{region} {method}: {stdout}"
+        );
         assert!(
             stdout.contains("unrestored-state:")
                 && stdout.contains(&format!(
@@ -281,7 +278,7 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert!(
         stdout.contains(&format!(
             "held the fleet lock while restoring, taking over any lease of run {crashed}"
@@ -310,7 +307,10 @@ async fn a_crashed_runs_expired_lease_lets_no_new_drill_take_over() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // It ran: a verdict, not a refusal (a 1 s hold can miss the error-rate
     // budget by a request, which is not what this test is about).
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{doc:#}");
+    assert!(
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&out.status.code()),
+        "{doc:#}"
+    );
     let checks = doc["regions"][0]["checks"].as_array().unwrap();
     assert!(
         checks
@@ -348,9 +348,11 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
             .first()
             .and_then(|l| l["spec"]["holderIdentity"].as_str().map(str::to_owned))
     };
-    live.until(30, "the first drill's lease in us-east-1", |w| {
-        lease_of(w, "us-east-1").is_some()
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "the first drill's lease in us-east-1",
+        || async { lease_of(live.sim.world(), "us-east-1").is_some() },
+    )
     .await;
     let holder = lease_of(live.sim.world(), "us-east-1").unwrap();
 
@@ -358,7 +360,7 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
         .run(&["drill", "--region", "us-east-1", "--yes", "-v"])
         .await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(
         stdout.contains(&format!("it is held by {holder}")),
         "the first drill's holder is named: {stdout}"
@@ -374,7 +376,7 @@ async fn a_second_drill_process_is_refused_by_the_first_ones_lock() {
         .await
         .unwrap();
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&out.status.code()),
         "the first drill: {}",
         text(&out.stdout)
     );

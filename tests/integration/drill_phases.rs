@@ -4,177 +4,52 @@
 //! `--sim`'s 100 ms monitor, users lose seconds of requests before the
 //! load balancer moves; the drill must judge that window by itself.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
+use ocfail::exit_code;
+use ocfail::sim::SimOptions;
 use serde_json::Value;
 
-use crate::running::Running;
-use crate::util::text;
+use crate::running::{Finished, Running};
+use crate::util::{Launch, SimProcess, exit, text};
 
-/// `ocfail sim` running as a process of its own.
-struct SimProcess {
-    child: Child,
-    dir: tempfile::TempDir,
-    admin: String,
+/// The seed fleet's simulator as `ocfail sim`, a process of its own, with
+/// a 2 s monitor (2 retries, one failed or passed check to flip), and
+/// `failover_across_pools` as given. The drill's traffic is 20 requests a
+/// second: the outage at a 2 s monitor is then dozens of requests, never a
+/// lucky handful.
+fn sim(failover_across_pools: bool) -> SimProcess {
+    Launch::seed()
+        .options(SimOptions {
+            monitor_interval: Duration::from_secs(2),
+            monitor_retries: 2,
+            consecutive_down: 1,
+            consecutive_up: 1,
+            failover_across_pools,
+            ..SimOptions::default()
+        })
+        .edit("rps: 5.0", "rps: 20.0")
+        .spawn()
 }
 
-impl SimProcess {
-    /// Starts the seed fleet's simulator with a 2 s monitor (2 retries,
-    /// one failed or passed check to flip), plus `extra` flags.
-    fn start(extra: &[&str]) -> SimProcess {
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_ocfail"))
-            .args(["sim", "-f", "fixtures/fleet.yaml", "--out"])
-            .arg(dir.path())
-            .args([
-                "--monitor-interval",
-                "2s",
-                "--monitor-retries",
-                "2",
-                "--consecutive-down",
-                "1",
-                "--consecutive-up",
-                "1",
-                "--admin-port",
-                &port.to_string(),
-            ])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let sim = SimProcess {
-            child,
-            dir,
-            admin: format!("http://127.0.0.1:{port}"),
-        };
-        let until = Instant::now() + Duration::from_secs(30);
-        while !sim.fleet().exists() || sim.admin_down() {
-            assert!(Instant::now() < until, "ocfail sim never started");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // 20 requests a second: the outage at a 2 s monitor is then
-        // dozens of requests, never a lucky handful.
-        sim.edit("rps: 5.0", "rps: 20.0");
-        sim
-    }
-
-    fn admin_down(&self) -> bool {
-        std::net::TcpStream::connect(self.admin.trim_start_matches("http://")).is_err()
-    }
-
-    fn fleet(&self) -> PathBuf {
-        self.dir.path().join("fleet.yaml")
-    }
-
-    /// Rewrites the written manifest: `from` becomes `to` (which must match).
-    fn edit(&self, from: &str, to: &str) {
-        let fleet = std::fs::read_to_string(self.fleet()).unwrap();
-        assert!(fleet.contains(from), "no {from:?} in {fleet}");
-        std::fs::write(self.fleet(), fleet.replacen(from, to, 1)).unwrap();
-    }
-
-    /// One request to the admin API, in plain HTTP/1.1 on loopback (these
-    /// tests are synchronous, like the processes they drive): the status
-    /// and the body.
-    fn admin(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        use std::io::{Read, Write};
-        let mut conn =
-            std::net::TcpStream::connect(self.admin.trim_start_matches("http://")).unwrap();
-        write!(
-            conn,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        conn.read_to_string(&mut answer).unwrap();
-        let status = answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
-    }
-
-    /// `PUT /_sim/faults/origin/REGION` (`None` clears it).
-    fn origin_fault(&self, region: &str, status: Option<u16>) {
-        let path = format!("/_sim/faults/origin/{region}");
-        let (code, answer) = match status {
-            Some(s) => self.admin(
-                "PUT",
-                &path,
-                &format!(r#"{{"unreachable":true,"status":{s}}}"#),
-            ),
-            None => self.admin("DELETE", &path, ""),
-        };
-        assert!((200..300).contains(&code), "{path}: {code} {answer}");
-    }
-
-    /// Waits (60 s at most) until the simulator has logged `kind` in
-    /// `region` at least `nth` times, e.g. the second `deployment-scaled`
-    /// of us-east-1: the drill's restore.
-    fn wait_event(&self, kind: &str, region: &str, nth: usize) {
-        let until = Instant::now() + Duration::from_secs(60);
-        loop {
-            let (_, body) = self.admin("GET", "/_sim/events", "");
-            // The body may be chunked; the JSON array is its one line.
-            let events: Vec<Value> = body
-                .lines()
-                .find_map(|l| serde_json::from_str(l).ok())
-                .unwrap_or_default();
-            let seen = events
-                .iter()
-                .filter(|e| e["kind"] == kind && e["region"] == region)
-                .count();
-            if seen >= nth {
-                return;
-            }
-            assert!(
-                Instant::now() < until,
-                "the simulator never logged {kind} #{nth} in {region}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `ocfail drill --region us-east-1 --yes --hold 5s -o json` against `fleet`.
+/// `ocfail drill --region us-east-1 --yes --hold 5s -o jsonl` against
+/// `fleet`: its events can be waited for, and its report is the last.
 fn drill(fleet: &Path) -> Running {
-    Running::spawn_at(
+    Running::spawn_jsonl_at(
         fleet,
-        &[
-            "drill",
-            "--region",
-            "us-east-1",
-            "--yes",
-            "--hold",
-            "5s",
-            "-o",
-            "json",
-            "-v",
-        ],
+        &["drill", "--region", "us-east-1", "--yes", "--hold", "5s"],
     )
+}
+
+/// The report of a drill run by [`drill`]: its last line's.
+fn report(out: &Finished) -> Value {
+    let last = out.stdout.lines().last().unwrap_or("");
+    let event: Value = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("{e}: no report at the end of\n{}", out.stdout));
+    assert_eq!(event["type"], "runFinished", "{}", out.stdout);
+    event["report"].clone()
 }
 
 fn phase<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -230,12 +105,11 @@ fn say(what: &str, doc: &Value) {
 
 #[test]
 fn at_production_proportions_the_drill_passes_and_names_the_outage_window() {
-    let sim = SimProcess::start(&[]);
+    let sim = sim(false);
     let out = drill(&sim.fleet()).finish(Duration::from_secs(120));
-    let doc: Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let doc = report(&out);
     say("seed fleet", &doc);
-    assert_eq!(out.code(), Some(0), "{doc:#}");
+    assert_eq!(out.code(), exit(exit_code::OK), "{doc:#}");
     // Users lose requests until the monitor notices: far more than the 5%
     // a whole-run error rate would allow, and that is what is measured.
     let outage = phase(&doc, "outage");
@@ -253,14 +127,13 @@ fn at_production_proportions_the_drill_passes_and_names_the_outage_window() {
 
 #[test]
 fn errors_after_the_move_fail_the_drill_and_name_the_region() {
-    let sim = SimProcess::start(&[]);
+    let sim = sim(false);
     let running = drill(&sim.fleet());
-    sim.wait_event("lb-route-changed", "eu-central-1", 1);
     // Once the drill has seen the move and holds, the region that took the
     // traffic loses its pods too: its ingress answers 503 until the
     // monitor notices.
-    std::thread::sleep(Duration::from_millis(1500));
-    let kubeconfig = sim.dir.path().join("kubeconfig");
+    running.wait_for(r#""region":"us-east-1","phase":"holding""#);
+    let kubeconfig = sim.kubeconfig();
     let scaled = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&kubeconfig)
@@ -277,9 +150,9 @@ fn errors_after_the_move_fail_the_drill_and_name_the_region() {
         .unwrap();
     assert!(scaled.status.success(), "{}", text(&scaled.stderr));
     let out = running.finish(Duration::from_secs(120));
-    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let doc = report(&out);
     say("receiver loses its pods after the move", &doc);
-    assert_eq!(out.code(), Some(1), "{doc:#}");
+    assert_eq!(out.code(), exit(exit_code::FAILED), "{doc:#}");
     let failed = check(&doc, "us-east-1", "failed-over");
     assert_eq!(failed["verdict"], "fail", "{failed}");
     assert!(
@@ -290,12 +163,11 @@ fn errors_after_the_move_fail_the_drill_and_name_the_region() {
 
 #[test]
 fn an_outage_window_longer_than_max_outage_fails() {
-    let sim = SimProcess::start(&[]);
+    let sim = sim(false);
     sim.edit("maxOutage: auto", "maxOutage: 1ms");
     let out = drill(&sim.fleet()).finish(Duration::from_secs(120));
-    let doc: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.progress()));
-    assert_eq!(out.code(), Some(1), "{doc:#}");
+    let doc = report(&out);
+    assert_eq!(out.code(), exit(exit_code::FAILED), "{doc:#}");
     let outage = check(&doc, "us-east-1", "outage");
     assert_eq!(outage["verdict"], "fail", "{outage}");
     assert!(
@@ -309,9 +181,9 @@ fn an_outage_window_longer_than_max_outage_fails() {
 
 /// Lost requests when us-east-1's origin becomes unreachable (522 at the
 /// edge) as the drill takes it down, with the load balancer's
-/// `failover_across_pools` as `flags` set it.
-fn lost_with_unreachable_origin(flags: &[&str]) -> (u64, Value) {
-    let sim = SimProcess::start(flags);
+/// `failover_across_pools` as given.
+fn lost_with_unreachable_origin(failover_across_pools: bool) -> (u64, Value) {
+    let sim = sim(failover_across_pools);
     let running = drill(&sim.fleet());
     // As the pods go, the origin is unreachable too: the edge answers 522.
     sim.wait_event("deployment-scaled", "us-east-1", 1);
@@ -319,10 +191,10 @@ fn lost_with_unreachable_origin(flags: &[&str]) -> (u64, Value) {
     sim.wait_event("deployment-scaled", "us-east-1", 2);
     sim.origin_fault("us-east-1", None);
     let out = running.finish(Duration::from_secs(120));
-    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let doc = report(&out);
     assert_eq!(
         out.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{doc:#}\n{}",
         text(out.stdout.as_bytes())
     );
@@ -334,9 +206,9 @@ fn lost_with_unreachable_origin(flags: &[&str]) -> (u64, Value) {
 
 #[test]
 fn failover_across_pools_hides_an_unreachable_origin_from_users() {
-    let (off, doc_off) = lost_with_unreachable_origin(&[]);
+    let (off, doc_off) = lost_with_unreachable_origin(false);
     say("unreachable origin, failover_across_pools off", &doc_off);
-    let (on, doc_on) = lost_with_unreachable_origin(&["--failover-across-pools"]);
+    let (on, doc_on) = lost_with_unreachable_origin(true);
     say("unreachable origin, failover_across_pools on", &doc_on);
     assert!(on < off, "lost {on} with it on, {off} with it off");
     let notes = doc_off["notes"].to_string();

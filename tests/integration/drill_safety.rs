@@ -8,19 +8,20 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use kube::api::{Api, Patch, PatchParams};
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use serde_json::{Value, json};
 
 use crate::fleet_checks::{FleetPicture, assert_as_before};
-use crate::util::{LiveSim, text};
+use crate::util::{Launch, LiveSim, exit, redact_run, text};
 
 const REGION: &str = "us-east-1";
 const LIVE: &str = "openclaw-api-blue";
 
 /// Drills us-east-1 twice: without an override (refused by `rule`, nothing
-/// changed), then with `--override rule --reason reason` (exits `exit`, the
+/// changed), then with `--override rule --reason reason` (exits `code`, the
 /// fleet put back exactly). Returns the second run's JSON report.
-async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit: i32) -> Value {
+async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, code: u8) -> Value {
     let before = FleetPicture::take(live).await;
     let out = live
         .run(&["drill", "--region", REGION, "--yes", "-v"])
@@ -28,14 +29,14 @@ async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit:
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(5),
+        exit(exit_code::REFUSED),
         "refused by {rule}:\n{stdout}\n{}",
         text(&out.stderr)
     );
-    assert!(stdout.contains(&format!("{rule}: ")), "{stdout}");
-    assert!(
-        stdout.contains(&format!("--override {rule} --reason")),
-        "the refusal says how to override: {stdout}"
+    // The refusal names the rule and says how to override it.
+    insta::assert_snapshot!(
+        format!("drill_refused_{rule}"),
+        redact_run(&stdout, Some(live))
     );
     before.assert_unchanged(live, "by a refused drill").await;
 
@@ -59,7 +60,7 @@ async fn refused_then_overridden(live: &LiveSim, rule: &str, reason: &str, exit:
         .await;
     assert_eq!(
         out.status.code(),
-        Some(exit),
+        exit(code),
         "{rule} overridden:\n{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -104,58 +105,33 @@ fn check<'a>(region: &'a Value, name: &str) -> &'a Value {
 /// The seed fleet's simulator, with room for the failover window's errors:
 /// a drill held for 0 s sends only a handful of requests, so the one or two
 /// that fail before the LB moves would break the 5% default on their own.
-async fn start() -> LiveSim {
-    let live = LiveSim::start().await;
-    edit_fleet(&live, "maxErrorRate: 5%", "maxErrorRate: 50%");
-    live
-}
-
-/// Calls the simulator's Cloudflare API at `path` (after `/client/v4`),
-/// with `body` as JSON when given; asserts a 200 and returns the envelope.
-async fn cloudflare(
-    live: &LiveSim,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    ocfail::install_crypto_provider();
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{}{path}", live.sim.cloudflare_url()))
-        .bearer_auth("t");
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let doc: Value = resp.json().await.unwrap();
-    assert_eq!(status, 200, "{path}: {doc}");
-    doc
-}
-
-/// Replaces `from` with `to` in the written fleet manifest.
-fn edit_fleet(live: &LiveSim, from: &str, to: &str) {
-    let fleet = std::fs::read_to_string(live.fleet()).unwrap();
-    assert!(fleet.contains(from), "no `{from}` in\n{fleet}");
-    std::fs::write(live.fleet(), fleet.replace(from, to)).unwrap();
+fn launch() -> Launch {
+    Launch::seed().edit("maxErrorRate: 5%", "maxErrorRate: 50%")
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn degraded_only_is_refused_and_overridden_the_drill_is_inconclusive() {
-    let live = start().await;
+    let live = launch().start().await;
     let pool = live.sim.world().cloudflare.pool_for_region(REGION).unwrap();
     let account = live.sim.world().cloudflare.account_id().to_owned();
-    cloudflare(
-        &live,
-        reqwest::Method::PATCH,
-        &format!("/accounts/{account}/load_balancers/pools/{}", pool.id),
-        Some(json!({"minimum_origins": 0})),
-    )
-    .await;
+    live.cloudflare()
+        .ok(
+            reqwest::Method::PATCH,
+            &format!("/accounts/{account}/load_balancers/pools/{}", pool.id),
+            Some(json!({"minimum_origins": 0})),
+        )
+        .await;
     // The pool stays healthy with no healthy origin, so failover never comes:
     // a short deadline keeps the overridden drill quick.
-    edit_fleet(&live, "failoverTimeout: auto", "failoverTimeout: 2s");
+    live.edit("failoverTimeout: auto", "failoverTimeout: 2s");
 
-    let doc = refused_then_overridden(&live, "degraded-only", "measuring a degraded pool", 4).await;
+    let doc = refused_then_overridden(
+        &live,
+        "degraded-only",
+        "measuring a degraded pool",
+        exit_code::INCONCLUSIVE,
+    )
+    .await;
     let us = drilled(&doc);
     assert_eq!(us["verdict"], "inconclusive", "{us}");
     assert_eq!(check(us, "unhealthy")["verdict"], "inconclusive", "{us}");
@@ -174,36 +150,37 @@ async fn degraded_only_is_refused_and_overridden_the_drill_is_inconclusive() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn min_healthy_pools_is_refused_and_overridden_the_drill_passes() {
-    let live = start().await;
+    let live = launch().start().await;
     // Two other pools must stay, but the LB no longer uses eu-central-1's
     // (healthy) pool: only ap-southeast-2's can take the traffic. (Every
     // pool must be healthy for the steady state, and validation caps
     // minHealthyPools at the other regions' count, so a pool out of the LB
     // is what this rule can still catch.)
-    edit_fleet(&live, "minHealthyPools: 1", "minHealthyPools: 2");
+    live.edit("minHealthyPools: 1", "minHealthyPools: 2");
     let cf = live.sim.world().cloudflare.clone();
     let id = |region: &str| cf.pool_for_region(region).unwrap().id;
     let zone = cf.zone_id().to_owned();
-    let lbs = cloudflare(
-        &live,
-        reqwest::Method::GET,
-        &format!("/zones/{zone}/load_balancers"),
-        None,
-    )
-    .await;
+    let lbs = live
+        .cloudflare()
+        .ok(
+            reqwest::Method::GET,
+            &format!("/zones/{zone}/load_balancers"),
+            None,
+        )
+        .await;
     let lb = lbs["result"][0]["id"].as_str().unwrap().to_owned();
-    cloudflare(
-        &live,
-        reqwest::Method::PATCH,
-        &format!("/zones/{zone}/load_balancers/{lb}"),
-        Some(json!({"default_pools": [id(REGION), id("ap-southeast-2")]})),
-    )
-    .await;
+    live.cloudflare()
+        .ok(
+            reqwest::Method::PATCH,
+            &format!("/zones/{zone}/load_balancers/{lb}"),
+            Some(json!({"default_pools": [id(REGION), id("ap-southeast-2")]})),
+        )
+        .await;
     let doc = refused_then_overridden(
         &live,
         "min-healthy-pools",
         "two pools carry the load on a quiet day",
-        0,
+        exit_code::OK,
     )
     .await;
     assert_eq!(drilled(&doc)["verdict"], "pass", "{doc}");
@@ -219,14 +196,14 @@ async fn min_healthy_pools_is_refused_and_overridden_the_drill_passes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn autoscaler_is_refused_and_overridden_the_hpa_is_active_again_after_restore() {
-    let live = start().await;
+    let live = launch().start().await;
     live.create_hpa(REGION, LIVE).await;
 
     let doc = refused_then_overridden(
         &live,
         "autoscaler",
         "Kubernetes disables the HPA at 0 replicas",
-        0,
+        exit_code::OK,
     )
     .await;
     let us = drilled(&doc);
@@ -258,7 +235,7 @@ async fn autoscaler_is_refused_and_overridden_the_hpa_is_active_again_after_rest
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gitops_is_refused_and_overridden_the_drill_passes() {
-    let live = start().await;
+    let live = launch().start().await;
     let k = live.client(REGION).await;
     let deployments: Api<Deployment> = Api::namespaced(k.client().clone(), REGION);
     deployments
@@ -271,8 +248,13 @@ async fn gitops_is_refused_and_overridden_the_drill_passes() {
         )
         .await
         .unwrap();
-    let doc =
-        refused_then_overridden(&live, "gitops", "auto-sync paused for the game day", 0).await;
+    let doc = refused_then_overridden(
+        &live,
+        "gitops",
+        "auto-sync paused for the game day",
+        exit_code::OK,
+    )
+    .await;
     assert_eq!(drilled(&doc)["verdict"], "pass", "{doc}");
     let d = k.deployment(LIVE).await.unwrap().unwrap();
     assert_eq!(

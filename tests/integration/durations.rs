@@ -5,8 +5,10 @@
 //! `fixtures/invalid/huge-duration.yaml` snapshots the manifest's message;
 //! the unit tests in `cli/args.rs` and `manifest/fields.rs` cover each field.
 
+use ocfail::exit_code;
+
 use crate::fleet_checks::{FleetPicture, assert_as_before};
-use crate::util::{LiveSim, ocfail, text};
+use crate::util::{LiveSim, exit, ocfail, text};
 
 const HUGE: &str = "300000000000y";
 
@@ -14,7 +16,11 @@ const HUGE: &str = "300000000000y";
 async fn refused(live: &LiveSim, args: &[&str], says: &[&str]) {
     let out = live.run(args).await;
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::USAGE),
+        "{args:?}: {stderr}"
+    );
     for s in says {
         assert!(stderr.contains(s), "{args:?} should say `{s}`: {stderr}");
     }
@@ -121,7 +127,11 @@ fn the_reproductions_exit_2_with_sim() {
     ] {
         let out = ocfail().args(&args).output().unwrap();
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::USAGE),
+            "{args:?}: {stderr}"
+        );
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(stderr.contains("e.g."), "{args:?}: {stderr}");
     }

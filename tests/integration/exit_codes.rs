@@ -11,8 +11,7 @@ use ocfail::kube::Workloads;
 use ocfail::kube::permissions::PERMISSIONS;
 use ocfail::sim::KubeFault;
 
-use crate::rollout::quick_sim;
-use crate::util::{LiveSim, SECRET_TOKEN, ocfail, root, text};
+use crate::util::{Launch, LiveSim, SECRET_TOKEN, edit_file, ocfail, root, text};
 
 const NEW: &str = "registry.example/openclaw-api:1.5.0";
 
@@ -130,17 +129,9 @@ async fn codes(live: &LiveSim, token: Token, cause: &str) {
     assert_eq!(got, want, "{cause}\n{outputs}");
 }
 
-/// Replaces `from` with `to` in one of the files the simulator wrote.
-fn edit(live: &LiveSim, file: &str, from: &str, to: &str) {
-    let path = live.dir.path().join(file);
-    let s = std::fs::read_to_string(&path).unwrap();
-    assert!(s.contains(from), "{from} not in {file}");
-    std::fs::write(&path, s.replace(from, to)).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rejected_cloudflare_token_is_3_for_every_command_that_reads_cloudflare() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     // A rollout never calls Cloudflare, and a restore with nothing to put
     // back has no pool to re-enable: neither is affected.
     codes(&live, Token::Rejected, "Cloudflare rejects the token (401)").await;
@@ -149,7 +140,7 @@ async fn a_rejected_cloudflare_token_is_3_for_every_command_that_reads_cloudflar
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_cloudflare_token_is_3_for_every_command_that_reads_cloudflare() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     codes(
         &live,
         Token::Unset,
@@ -161,7 +152,7 @@ async fn a_missing_cloudflare_token_is_3_for_every_command_that_reads_cloudflare
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_region_is_3() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     live.sim.world().faults.set_kube(
         "eu-central-1",
         KubeFault {
@@ -180,10 +171,8 @@ async fn an_unreachable_region_is_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_context_missing_from_the_kubeconfig_is_3() {
-    let live = quick_sim(&[]).await;
-    edit(
-        &live,
-        "fleet.yaml",
+    let live = Launch::seed().quick_rollout().start().await;
+    live.edit(
         "context: prod-eu-central-1",
         "context: prod-eu-central-1-gone",
     );
@@ -198,11 +187,10 @@ async fn a_context_missing_from_the_kubeconfig_is_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kubernetes_token_the_api_server_rejects_is_3() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     // The simulator answers the token `invalid` with 401 Unauthorized.
-    edit(
-        &live,
-        "kubeconfig",
+    edit_file(
+        &live.kubeconfig(),
         "token: sim-token-eu-central-1",
         "token: invalid",
     );
@@ -217,7 +205,7 @@ async fn a_kubernetes_token_the_api_server_rejects_is_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_on_reads_is_3_for_every_command_that_reads() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let reads = ["get deployments", "list deployments", "get services"];
     live.sim.world().faults.set_kube(
         "eu-central-1",
@@ -233,7 +221,7 @@ async fn a_403_on_reads_is_3_for_every_command_that_reads() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unbound_service_account_is_3() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     // Authenticated, but granted nothing: every row of the permission table
     // is a 403 (and "not allowed" to SelfSubjectAccessReviews).
     let deny = PERMISSIONS
@@ -258,12 +246,11 @@ async fn an_unbound_service_account_is_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_kubernetes_token_is_3_for_the_commands_that_write() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     // The simulator lets `read-only` get, list and watch, and answers every
     // write with 403: the drill and the rollout cannot take the lock.
-    edit(
-        &live,
-        "kubeconfig",
+    edit_file(
+        &live.kubeconfig(),
         "token: sim-token-eu-central-1",
         "token: read-only",
     );
@@ -278,7 +265,7 @@ async fn a_read_only_kubernetes_token_is_3_for_the_commands_that_write() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_on_a_write_midway_is_3_not_a_failed_verdict() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     // The lock is taken (leases are allowed); then the drill's record and a
     // rollout's deploy step in us-east-1 (its last wave) are refused. Both
     // put back what they changed, and neither blames the new version.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use ocfail::kube::Workloads;
 
-use crate::util::{LiveSim, SECRET_TOKEN, python_venv, root};
+use crate::util::{Launch, LiveSim, SECRET_TOKEN, python_venv, root, wait_until};
 
 /// One sample as the Python parser read it.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -73,11 +73,36 @@ impl Exporter {
 
     /// Waits for `/healthz` to say a refresh has finished.
     pub async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.get("/healthz").await.0 != 200 {
-            assert!(Instant::now() < deadline, "the exporter never refreshed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until(
+            Duration::from_secs(20),
+            "the exporter's first refresh",
+            || async { self.get("/healthz").await.0 == 200 },
+        )
+        .await;
+    }
+
+    /// When the last refresh finished, as `/metrics` says (the raw value of
+    /// `ocfail_exporter_last_refresh_timestamp_seconds`).
+    async fn last_refresh(&self) -> Option<String> {
+        let metrics = self.get("/metrics").await.1;
+        metrics.lines().find_map(|l| {
+            l.strip_prefix("ocfail_exporter_last_refresh_timestamp_seconds ")
+                .map(str::to_owned)
+        })
+    }
+
+    /// Waits until a refresh finishes after the one that finished at
+    /// `after`, and returns when that one finished.
+    async fn next_refresh(&self, after: Option<String>) -> Option<String> {
+        wait_until(
+            Duration::from_secs(20),
+            "the exporter's next refresh",
+            || async {
+                let now = self.last_refresh().await;
+                (now.is_some() && now != after).then_some(now)
+            },
+        )
+        .await
     }
 
     /// `/metrics` as `curl` gets it (the classic text format), parsed by
@@ -114,15 +139,13 @@ impl Exporter {
         what: &str,
         check: impl Fn(&[Sample]) -> bool,
     ) -> Option<Vec<Sample>> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let samples = self.samples().await?;
-            if check(&samples) {
-                return Some(samples);
+        wait_until(Duration::from_secs(20), what, || async {
+            match self.samples().await {
+                None => Some(None),
+                Some(samples) => check(&samples).then_some(Some(samples)),
             }
-            assert!(Instant::now() < deadline, "never saw {what}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -376,21 +399,18 @@ async fn the_sim_exporter_serves_valid_metrics() {
 async fn a_50_region_fleet_costs_at_most_half_the_cloudflare_budget() {
     // 20 requests/s with a 1.5 s interval is the default 2/s and 15 s scaled
     // ten times: the same requests per refresh, ten times as often.
-    ocfail::install_crypto_provider();
-    let fleet = ocfail::manifest::synthetic::fleet_yaml(50);
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("fleet-50.yaml");
-    std::fs::write(&manifest, fleet).unwrap();
-    let fleet = ocfail::manifest::load(&manifest).unwrap();
-    let sim = ocfail::sim::Sim::start(&fleet, ocfail::sim::SimOptions::fast())
-        .await
-        .unwrap();
-    let (_, written) = sim.write_files(dir.path()).unwrap();
-    let exporter = Exporter::start(&written, "1500ms", "20");
+    let live = Launch::regions(50).start().await;
+    let sim = &live.sim;
+    let exporter = Exporter::start(&live.fleet(), "1500ms", "20");
     exporter.ready().await;
+    // Whole refresh cycles, from the end of one refresh to the end of the
+    // fourth after it: each cycle is a refresh and one interval's rest.
+    let mut refreshed = exporter.next_refresh(None).await;
     let before = sim.world().cloudflare.requests_total();
     let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(9)).await;
+    for _ in 0..4 {
+        refreshed = exporter.next_refresh(refreshed).await;
+    }
     let sent = sim.world().cloudflare.requests_total() - before;
     let per_5_min = sent as f64 * 300.0 / started.elapsed().as_secs_f64();
     let budget = 20.0 * 300.0;
@@ -405,5 +425,5 @@ async fn a_50_region_fleet_costs_at_most_half_the_cloudflare_budget() {
     );
     // At the default pace that is 300 per 5 minutes, a quarter of Cloudflare's 1200.
     drop(exporter);
-    sim.shutdown().await;
+    live.sim.shutdown().await;
 }

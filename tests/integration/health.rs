@@ -1,12 +1,16 @@
 //! `ocfail health` end to end against the in-process simulator.
 
-use crate::util::{LiveSim, exited, text};
+use std::time::Duration;
+
+use ocfail::exit_code;
+
+use crate::util::{LiveSim, exit, exited, text, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_shows_origins_per_location_the_monitor_and_the_budget() {
     let live = LiveSim::start().await;
     let out = live.run(&["health", "-v", "--cloudflare-rps", "50"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(
         stdout.contains("origin us-east-1 @ "),
         "per origin and check location: {stdout}"
@@ -48,14 +52,21 @@ async fn health_fails_an_unhealthy_region_and_keeps_the_others() {
         .unwrap()
         .scale("eu-central-1", "openclaw-api-blue", 0)
         .unwrap();
-    live.until(10, "eu-central-1's pool to turn unhealthy", |w| {
-        w.cloudflare.pool_healthy(&pool) == Some(false)
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "eu-central-1's pool to turn unhealthy",
+        || async { live.sim.world().cloudflare.pool_healthy(&pool) == Some(false) },
+    )
     .await;
     let out = live
         .run(&["health", "-o", "json", "--cloudflare-rps", "50"])
         .await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::FAILED),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let verdicts: Vec<(&str, &str)> = doc["regions"]
         .as_array()
@@ -85,7 +96,7 @@ async fn preview_reports_that_the_monitor_would_notice_an_outage() {
     let out = live
         .run(&["health", "--preview", "-v", "--cloudflare-rps", "50"])
         .await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(stdout.contains("preview: pass"), "{stdout}");
     assert!(stdout.contains("would notice it going down"), "{stdout}");
     live.sim.shutdown().await;
@@ -99,7 +110,7 @@ fn sim_flag_runs_health() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)

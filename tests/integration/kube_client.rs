@@ -3,7 +3,7 @@
 //! trait method, the `read-only` and `invalid` tokens, and refused, hanging
 //! and failing API servers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,11 +13,11 @@ use kube::api::{Api, PostParams};
 use ocfail::kube::{
     AccessCheck, KubeErrorKind, KubeRegion, ProxyRequest, Workloads, connect_fleet,
 };
-use ocfail::manifest::{Fleet, Region};
-use ocfail::sim::{KubeFault, Sim, SimHandle, SimOptions};
+use ocfail::manifest::Region;
+use ocfail::sim::KubeFault;
 use serde_json::json;
 
-use crate::util::{kubectl_or_skip, root, text};
+use crate::util::{LiveSim, kubectl_or_skip, text};
 
 const NS: &str = "us-east-1";
 const BLUE: &str = "openclaw-api-blue";
@@ -27,71 +27,30 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// instead of hanging the suite.
 const GUARD: Duration = Duration::from_secs(20);
 
-struct Setup {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    fleet: Fleet,
-    kubeconfig: PathBuf,
+/// `name`'s region as the written fleet has it.
+fn region(s: &LiveSim, name: &str) -> Region {
+    s.manifest()
+        .regions
+        .iter()
+        .find(|r| r.name.as_str() == name)
+        .unwrap()
+        .clone()
 }
 
-impl Setup {
-    async fn start() -> Setup {
-        let fleet = ocfail::manifest::load(&root().join("fixtures/fleet.yaml")).unwrap();
-        let sim = Sim::start(&fleet, SimOptions::fast()).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let (kubeconfig, fleet_path) = sim.write_files(dir.path()).unwrap();
-        let fleet = ocfail::manifest::load(&fleet_path).unwrap();
-        Setup {
-            sim,
-            dir,
-            fleet,
-            kubeconfig,
-        }
-    }
-
-    fn region(&self, name: &str) -> Region {
-        self.fleet
-            .regions
-            .iter()
-            .find(|r| r.name.as_str() == name)
-            .unwrap()
-            .clone()
-    }
-
-    /// `region`'s client with `timeout`, authenticating with `token`
-    /// (`None`: the kubeconfig's own token).
-    async fn client(&self, region: &str, token: Option<&str>, timeout: Duration) -> KubeRegion {
-        let path = match token {
-            None => self.kubeconfig.clone(),
-            Some(t) => self.kubeconfig_with_token(region, t),
-        };
-        KubeRegion::connect(&self.region(region), Some(&path), timeout)
-            .await
-            .unwrap()
-    }
-
-    fn kubeconfig_with_token(&self, region: &str, token: &str) -> PathBuf {
-        let yaml = std::fs::read_to_string(&self.kubeconfig).unwrap();
-        let from = format!("token: sim-token-{region}");
-        assert!(yaml.contains(&from), "the sim's kubeconfig changed shape");
-        let path = self.dir.path().join(format!("kubeconfig-{token}"));
-        std::fs::write(&path, yaml.replace(&from, &format!("token: {token}"))).unwrap();
-        path
-    }
-
-    fn ready(&self, name: &str) -> (i32, i32) {
-        let d = self
-            .sim
-            .world()
-            .cluster(NS)
-            .unwrap()
-            .deployment(NS, name)
-            .unwrap();
-        (
-            d.spec.and_then(|s| s.replicas).unwrap_or(1),
-            d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
-        )
-    }
+/// A Deployment's (replicas, ready replicas) in us-east-1, from the
+/// simulator's store.
+fn ready(s: &LiveSim, name: &str) -> (i32, i32) {
+    let d = s
+        .sim
+        .world()
+        .cluster(NS)
+        .unwrap()
+        .deployment(NS, name)
+        .unwrap();
+    (
+        d.spec.and_then(|s| s.replicas).unwrap_or(1),
+        d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
+    )
 }
 
 fn get(service: &str, path: &str) -> ProxyRequest {
@@ -106,10 +65,10 @@ fn get(service: &str, path: &str) -> ProxyRequest {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_region_connects_from_the_written_kubeconfig() {
-    let s = Setup::start().await;
-    let regions = connect_fleet(&s.fleet, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let regions = connect_fleet(&s.manifest(), TIMEOUT).await;
     assert_eq!(regions.len(), 3);
-    for (r, expected) in regions.iter().zip(&s.fleet.regions) {
+    for (r, expected) in regions.iter().zip(&s.manifest().regions) {
         let r = r.as_ref().unwrap();
         assert_eq!(r.region(), expected.name.as_str());
         assert_eq!(r.context(), expected.context);
@@ -125,8 +84,8 @@ async fn every_region_connects_from_the_written_kubeconfig() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_see_the_seeded_fleet() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
 
     let blue = r.deployment(BLUE).await.unwrap().unwrap();
     assert_eq!(blue.name, BLUE);
@@ -143,9 +102,9 @@ async fn reads_see_the_seeded_fleet() {
     assert_eq!(r.service("nope").await.unwrap(), None);
 
     assert!(r.namespace_exists().await.unwrap());
-    let mut elsewhere = s.region(NS);
+    let mut elsewhere = region(&s, NS);
     elsewhere.namespace = "not-there".into();
-    let other = KubeRegion::connect(&elsewhere, Some(&s.kubeconfig), TIMEOUT)
+    let other = KubeRegion::connect(&elsewhere, Some(&s.kubeconfig()), TIMEOUT)
         .await
         .unwrap();
     assert!(!other.namespace_exists().await.unwrap());
@@ -154,11 +113,11 @@ async fn reads_see_the_seeded_fleet() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn scale_and_annotations_change_the_world() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
 
     r.scale(GREEN, 2).await.unwrap();
-    assert_eq!(s.ready(GREEN).0, 2);
+    assert_eq!(ready(&s, GREEN).0, 2);
     let err = r.scale("nope", 1).await.unwrap_err();
     assert_eq!(err.kind, KubeErrorKind::NotFound);
     assert_eq!(err.object.as_deref(), Some("deployment nope"));
@@ -198,8 +157,8 @@ async fn scale_and_annotations_change_the_world() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn set_image_and_set_selector_change_only_what_they_name() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
     r.set_image(GREEN, "registry.example/openclaw-api:1.5.0", 3)
         .await
         .unwrap();
@@ -231,8 +190,8 @@ async fn set_image_and_set_selector_change_only_what_they_name() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_proxy_returns_the_apps_answer() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
 
     let ok = r.proxy(&get("openclaw-api", "/healthz")).await.unwrap();
     assert_eq!(ok.status, 200, "{ok:?}");
@@ -264,8 +223,8 @@ async fn the_service_proxy_returns_the_apps_answer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn leases_and_hpas_are_read() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
 
     assert_eq!(r.lease("ocfail-lock").await.unwrap(), None);
     let leases: Api<Lease> = Api::namespaced(r.client().clone(), NS);
@@ -312,8 +271,8 @@ async fn leases_and_hpas_are_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn read_only_credentials_may_read_but_not_scale() {
-    let s = Setup::start().await;
-    let r = s.client(NS, Some("read-only"), TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, Some("read-only"), TIMEOUT).await;
     let scale = AccessCheck::new("patch", "apps", "deployments", "scale");
     let read = AccessCheck::new("get", "apps", "deployments", "");
 
@@ -330,20 +289,20 @@ async fn read_only_credentials_may_read_but_not_scale() {
         ),
         "{hint}"
     );
-    assert_eq!(s.ready(BLUE).0, 3, "nothing changed");
+    assert_eq!(ready(&s, BLUE).0, 3, "nothing changed");
 
     assert!(!r.can_i(&scale).await.unwrap());
     assert!(r.can_i(&read).await.unwrap());
 
-    let admin = s.client(NS, None, TIMEOUT).await;
+    let admin = s.client_as(NS, None, TIMEOUT).await;
     assert!(admin.can_i(&scale).await.unwrap());
     s.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_token_is_unauthorized() {
-    let s = Setup::start().await;
-    let r = s.client(NS, Some("invalid"), TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, Some("invalid"), TIMEOUT).await;
     let err = r.version().await.unwrap_err();
     assert_eq!(err.kind, KubeErrorKind::Unauthorized);
     assert_eq!(err.status, Some(401));
@@ -363,8 +322,8 @@ async fn an_invalid_token_is_unauthorized() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_region_is_unreachable_at_once() {
-    let s = Setup::start().await;
-    let r = s.client(NS, None, TIMEOUT).await;
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
     s.sim.world().faults.set_kube(
         NS,
         KubeFault {
@@ -387,23 +346,23 @@ async fn a_refused_region_is_unreachable_at_once() {
     assert!(started.elapsed() < TIMEOUT, "refused, not timed out");
 
     // The other regions are untouched.
-    let other = s.client("eu-central-1", None, TIMEOUT).await;
+    let other = s.client_as("eu-central-1", None, TIMEOUT).await;
     assert!(other.version().await.is_ok());
     s.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_untrusted_certificate_is_a_tls_failure() {
-    let s = Setup::start().await;
+    let s = LiveSim::start().await;
     // Without the simulator's CA the server certificate cannot be verified.
-    let mut config = kube::config::Kubeconfig::read_from(&s.kubeconfig).unwrap();
+    let mut config = kube::config::Kubeconfig::read_from(s.kubeconfig()).unwrap();
     for c in &mut config.clusters {
         c.cluster.as_mut().unwrap().certificate_authority_data = None;
     }
     let path = s.dir.path().join("kubeconfig-no-ca");
     // JSON is YAML too.
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
-    let r = KubeRegion::connect(&s.region(NS), Some(&path), TIMEOUT)
+    let r = KubeRegion::connect(&region(&s, NS), Some(&path), TIMEOUT)
         .await
         .unwrap();
     let err = tokio::time::timeout(GUARD, r.version())
@@ -425,9 +384,9 @@ async fn an_untrusted_certificate_is_a_tls_failure() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_region_times_out_within_the_request_timeout() {
-    let s = Setup::start().await;
+    let s = LiveSim::start().await;
     let timeout = Duration::from_millis(500);
-    let r = s.client(NS, None, timeout).await;
+    let r = s.client_as(NS, None, timeout).await;
     s.sim.world().faults.set_kube(
         NS,
         KubeFault {
@@ -456,10 +415,10 @@ async fn a_hanging_region_times_out_within_the_request_timeout() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_region_reports_the_503_without_retrying_it() {
-    let s = Setup::start().await;
+    let s = LiveSim::start().await;
     // kube's default retry policy would retry 503s for far longer than
     // this; the error comes back as the 503 because retries are off.
-    let r = s.client(NS, None, Duration::from_secs(2)).await;
+    let r = s.client_as(NS, None, Duration::from_secs(2)).await;
     s.sim.world().faults.set_kube(
         NS,
         KubeFault {
@@ -480,10 +439,10 @@ async fn a_failing_region_reports_the_503_without_retrying_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kubeconfig_problems_are_config_errors_with_a_way_out() {
-    let s = Setup::start().await;
-    let mut typo = s.region(NS);
+    let s = LiveSim::start().await;
+    let mut typo = region(&s, NS);
     typo.context = "prod-us-east1".into();
-    let err = KubeRegion::connect(&typo, Some(&s.kubeconfig), TIMEOUT)
+    let err = KubeRegion::connect(&typo, Some(&s.kubeconfig()), TIMEOUT)
         .await
         .unwrap_err();
     assert_eq!(err.kind, KubeErrorKind::Config);
@@ -493,7 +452,7 @@ async fn kubeconfig_problems_are_config_errors_with_a_way_out() {
         "{hint}"
     );
 
-    let mut fleet = s.fleet.clone();
+    let mut fleet = s.manifest();
     fleet.kubeconfig = Some(s.dir.path().join("missing").display().to_string());
     let all = connect_fleet(&fleet, TIMEOUT).await;
     assert_eq!(all.len(), 3);
@@ -513,11 +472,11 @@ async fn kubectl_auth_can_i_agrees() {
     let Some(bin) = kubectl_or_skip() else {
         return;
     };
-    let s = Setup::start().await;
+    let s = LiveSim::start().await;
     let can_i = |extra: &'static [&'static str]| {
         let mut cmd = Command::new(&bin);
         cmd.arg("--kubeconfig")
-            .arg(&s.kubeconfig)
+            .arg(s.kubeconfig())
             .args([
                 "--context",
                 "prod-us-east-1",
@@ -558,7 +517,7 @@ async fn kubectl_auth_can_i_agrees() {
         .unwrap();
     assert_eq!(text(&read.stdout).trim(), "yes", "{}", text(&read.stderr));
 
-    let (b, k, h) = (bin.clone(), s.kubeconfig.clone(), s.dir.path().to_owned());
+    let (b, k, h) = (bin.clone(), s.kubeconfig(), s.dir.path().to_owned());
     let api = tokio::task::spawn_blocking(move || api_resources(&b, &k, &h))
         .await
         .unwrap();

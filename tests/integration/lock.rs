@@ -5,26 +5,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use ocfail::kube::{KubeErrorKind, KubeRegion, LeaseSpec, Workloads, connect_fleet};
+use crate::util::LiveSim;
+use ocfail::kube::{KubeErrorKind, KubeRegion, LeaseSpec, Workloads};
 use ocfail::ops::lock::{self, Holder, LockError, LockOptions};
-use ocfail::sim::{Sim, SimHandle, SimOptions};
 
 const LEASE: &str = "ocfail-lock";
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-async fn start() -> (SimHandle, tempfile::TempDir, Vec<KubeRegion>) {
-    let fleet = ocfail::manifest::seed_fleet();
-    let sim = Sim::start(&fleet, SimOptions::fast()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (_, fleet_path) = sim.write_files(dir.path()).unwrap();
-    let fleet = ocfail::manifest::load(&fleet_path).unwrap();
-    let regions = connect_fleet(&fleet, TIMEOUT)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    (sim, dir, regions)
-}
 
 fn names(regions: &[KubeRegion]) -> Vec<&str> {
     regions.iter().map(|r| r.region.as_str()).collect()
@@ -32,7 +17,8 @@ fn names(regions: &[KubeRegion]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_lock_is_taken_refused_released_and_taken_again() {
-    let (sim, _dir, regions) = start().await;
+    let live = LiveSim::start().await;
+    let regions = live.clients().await;
     assert_eq!(names(&regions).len(), 3);
     let first = Holder::from_parts("drill", "alice", "laptop", "run-1");
     let lock = lock::acquire(&regions, &first, &LockOptions::default())
@@ -44,7 +30,7 @@ async fn the_lock_is_taken_refused_released_and_taken_again() {
         assert_eq!(lease.duration_seconds, Some(30));
         assert!(lease.renew_time.is_some());
         // The simulator's own store agrees with what the client read.
-        let cluster = sim.world().cluster(&r.region).unwrap();
+        let cluster = live.sim.world().cluster(&r.region).unwrap();
         let stored = cluster
             .get(ocfail::sim::cluster::Kind::Lease, &r.namespace, LEASE)
             .unwrap();
@@ -83,12 +69,13 @@ async fn the_lock_is_taken_refused_released_and_taken_again() {
         .await
         .unwrap();
     lock.release().await.unwrap();
-    sim.shutdown().await;
+    live.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_lease_is_taken_and_a_stale_delete_is_refused() {
-    let (sim, _dir, regions) = start().await;
+    let live = LiveSim::start().await;
+    let regions = live.clients().await;
     let old =
         humantime::format_rfc3339_micros(SystemTime::now() - Duration::from_secs(60)).to_string();
     let crashed = LeaseSpec {
@@ -129,5 +116,5 @@ async fn an_expired_lease_is_taken_and_a_stale_delete_is_refused() {
     }
     // Deleting what is already gone is fine.
     regions[0].delete_lease(LEASE, Some("1")).await.unwrap();
-    sim.shutdown().await;
+    live.sim.shutdown().await;
 }

@@ -1,7 +1,9 @@
 //! Every broken manifest in `fixtures/invalid/` is refused with exit code 2
 //! and a located, actionable message; its stderr is snapshotted.
 
-use crate::util::{ocfail, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, ocfail, text};
 
 #[test]
 fn invalid_manifests_are_refused_with_located_messages() {
@@ -16,7 +18,11 @@ fn invalid_manifests_are_refused_with_located_messages() {
             text(&out.stderr).replace(&crate::util::root().display().to_string(), "<root>");
         let name = path.file_name().unwrap().to_string_lossy().to_string();
 
-        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::USAGE),
+            "{name}: {stderr}"
+        );
         assert!(
             out.stdout.is_empty(),
             "{name}: nothing on stdout in human mode"
@@ -87,7 +93,7 @@ fn inline_secret_is_never_repeated() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     for stream in [text(&out.stderr), text(&out.stdout)] {
         assert!(!stream.contains("s3cr3t"), "{stream}");
         assert!(!stream.contains("e24fd090c02"), "{stream}");
@@ -101,7 +107,7 @@ fn alias_bomb_is_refused_quickly() {
         .args(["validate", "-f", "fixtures/invalid/billion-laughs.yaml"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(text(&out.stderr).contains("alias"), "{}", text(&out.stderr));
     // Not a timing assertion on our speed, a guard against expanding 10^10 nodes.
     assert!(start.elapsed() < std::time::Duration::from_secs(20));

@@ -6,8 +6,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use ocfail::ops::exporter::metrics::NAMES;
 use ocfail::ops::monitoring;
@@ -15,7 +16,7 @@ use promql_parser::parser::{self, Expr};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use crate::exporter::Exporter;
-use crate::util::{LiveSim, ocfail, text};
+use crate::util::{LiveSim, exit, ocfail, text, wait_until};
 
 /// Every series name an expression selects.
 struct Names(BTreeSet<String>);
@@ -89,7 +90,12 @@ fn render(dir: &Path) {
         .args(["-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     for f in monitoring::FILES {
         assert!(
             text(&out.stdout).contains(&format!("wrote {}", dir.join(f).display())),
@@ -161,18 +167,12 @@ fn series(exposition: &str) -> Vec<(String, f64)> {
 
 /// Waits until the exporter's raw `/metrics` satisfies `check`.
 async fn snapshot(e: &Exporter, what: &str, check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let what = format!("the exporter to show {what}");
+    wait_until(Duration::from_secs(20), &what, || async {
         let text = e.get("/metrics").await.1;
-        if check(&text) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the exporter never showed {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        check(&text).then_some(text)
+    })
+    .await
 }
 
 /// A `promtool test rules` file: the snapshot held constant for 20 minutes,

@@ -3,9 +3,11 @@
 //! code, and `--color`/`NO_COLOR` govern every line, logs included.
 
 use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::util::{root, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, exit_within, root, text};
 
 /// `ocfail` as [`crate::util::ocfail`] sets it up, as a plain
 /// `std::process::Command` so its stdout and stderr can be any pipe.
@@ -30,14 +32,7 @@ fn closed_pipe() -> std::io::PipeWriter {
 
 /// Waits for `child` for at most `limit`, killing it (and failing) after.
 fn finish_within(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    exit_within(&mut child, limit, "ocfail to finish", || "still running");
     child.wait_with_output().unwrap()
 }
 
@@ -68,7 +63,7 @@ fn a_closed_stdout_keeps_the_exit_code_of_the_result() {
             .unwrap();
         assert_eq!(
             open.status.code(),
-            Some(0),
+            exit(exit_code::OK),
             "{args:?}: {}",
             text(&open.stderr)
         );
@@ -93,7 +88,11 @@ fn closed_stdout_and_stderr_neither_panic_nor_fail() {
         .stderr(closed_pipe())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "101 would be a panic");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "101 would be a panic"
+    );
 }
 
 #[test]
@@ -109,7 +108,7 @@ fn a_closed_stdout_keeps_a_failing_exit_code_too() {
     ];
     let closed = ocfail().args(args).stdout(closed_pipe()).output().unwrap();
     let stderr = text(&closed.stderr);
-    assert_eq!(closed.status.code(), Some(2), "{stderr}");
+    assert_eq!(closed.status.code(), exit(exit_code::USAGE), "{stderr}");
     assert_eq!(
         stderr.matches("error:").count(),
         4,
@@ -127,7 +126,12 @@ fn status_watch_ends_when_nobody_reads_it() {
         .spawn()
         .unwrap();
     let out = finish_within(child, Duration::from_secs(30));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
     assert_no_panic(&["status", "--watch"], &out.stderr);
 }
 
@@ -150,7 +154,12 @@ fn color_never_and_no_color_leave_progress_and_log_lines_plain() {
             cmd.env("NO_COLOR", "1");
         }
         let out = cmd.output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            exit(exit_code::OK),
+            "{}",
+            text(&out.stderr)
+        );
         assert!(
             text(&out.stderr).contains("DEBUG"),
             "log lines were written: {}",

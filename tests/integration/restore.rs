@@ -1,18 +1,15 @@
 //! `ocfail restore` puts back what a drill recorded, and is idempotent.
 
+use ocfail::exit_code;
 use ocfail::kube::{KubeRegion, Workloads};
 use ocfail::ops::record::DrillRecord;
 
-use crate::util::{LiveSim, exited, run_pasted, text};
-
-async fn client(live: &LiveSim, region: &str) -> KubeRegion {
-    live.client(region).await
-}
+use crate::util::{LiveSim, exit, exited, run_pasted, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     // What a drill does before it crashes: record, then scale to 0.
     crashed_drill(&us, "20261128t120000-dead01").await;
 
@@ -24,7 +21,7 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     );
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(
         stdout.contains("scaled openclaw-api-blue from 0 back to 3"),
         "{stdout}"
@@ -35,7 +32,7 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
     assert!(d.annotations["ocfail.dev/last-drill"].contains("20261128t120000-dead01"));
 
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), exit(exit_code::OK));
     assert_eq!(
         text(&out.stdout).matches("nothing to restore").count(),
         3,
@@ -49,10 +46,10 @@ async fn restore_scales_back_removes_the_record_and_is_idempotent() {
 async fn restore_refuses_without_yes_when_there_is_no_terminal() {
     let live = LiveSim::start().await;
     let out = live.run(&["restore"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
     let out = live.run(&["restore", "--yes", "--region", "mars-1"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(
         text(&out.stderr).contains("us-east-1"),
         "{}",
@@ -64,7 +61,7 @@ async fn restore_refuses_without_yes_when_there_is_no_terminal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_retries_through_503_bursts() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead02").await;
     // Most requests to the region's API now fail with 503.
     live.sim.world().faults.set_kube(
@@ -81,7 +78,12 @@ async fn restore_retries_through_503_bursts() {
         .world()
         .faults
         .set_kube("us-east-1", ocfail::sim::KubeFault::default());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
@@ -111,19 +113,10 @@ async fn crashed_drill(us: &KubeRegion, run_id: &str) {
     us.scale("openclaw-api-blue", 0).await.unwrap();
 }
 
-/// Every region's clients, through the written kubeconfig.
-async fn clients(live: &LiveSim) -> Vec<KubeRegion> {
-    let mut out = Vec::new();
-    for r in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
-        out.push(client(live, r).await);
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead03").await;
     // Reads answer, every write gets a 503 (etcd without a leader).
     live.sim.world().faults.set_kube(
@@ -137,7 +130,7 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
     let out = live
         .run(&["restore", "--yes", "--timeout", "2s", "-v"])
         .await;
-    let stdout = exited(&out, 6);
+    let stdout = exited(&out, exit_code::RESTORE_INCOMPLETE);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
         "gave up at its deadline"
@@ -170,7 +163,12 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let d = us.deployment("openclaw-api-blue").await.unwrap().unwrap();
     assert_eq!(d.replicas, 3);
     assert!(!d.annotations.contains_key("ocfail.dev/drill"));
@@ -180,7 +178,7 @@ async fn restore_that_cannot_write_gives_up_at_its_timeout_and_says_what_is_left
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere() {
     let live = LiveSim::start().await;
-    let regions = clients(&live).await;
+    let regions = live.clients().await;
     let crashed = "20261128t120000-dead04";
     crashed_drill(&regions[0], crashed).await;
     // The crashed run's leases are still live (renewed a moment ago).
@@ -194,7 +192,7 @@ async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere()
     drop(lock); // a crash: no release, the leases stay until they expire
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
-    exited(&out, 0);
+    exited(&out, exit_code::OK);
     for k in &regions {
         let lease = k.lease("ocfail-lock").await.unwrap();
         assert!(lease.is_none(), "{}: lease left: {lease:?}", k.region());
@@ -211,7 +209,7 @@ async fn restore_takes_over_the_crashed_runs_live_lock_and_frees_it_everywhere()
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_is_refused_while_another_live_run_holds_the_lock() {
     let live = LiveSim::start().await;
-    let regions = clients(&live).await;
+    let regions = live.clients().await;
     crashed_drill(&regions[0], "20261128t120000-dead05").await;
     let other = ocfail::ops::lock::Holder::new("drill", "20261128t120500-alive1");
     let lock =
@@ -220,7 +218,7 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
             .unwrap();
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::REFUSED), "{stdout}");
     assert!(stdout.contains("20261128t120500-alive1"), "{stdout}");
     // Nothing was changed.
     let d = regions[0]
@@ -232,7 +230,12 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
     assert!(d.annotations.contains_key("ocfail.dev/drill"));
     lock.release().await.unwrap();
     let out = live.run(&["restore", "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     live.sim.shutdown().await;
 }
 
@@ -240,7 +243,7 @@ async fn restore_is_refused_while_another_live_run_holds_the_lock() {
 async fn restore_waits_for_the_hpa_to_be_active_again() {
     let live = LiveSim::start().await;
     live.create_hpa("us-east-1", "openclaw-api-blue").await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead06").await;
     // A drill that crashed at 0 replicas: Kubernetes has disabled the HPA.
     live.until_hpa("us-east-1", "openclaw-api-blue", Some(false))
@@ -249,7 +252,12 @@ async fn restore_waits_for_the_hpa_to_be_active_again() {
     let out = live
         .run(&["restore", "--yes", "--region", "us-east-1", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let checks = doc["regions"][0]["checks"].as_array().unwrap();
     let hpa = checks.iter().find(|c| c["name"] == "hpa").unwrap();
@@ -266,7 +274,7 @@ async fn restore_waits_for_the_hpa_to_be_active_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_region_is_reported_once_and_the_others_are_restored() {
     let live = LiveSim::start().await;
-    let us = client(&live, "us-east-1").await;
+    let us = live.client("us-east-1").await;
     crashed_drill(&us, "20261128t120000-dead05").await;
     live.sim.world().faults.set_kube(
         "eu-central-1",
@@ -290,7 +298,11 @@ async fn a_hanging_region_is_reported_once_and_the_others_are_restored() {
         .await;
     let took = started.elapsed();
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{stdout}"
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let region = |name: &str| {
         report["regions"]

@@ -6,32 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use ocfail::exit_code;
 use ocfail::kube::{KubeRegion, Workloads};
 
 use crate::running::Running;
-use crate::util::{LiveSim, exited, text};
+use crate::util::{Launch, LiveSim, exit, exited, redact_run, text};
 
 pub const NEW: &str = "registry.example/openclaw-api:1.5.0";
 pub const REGIONS: [&str; 3] = ["ap-southeast-2", "eu-central-1", "us-east-1"];
-
-/// The seed fleet with short rollout timings, so a whole rollout takes a
-/// couple of seconds.
-pub async fn quick_sim(extra: &[(&str, &str)]) -> LiveSim {
-    let live = LiveSim::start().await;
-    let mut fleet = std::fs::read_to_string(live.fleet()).unwrap();
-    for (from, to) in [
-        ("verifyFor: 3s", "verifyFor: 500ms"),
-        ("readyTimeout: 1m", "readyTimeout: 3s"),
-    ]
-    .iter()
-    .chain(extra)
-    {
-        assert!(fleet.contains(from), "{from} not in the fleet");
-        fleet = fleet.replace(from, to);
-    }
-    std::fs::write(live.fleet(), fleet).unwrap();
-    live
-}
 
 /// Every region's live colour, live image, and the other colour's replicas.
 pub async fn colours(live: &LiveSim) -> Vec<(String, String, i32)> {
@@ -138,7 +120,7 @@ impl LbWatch {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
     ocfail::install_crypto_provider();
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let before = colours(&live).await;
     let junit = live.dir.path().join("out.xml");
     let watch = LbWatch::start(&live);
@@ -155,7 +137,7 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
         ])
         .await;
     let (requests, errors) = watch.stop().await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(requests > 50, "the watcher ran: {requests}");
     assert_eq!(errors, 0, "LB errors during the rollout");
 
@@ -202,7 +184,12 @@ async fn a_good_image_is_promoted_in_wave_order_without_one_lb_error() {
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for r in doc["regions"].as_array().unwrap() {
         assert_eq!(r["rollout"]["status"], "already-live", "{r}");
@@ -238,13 +225,13 @@ pub(crate) fn wave_2_cannot_get_ready(live: &LiveSim) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_region_that_never_gets_ready_in_wave_2_rolls_wave_1_back_and_never_starts_wave_3() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let before = colours(&live).await;
     wave_2_cannot_get_ready(&live);
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    let stdout = exited(&out, 1);
+    let stdout = exited(&out, exit_code::FAILED);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let status = |i: usize| doc["regions"][i]["rollout"]["status"].clone();
     assert_eq!(status(0), "rolled-back", "{}", doc["regions"][0]);
@@ -272,12 +259,21 @@ async fn a_region_that_never_gets_ready_in_wave_2_rolls_wave_1_back_and_never_st
 
 #[tokio::test(flavor = "multi_thread")]
 async fn with_halt_wave_1_stays_promoted() {
-    let live = quick_sim(&[("onFailure: rollback-all", "onFailure: halt")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("onFailure: rollback-all", "onFailure: halt")
+        .start()
+        .await;
     wave_2_cannot_get_ready(&live);
     let out = live
         .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::FAILED),
+        "{}",
+        text(&out.stdout)
+    );
     live.sim.world().faults.clear();
     let after = colours(&live).await;
     assert_eq!(after[0].0, "green");
@@ -294,7 +290,7 @@ async fn with_halt_wave_1_stays_promoted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crashing_image_fails_its_smoke_checks_before_any_switch() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let before = colours(&live).await;
     let out = live
         .run(&[
@@ -305,12 +301,9 @@ async fn a_crashing_image_fails_its_smoke_checks_before_any_switch() {
             "-v",
         ])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("smoke-preview rate: fail"),
-        "the preview smoke check caught it: {stdout}"
-    );
+    let stdout = exited(&out, exit_code::FAILED);
+    // The preview smoke check caught it.
+    insta::assert_snapshot!("rollout_crashing_image", redact_run(&stdout, Some(&live)));
     assert!(
         switch_order(&live).is_empty(),
         "the live colour never changed"
@@ -321,22 +314,13 @@ async fn a_crashing_image_fails_its_smoke_checks_before_any_switch() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_prints_the_plan_per_wave_and_changes_nothing() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let log_len = live.sim.world().log.snapshot().len();
     let out = live
         .run(&["rollout", "--image", NEW, "--dry-run", "-v"])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    for line in [
-        "would set openclaw-api-green from 0 × 1.4.1 to 3 × registry.example/openclaw-api:1.5.0",
-        "would switch service openclaw-api from blue to green",
-        "would scale openclaw-api-blue to 0 once every wave is promoted",
-        "dry run: nothing was changed",
-        "wave: pass — wave 2 of 3",
-    ] {
-        assert!(stdout.contains(line), "missing {line:?}: {stdout}");
-    }
+    let stdout = exited(&out, exit_code::OK);
+    insta::assert_snapshot!("rollout_dry_run", redact_run(&stdout, Some(&live)));
     let writes: Vec<_> = live.sim.world().log.snapshot()[log_len..]
         .iter()
         .filter(|e| e.source == "kubernetes")
@@ -348,19 +332,21 @@ async fn dry_run_prints_the_plan_per_wave_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let out = live.run(&["rollout", "--image", NEW, "--yes"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     // blue (1.4.1) was scaled to 0 after the rollout: the rollback scales it
     // up first, and says so.
     let out = live
         .run(&["rollback", "--region", "eu-central-1", "--yes", "-v"])
         .await;
-    let stdout = exited(&out, 0);
-    assert!(
-        stdout.contains("was not warm: scaled up from 0 to 3 first"),
-        "{stdout}"
-    );
+    let stdout = exited(&out, exit_code::OK);
+    insta::assert_snapshot!("rollback_of_a_promotion", redact_run(&stdout, Some(&live)));
     let after = colours(&live).await;
     assert_eq!(after[1].0, "blue");
     assert_eq!(after[1].1, "registry.example.com/openclaw-api:1.4.1");
@@ -381,7 +367,11 @@ async fn rollback_after_a_promotion_puts_the_previous_image_live_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_wave_2_rolls_everything_back_and_exits_130() {
-    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("readyTimeout: 3s", "readyTimeout: 1m")
+        .start()
+        .await;
     let before = colours(&live).await;
     wave_2_cannot_get_ready(&live);
     let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
@@ -392,9 +382,8 @@ async fn ctrl_c_during_wave_2_rolls_everything_back_and_exits_130() {
     })
     .await
     .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(130), "{stdout}");
-    assert!(stdout.contains("interrupted"), "{stdout}");
+    let stdout = exited(&out, exit_code::INTERRUPTED);
+    insta::assert_snapshot!("rollout_interrupted", redact_run(&stdout, Some(&live)));
     live.sim.world().faults.clear();
     assert_eq!(colours(&live).await, before);
     assert_no_locks(&live).await;
@@ -414,7 +403,7 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
         "scaling openclaw-api-blue to 0",
     ];
     for phase in phases {
-        let live = quick_sim(&[]).await;
+        let live = Launch::seed().quick_rollout().start().await;
         let before = colours(&live).await;
         let mut rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
         tokio::task::spawn_blocking(move || {
@@ -427,7 +416,7 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
         let out = live.run(&["restore", "--yes", "-v"]).await;
         assert_eq!(
             out.status.code(),
-            Some(0),
+            exit(exit_code::OK),
             "after a kill at `{phase}`:\n{}\n{}",
             text(&out.stdout),
             text(&out.stderr)
@@ -454,7 +443,11 @@ async fn kill_9_at_each_step_then_restore_leaves_every_region_on_the_old_version
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
-    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("readyTimeout: 3s", "readyTimeout: 1m")
+        .start()
+        .await;
     let before = colours(&live).await;
     wave_2_cannot_get_ready(&live);
     let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
@@ -484,12 +477,10 @@ async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
     let out = tokio::task::spawn_blocking(move || rollout.child.wait_with_output().unwrap())
         .await
         .unwrap();
-    let stdout = text(&out.stdout);
     // Not a failed image, not a success: could not finish (exit 3), and
     // no region says "warn".
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
-    assert!(stdout.contains("the lock was lost"), "{stdout}");
-    assert!(!stdout.contains(" warn "), "{stdout}");
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
+    insta::assert_snapshot!("rollout_lock_lost", redact_run(&stdout, Some(&live)));
     live.sim.world().faults.clear();
     ap.delete_lease("ocfail-lock", None).await.unwrap();
     assert_eq!(colours(&live).await, before);
@@ -499,18 +490,22 @@ async fn a_lost_lock_rolls_back_like_ctrl_c_and_is_not_a_success() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let out = live
         .run(&["rollout", "--image", NEW, "--regions", "mars-1", "--yes"])
         .await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), exit(exit_code::USAGE));
     assert!(
         text(&out.stderr).contains("regions in this fleet: us-east-1"),
         "{}",
         text(&out.stderr)
     );
     let out = live.run(&["rollout", "--image", NEW]).await;
-    assert_eq!(out.status.code(), Some(2), "no terminal, no --yes");
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::USAGE),
+        "no terminal, no --yes"
+    );
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
 
     // A crashed drill's record in us-east-1 blocks a rollout of any region.
@@ -533,11 +528,10 @@ async fn bad_input_and_leftover_records_are_refused_before_anything_changes() {
             "--yes",
         ])
         .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(5), "{stdout}");
-    assert!(
-        stdout.contains("unrestored-state") && stdout.contains("us-east-1 (drill)"),
-        "{stdout}"
+    let stdout = exited(&out, exit_code::REFUSED);
+    insta::assert_snapshot!(
+        "rollout_refused_unrestored_state",
+        redact_run(&stdout, Some(&live))
     );
     let writes = live.sim.world().log.snapshot()[log_len..]
         .iter()
@@ -557,7 +551,7 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     // Wave order in the progress lines, and zero traffic errors in the report.
     let stderr = text(&out.stderr);
     let switched: Vec<usize> = REGIONS
@@ -566,6 +560,7 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
         .collect();
     assert!(switched.windows(2).all(|w| w[0] < w[1]), "{stderr}");
     assert!(stdout.contains(", 0 errors (0.00%)"), "{stdout}");
+    insta::assert_snapshot!("rollout_sim_verbose", redact_run(&stdout, None));
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases = doc
@@ -577,7 +572,7 @@ async fn the_sim_rollout_of_the_issue_promotes_every_region_and_writes_valid_jun
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keep_previous_leaves_the_old_colour_warm() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let out = live
         .run(&[
             "rollout",
@@ -589,7 +584,12 @@ async fn keep_previous_leaves_the_old_colour_warm() {
             "--yes",
         ])
         .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     let after = colours(&live).await;
     assert_eq!(
         after[1],

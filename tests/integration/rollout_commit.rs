@@ -4,14 +4,15 @@
 //! promoted alike and says the run had finished, never that it "changed
 //! nothing" (it promoted every region).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use ocfail::exit_code;
 use ocfail::kube::Workloads;
 use ocfail::sim::KubeFault;
 
-use crate::rollout::{NEW, REGIONS, assert_no_locks, colours, quick_sim};
+use crate::rollout::{NEW, REGIONS, assert_no_locks, colours};
 use crate::running::Running;
-use crate::util::{LiveSim, text};
+use crate::util::{Launch, LiveSim, exit, exited, redact_run, text, wait_until};
 
 /// Whether any region's live Service still carries the rollout's record.
 async fn recorded(live: &LiveSim) -> Vec<String> {
@@ -39,7 +40,7 @@ async fn assert_promoted(live: &LiveSim) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_after_removing_its_records_restore_says_the_rollout_had_finished() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
     // Its lock cannot be released: whether the kill lands before the
     // release or after it failed, the fleet is left as a kill between the
@@ -62,11 +63,19 @@ async fn killed_after_removing_its_records_restore_says_the_rollout_had_finished
     })
     .await
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !recorded(&live).await.is_empty() {
-        assert!(Instant::now() < deadline, "the records were never removed");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "the records to be removed",
+        || async {
+            let left = recorded(&live).await;
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("still in {left:?}"))
+            }
+        },
+    )
+    .await;
     tokio::task::spawn_blocking(move || rollout.kill())
         .await
         .unwrap();
@@ -74,7 +83,7 @@ async fn killed_after_removing_its_records_restore_says_the_rollout_had_finished
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert_eq!(
         stdout.matches("pass     nothing to restore").count(),
         3,
@@ -89,7 +98,7 @@ async fn killed_after_removing_its_records_restore_says_the_rollout_had_finished
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_left_by_a_commit_cut_short_is_finished_not_rolled_back() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
     // us-east-1's Service can no longer be patched: its summary and its
     // record removal fail, while the other regions' records are removed,
@@ -110,15 +119,14 @@ async fn a_record_left_by_a_commit_cut_short_is_finished_not_rolled_back() {
     })
     .await
     .unwrap();
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    let stdout = exited(&out, exit_code::RESTORE_INCOMPLETE);
     assert_eq!(recorded(&live).await, ["us-east-1"]);
-    assert!(stdout.contains("keeps it promoted"), "{stdout}");
+    insta::assert_snapshot!("rollout_commit_cut_short", redact_run(&stdout, Some(&live)));
     live.sim.world().faults.clear();
 
     let out = live.run(&["restore", "--yes", "-v"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{stdout}");
     assert!(
         stdout.contains("us-east-1       pass     finished: rollout of run"),
         "{stdout}"

@@ -56,17 +56,27 @@ impl Running {
         Running::start(live, args, Some(last.to_owned()))
     }
 
-    /// Starts `ocfail -f FLEET ARGS…` with the test token (a fleet that is
-    /// not a [`LiveSim`]'s, e.g. a standalone `ocfail sim`'s).
-    pub fn spawn_at(fleet: &std::path::Path, args: &[&str]) -> Running {
-        Running::start_at(fleet, args, None)
+    /// Starts `ocfail -f FLEET ARGS… -o jsonl` with the test token against
+    /// a fleet that is not a [`LiveSim`]'s (e.g. a standalone `ocfail
+    /// sim`'s). Its lines are the events on stdout, not the progress on
+    /// stderr (which is not written with `-o jsonl`): [`Running::wait_for`]
+    /// waits for an event, and [`Finished::stdout`] is every line.
+    pub fn spawn_jsonl_at(fleet: &std::path::Path, args: &[&str]) -> Running {
+        let mut args = args.to_vec();
+        args.extend(["-o", "jsonl"]);
+        Running::start_at(fleet, &args, None, true)
     }
 
     fn start(live: &LiveSim, args: &[&str], detached_after: Option<String>) -> Running {
-        Running::start_at(&live.fleet(), args, detached_after)
+        Running::start_at(&live.fleet(), args, detached_after, false)
     }
 
-    fn start_at(fleet: &std::path::Path, args: &[&str], detached_after: Option<String>) -> Running {
+    fn start_at(
+        fleet: &std::path::Path,
+        args: &[&str],
+        detached_after: Option<String>,
+        events: bool,
+    ) -> Running {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocfail"));
         cmd.arg("-f")
             .arg(fleet)
@@ -74,15 +84,23 @@ impl Running {
             .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(if events {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            });
         if detached_after.is_some() {
             cmd.process_group(0);
         }
         let mut child = cmd.spawn().unwrap();
-        let stderr = child.stderr.take().unwrap();
+        let stream: Box<dyn Read + Send> = if events {
+            Box::new(child.stdout.take().unwrap())
+        } else {
+            Box::new(child.stderr.take().unwrap())
+        };
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(stderr).lines();
+            let mut reader = BufReader::new(stream).lines();
             while let Some(Ok(line)) = reader.next() {
                 let last = detached_after.as_deref().is_some_and(|l| line.contains(l));
                 if last {
@@ -159,36 +177,36 @@ impl Running {
     /// Waits for the process to exit, at most `within`; past that it is
     /// killed and the test fails, showing its progress.
     fn exit_within(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                while let Ok(line) = self.lines.try_recv() {
-                    self.seen.lock().unwrap().push(line);
-                }
-                panic!(
-                    "ocfail did not exit within {within:?}; its progress:\n{}",
-                    self.seen_text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let Running {
+            child, lines, seen, ..
+        } = self;
+        crate::util::exit_within(child, within, "ocfail to exit", || {
+            let seen = seen.get_mut().unwrap();
+            seen.extend(lines.try_iter());
+            let progress: Vec<&str> = seen.iter().map(|(_, l)| l.as_str()).collect();
+            format!("its progress:\n{}", progress.join("\n"))
+        })
     }
 
     /// Waits for the process to exit (`within` at most, as
     /// [`Running::exit_within`]), then for the end of its output.
     pub fn finish(mut self, within: Duration) -> Finished {
         let status = self.exit_within(within);
-        let mut stdout = String::new();
-        if let Some(mut out) = self.child.stdout.take() {
-            out.read_to_string(&mut stdout).unwrap();
-        }
         let mut lines = std::mem::take(self.seen.get_mut().unwrap());
         lines.extend(self.lines.iter());
+        let mut stdout = String::new();
+        match self.child.stdout.take() {
+            Some(mut out) => {
+                out.read_to_string(&mut stdout).unwrap();
+            }
+            // Read as events: they are the lines.
+            None => {
+                for (_, line) in &lines {
+                    stdout.push_str(line);
+                    stdout.push('\n');
+                }
+            }
+        }
         Finished {
             status,
             stdout,

@@ -6,13 +6,14 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
 mod property;
 
-use crate::rollout::{NEW, colours, quick_sim, wave_2_cannot_get_ready};
+use crate::rollout::{NEW, colours, wave_2_cannot_get_ready};
 use crate::running::Running;
-use crate::util::{LiveSim, exited, quoted_after, run_pasted, text};
+use crate::util::{Launch, LiveSim, exit, exited, quoted_after, redact_run, run_pasted, text};
 use crate::world_state::FleetState;
 
 /// A drill of us-east-1 holding for `hold`, with `extra` arguments.
@@ -86,14 +87,15 @@ async fn hang_up_while_holding(stdout_too: bool) {
     .unwrap();
     // The fleet first: it matters more than the exit code.
     as_before(&live, &before, "after SIGHUP").await;
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.status, out.stdout);
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.status,
+        out.stdout
+    );
     if !stdout_too {
-        assert!(
-            out.stdout
-                .contains("interrupted by SIGHUP: everything was restored"),
-            "{}",
-            out.stdout
-        );
+        insta::assert_snapshot!("drill_hung_up", redact_run(&out.stdout, Some(&live)));
     }
     live.sim.shutdown().await;
 }
@@ -111,7 +113,11 @@ async fn a_hangup_while_holding_with_every_output_closed_still_exits_130() {
 /// A rollout in wave 2 when its terminal goes away (as
 /// [`hang_up_while_holding`]): every region back on its old colour, exit 130.
 async fn hang_up_mid_wave(stdout_too: bool) {
-    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("readyTimeout: 3s", "readyTimeout: 1m")
+        .start()
+        .await;
     let before = FleetState::of(live.sim.world());
     let old = colours(&live).await;
     wave_2_cannot_get_ready(&live);
@@ -126,15 +132,15 @@ async fn hang_up_mid_wave(stdout_too: bool) {
     live.sim.world().faults.clear();
     assert_eq!(colours(&live).await, old, "every region on its old colour");
     as_before(&live, &before, "after SIGHUP mid-wave").await;
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.status, out.stdout);
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.status,
+        out.stdout
+    );
     if !stdout_too {
-        assert!(
-            out.stdout.contains(
-                "interrupted by SIGHUP: every region changed by this run was switched back"
-            ),
-            "{}",
-            out.stdout
-        );
+        insta::assert_snapshot!("rollout_hung_up", redact_run(&out.stdout, Some(&live)));
     }
     live.sim.shutdown().await;
 }
@@ -164,7 +170,7 @@ async fn restore_refuses_a_holding_drill_by_name_and_the_drill_ends_as_it_would(
     let holding = FleetState::of(live.sim.world());
     let holder = holder_in(&live, "us-east-1").expect("the drill holds the lock");
     let out = live.run(&["restore", "--yes"]).await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
     assert!(
         stdout.contains(&format!(
             "run {} ({holder}) is still running",
@@ -181,7 +187,7 @@ async fn restore_refuses_a_holding_drill_by_name_and_the_drill_ends_as_it_would(
     // Its own verdict (a short hold may miss the error budget by a
     // request), not a lost lock.
     assert!(
-        matches!(done.code(), Some(0 | 1)),
+        [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&done.code()),
         "{}\n{}",
         done.stdout,
         done.progress()
@@ -194,7 +200,11 @@ async fn restore_refuses_a_holding_drill_by_name_and_the_drill_ends_as_it_would(
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_refuses_a_running_rollout_by_name_and_the_rollout_ends_as_it_would() {
     // One region, verified long enough for `ocfail restore` to answer meanwhile.
-    let live = quick_sim(&[("verifyFor: 500ms", "verifyFor: 6s")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("verifyFor: 500ms", "verifyFor: 6s")
+        .start()
+        .await;
     let verifying = "ap-southeast-2: verifying traffic";
     let args = [
         "rollout",
@@ -214,7 +224,7 @@ async fn restore_refuses_a_running_rollout_by_name_and_the_rollout_ends_as_it_wo
     let switched = FleetState::of(live.sim.world());
     let holder = holder_in(&live, "ap-southeast-2").expect("the rollout holds the lock");
     let out = live.run(&["restore", "--yes"]).await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
     assert!(
         stdout.contains(&format!(
             "run {} ({holder}) is still running",
@@ -228,7 +238,13 @@ async fn restore_refuses_a_running_rollout_by_name_and_the_rollout_ends_as_it_wo
     let done = tokio::task::spawn_blocking(move || rollout.finish(Duration::from_secs(60)))
         .await
         .unwrap();
-    assert_eq!(done.code(), Some(0), "{}\n{}", done.stdout, done.progress());
+    assert_eq!(
+        done.code(),
+        exit(exit_code::OK),
+        "{}\n{}",
+        done.stdout,
+        done.progress()
+    );
     assert!(!done.stdout.contains("lock was lost"), "{}", done.stdout);
     let after = colours(&live).await;
     assert_eq!(
@@ -254,20 +270,17 @@ async fn a_drill_refused_by_a_running_drill_names_it_and_does_not_send_the_user_
     let out = live
         .run(&["drill", "--region", "eu-central-1", "--yes"])
         .await;
-    let stdout = exited(&out, 5);
+    let stdout = exited(&out, exit_code::REFUSED);
+    // The running drill is named, and nothing sends the user to restore.
     let named = format!(
         "locked: drill run {} is still running in us-east-1 ({holder}, lease renewed ",
         run_of(&holder)
     );
     assert!(stdout.contains(&named), "{stdout}");
-    for advice in [
-        "unrestored-state",
-        "restore first",
-        "run `ocfail",
-        "run ocfail",
-    ] {
-        assert!(!stdout.contains(advice), "{advice:?} in {stdout}");
-    }
+    insta::assert_snapshot!(
+        "drill_refused_running_drill",
+        redact_run(&stdout, Some(&live))
+    );
 
     let out = tokio::task::spawn_blocking(move || {
         first.interrupt();
@@ -275,7 +288,7 @@ async fn a_drill_refused_by_a_running_drill_names_it_and_does_not_send_the_user_
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}", out.stdout);
+    assert_eq!(out.code(), exit(exit_code::INTERRUPTED), "{}", out.stdout);
     as_before(&live, &before, "after both drills").await;
     live.sim.shutdown().await;
 }
@@ -311,20 +324,23 @@ async fn ctrl_c_during_a_slow_steady_state_check_writes_nothing() {
     let written = writes(&live);
     let drill = Running::spawn(&live, &drill_args("30s", &[]));
     let out = tokio::task::spawn_blocking(move || {
+        // The moment: inside a check whose every call takes 1.5 s.
         drill.wait_for("checking steady state");
-        // The moment: half a second into a check that takes 1.5 s.
-        std::thread::sleep(Duration::from_millis(500));
         drill.interrupt();
         drill.finish(Duration::from_secs(30))
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
-    assert!(
-        out.stdout
-            .contains("stopped before the outage: nothing was changed"),
-        "{}",
-        out.stdout
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
+    insta::assert_snapshot!(
+        "drill_stopped_before_the_outage",
+        redact_run(&out.stdout, Some(&live))
     );
     assert_eq!(writes(&live), written, "a write reached the simulator");
     live.sim.world().faults.clear();
@@ -359,8 +375,17 @@ async fn sigterm_while_waiting_for_recovery_stops_the_wait_at_once() {
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
-    assert!(out.stdout.contains("SIGTERM"), "{}", out.stdout);
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
+    insta::assert_snapshot!(
+        "drill_terminated_waiting_for_recovery",
+        redact_run(&out.stdout, Some(&live))
+    );
     // "At once" on a loaded machine: well under the 1 min 33 s budget it
     // would otherwise wait out.
     assert!(
@@ -397,14 +422,17 @@ async fn one_ctrl_c_during_the_restore_lets_it_finish_and_exits_130() {
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
-    for line in [
-        "restore scale: pass",
-        "restore record: pass",
-        "interrupted by SIGINT: everything was restored",
-    ] {
-        assert!(out.stdout.contains(line), "no {line:?}:\n{}", out.stdout);
-    }
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
+    insta::assert_snapshot!(
+        "drill_interrupted_during_the_restore",
+        redact_run(&out.stdout, Some(&live))
+    );
     live.sim.world().faults.clear();
     as_before(&live, &before, "after Ctrl-C during the restore").await;
     live.sim.shutdown().await;
@@ -412,7 +440,11 @@ async fn one_ctrl_c_during_the_restore_lets_it_finish_and_exits_130() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes_it_anywhere() {
-    let live = quick_sim(&[("readyTimeout: 3s", "readyTimeout: 1m")]).await;
+    let live = Launch::seed()
+        .quick_rollout()
+        .edit("readyTimeout: 3s", "readyTimeout: 1m")
+        .start()
+        .await;
     let before = FleetState::of(live.sim.world());
     wave_2_cannot_get_ready(&live);
     let args = [
@@ -444,11 +476,17 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
     })
     .await
     .unwrap();
-    assert_eq!(out.code(), Some(6), "{}\n{}", out.stdout, out.progress());
-    assert!(
-        !out.stdout.contains("was switched back"),
-        "a switch-back a second signal stopped is not claimed: {}",
-        out.stdout
+    assert_eq!(
+        out.code(),
+        exit(exit_code::RESTORE_INCOMPLETE),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
+    );
+    // A switch-back a second signal stopped is not claimed.
+    insta::assert_snapshot!(
+        "rollout_stopped_switching_back",
+        redact_run(&out.stdout, Some(&live))
     );
     let command = quoted_after(&out.stdout, "records are left on the clusters: run ").to_owned();
     let fleet = live.fleet().canonicalize().unwrap();
@@ -461,7 +499,12 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
     let out = tokio::task::spawn_blocking(move || run_pasted(&command, "--yes"))
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
     as_before(&live, &before, "after the pasted restore").await;
     live.sim.shutdown().await;
 }
@@ -471,7 +514,7 @@ async fn two_signals_during_a_rollouts_switch_back_leave_a_command_that_finishes
 /// does, and the report says what happened, not a switch-back.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_while_a_rollout_makes_its_promotions_final_lets_that_finish() {
-    let live = quick_sim(&[]).await;
+    let live = Launch::seed().quick_rollout().start().await;
     let rollout = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
     let rollout = tokio::task::spawn_blocking(move || {
         rollout.wait_for("us-east-1: verifying traffic");
@@ -498,13 +541,16 @@ async fn a_signal_while_a_rollout_makes_its_promotions_final_lets_that_finish() 
     for region in colours(&live).await {
         assert_eq!(region, ("green".to_owned(), NEW.to_owned(), 0), "promoted");
     }
-    assert_eq!(out.code(), Some(130), "{}\n{}", out.stdout, out.progress());
-    assert!(
-        out.stdout
-            .contains("SIGINT arrived while making the promotions final; that was finished first"),
-        "{}",
-        out.stdout
+    assert_eq!(
+        out.code(),
+        exit(exit_code::INTERRUPTED),
+        "{}\n{}",
+        out.stdout,
+        out.progress()
     );
-    assert!(!out.stdout.contains("switched back"), "{}", out.stdout);
+    insta::assert_snapshot!(
+        "rollout_interrupted_while_finishing",
+        redact_run(&out.stdout, Some(&live))
+    );
     live.sim.shutdown().await;
 }

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{kubectl_or_skip, ocfail, text};
+use ocfail::exit_code;
+
+use crate::util::{exit, exit_within, kubectl_or_skip, ocfail, text};
 
 #[test]
 fn sim_writes_working_files_and_stops_on_ctrl_c() {
@@ -77,7 +79,12 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
         .arg(dir.path().join("fleet.yaml"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
 
     let pid = child.id().to_string();
     assert!(
@@ -87,18 +94,13 @@ fn sim_writes_working_files_and_stops_on_ctrl_c() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sim did not stop within 10s of Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(0));
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(10),
+        "ocfail sim to stop after Ctrl-C",
+        || "still running",
+    );
+    assert_eq!(status.code(), exit(exit_code::OK));
 }
 
 #[test]
@@ -110,7 +112,7 @@ fn sim_refuses_a_fault_on_an_unknown_region() {
             .args(["sim", flag, "mars-1"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert_eq!(out.status.code(), exit(exit_code::USAGE), "{flag}");
         let err = text(&out.stderr);
         assert!(
             err.contains("region `mars-1`") && err.contains("us-east-1"),
@@ -147,7 +149,7 @@ fn sim_refuses_a_rate_that_is_not_a_fraction() {
             .output()
             .unwrap();
         let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(out.status.code(), exit(exit_code::USAGE), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }

@@ -7,16 +7,16 @@ mod failover;
 mod support;
 mod traffic;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ocfail::sim::SimOptions;
 
 use self::support::*;
-use crate::util::root;
+use crate::util::{LiveSim, exit_within, root, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_story_on_the_model() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let world = sim.world().clone();
     // The lower bounds hold by construction (the monitor cannot flip sooner);
     // the upper bounds only catch a monitor that ignores its settings, with
@@ -35,7 +35,7 @@ async fn drill_story_on_the_model() {
     // Scale the live colour to zero: the pool turns unhealthy after about
     // interval × consecutive_down, and the LB fails over to the next pool.
     cluster.scale("us-east-1", "openclaw-api-blue", 0).unwrap();
-    eventually(deadline, "the us-east-1 pool to turn unhealthy", || async {
+    wait_until(deadline, "the us-east-1 pool to turn unhealthy", || async {
         (world.cloudflare.pool_healthy(&pool.id) == Some(false)).then_some(())
     })
     .await;
@@ -46,7 +46,7 @@ async fn drill_story_on_the_model() {
         detected >= interval * (down - 1) && detected <= interval * (down + 1) + SLACK_MS,
         "pool unhealthy {detected} ms after the pods went away (interval {interval} ms × {down})"
     );
-    eventually(
+    wait_until(
         deadline,
         "LB traffic to be served by eu-central-1",
         || async { (lb_region(&sim).await == Ok("eu-central-1".to_owned())).then_some(()) },
@@ -56,11 +56,11 @@ async fn drill_story_on_the_model() {
 
     // Scale back: pool healthy again, traffic back to us-east-1.
     cluster.scale("us-east-1", "openclaw-api-blue", 3).unwrap();
-    eventually(deadline, "the us-east-1 pool to recover", || async {
+    wait_until(deadline, "the us-east-1 pool to recover", || async {
         (world.cloudflare.pool_healthy(&pool.id) == Some(true)).then_some(())
     })
     .await;
-    eventually(deadline, "LB traffic back in us-east-1", || async {
+    wait_until(deadline, "LB traffic back in us-east-1", || async {
         (lb_region(&sim).await == Ok("us-east-1".to_owned())).then_some(())
     })
     .await;
@@ -94,10 +94,9 @@ async fn drill_story_on_the_model() {
     sim.shutdown().await;
 }
 
-/// The venv's python from `tests/python/venv.sh`, or `None` (with a loud
-/// warning) when Python is unusable here; in CI that is a failure instead.
-/// Runs `cmd` with its output in temporary files (no pipe can fill up),
-/// killing it after `limit`. Returns (success, stdout, stderr).
+/// Runs `cmd` with its output in temporary files (no pipe can fill up);
+/// past `limit` it is killed and the test fails. Returns (success, stdout,
+/// stderr).
 fn run_with_timeout(mut cmd: std::process::Command, limit: Duration) -> (bool, String, String) {
     let out = tempfile::NamedTempFile::new().unwrap();
     let err = tempfile::NamedTempFile::new().unwrap();
@@ -106,24 +105,11 @@ fn run_with_timeout(mut cmd: std::process::Command, limit: Duration) -> (bool, S
         .stderr(err.reopen().unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            child.kill().ok();
-            child.wait().ok();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
     let read = |f: &tempfile::NamedTempFile| std::fs::read_to_string(f.path()).unwrap_or_default();
-    let (stdout, mut stderr) = (read(&out), read(&err));
-    if status.is_none() {
-        stderr.push_str(&format!("\n(killed after {limit:?})"));
-    }
-    (status.is_some_and(|s| s.success()), stdout, stderr)
+    let status = exit_within(&mut child, limit, "the Python SDK check to finish", || {
+        format!("{}\n{}", read(&out), read(&err))
+    });
+    (status.success(), read(&out), read(&err))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -134,7 +120,7 @@ async fn python_sdk_fidelity() {
     else {
         return;
     };
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let mut cmd = std::process::Command::new(python);
     cmd.arg(root().join("tests/python/cf_sdk_check.py"))
         .args(["--base-url", &sim.cloudflare_url()])

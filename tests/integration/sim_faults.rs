@@ -3,23 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use ocfail::sim::{CloudflareFault, KubeFault, Sim, SimOptions};
+use ocfail::sim::{CloudflareFault, KubeFault};
 
-use crate::util::root;
-
-async fn start() -> ocfail::sim::SimHandle {
-    let fleet = ocfail::manifest::load(&root().join("fixtures/fleet.yaml")).unwrap();
-    Sim::start(&fleet, SimOptions::fast()).await.unwrap()
-}
-
-fn client(timeout: Duration) -> reqwest::Client {
-    ocfail::install_crypto_provider();
-    reqwest::Client::builder().timeout(timeout).build().unwrap()
-}
+use crate::util::{LiveSim, http, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_latency_delays_every_answer() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
     sim.world().faults.set_kube(
         "us-east-1",
@@ -29,7 +19,7 @@ async fn kube_latency_delays_every_answer() {
         },
     );
     let started = Instant::now();
-    let resp = client(Duration::from_secs(5))
+    let resp = http(Duration::from_secs(5))
         .get(&url)
         .bearer_auth("t")
         .send()
@@ -42,7 +32,7 @@ async fn kube_latency_delays_every_answer() {
     );
     // Other regions are unaffected: their answer does not wait for the fault.
     let other = format!("{}/version", sim.kube_url("eu-central-1").unwrap());
-    let resp = client(Duration::from_millis(250))
+    let resp = http(Duration::from_millis(250))
         .get(&other)
         .bearer_auth("t")
         .send()
@@ -54,7 +44,7 @@ async fn kube_latency_delays_every_answer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_hang_makes_the_client_time_out() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/version", sim.kube_url("eu-central-1").unwrap());
     sim.world().faults.set_kube(
         "eu-central-1",
@@ -63,7 +53,7 @@ async fn kube_hang_makes_the_client_time_out() {
             ..KubeFault::default()
         },
     );
-    let err = client(Duration::from_millis(300))
+    let err = http(Duration::from_millis(300))
         .get(&url)
         .bearer_auth("t")
         .send()
@@ -73,7 +63,7 @@ async fn kube_hang_makes_the_client_time_out() {
     sim.world()
         .faults
         .set_kube("eu-central-1", KubeFault::default());
-    let resp = client(Duration::from_secs(5))
+    let resp = http(Duration::from_secs(5))
         .get(&url)
         .bearer_auth("t")
         .send()
@@ -85,7 +75,7 @@ async fn kube_hang_makes_the_client_time_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_error_rate_answers_503_status_objects() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
     sim.world().faults.set_kube(
         "us-east-1",
@@ -94,7 +84,7 @@ async fn kube_error_rate_answers_503_status_objects() {
             ..KubeFault::default()
         },
     );
-    let resp = client(Duration::from_secs(5))
+    let resp = http(Duration::from_secs(5))
         .get(&url)
         .bearer_auth("t")
         .send()
@@ -110,7 +100,7 @@ async fn kube_error_rate_answers_503_status_objects() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_refuse_closes_the_listener_until_cleared() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/version", sim.kube_url("ap-southeast-2").unwrap());
     sim.world().faults.set_kube(
         "ap-southeast-2",
@@ -120,57 +110,30 @@ async fn kube_refuse_closes_the_listener_until_cleared() {
         },
     );
     // The accept loop closes the socket on the fault notification; poll until it has.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let err = loop {
-        match client(Duration::from_secs(1))
-            .get(&url)
-            .bearer_auth("t")
-            .send()
-            .await
-        {
-            Err(e) => break e,
-            Ok(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
-            Ok(r) => panic!("still answering: {}", r.status()),
-        }
-    };
+    let err = until_error(&http(Duration::from_secs(1)), &url).await;
     assert!(err.is_connect(), "{err:?}");
     sim.world()
         .faults
         .set_kube("ap-southeast-2", KubeFault::default());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match client(Duration::from_secs(1))
-            .get(&url)
-            .bearer_auth("t")
-            .send()
-            .await
-        {
-            Ok(r) => {
-                assert_eq!(r.status(), 200);
-                break;
-            }
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => panic!("listener did not come back on the same port: {e:?}"),
-        }
-    }
+    until_answered(
+        &http(Duration::from_secs(1)),
+        &url,
+        "the listener to come back on the same port",
+    )
+    .await;
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloudflare_429_burst_carries_retry_after_then_clears() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/user/tokens/verify", sim.cloudflare_url());
     sim.world().faults.set_cloudflare(CloudflareFault {
         rate_limit_burst: 2,
         retry_after_secs: 7,
         ..CloudflareFault::default()
     });
-    let c = client(Duration::from_secs(5));
+    let c = http(Duration::from_secs(5));
     for _ in 0..2 {
         let resp = c.get(&url).bearer_auth("sim-token").send().await.unwrap();
         assert_eq!(resp.status(), 429);
@@ -191,7 +154,7 @@ async fn cloudflare_429_burst_carries_retry_after_then_clears() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloudflare_errors_and_latency() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/user/tokens/verify", sim.cloudflare_url());
     sim.world().faults.set_cloudflare(CloudflareFault {
         error_rate: 1.0,
@@ -199,7 +162,7 @@ async fn cloudflare_errors_and_latency() {
         ..CloudflareFault::default()
     });
     let started = Instant::now();
-    let resp = client(Duration::from_secs(5))
+    let resp = http(Duration::from_secs(5))
         .get(&url)
         .bearer_auth("sim-token")
         .send()
@@ -215,8 +178,8 @@ async fn cloudflare_errors_and_latency() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_api_sets_and_clears_faults() {
-    let sim = start().await;
-    let c = client(Duration::from_secs(5));
+    let sim = LiveSim::start().await.sim;
+    let c = http(Duration::from_secs(5));
     let admin = sim.admin_url();
     let resp = c
         .put(format!("{admin}/_sim/faults/kube/us-east-1"))
@@ -288,7 +251,7 @@ async fn a_denied_permission_is_forbidden_and_access_reviews_say_so() {
     use ocfail::kube::permissions::{DELETE_LEASES, PERMISSIONS};
     use ocfail::kube::{KubeErrorKind, LeaseSpec, Workloads};
 
-    let live = crate::util::LiveSim::start().await;
+    let live = LiveSim::start().await;
     live.sim.world().faults.set_kube(
         "us-east-1",
         KubeFault {
@@ -324,23 +287,30 @@ async fn a_denied_permission_is_forbidden_and_access_reviews_say_so() {
     live.sim.shutdown().await;
 }
 
-/// Sends `GET url` with `c` until it fails; panics if it still answers after 5 s.
+/// Sends `GET url` with `c` until it fails (5 s at most): the error.
 async fn until_error(c: &reqwest::Client, url: &str) -> reqwest::Error {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    wait_until(Duration::from_secs(5), "a request to fail", || async {
         match c.get(url).bearer_auth("t").send().await {
-            Err(e) => break e,
-            Ok(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Ok(r) => panic!("still answering on the open connection: {}", r.status()),
+            Err(e) => Ok(e),
+            Ok(r) => Err(format!("still answering: {}", r.status())),
         }
-    }
+    })
+    .await
+}
+
+/// Sends `GET url` with `c` until it gets an answer (5 s at most), which
+/// must be a 200.
+async fn until_answered(c: &reqwest::Client, url: &str, what: &str) {
+    let resp = wait_until(Duration::from_secs(5), what, || async {
+        c.get(url).bearer_auth("t").send().await
+    })
+    .await;
+    assert_eq!(resp.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_refuse_cuts_open_connections_too() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let url = format!("{}/version", sim.kube_url("us-east-1").unwrap());
     // One pooled client throughout: before the fault it holds a keep-alive
     // connection, as a running ocfail's clients do.
@@ -390,19 +360,11 @@ async fn kube_refuse_cuts_open_connections_too() {
     sim.world()
         .faults
         .set_kube("us-east-1", KubeFault::default());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match c.get(&url).bearer_auth("t").send().await {
-            Ok(r) => {
-                assert_eq!(r.status(), 200);
-                break;
-            }
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => panic!("the same client did not get through after the fault cleared: {e:?}"),
-        }
-    }
+    until_answered(
+        &c,
+        &url,
+        "the same client to get through after the fault cleared",
+    )
+    .await;
     sim.shutdown().await;
 }

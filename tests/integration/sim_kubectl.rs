@@ -2,13 +2,13 @@
 //! the simulator writes, runs get, scale, patch, rollout status (a watch),
 //! lease and raw reads; the test then looks at the simulated world.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ocfail::sim::{Sim, SimHandle, SimOptions};
+use ocfail::sim::SimHandle;
 
-use crate::util::{kubectl_or_skip, root, text};
+use crate::util::{LiveSim, kubectl_or_skip, text, wait_until};
 
 const NS: &str = "us-east-1";
 
@@ -51,12 +51,13 @@ impl Kubectl {
     }
 }
 
-async fn start(dir: &Path) -> Option<(SimHandle, Kubectl)> {
+/// kubectl with the kubeconfig of a fresh simulator; `None` without
+/// kubectl (outside CI).
+async fn start() -> Option<(LiveSim, Kubectl)> {
     let bin = kubectl_or_skip()?;
-    let fleet = ocfail::manifest::load(&root().join("fixtures/fleet.yaml")).unwrap();
-    let sim = Sim::start(&fleet, SimOptions::fast()).await.unwrap();
-    let (kubeconfig, _) = sim.write_files(dir).unwrap();
-    Some((sim, Kubectl { bin, kubeconfig }))
+    let live = LiveSim::start().await;
+    let kubeconfig = live.kubeconfig();
+    Some((live, Kubectl { bin, kubeconfig }))
 }
 
 fn ready(sim: &SimHandle, name: &str) -> i32 {
@@ -71,8 +72,7 @@ fn ready(sim: &SimHandle, name: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kubectl_reads_what_the_simulator_serves() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some((sim, k)) = start(dir.path()).await else {
+    let Some((LiveSim { sim, dir }, k)) = start().await else {
         return;
     };
 
@@ -166,8 +166,7 @@ async fn kubectl_reads_what_the_simulator_serves() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kubectl_changes_reach_the_world() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some((sim, k)) = start(dir.path()).await else {
+    let Some((LiveSim { sim, dir: _dir }, k)) = start().await else {
         return;
     };
     let cluster = sim.world().cluster(NS).unwrap().clone();
@@ -181,11 +180,10 @@ async fn kubectl_changes_reach_the_world() {
     );
     let blue = cluster.deployment(NS, "openclaw-api-blue").unwrap();
     assert_eq!(blue.spec.unwrap().replicas, Some(0));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while ready(&sim, "openclaw-api-blue") != 0 {
-        assert!(Instant::now() < deadline, "blue never drained");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(Duration::from_secs(5), "blue to drain", || async {
+        ready(&sim, "openclaw-api-blue") == 0
+    })
+    .await;
 
     let out = k
         .ok(&[

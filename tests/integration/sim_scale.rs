@@ -3,18 +3,12 @@
 
 use std::time::Duration;
 
-use ocfail::sim::{Sim, SimOptions};
+use crate::util::{Launch, http};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_regions_serve_their_apis_and_the_lb() {
-    ocfail::install_crypto_provider();
-    let yaml = ocfail::manifest::synthetic::fleet_yaml(50);
-    let fleet = ocfail::manifest::parse_str("fifty.yaml", &yaml).unwrap();
-    let sim = Sim::start(&fleet, SimOptions::fast()).await.unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let sim = Launch::regions(50).start().await.sim;
+    let client = http(Duration::from_secs(5));
 
     for region in ["region-0", "region-25", "region-49"] {
         let ns = region.replace("region", "ns");

@@ -2,15 +2,18 @@
 
 use std::time::{Duration, Instant};
 
+use ocfail::exit_code;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
-use crate::util::{LiveSim, exited, redact, text};
+use crate::util::{
+    LiveSim, exit, exit_within, exited, redact, text, wait_until, wait_until_blocking,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_fleet_passes_serves_from_us_east_1_and_survives() {
     let live = LiveSim::start().await;
     let out = live.run(&["status"]).await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {
         assert!(
             stdout
@@ -81,13 +84,15 @@ async fn a_region_at_zero_fails_and_the_failover_target_is_named() {
         .unwrap()
         .scale("us-east-1", "openclaw-api-blue", 0)
         .unwrap();
-    live.until(10, "us-east-1's pool to turn unhealthy", |w| {
-        w.cloudflare.pool_healthy(&pool) == Some(false)
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "us-east-1's pool to turn unhealthy",
+        || async { live.sim.world().cloudflare.pool_healthy(&pool) == Some(false) },
+    )
     .await;
     let out = live.run(&["status"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::FAILED), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -120,7 +125,7 @@ async fn a_refusing_region_is_an_error_with_a_reason_and_exit_3() {
     );
     let started = Instant::now();
     let out = live.run(&["status", "--request-timeout", "2s"]).await;
-    let stdout = exited(&out, 3);
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
     let line = stdout
         .lines()
         .find(|l| l.starts_with("ap-southeast-2"))
@@ -149,7 +154,12 @@ async fn a_hanging_region_errors_within_the_request_timeout() {
     let out = live
         .run(&["status", "--request-timeout", "1s", "-o", "json"])
         .await;
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::UNAVAILABLE),
+        "{}",
+        text(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let eu = doc["regions"]
         .as_array()
@@ -185,7 +195,7 @@ async fn cloudflare_429_is_retried_after_retry_after() {
     let out = live.run(&["status", "--cloudflare-rps", "50"]).await;
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -206,7 +216,7 @@ async fn cloudflare_5xx_is_retried_then_reported_as_error() {
     });
     let out = live.run(&["status", "--cloudflare-rps", "50"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -221,7 +231,7 @@ async fn a_wrong_token_exits_3_with_a_hint() {
     let live = LiveSim::start().await;
     let out = live.run_with_token(&["status", "-v"], "invalid").await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE), "{stdout}");
     assert!(
         stdout.contains("CLOUDFLARE_API_TOKEN"),
         "the hint names the variable: {stdout}"
@@ -237,7 +247,7 @@ async fn a_missing_token_exits_3_naming_the_variable() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), exit(exit_code::UNAVAILABLE));
     assert!(
         text(&out.stdout).contains("CLOUDFLARE_API_TOKEN"),
         "{}",
@@ -252,7 +262,7 @@ fn sim_flag_runs_status_against_the_seed_fleet() {
         .args(["--sim", "status", "-f", "fixtures/fleet.yaml"])
         .output()
         .unwrap();
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert_eq!(
         stdout
             .lines()
@@ -284,36 +294,46 @@ fn watch_prints_changes_as_lines_until_ctrl_c() {
         ])
         .current_dir(crate::util::root())
         .env("NO_COLOR", "1")
+        // Its debug log names every Cloudflare call: one pool listing per refresh.
+        .env("RUST_LOG", "ocfail=debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    while lines.len() < 4 {
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(l) => lines.push(l),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no watch output: {lines:?}");
+    let lines_of = |stream: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
             }
-        }
-    }
+        });
+        rx
+    };
+    let rx = lines_of(Box::new(child.stdout.take().unwrap()));
+    let log = lines_of(Box::new(child.stderr.take().unwrap()));
+    let refreshes = || {
+        log.try_iter()
+            .filter(|l| l.contains("load_balancers/pools status="))
+            .count()
+    };
+    let mut lines = Vec::new();
+    let first = wait_until_blocking(Duration::from_secs(20), "the first refresh's lines", || {
+        lines.extend(rx.try_iter());
+        (lines.len() >= 4).then(|| lines.clone())
+    });
     // First refresh: every region and the fleet line, each as a timestamped line.
-    assert!(lines[0].contains(" us-east-1: pass"), "{lines:?}");
+    assert!(first[0].contains(" us-east-1: pass"), "{first:?}");
     assert!(
-        lines[3].contains(" fleet: pass")
-            && lines[3].contains("survives losing any one region: yes"),
-        "{lines:?}"
+        first[3].contains(" fleet: pass")
+            && first[3].contains("survives losing any one region: yes"),
+        "{first:?}"
     );
-    // Let a few more refreshes happen: nothing changes, so nothing is printed.
-    std::thread::sleep(Duration::from_millis(700));
+    // A few more refreshes: nothing changes, so nothing is printed.
+    let mut seen = refreshes();
+    wait_until_blocking(Duration::from_secs(20), "three more refreshes", || {
+        seen += refreshes();
+        seen >= 4
+    });
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -322,18 +342,17 @@ fn watch_prints_changes_as_lines_until_ctrl_c() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(0));
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(10),
+        "watch to stop on Ctrl-C",
+        || "still running",
+    );
+    assert_eq!(status.code(), exit(exit_code::OK));
     // Nothing changed between refreshes, so nothing more was printed.
+    let more: Vec<String> = rx.try_iter().collect();
     assert!(
-        rx.try_iter().all(|l| !l.contains(" us-east-1: ")),
-        "unchanged rows are not repeated"
+        more.iter().all(|l| !l.contains(" us-east-1: ")),
+        "unchanged rows are not repeated: {more:?}"
     );
 }

@@ -6,31 +6,15 @@ use std::time::{Duration, Instant};
 
 use ocfail::manifest::schema::Traffic;
 use ocfail::ops::traffic::{Sample, TrafficGenerator, probe_once};
-use ocfail::sim::{OriginFault, Sim, SimHandle, SimOptions};
+use ocfail::sim::{OriginFault, SimHandle, SimOptions};
 
-async fn sim() -> SimHandle {
-    Sim::start(&ocfail::manifest::seed_fleet(), SimOptions::fast())
-        .await
-        .unwrap()
-}
+use crate::util::{Launch, LiveSim, wait_until};
 
 /// The seed's traffic settings pointed at `sim`, at `rps`.
 fn traffic(sim: &SimHandle, rps: f64) -> Traffic {
     let mut t = sim.sim_fleet(None).traffic.unwrap();
     t.rps = rps;
     t
-}
-
-/// Polls `done` every 20 ms until it holds or `within` passes.
-async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    done()
 }
 
 /// A port with nothing listening on it.
@@ -41,7 +25,7 @@ fn closed_port() -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn steady_traffic_is_paced_and_served_by_the_primary() {
-    let sim = sim().await;
+    let sim = LiveSim::start().await.sim;
     let t = traffic(&sim, 50.0);
 
     let probe = probe_once(&t).await;
@@ -51,13 +35,14 @@ async fn steady_traffic_is_paced_and_served_by_the_primary() {
 
     let origin = Instant::now();
     let generator = TrafficGenerator::start(&t, origin).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(3), || generator.snapshot().requests
-            >= 50)
-        .await,
-        "{:?}",
-        generator.snapshot()
-    );
+    wait_until(Duration::from_secs(3), "50 requests", || async {
+        if generator.snapshot().requests >= 50 {
+            Ok(())
+        } else {
+            Err(format!("{:?}", generator.snapshot()))
+        }
+    })
+    .await;
     let elapsed = origin.elapsed().as_secs_f64();
     let stopping = Instant::now();
     let s = generator.stop().await;
@@ -83,15 +68,15 @@ async fn steady_traffic_is_paced_and_served_by_the_primary() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn traffic_moves_to_eu_central_when_us_east_goes_down() {
-    let sim = sim().await;
+    let sim = LiveSim::start().await.sim;
     let origin = Instant::now();
     let generator = TrafficGenerator::start(&traffic(&sim, 50.0), origin).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(2), || generator
-            .first_success_from("us-east-1", 0)
-            .is_some())
-        .await
-    );
+    wait_until(
+        Duration::from_secs(2),
+        "a first answer from us-east-1",
+        || async { generator.first_success_from("us-east-1", 0).is_some() },
+    )
+    .await;
 
     let t_down = u64::try_from(origin.elapsed().as_millis()).unwrap();
     sim.world()
@@ -99,14 +84,21 @@ async fn traffic_moves_to_eu_central_when_us_east_goes_down() {
         .unwrap()
         .scale("us-east-1", "openclaw-api-blue", 0)
         .unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), || generator
-            .first_success_from("eu-central-1", t_down)
-            .is_some())
-        .await,
-        "no answer from eu-central-1: {:?}",
-        generator.snapshot()
-    );
+    wait_until(
+        Duration::from_secs(5),
+        "an answer from eu-central-1 after the outage",
+        || async {
+            if generator
+                .first_success_from("eu-central-1", t_down)
+                .is_some()
+            {
+                Ok(())
+            } else {
+                Err(format!("{:?}", generator.snapshot()))
+            }
+        },
+    )
+    .await;
 
     let shifted = generator
         .first_success_from("eu-central-1", t_down)
@@ -118,13 +110,12 @@ async fn traffic_moves_to_eu_central_when_us_east_goes_down() {
     assert!(shifted >= t_down);
     // Requests already on their way when it shifted may still finish later,
     // but anything sent after the shift goes to eu-central-1.
-    assert!(
-        wait_until(Duration::from_secs(2), || generator
-            .last_region()
-            .as_deref()
-            == Some("eu-central-1"))
-        .await
-    );
+    wait_until(
+        Duration::from_secs(2),
+        "every request to go to eu-central-1",
+        || async { generator.last_region().as_deref() == Some("eu-central-1") },
+    )
+    .await;
 
     let before = generator.summary_between(0, t_down);
     assert_eq!(before.errors, 0, "{before:?}");
@@ -153,38 +144,38 @@ async fn traffic_through_an_unreachable_origin(failover_across_pools: bool) -> V
         failover_across_pools,
         ..SimOptions::fast()
     };
-    let sim = Sim::start(&ocfail::manifest::seed_fleet(), options)
-        .await
-        .unwrap();
+    let sim = Launch::seed().options(options).start().await.sim;
     let origin = Instant::now();
     let generator = TrafficGenerator::start(&traffic(&sim, 50.0), origin).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(2), || generator
-            .first_success_from("us-east-1", 0)
-            .is_some())
-        .await
-    );
+    wait_until(
+        Duration::from_secs(2),
+        "a first answer from us-east-1",
+        || async { generator.first_success_from("us-east-1", 0).is_some() },
+    )
+    .await;
     let t_fault = u64::try_from(origin.elapsed().as_millis()).unwrap();
     sim.world()
         .faults
         .set_origin("us-east-1", OriginFault::unreachable(521));
     let pool = sim.world().cloudflare.pool_for_region("us-east-1").unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), || sim
-            .world()
-            .cloudflare
-            .pool_healthy(&pool.id)
-            == Some(false))
-        .await
-    );
+    wait_until(
+        Duration::from_secs(5),
+        "us-east-1's pool to turn unhealthy",
+        || async { sim.world().cloudflare.pool_healthy(&pool.id) == Some(false) },
+    )
+    .await;
     // Requests sent once the LB has moved all go to eu-central-1.
     let t_moved = u64::try_from(origin.elapsed().as_millis()).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(2), || generator
-            .first_success_from("eu-central-1", t_moved + 100)
-            .is_some())
-        .await
-    );
+    wait_until(
+        Duration::from_secs(2),
+        "answers from eu-central-1 after the move",
+        || async {
+            generator
+                .first_success_from("eu-central-1", t_moved + 100)
+                .is_some()
+        },
+    )
+    .await;
     let samples = generator.samples();
     generator.stop().await;
     sim.shutdown().await;
@@ -215,7 +206,7 @@ async fn an_unreachable_origin_costs_requests_unless_failover_across_pools_is_on
 
 #[tokio::test(flavor = "multi_thread")]
 async fn five_xx_answers_and_refused_connections_are_errors() {
-    let sim = sim().await;
+    let sim = LiveSim::start().await.sim;
     sim.world()
         .cluster("us-east-1")
         .unwrap()
@@ -227,15 +218,14 @@ async fn five_xx_answers_and_refused_connections_are_errors() {
         ..traffic(&sim, 50.0)
     };
     let generator = TrafficGenerator::start(&direct, Instant::now()).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(3), || generator
-            .samples()
-            .iter()
-            .any(|s| s.status == Some(503)))
-        .await,
-        "{:?}",
-        generator.snapshot()
-    );
+    wait_until(Duration::from_secs(3), "a 503", || async {
+        if generator.samples().iter().any(|s| s.status == Some(503)) {
+            Ok(())
+        } else {
+            Err(format!("{:?}", generator.snapshot()))
+        }
+    })
+    .await;
     let samples = generator.samples();
     let s503 = samples.iter().find(|s| s.status == Some(503)).unwrap();
     assert_eq!(s503.error.as_deref(), Some("HTTP 503"));
@@ -258,11 +248,10 @@ async fn five_xx_answers_and_refused_connections_are_errors() {
         "{probe:?}"
     );
     let generator = TrafficGenerator::start(&refused, Instant::now()).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(2), || generator.snapshot().requests
-            >= 5)
-        .await
-    );
+    wait_until(Duration::from_secs(2), "5 refused requests", || async {
+        generator.snapshot().requests >= 5
+    })
+    .await;
     let s = generator.stop().await;
     assert_eq!(s.errors, s.requests, "{s:?}");
     assert_eq!(s.error_rate, 1.0);
@@ -289,13 +278,18 @@ async fn stop_is_bounded_by_the_timeout_when_the_lb_hangs() {
         region_header: Some("x-openclaw-region".to_owned()),
     };
     let generator = TrafficGenerator::start(&hung, Instant::now()).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(2), || generator.snapshot().requests
-            >= 2)
-        .await,
-        "the first requests time out: {:?}",
-        generator.samples()
-    );
+    wait_until(
+        Duration::from_secs(2),
+        "two requests to time out",
+        || async {
+            if generator.snapshot().requests >= 2 {
+                Ok(())
+            } else {
+                Err(format!("{:?}", generator.samples()))
+            }
+        },
+    )
+    .await;
     let stopping = Instant::now();
     let s = generator.stop().await;
     assert!(

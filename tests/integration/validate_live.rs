@@ -1,6 +1,8 @@
 //! `ocfail validate --live` against the in-process simulator.
 
-use crate::util::{LiveSim, exited, text};
+use ocfail::exit_code;
+
+use crate::util::{LiveSim, exit, exited, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_named_exists_and_the_credentials_suffice() {
@@ -8,7 +10,7 @@ async fn everything_named_exists_and_the_credentials_suffice() {
     let out = live
         .run(&["validate", "--live", "-v", "--cloudflare-rps", "50"])
         .await;
-    let stdout = exited(&out, 0);
+    let stdout = exited(&out, exit_code::OK);
     assert!(stdout.contains("permissions: pass"), "{stdout}");
     assert!(stdout.contains("load-balancer: pass"), "{stdout}");
     live.sim.shutdown().await;
@@ -36,7 +38,7 @@ async fn a_read_only_token_lists_exactly_the_missing_permissions() {
             "read-only",
         )
         .await;
-    let stdout = exited(&out, 3);
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
     // One error per missing permission, each naming it.
     let missing: Vec<&str> = stdout
         .lines()
@@ -73,7 +75,7 @@ fn sim_flag_runs_validate_live() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(0),
+        exit(exit_code::OK),
         "{}\n{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -93,7 +95,7 @@ async fn a_role_without_delete_on_leases_is_a_missing_permission() {
     let out = live
         .run(&["validate", "--live", "-o", "json", "--cloudflare-rps", "50"])
         .await;
-    let stdout = exited(&out, 3);
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     for region in report["regions"].as_array().unwrap() {
         let permissions: Vec<&serde_json::Value> = region["checks"]

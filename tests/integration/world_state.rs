@@ -80,23 +80,24 @@ impl FleetState {
             .collect()
     }
 
-    /// Polls the simulator (every 50 ms, `within` at most) until `accept`
-    /// finds nothing wrong with its state, and returns what it last found
-    /// (empty: accepted). For comparisons right after a run: the
-    /// controllers' status follows a write a moment later, as in Kubernetes.
+    /// Waits (`within` at most) until `accept` finds nothing wrong with the
+    /// simulator's state, and returns what it last found (empty: accepted).
+    /// For comparisons right after a run: the controllers' status follows a
+    /// write a moment later, as in Kubernetes. A state never accepted is for
+    /// the caller to report (a property test collects it rather than
+    /// failing at once).
     pub async fn settled(
         world: &World,
         within: std::time::Duration,
         accept: impl Fn(&FleetState) -> Vec<String>,
     ) -> Vec<String> {
-        let deadline = std::time::Instant::now() + within;
-        loop {
-            let wrong = accept(&FleetState::of(world));
-            if wrong.is_empty() || std::time::Instant::now() >= deadline {
-                return wrong;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let mut wrong = Vec::new();
+        let _ = crate::util::poll_until(within, || {
+            wrong = accept(&FleetState::of(world));
+            std::future::ready(wrong.is_empty())
+        })
+        .await;
+        wrong
     }
 
     /// This state without the objects whose keys are in `keys`.

@@ -11,8 +11,9 @@ use anyhow::{Context, ensure};
 use super::check_restored;
 use crate::running::Running;
 use crate::seeded;
-use crate::util::{LiveSim, text};
+use crate::util::{LiveSim, exit, text};
 use crate::world_state::FleetState;
+use ocfail::exit_code;
 
 /// Runs of the random-moment matrix, unless `OCFAIL_CRASH_RUNS` says otherwise.
 const MATRIX_RUNS: usize = 30;
@@ -60,7 +61,7 @@ pub(crate) async fn whole_drill() -> [Duration; 2] {
             .unwrap();
         let took = started.elapsed();
         assert!(
-            matches!(out.status.code(), Some(0 | 1)),
+            [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&out.status.code()),
             "an uninterrupted drill (--method {method}): {}",
             text(&out.stdout)
         );
@@ -91,7 +92,7 @@ async fn crash_once(crash: &Crash) -> anyhow::Result<String> {
             // The verdict is not what is tested here (a short hold can miss the
             // error-rate budget); a finished drill must have restored, though.
             ensure!(
-                matches!(code, Some(0 | 1)),
+                [exit(exit_code::OK), exit(exit_code::FAILED)].contains(&code),
                 "the drill ended by itself with {code:?}:\n{}",
                 killed.lines.join("\n")
             );

@@ -16,12 +16,13 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
+use ocfail::exit_code;
 
 use crate::drill_crash::matrix::{HOLD, METHODS, PARALLEL, whole_drill};
-use crate::rollout::{NEW, colours, quick_sim};
+use crate::rollout::{NEW, colours};
 use crate::running::{Finished, Running};
 use crate::seeded;
-use crate::util::{LiveSim, run_pasted, text};
+use crate::util::{Launch, LiveSim, exit, run_pasted, text};
 use crate::world_state::FleetState;
 
 /// Runs of each property test, unless `OCFAIL_SIGNAL_RUNS` says otherwise.
@@ -181,7 +182,7 @@ async fn promoted(live: &LiveSim) -> anyhow::Result<()> {
 async fn hit_once(hit: Hit) -> anyhow::Result<String> {
     let live = match hit.op {
         Op::Drill(_) => LiveSim::start().await,
-        Op::Rollout => quick_sim(&[]).await,
+        Op::Rollout => Launch::seed().quick_rollout().start().await,
     };
     let before = FleetState::of(live.sim.world());
     let run = match hit.op {
@@ -245,8 +246,9 @@ async fn check(
             "died of signal {sig} before its handlers were installed"
         ));
     }
-    match done.code() {
-        Some(130) => {
+    // As a code of `exit_code`, so the arms below name them.
+    match done.code().and_then(|c| u8::try_from(c).ok()) {
+        Some(exit_code::INTERRUPTED) => {
             ensure!(
                 SIGNALS
                     .iter()
@@ -270,7 +272,7 @@ async fn check(
                 "exit 130".to_owned()
             })
         }
-        Some(6) => {
+        Some(exit_code::RESTORE_INCOMPLETE) => {
             ensure!(two, "exit 6 after a single signal");
             let command = restore_command(&done.stdout)
                 .context("exit 6 without a restore command")?
@@ -279,7 +281,7 @@ async fn check(
                 .await
                 .unwrap();
             ensure!(
-                out.status.code() == Some(0),
+                out.status.code() == exit(exit_code::OK),
                 "the pasted restore exited {:?}:\n{}\n{}",
                 out.status.code(),
                 text(&out.stdout),
@@ -296,7 +298,7 @@ async fn check(
                 "exit 6, then the pasted restore".to_owned()
             })
         }
-        Some(code @ 0..=5) => {
+        Some(code @ exit_code::OK..=exit_code::REFUSED) => {
             let results = done.results_at().context("no region results on stderr")?;
             ensure!(
                 results <= first + RACE,
@@ -304,7 +306,7 @@ async fn check(
                 results.saturating_duration_since(first)
             );
             match (hit.op, code) {
-                (Op::Rollout, 0) => promoted(live).await?,
+                (Op::Rollout, exit_code::OK) => promoted(live).await?,
                 _ => {
                     ensure!(
                         !as_before(live, before, &done.stdout, RELEASE_STOPPED).await?,
@@ -318,12 +320,12 @@ async fn check(
     }
 }
 
-/// How long a whole rollout (with [`quick_sim`]'s timings) takes here:
+/// How long a whole rollout (with [`Launch::quick_rollout`]'s timings) takes here:
 /// the longest of [`PARALLEL`] run at once, uninterrupted. Each must
 /// promote every region.
 async fn whole_rollout() -> Duration {
     let rollouts = (0..PARALLEL).map(|_| async {
-        let live = quick_sim(&[]).await;
+        let live = Launch::seed().quick_rollout().start().await;
         let started = Instant::now();
         let run = Running::spawn(&live, &["rollout", "--image", NEW, "--yes"]);
         let done = tokio::task::spawn_blocking(move || run.finish(Duration::from_secs(120)))
@@ -332,7 +334,7 @@ async fn whole_rollout() -> Duration {
         let took = started.elapsed();
         assert_eq!(
             done.code(),
-            Some(0),
+            exit(exit_code::OK),
             "an uninterrupted rollout: {}",
             done.stdout
         );

@@ -7,10 +7,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::support::*;
+use crate::util::{Cf, LiveSim, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_endpoint_answers_in_the_v4_envelope_and_shapes() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
 
     let (status, headers, v) = cf
@@ -170,7 +171,7 @@ async fn every_endpoint_answers_in_the_v4_envelope_and_shapes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_failures_have_cloudflare_codes() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let path = pools_path();
 
@@ -220,7 +221,7 @@ async fn auth_failures_have_cloudflare_codes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_ids_routes_and_bodies_fail_like_cloudflare() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let path = pools_path();
     let t = Some("sim-token");
@@ -319,7 +320,7 @@ async fn bad_ids_routes_and_bodies_fail_like_cloudflare() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_follow_cloudflare_semantics() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let path = pools_path();
     let id = pool_id(&cf, "openclaw-ap-southeast-2").await;
@@ -391,7 +392,7 @@ async fn writes_follow_cloudflare_semantics() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn adaptive_routing_round_trips_through_every_write() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let lbs = format!("/zones/{ZONE}/load_balancers");
     let lb = cf.ok(Method::GET, &lbs, None).await["result"][0].clone();
@@ -466,7 +467,7 @@ async fn adaptive_routing_round_trips_through_every_write() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn previews_probe_now_with_the_submitted_settings() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let id = pool_id(&cf, "openclaw-eu-central-1").await;
     let acct = format!("/accounts/{ACCOUNT}/load_balancers");
@@ -534,7 +535,7 @@ async fn previews_probe_now_with_the_submitted_settings() {
         .unwrap();
     let origin = "openclaw-api.us-east-1.us-east-1.sim.internal";
     let url = format!("{acct}/pools/{us}/preview");
-    let crashed = eventually(Duration::from_secs(5), "the crash image to serve", || {
+    let crashed = wait_until(Duration::from_secs(5), "the crash image to serve", || {
         let (run, url, us) = (&run, url.clone(), us.clone());
         async move {
             let (_, r) = run(json!({"expected_codes": "2xx", "path": "/"}), url).await;

@@ -13,6 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::support::*;
+use crate::util::{Cf, LiveSim, wait_until};
 
 /// The seeded monitor's item path.
 async fn monitor_item(cf: &Cf) -> String {
@@ -86,7 +87,7 @@ async fn get(sim: &ocfail::sim::SimHandle, path: &str) -> Answer {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_origin_fails_at_the_edge_then_for_the_monitor() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let world = sim.world().clone();
     let pool = world.cloudflare.pool_for_region("us-east-1").unwrap();
@@ -140,7 +141,7 @@ async fn an_unreachable_origin_fails_at_the_edge_then_for_the_monitor() {
     // Once the monitor probes again it cannot connect either: the pool
     // turns unhealthy and the LB moves on.
     monitor_interval(&cf, 1).await;
-    eventually(
+    wait_until(
         Duration::from_secs(5),
         "the us-east-1 pool down",
         || async { (world.cloudflare.pool_healthy(&pool.id) == Some(false)).then_some(()) },
@@ -165,7 +166,7 @@ async fn an_unreachable_origin_fails_at_the_edge_then_for_the_monitor() {
         admin(&sim, "/_sim/faults/origin/us-east-1", None).await,
         204
     );
-    eventually(
+    wait_until(
         Duration::from_secs(5),
         "traffic back in us-east-1",
         || async { (lb_region(&sim).await == Ok("us-east-1".to_owned())).then_some(()) },
@@ -187,7 +188,7 @@ async fn unreachable(sim: &ocfail::sim::SimHandle, region: &str, status: u16) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn across_pools_the_next_pool_answers_before_the_monitor_notices() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let world = sim.world().clone();
     let pool = world.cloudflare.pool_for_region("us-east-1").unwrap();
@@ -217,7 +218,7 @@ async fn across_pools_the_next_pool_answers_before_the_monitor_notices() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_failover_across_pools_users_get_the_edge_error_until_the_monitor_notices() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     monitor_interval(&cf, 3600).await;
     unreachable(&sim, "us-east-1", 522).await;
@@ -243,7 +244,7 @@ async fn without_failover_across_pools_users_get_the_edge_error_until_the_monito
     // Once the monitor probes, the pools turn unhealthy and the LB moves on.
     failover_across_pools(&cf, false).await;
     monitor_interval(&cf, 1).await;
-    eventually(
+    wait_until(
         Duration::from_secs(5),
         "traffic served by ap-southeast-2",
         || async { (lb_region(&sim).await == Ok("ap-southeast-2".to_owned())).then_some(()) },
@@ -254,7 +255,7 @@ async fn without_failover_across_pools_users_get_the_edge_error_until_the_monito
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_origin_of_the_pool_is_retried_but_a_region_without_pods_never_is() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let world = sim.world().clone();
     // A second origin in the us-east-1 pool (eu-central-1's Service),
@@ -268,7 +269,7 @@ async fn another_origin_of_the_pool_is_retried_but_a_region_without_pods_never_i
     ]);
     cf.ok(Method::PATCH, &item, Some(json!({"origins": origins})))
         .await;
-    eventually(
+    wait_until(
         Duration::from_secs(5),
         "the spare origin healthy",
         || async {
@@ -301,7 +302,7 @@ async fn another_origin_of_the_pool_is_retried_but_a_region_without_pods_never_i
         .unwrap()
         .scale("us-east-1", "openclaw-api-blue", 0)
         .unwrap();
-    eventually(Duration::from_secs(5), "a 503 from us-east-1", || async {
+    wait_until(Duration::from_secs(5), "a 503 from us-east-1", || async {
         (get(&sim, "/healthz").await.status == 503).then_some(())
     })
     .await;
@@ -327,7 +328,7 @@ async fn another_origin_of_the_pool_is_retried_but_a_region_without_pods_never_i
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scaled_to_zero_region_is_not_retried_across_pools() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     monitor_interval(&cf, 3600).await;
     failover_across_pools(&cf, true).await;
@@ -336,7 +337,7 @@ async fn a_scaled_to_zero_region_is_not_retried_across_pools() {
         .unwrap()
         .scale("us-east-1", "openclaw-api-blue", 0)
         .unwrap();
-    eventually(Duration::from_secs(5), "a 503 from us-east-1", || async {
+    wait_until(Duration::from_secs(5), "a 503 from us-east-1", || async {
         (get(&sim, "/healthz").await.status == 503).then_some(())
     })
     .await;

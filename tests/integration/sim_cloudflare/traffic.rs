@@ -8,10 +8,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::support::*;
+use crate::util::{Cf, LiveSim, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn disabling_a_pool_moves_traffic_and_back() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let id = pool_id(&cf, "openclaw-us-east-1").await;
     let item = format!("{}/{id}", pools_path());
@@ -92,7 +93,7 @@ async fn disabling_a_pool_moves_traffic_and_back() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn monitor_changes_apply_on_the_next_tick_and_fallback_ignores_health() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     let monitors = format!("/accounts/{ACCOUNT}/load_balancers/monitors");
     let m = cf.ok(Method::GET, &monitors, None).await["result"][0].clone();
@@ -103,7 +104,7 @@ async fn monitor_changes_apply_on_the_next_tick_and_fallback_ignores_health() {
     cf.ok(Method::PATCH, &item, Some(json!({"path": "/nope"})))
         .await;
     let fallback = pool_id(&cf, "openclaw-ap-southeast-2").await;
-    eventually(Duration::from_secs(5), "every pool unhealthy", || async {
+    wait_until(Duration::from_secs(5), "every pool unhealthy", || async {
         let v = cf.ok(Method::GET, &pools_path(), None).await;
         let list = v["result"].as_array().unwrap().clone();
         list.iter().all(|p| p["healthy"] == false).then_some(())
@@ -151,7 +152,7 @@ async fn monitor_changes_apply_on_the_next_tick_and_fallback_ignores_health() {
     // Restoring the monitor brings the primary back.
     cf.ok(Method::PATCH, &item, Some(json!({"path": "/healthz"})))
         .await;
-    eventually(
+    wait_until(
         Duration::from_secs(5),
         "traffic back in us-east-1",
         || async { (lb_region(&sim).await == Ok("us-east-1".to_owned())).then_some(()) },
@@ -162,7 +163,7 @@ async fn monitor_changes_apply_on_the_next_tick_and_fallback_ignores_health() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lb_answers_503_when_the_routed_region_has_no_ready_pods() {
-    let sim = start().await;
+    let sim = LiveSim::start().await.sim;
     let cf = Cf::new(&sim);
     // Without a monitor the pool's health is ignored, so traffic stays on
     // us-east-1 after its pods are gone.
@@ -177,7 +178,7 @@ async fn lb_answers_503_when_the_routed_region_has_no_ready_pods() {
     assert!(v["result"].get("monitor").is_none());
     let cluster = sim.world().cluster("us-east-1").unwrap().clone();
     cluster.scale("us-east-1", "openclaw-api-blue", 0).unwrap();
-    let resp = eventually(Duration::from_secs(5), "a 503 from us-east-1", || async {
+    let resp = wait_until(Duration::from_secs(5), "a 503 from us-east-1", || async {
         let resp = reqwest::get(format!("{}/healthz", sim.lb_url()))
             .await
             .unwrap();

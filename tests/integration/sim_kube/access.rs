@@ -1,6 +1,6 @@
 //! Leases and HPAs, who may do what (tokens), and the service proxy.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -9,12 +9,13 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use super::{BLUE, NS, api_error, client, http, ready, start};
+use super::{BLUE, NS, api_error, ready};
+use crate::util::{LiveSim, http, kube_client, wait_until};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn leases_use_optimistic_concurrency() {
-    let sim = start().await;
-    let leases: Api<Lease> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let leases: Api<Lease> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let lease: Lease = serde_json::from_value(json!({
         "metadata": {"name": "ocfail-lock"},
         "spec": {"holderIdentity": "a", "leaseDurationSeconds": 30}
@@ -84,7 +85,7 @@ async fn leases_use_optimistic_concurrency() {
         "leases.coordination.k8s.io \"ocfail-lock\" not found"
     );
 
-    let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     assert!(
         hpas.list(&ListParams::default())
             .await
@@ -107,12 +108,12 @@ async fn leases_use_optimistic_concurrency() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tokens_decide_who_may_do_what() {
-    let sim = start().await;
-    let invalid: Api<Deployment> = Api::namespaced(client(&sim, NS, "invalid").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let invalid: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "invalid").await, NS);
     let (code, reason, _) = api_error(invalid.get(BLUE).await.unwrap_err());
     assert_eq!((code, reason.as_str()), (401, "Unauthorized"));
 
-    let read_only: Api<Deployment> = Api::namespaced(client(&sim, NS, "read-only").await, NS);
+    let read_only: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "read-only").await, NS);
     assert_eq!(
         ready(&read_only.get(BLUE).await.unwrap()),
         3,
@@ -133,7 +134,7 @@ async fn tokens_decide_who_may_do_what() {
         message,
         "deployments.apps \"openclaw-api-blue\" is forbidden: User \"read-only\" cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"us-east-1\""
     );
-    let services: Api<Service> = Api::namespaced(client(&sim, NS, "read-only").await, NS);
+    let services: Api<Service> = Api::namespaced(kube_client(&sim, NS, "read-only").await, NS);
     let (code, _, _) = api_error(
         services
             .patch(
@@ -146,7 +147,7 @@ async fn tokens_decide_who_may_do_what() {
     );
     assert_eq!(code, 403);
 
-    let resp = http()
+    let resp = http(Duration::from_secs(30))
         .get(format!(
             "{}/apis/apps/v1/namespaces/{NS}/deployments",
             sim.kube_url(NS).unwrap()
@@ -163,8 +164,8 @@ async fn tokens_decide_who_may_do_what() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn service_proxy_answers_like_the_app() {
-    let sim = start().await;
-    let http = http();
+    let sim = LiveSim::start().await.sim;
+    let http = http(Duration::from_secs(30));
     let proxy = |region: &str, service: &str, path: &str| {
         format!(
             "{}/api/v1/namespaces/{region}/services/{service}/proxy{path}",
@@ -207,24 +208,21 @@ async fn service_proxy_answers_like_the_app() {
     // Scaling the live colour to 0 takes the Service down once the pods are gone.
     let cluster = sim.world().cluster(NS).unwrap().clone();
     cluster.scale(NS, BLUE, 0).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let code = http
-            .get(proxy(NS, "openclaw-api:8080", "/healthz"))
-            .bearer_auth("t")
-            .send()
-            .await
-            .unwrap()
-            .status();
-        if code == 503 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the live Service kept answering {code}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(5),
+        "the live Service to answer 503",
+        || async {
+            let code = http
+                .get(proxy(NS, "openclaw-api:8080", "/healthz"))
+                .bearer_auth("t")
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if code == 503 { Ok(()) } else { Err(code) }
+        },
+    )
+    .await;
 
     // A `crash` image passes health checks but fails real requests.
     let eu = "eu-central-1";
@@ -232,21 +230,21 @@ async fn service_proxy_answers_like_the_app() {
     cluster
         .set_image(eu, BLUE, "registry.example.com/openclaw-api:1.5.0-crash")
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let resp = http
-            .get(proxy(eu, "openclaw-api", "/healthz"))
-            .bearer_auth("t")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        if resp.headers()["x-openclaw-version"] == "1.5.0-crash" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the new image never rolled out");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(5),
+        "the new image to roll out",
+        || async {
+            let resp = http
+                .get(proxy(eu, "openclaw-api", "/healthz"))
+                .bearer_auth("t")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.headers()["x-openclaw-version"] == "1.5.0-crash"
+        },
+    )
+    .await;
     let resp = http
         .post(proxy(eu, "openclaw-api", "/v1/rate"))
         .bearer_auth("t")

@@ -9,12 +9,13 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use serde_json::json;
 
-use super::{BLUE, GREEN, NS, api_error, client, http, plain_client, ready, start, until};
+use super::{BLUE, GREEN, NS, api_error, plain_client, ready, until};
+use crate::util::{LiveSim, http, kube_client};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deployments_get_and_list_with_label_selectors() {
-    let sim = start().await;
-    let deploys: Api<Deployment> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let deploys: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let blue = deploys.get(BLUE).await.unwrap();
     assert_eq!(blue.spec.as_ref().unwrap().replicas, Some(3));
     assert_eq!(ready(&blue), 3);
@@ -104,8 +105,8 @@ async fn deployments_get_and_list_with_label_selectors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn scale_subresource_moves_ready_replicas_to_zero_and_back() {
-    let sim = start().await;
-    let deploys: Api<Deployment> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let deploys: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let scale = deploys
         .patch_scale(
             BLUE,
@@ -157,8 +158,8 @@ async fn scale_subresource_moves_ready_replicas_to_zero_and_back() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watches_see_changes_and_resume_or_expire() {
-    let sim = start().await;
-    let deploys: Api<Deployment> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let deploys: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let rv = deploys
         .get(BLUE)
         .await
@@ -220,8 +221,8 @@ async fn watches_see_changes_and_resume_or_expire() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_patch_type_changes_what_it_should() {
-    let sim = start().await;
-    let deploys: Api<Deployment> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let deploys: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let pp = PatchParams::default();
 
     let d = deploys
@@ -265,7 +266,7 @@ async fn each_patch_type_changes_what_it_should() {
 
     // kube's `Patch::Json` needs its `jsonpatch` feature, so this one goes over plain HTTP.
     let json_patch = |body: serde_json::Value| {
-        http()
+        http(Duration::from_secs(30))
             .patch(format!(
                 "{}/apis/apps/v1/namespaces/{NS}/deployments/{GREEN}",
                 sim.kube_url(NS).unwrap()
@@ -315,8 +316,8 @@ async fn each_patch_type_changes_what_it_should() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_is_written_only_through_its_subresource() {
-    let sim = start().await;
-    let deploys: Api<Deployment> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let sim = LiveSim::start().await.sim;
+    let deploys: Api<Deployment> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let pp = PatchParams::default();
     let d = deploys
         .patch(
@@ -343,7 +344,7 @@ async fn status_is_written_only_through_its_subresource() {
         "the status subresource ignores spec"
     );
     assert_eq!(d.metadata.generation, Some(1));
-    let pods: Api<Pod> = Api::namespaced(client(&sim, NS, "t").await, NS);
+    let pods: Api<Pod> = Api::namespaced(kube_client(&sim, NS, "t").await, NS);
     let blue = pods
         .list(&ListParams::default().labels("ocfail.dev/color=blue"))
         .await
