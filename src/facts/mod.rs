@@ -55,14 +55,6 @@ pub enum Scope {
 /// What a check saw, by area.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fact {
-    /// Not typed yet: the check's name and its words. Being replaced area
-    /// by area; nothing new should use it.
-    Text {
-        /// The check's stable name.
-        name: String,
-        /// Its one line.
-        detail: String,
-    },
     /// An API call that failed (Kubernetes or Cloudflare).
     Api(api::ApiFact),
     /// `status`.
@@ -92,40 +84,11 @@ impl Finding {
         }
     }
 
-    /// An untyped finding: `name` and its words (see [`Fact::Text`]).
-    pub fn text(name: impl Into<String>, verdict: Verdict, detail: impl Into<String>) -> Self {
-        Finding::new(
-            verdict,
-            Fact::Text {
-                name: name.into(),
-                detail: detail.into(),
-            },
-        )
-    }
-
     /// The same finding, reported under `scope`.
     #[must_use]
     pub fn scoped(mut self, scope: Scope) -> Self {
         self.scope = Some(scope);
         self
-    }
-
-    /// The name of an untyped finding; `""` for a typed one.
-    /// Transitional: goes with [`Fact::Text`].
-    pub fn text_name(&self) -> &str {
-        match &self.fact {
-            Fact::Text { name, .. } => name,
-            _ => "",
-        }
-    }
-
-    /// The words of an untyped finding; `""` for a typed one.
-    /// Transitional: goes with [`Fact::Text`].
-    pub fn text_detail(&self) -> &str {
-        match &self.fact {
-            Fact::Text { detail, .. } => detail,
-            _ => "",
-        }
     }
 
     /// The same finding with its duration.
@@ -174,8 +137,6 @@ impl RegionFindings {
 /// A region's one line in the table, by area.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Summary {
-    /// Not typed yet (see [`Fact::Text`]).
-    Text(String),
     /// `status`.
     Status(status::StatusSummary),
     /// `health`.
@@ -203,33 +164,12 @@ impl Summary {
         }
     }
 
-    /// The words of an untyped summary; `""` for a typed one.
-    /// Transitional: goes with [`Summary::Text`].
-    pub fn text(&self) -> &str {
-        match self {
-            Summary::Text(t) => t,
-            _ => "",
-        }
-    }
 }
 
-impl From<String> for Summary {
-    fn from(s: String) -> Self {
-        Summary::Text(s)
-    }
-}
-
-impl From<&str> for Summary {
-    fn from(s: &str) -> Self {
-        Summary::Text(s.to_owned())
-    }
-}
 
 /// A fleet-wide remark, by area.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Note {
-    /// Not typed yet (see [`Fact::Text`]).
-    Text(String),
     /// The run used the in-process simulator, not the real fleet.
     RanOnSimulator,
     /// `status`.
@@ -258,21 +198,3 @@ pub enum Note {
     },
 }
 
-impl Note {
-    /// Untyped notes (transitional, see [`Fact::Text`]).
-    pub fn texts(lines: Vec<String>) -> Vec<Note> {
-        lines.into_iter().map(Note::Text).collect()
-    }
-}
-
-impl From<String> for Note {
-    fn from(s: String) -> Self {
-        Note::Text(s)
-    }
-}
-
-impl From<&str> for Note {
-    fn from(s: &str) -> Self {
-        Note::Text(s.to_owned())
-    }
-}

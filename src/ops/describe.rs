@@ -21,21 +21,3 @@ pub fn kube_problem(e: &KubeError) -> ApiProblem {
         hint: e.hint.clone(),
     }
 }
-
-/// `error; hint: …`. Transitional: areas not yet typed still put the
-/// words into their findings; typed ones carry an [`ApiProblem`].
-pub fn cf(e: &CfError) -> String {
-    joined(&cf_problem(e))
-}
-
-/// `error; hint: …` (transitional, see [`cf`]).
-pub fn kube(e: &KubeError) -> String {
-    joined(&kube_problem(e))
-}
-
-fn joined(p: &ApiProblem) -> String {
-    match &p.hint {
-        Some(h) => format!("{}; hint: {h}", p.message),
-        None => p.message.clone(),
-    }
-}

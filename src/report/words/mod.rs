@@ -24,7 +24,6 @@ use super::model::{Check, RegionReport, Report, SCHEMA};
 /// The check's stable name (`restore scale` for a scoped `scale`).
 pub fn name(f: &Finding) -> String {
     let base: &str = match &f.fact {
-        Fact::Text { name, .. } => name,
         Fact::Api(x) => api::name(x),
         Fact::Status(x) => status::name(x),
         Fact::Health(x) => &health::name(x),
@@ -44,7 +43,6 @@ pub fn name(f: &Finding) -> String {
 /// The check's one line.
 pub fn detail(f: &Finding) -> String {
     match &f.fact {
-        Fact::Text { detail, .. } => detail.clone(),
         Fact::Api(x) => api::detail(x),
         Fact::Status(x) => status::detail(x),
         Fact::Health(x) => health::detail(x),
@@ -69,7 +67,6 @@ pub fn check(f: &Finding) -> Check {
 /// A region's line in the table.
 pub fn summary(s: &Summary) -> String {
     match s {
-        Summary::Text(t) => t.clone(),
         Summary::Status(x) => status::summary(x),
         Summary::Health(x) => health::summary(x),
         Summary::Validate(x) => validate::summary(x),
@@ -83,7 +80,6 @@ pub fn summary(s: &Summary) -> String {
 /// A fleet-wide remark.
 pub fn note(n: &Note) -> String {
     match n {
-        Note::Text(t) => t.clone(),
         Note::RanOnSimulator => {
             "ran against an in-process simulator (--sim), not your real fleet".to_owned()
         }
@@ -191,7 +187,13 @@ mod tests {
         let failed = || Findings {
             regions: vec![RegionFindings {
                 verdict: Verdict::Fail,
-                ..RegionFindings::from_checks("a", "", vec![])
+                ..RegionFindings::from_checks(
+                    "a",
+                    crate::facts::status::StatusSummary::Unreadable {
+                        message: String::new(),
+                    },
+                    vec![],
+                )
             }],
             ..Findings::default()
         };
@@ -210,7 +212,8 @@ mod tests {
 
     #[test]
     fn a_scoped_check_is_named_under_its_step() {
-        let f = Finding::text("scale", Verdict::Pass, "scaled").scoped(Scope::Restore);
-        assert_eq!(check(&f).name, "restore scale");
+        let traffic = crate::facts::status::StatusFact::Traffic { serving: true };
+        let f = Finding::new(Verdict::Pass, traffic).scoped(Scope::Restore);
+        assert_eq!(check(&f).name, "restore traffic");
     }
 }
