@@ -163,9 +163,7 @@ impl Summary {
             other => other.clone(),
         }
     }
-
 }
-
 
 /// A fleet-wide remark, by area.
 #[derive(Clone, Debug, PartialEq)]
@@ -197,4 +195,3 @@ pub enum Note {
         signal: String,
     },
 }
-
