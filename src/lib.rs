@@ -14,6 +14,7 @@ pub mod facts;
 pub mod kube;
 pub mod manifest;
 pub mod ops;
+pub mod prometheus;
 pub mod report;
 pub mod signal;
 pub mod sim;

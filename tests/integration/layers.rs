@@ -26,6 +26,9 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("kube", "ops"),
     ("cloudflare", "ops"),
     ("manifest", "ops"),
+    ("prometheus", "ops"),
+    ("prometheus", "report"),
+    ("prometheus", "app"),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
