@@ -79,6 +79,7 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
         traffic: None,
         rollout: default_rollout(),
         drill: default_drill(),
+        prometheus: None,
     };
     let Some(mut m) = d.map(root, "") else {
         return fleet;
@@ -359,6 +360,9 @@ fn default_rollout() -> Rollout {
         verify_for: Duration::from_secs(30),
         max_error_rate: Percent(0.01),
         on_failure: OnFailure::RollbackAll,
+        guards: Vec::new(),
+        blocking_alerts: Vec::new(),
+        analysis: Vec::new(),
     }
 }
 
@@ -372,6 +376,9 @@ fn default_drill() -> Drill {
         max_outage: Timeout::Auto,
         max_recovery_error_rate: None,
         method: DrillMethod::ScaleToZero,
+        guards: Vec::new(),
+        blocking_alerts: Vec::new(),
+        expect_alerts: None,
     }
 }
 

@@ -40,6 +40,159 @@ pub struct Fleet {
     pub rollout: Rollout,
     /// Outage drill settings.
     pub drill: Drill,
+    /// Where drills and rollouts ask about alerts and service levels
+    /// (docs/prometheus.md); `None`: guards, blocking alerts and expected
+    /// alerts are not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<Prometheus>,
+}
+
+/// `prometheus`: the Prometheus (and optionally Alertmanager) that guards,
+/// blocking alerts and expected alerts are read from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prometheus {
+    /// Prometheus' base URL (`/api/v1/...` is appended).
+    pub url: String,
+    /// Alertmanager's base URL (`/api/v2/alerts` is appended); `None`:
+    /// blocking alerts are read from Prometheus' `/api/v1/alerts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alertmanager_url: Option<String>,
+    /// A bearer token, from the environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bearer_token: Option<SecretRef>,
+    /// HTTP basic auth; the password from the environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basic_auth: Option<BasicAuth>,
+    /// Every request's deadline.
+    #[serde(serialize_with = "human_duration")]
+    pub timeout: Duration,
+    /// The `for:` of the rendered `OcfailRegionDown` rule; `None`: the
+    /// failover budget. Shorter makes the alert checkable within a drill's
+    /// hold, at the cost of paging on shorter outages.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "human_duration_opt"
+    )]
+    pub region_down_for: Option<Duration>,
+}
+
+/// `prometheus.basicAuth`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BasicAuth {
+    /// The user name (not a secret).
+    pub username: String,
+    /// The password, from the environment.
+    pub password: SecretRef,
+}
+
+/// One guard: a PromQL query whose every series must satisfy `op value`
+/// (what must hold, as Argo Rollouts' `successCondition`), continuously
+/// for `for_` before a breach counts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Guard {
+    /// Unique within its list; the override rule is `guard:<name>`.
+    pub name: String,
+    /// PromQL with placeholders (`{region}`, `{drilled}`, …) where a string
+    /// literal may stand.
+    pub query: String,
+    /// The comparison that must hold.
+    pub op: CompareOp,
+    /// The threshold.
+    pub value: f64,
+    /// How long the comparison must fail before it is a breach (zero: at
+    /// once).
+    #[serde(rename = "for", serialize_with = "human_duration")]
+    pub for_: Duration,
+    /// When the guard is evaluated.
+    pub when: GuardWhen,
+}
+
+/// A guard's comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CompareOp {
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+}
+
+impl CompareOp {
+    /// Every operator with its spelling.
+    pub const ALL: [(CompareOp, &'static str); 5] = [
+        (CompareOp::Lt, "<"),
+        (CompareOp::Le, "<="),
+        (CompareOp::Gt, ">"),
+        (CompareOp::Ge, ">="),
+        (CompareOp::Eq, "=="),
+    ];
+
+    /// Its spelling.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(o, _)| *o == self)
+            .map_or("==", |(_, s)| s)
+    }
+
+    /// Whether `value op threshold` holds (never for NaN).
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            CompareOp::Lt => value < threshold,
+            CompareOp::Le => value <= threshold,
+            CompareOp::Gt => value > threshold,
+            CompareOp::Ge => value >= threshold,
+            CompareOp::Eq => value == threshold,
+        }
+    }
+}
+
+/// When a guard is evaluated, and what its breach does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GuardWhen {
+    /// Before anything changes: a breach refuses to start (exit 5).
+    Before,
+    /// While the fleet is changed: a breach stops the run and puts back.
+    During,
+    /// Once the fleet is back: a breach fails the verdict.
+    After,
+}
+
+/// An alert matcher: a PromQL selector over alert labels, e.g.
+/// `OcfailRegionDown{region={drilled}}` or `{severity="page"}`; the metric
+/// name stands for `alertname`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct AlertMatcher(pub String);
+
+/// `drill.expectAlerts`: what Prometheus must show between the outage and
+/// the end of the drill.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpectAlerts {
+    /// Alerts that must have fired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub firing: Vec<AlertMatcher>,
+    /// Alerts that must have been pending or firing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<AlertMatcher>,
+    /// Alerts that must have been neither pending nor firing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub silent: Vec<AlertMatcher>,
 }
 
 /// `metadata`.
@@ -148,6 +301,16 @@ pub struct Rollout {
     pub max_error_rate: Percent,
     /// What happens to already promoted regions when one fails.
     pub on_failure: OnFailure,
+    /// Guards checked before, during and after the rollout.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<Guard>,
+    /// Alerts that refuse a rollout while they fire.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocking_alerts: Vec<AlertMatcher>,
+    /// Guards evaluated repeatedly during `verifyFor` on the newly live
+    /// colour; a breach rolls back per `onFailure` (their `when` is `during`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub analysis: Vec<Guard>,
 }
 
 /// One smoke check.
@@ -243,6 +406,16 @@ pub struct Drill {
     pub max_recovery_error_rate: Option<Percent>,
     /// How the outage is injected.
     pub method: DrillMethod,
+    /// Guards checked before, during and after the drill.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<Guard>,
+    /// Alerts that refuse a drill while they fire.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocking_alerts: Vec<AlertMatcher>,
+    /// What alerts the drill must (and must not) raise; `None`: the
+    /// rendered rules' defaults when Prometheus has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_alerts: Option<ExpectAlerts>,
 }
 
 impl Drill {
@@ -307,6 +480,13 @@ impl Serialize for Percent {
 
 fn human_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&humantime::format_duration(*d))
+}
+
+fn human_duration_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => human_duration(d, s),
+        None => s.serialize_none(),
+    }
 }
 
 impl Fleet {
