@@ -19,6 +19,8 @@ pub enum Stop {
     Signal(SignalEvent),
     /// The fleet lock was lost: its renewals failed until it expired.
     LockLost,
+    /// A `during` guard breached.
+    GuardBreached,
 }
 
 /// What the drill measured, from the injection (`unhealthy`, `shifted`)

@@ -12,6 +12,7 @@ mod verdict;
 
 pub mod api;
 pub mod drill;
+pub mod guards;
 pub mod health;
 pub mod lock;
 pub mod restore;
@@ -71,6 +72,8 @@ pub enum Fact {
     Restore(restore::RestoreFact),
     /// The fleet lock.
     Lock(lock::LockFact),
+    /// Prometheus guards, blocking and expected alerts.
+    Guard(guards::GuardFact),
 }
 
 impl Finding {

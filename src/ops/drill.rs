@@ -161,6 +161,7 @@ impl From<StopReason> for Stop {
         match r {
             StopReason::Signal(s) => Stop::Signal(s),
             StopReason::LockLost => Stop::LockLost,
+            StopReason::GuardBreached => Stop::GuardBreached,
         }
     }
 }

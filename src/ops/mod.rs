@@ -8,6 +8,7 @@ pub mod drill;
 pub mod exporter;
 #[cfg(test)]
 pub mod fake;
+pub mod guards;
 pub mod health;
 pub mod live_validate;
 pub mod lock;

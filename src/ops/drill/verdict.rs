@@ -63,6 +63,9 @@ pub(super) fn of(fleet: &Fleet, e: &Ended<'_>) -> Verdict {
     // not "the fault never took effect" (4).
     if e.restore_incomplete || !e.injected {
         Verdict::Error
+    } else if e.stopped == Some(Stop::GuardBreached) {
+        // The guard saw harm while the region was down: an observed failure.
+        Verdict::Fail
     } else if t.unhealthy.is_none() {
         // The fault never showed: the monitor did not see it (4), or
         // Cloudflare could not be read to tell (3).

@@ -160,6 +160,7 @@ fn stopped(stop: Option<Stop>) -> String {
     match stop {
         Some(Stop::Signal(s)) => format!("stopped by {}", s.name()),
         Some(Stop::LockLost) => "stopped: the fleet lock was lost".to_owned(),
+        Some(Stop::GuardBreached) => "stopped: a guard breached".to_owned(),
         None => "stopped".to_owned(),
     }
 }

@@ -7,6 +7,7 @@ mod api;
 pub use self::api::problem;
 pub use self::health::monitor_blind;
 mod drill;
+mod guards;
 mod health;
 mod lock;
 mod restore;
@@ -32,6 +33,7 @@ pub fn name(f: &Finding) -> String {
         Fact::Rollout(x) => &rollout::name(x),
         Fact::Restore(x) => restore::name(x),
         Fact::Lock(x) => lock::name(x),
+        Fact::Guard(x) => &guards::name(x),
     };
     match f.scope {
         None => base.to_owned(),
@@ -51,6 +53,7 @@ pub fn detail(f: &Finding) -> String {
         Fact::Rollout(x) => rollout::detail(x),
         Fact::Restore(x) => restore::detail(x),
         Fact::Lock(x) => lock::detail(x),
+        Fact::Guard(x) => guards::detail(x),
     }
 }
 
