@@ -161,7 +161,6 @@ impl From<StopReason> for Stop {
         match r {
             StopReason::Signal(s) => Stop::Signal(s),
             StopReason::LockLost => Stop::LockLost,
-            StopReason::GuardBreached => Stop::GuardBreached,
         }
     }
 }

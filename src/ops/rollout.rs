@@ -472,9 +472,7 @@ async fn finish_waves<W: Workloads>(
             .into(),
         ),
         Some(StopReason::LockLost) => notes.push(RolloutNote::LockLost.into()),
-        // A breached guard fails its region like a failed smoke check; its
-        // finding says so.
-        Some(StopReason::GuardBreached) | None => {}
+        None => {}
     }
     notes
 }
@@ -509,7 +507,7 @@ where
             }
         }
         Some(exit_code::UNAVAILABLE)
-    } else if matches!(stop, Some(StopReason::Signal(_))) {
+    } else if stop.is_some() {
         // A signal, the only other way to stop (also one that came while
         // the end was being made: exit 130 once it is done, as for a
         // restore).

@@ -34,8 +34,6 @@ pub type Progress<'a> = &'a mut (dyn FnMut(&str, &Step) + Send);
 /// the highest is the one reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StopReason {
-    /// A `during` guard breached (docs/prometheus.md): stop and put back.
-    GuardBreached,
     /// The fleet lock was lost: its renewals failed until the lease expired.
     LockLost,
     /// A signal (SIGINT, SIGTERM or SIGHUP).
@@ -62,7 +60,6 @@ pub struct Supervisor<'a> {
     tx: UnboundedSender<(String, Step)>,
     rx: UnboundedReceiver<(String, Step)>,
     lost: Option<CancellationToken>,
-    guards: Option<CancellationToken>,
     cancel: CancellationToken,
     abort: CancellationToken,
     received: Vec<SignalEvent>,
@@ -79,7 +76,6 @@ impl<'a> Supervisor<'a> {
             tx,
             rx,
             lost: None,
-            guards: None,
             cancel: CancellationToken::new(),
             abort: CancellationToken::new(),
             received: Vec::new(),
@@ -95,12 +91,6 @@ impl<'a> Supervisor<'a> {
     /// From now on a lost lock (this token cancelled) stops the run too.
     pub fn watch_lock(&mut self, lost: CancellationToken) {
         self.lost = Some(lost);
-    }
-
-    /// From now on a breached `during` guard (this token cancelled) stops
-    /// the run too.
-    pub fn watch_guards(&mut self, breached: CancellationToken) {
-        self.guards = Some(breached);
     }
 
     /// Cancelled at the first stop: work that must put things back watches it.
@@ -143,7 +133,6 @@ impl<'a> Supervisor<'a> {
         tokio::pin!(fut);
         loop {
             let lost = self.lost.clone().filter(|_| self.reason.is_none());
-            let breached = self.guards.clone().filter(|_| self.reason.is_none());
             tokio::select! {
                 out = &mut fut => {
                     self.drain();
@@ -160,7 +149,6 @@ impl<'a> Supervisor<'a> {
                     }
                 }
                 () = wait_cancelled(lost) => self.stop(StopReason::LockLost),
-                () = wait_cancelled(breached) => self.stop(StopReason::GuardBreached),
             }
         }
     }
@@ -282,25 +270,6 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         assert!(sup.abandoned());
         assert!(sup.drive(async { 1 }).await.is_none(), "abandoned for good");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_breached_guard_stops_the_run_and_anything_else_outranks_it() {
-        let (mut signals, _tx) = handler();
-        let mut progress = |_: &str, _: &Step| {};
-        let mut sup = Supervisor::new(&mut signals, &mut progress);
-        let breached = CancellationToken::new();
-        sup.watch_guards(breached.clone());
-        let trip = breached.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            trip.cancel();
-        });
-        let started = tokio::time::Instant::now();
-        assert!(!sup.sleep(Duration::from_secs(60)).await);
-        assert_eq!(started.elapsed(), Duration::from_secs(2));
-        assert_eq!(sup.reason(), Some(StopReason::GuardBreached));
-        assert!(StopReason::GuardBreached < StopReason::LockLost);
     }
 
     #[tokio::test(start_paused = true)]
