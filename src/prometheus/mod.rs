@@ -1,10 +1,15 @@
 //! Prometheus and Alertmanager, as drills and rollouts ask them about
 //! alerts and service levels (docs/prometheus.md): the guard queries'
 //! placeholders and quoting ([`query`]), and the [`Metrics`] trait the
-//! operations use, which the reqwest client implements against the real
-//! HTTP APIs and unit tests implement in memory.
+//! operations use, which [`PromClient`] implements against the real HTTP
+//! APIs (`client.rs`, the JSON in `wire.rs`) and unit tests implement in
+//! memory.
 
+pub mod client;
 pub mod query;
+mod wire;
+
+pub use client::{Auth, PromClient};
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -35,6 +35,8 @@ mod manifest_errors;
 mod manifest_fuzz;
 mod monitoring;
 mod output;
+mod prometheus_client;
+mod promstack;
 mod restore;
 mod rollout;
 mod rollout_commit;

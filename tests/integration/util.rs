@@ -413,7 +413,7 @@ pub fn shell_or_skip(name: &str) -> Option<PathBuf> {
 
 /// `name` on the PATH; when missing, a failure under `CI` (saying `in_ci`)
 /// and a warning and `None` elsewhere.
-fn tool_or_skip(name: &str, in_ci: &str) -> Option<PathBuf> {
+pub fn tool_or_skip(name: &str, in_ci: &str) -> Option<PathBuf> {
     let found = which(name);
     if found.is_none() {
         assert!(std::env::var_os("CI").is_none(), "{in_ci}");
