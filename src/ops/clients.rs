@@ -11,6 +11,8 @@ use std::time::Duration;
 use crate::cloudflare::{CfError, Pools};
 use crate::kube::{KubeError, Workloads};
 use crate::manifest::{Fleet, Region};
+use crate::prometheus::PromError;
+use crate::prometheus::client::PromClient;
 
 use super::recovery::Recovery;
 
@@ -22,6 +24,9 @@ pub struct Clients<W, P> {
     pub regions: Vec<(Region, Result<W, KubeError>)>,
     /// The Cloudflare client, or why there is none (e.g. no token).
     pub cloudflare: Result<Arc<P>, CfError>,
+    /// Prometheus (and Alertmanager), when the manifest has a
+    /// `prometheus:` section, or why there is no client.
+    pub prometheus: Option<Result<Arc<PromClient>, PromError>>,
     /// How often drills poll Cloudflare: within its request budget, never
     /// busier than 4/s.
     pub poll: Duration,

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::cloudflare::{ApiToken, CfError, ClientOptions, CloudflareClient};
 use crate::kube::{KubeRegion, connect_fleet};
 use crate::manifest::Fleet;
+use crate::prometheus::PromError;
+use crate::prometheus::client::{Auth, PromClient};
 use crate::sim::{Sim, SimError, SimHandle, SimOptions};
 
 use super::clients::Clients;
@@ -80,6 +82,28 @@ fn token(fleet: &Fleet, sim: bool) -> Result<ApiToken, CfError> {
     }
 }
 
+/// The Prometheus client the manifest asks for: `None` without a
+/// `prometheus:` section; an error when a credential's variable is unset.
+pub fn prometheus(fleet: &Fleet) -> Option<Result<Arc<PromClient>, PromError>> {
+    let p = fleet.prometheus.as_ref()?;
+    let var = |name: &str| {
+        std::env::var(name).map_err(|_| PromError::Credentials {
+            var: name.to_owned(),
+        })
+    };
+    let auth = match (&p.bearer_token, &p.basic_auth) {
+        (Some(t), _) => var(&t.from_env).map(Auth::Bearer),
+        (None, Some(b)) => var(&b.password.from_env).map(|password| Auth::Basic {
+            username: b.username.clone(),
+            password,
+        }),
+        (None, None) => Ok(Auth::None),
+    };
+    Some(auth.and_then(|auth| {
+        PromClient::new(&p.url, p.alertmanager_url.as_deref(), auth, p.timeout).map(Arc::new)
+    }))
+}
+
 /// Connects to the real fleet.
 pub async fn connect(fleet: &Fleet, opts: &ConnectOptions) -> Connected {
     connect_inner(fleet.clone(), opts, None, false).await
@@ -129,11 +153,13 @@ async fn connect_inner(
         CloudflareClient::new(options, token).map(Arc::new)
     });
     let poll = super::clients::poll_interval(opts.cloudflare_rps);
+    let prometheus = prometheus(&fleet);
     Connected {
         clients: Clients {
             fleet,
             regions,
             cloudflare,
+            prometheus,
             poll,
             recovery: Recovery::default(),
         },

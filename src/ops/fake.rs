@@ -683,6 +683,7 @@ impl FakeFleet {
                 .zip(self.kube.iter().cloned().map(Ok))
                 .collect(),
             cloudflare: Ok(Arc::new(self.cf.clone())),
+            prometheus: None,
             poll: Duration::from_secs(1),
             recovery: Recovery {
                 program: "/usr/local/bin/ocfail".to_owned(),

@@ -70,6 +70,9 @@ pub fn problem(e: &PromError) -> ApiProblem {
         PromError::Unreachable { .. } | PromError::Timeout { .. } => {
             Some("check `prometheus.url` in the manifest and that Prometheus runs".to_owned())
         }
+        PromError::Credentials { var } => Some(format!(
+            "export {var} with the credential (the manifest's `prometheus:` section names it)"
+        )),
         PromError::Unauthorized { .. } => Some(
             "check `prometheus.bearerToken` or `prometheus.basicAuth` and the variable they name"
                 .to_owned(),

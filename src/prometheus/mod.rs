@@ -119,6 +119,12 @@ pub enum PromError {
         /// The status code.
         status: u16,
     },
+    /// A credential's environment variable is not set.
+    #[error("the environment variable {var} is not set")]
+    Credentials {
+        /// The variable the manifest names.
+        var: String,
+    },
     /// An answer that is not what the API documents.
     #[error("{url} answered something unexpected: {reason}")]
     Decode {
