@@ -121,7 +121,10 @@ impl fmt::Debug for PromClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromClient")
             .field("prometheus", &self.prometheus.shown)
-            .field("alertmanager", &self.alertmanager.as_ref().map(|b| &b.shown))
+            .field(
+                "alertmanager",
+                &self.alertmanager.as_ref().map(|b| &b.shown),
+            )
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -147,8 +150,8 @@ impl PromClient {
             url: prometheus.shown.clone(),
             reason,
         };
-        let in_url = prometheus.has_credentials
-            || alertmanager.as_ref().is_some_and(|b| b.has_credentials);
+        let in_url =
+            prometheus.has_credentials || alertmanager.as_ref().is_some_and(|b| b.has_credentials);
         if in_url && !matches!(auth, Auth::None) {
             // reqwest would send both, as two Authorization headers.
             return Err(refused(
@@ -178,7 +181,11 @@ impl PromClient {
 
     /// Sends `req` and returns the status and body; transport failures
     /// become [`PromError::Timeout`] or [`PromError::Unreachable`].
-    async fn send(&self, req: RequestBuilder, shown: &str) -> Result<(StatusCode, String), PromError> {
+    async fn send(
+        &self,
+        req: RequestBuilder,
+        shown: &str,
+    ) -> Result<(StatusCode, String), PromError> {
         let mut req = req.header(header::ACCEPT, "application/json");
         if let Some(value) = &self.authorization {
             req = req.header(header::AUTHORIZATION, value.clone());
@@ -282,9 +289,8 @@ impl Metrics for PromClient {
             return wire::prometheus_alerts(data)
                 .map_err(|reason| self.decode("/api/v1/alerts", reason));
         };
-        let (url, shown) = am.join(
-            "/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false",
-        );
+        let (url, shown) =
+            am.join("/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false");
         let (status, body) = self.send(self.http.get(url), &shown).await?;
         if !status.is_success() {
             return Err(status_error(&shown, status));
@@ -403,7 +409,10 @@ mod tests {
     fn paths_append_to_a_prefix_with_or_without_a_slash() {
         for url in ["http://h:9090/prometheus", "http://h:9090/prometheus/"] {
             let b = Base::parse(url).unwrap();
-            assert_eq!(b.join("/api/v1/query").0, "http://h:9090/prometheus/api/v1/query");
+            assert_eq!(
+                b.join("/api/v1/query").0,
+                "http://h:9090/prometheus/api/v1/query"
+            );
         }
         let b = Base::parse("http://h:9090").unwrap();
         assert_eq!(b.join("/api/v1/query").0, "http://h:9090/api/v1/query");
@@ -427,21 +436,44 @@ mod tests {
         };
         let both = PromClient::new("http://u:hunter2@h", None, basic.clone(), Duration::ZERO);
         assert!(both.unwrap_err().to_string().contains("both in the URL"));
-        let client = PromClient::new("http://h:9090/p", Some("http://h:9093"), basic, Duration::ZERO)
-            .unwrap();
+        let client = PromClient::new(
+            "http://h:9090/p",
+            Some("http://h:9093"),
+            basic,
+            Duration::ZERO,
+        )
+        .unwrap();
         let debug = format!("{client:?}");
         assert!(!debug.contains("s3cret-pw"), "{debug}");
         assert!(debug.contains("\"me\""), "{debug}");
-        let client = PromClient::new("http://user:hunter2@h:9090/p", None, Auth::None, Duration::ZERO)
-            .unwrap();
+        let client = PromClient::new(
+            "http://user:hunter2@h:9090/p",
+            None,
+            Auth::None,
+            Duration::ZERO,
+        )
+        .unwrap();
         let debug = format!("{client:?}");
-        assert!(!debug.contains("hunter2") && debug.contains("user"), "{debug}");
-        assert!(!client.decode("/x", String::new()).to_string().contains("hunter2"));
+        assert!(
+            !debug.contains("hunter2") && debug.contains("user"),
+            "{debug}"
+        );
+        assert!(
+            !client
+                .decode("/x", String::new())
+                .to_string()
+                .contains("hunter2")
+        );
 
         let bearer = Auth::Bearer("tok-secret".into());
         assert_eq!(format!("{bearer:?}"), "Bearer(<redacted>)");
-        let err = PromClient::new("http://h", None, Auth::Bearer("a\nb".into()), Duration::ZERO)
-            .unwrap_err();
+        let err = PromClient::new(
+            "http://h",
+            None,
+            Auth::Bearer("a\nb".into()),
+            Duration::ZERO,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("control character"), "{err}");
         let err = Base::parse("http//user:hunter2@h").err().unwrap();
         assert!(!err.to_string().contains("hunter2"), "{err}");
@@ -450,7 +482,9 @@ mod tests {
     #[test]
     fn authorization_headers() {
         assert_eq!(authorization(&Auth::None).unwrap(), None);
-        let bearer = authorization(&Auth::Bearer(" t0k\n".into())).unwrap().unwrap();
+        let bearer = authorization(&Auth::Bearer(" t0k\n".into()))
+            .unwrap()
+            .unwrap();
         assert_eq!(bearer, "Bearer t0k");
         assert!(bearer.is_sensitive());
         let basic = Auth::Basic {
