@@ -1,108 +1,23 @@
 //! [`Metrics`] implemented with reqwest against Prometheus' HTTP API v1 and
 //! Alertmanager's API v2. One attempt per call, no retries: guards poll on
-//! their own schedule, so a failed read is simply asked again later. The
-//! JSON is read in `wire.rs`.
+//! their own schedule, so a failed read is simply asked again later. Base
+//! URLs, credentials and form bodies are in `client/request.rs`, the JSON
+//! is read in `wire.rs`.
+
+mod request;
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{self, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode, Url};
+use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
+
+pub use self::request::Auth;
+use self::request::{Base, authorization, form, unix_seconds};
 
 use super::wire::{self, Envelope};
 use super::{ActiveAlert, Metrics, PromError, RangeSeries, Sample};
-
-/// How requests authenticate; the same credentials go to Prometheus and
-/// Alertmanager (they usually sit behind one proxy). `Debug` never shows a
-/// token or password.
-#[derive(Clone, Default)]
-pub enum Auth {
-    /// No `Authorization` header.
-    #[default]
-    None,
-    /// `Authorization: Bearer <token>`.
-    Bearer(String),
-    /// `Authorization: Basic …` (RFC 7617).
-    Basic {
-        /// The user name (not secret; shown by `Debug`).
-        username: String,
-        /// The password.
-        password: String,
-    },
-}
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::None => f.write_str("None"),
-            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
-            Auth::Basic { username, .. } => f
-                .debug_struct("Basic")
-                .field("username", username)
-                .field("password", &format_args!("<redacted>"))
-                .finish(),
-        }
-    }
-}
-
-/// A base URL: what requests go to, and what errors show (the same without
-/// any password in its user info).
-#[derive(Clone)]
-struct Base {
-    /// Without a trailing `/`, so API paths append to any path prefix.
-    request: String,
-    shown: String,
-    /// User info in the URL, which reqwest sends as basic auth.
-    has_credentials: bool,
-}
-
-impl Base {
-    fn parse(url: &str) -> Result<Self, PromError> {
-        let invalid = |reason: &str| PromError::Unreachable {
-            url: shown(url),
-            reason: reason.to_owned(),
-        };
-        let parsed = Url::parse(url).map_err(|e| invalid(&format!("not a URL ({e})")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
-            return Err(invalid("not an http(s) URL with a host"));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(invalid("a base URL takes no query or fragment"));
-        }
-        let request = parsed.as_str().trim_end_matches('/').to_owned();
-        Ok(Base {
-            shown: shown(&request),
-            request,
-            has_credentials: !parsed.username().is_empty() || parsed.password().is_some(),
-        })
-    }
-
-    /// `(request URL, shown URL)` of `path` (which starts with `/`).
-    fn join(&self, path: &str) -> (String, String) {
-        (
-            format!("{}{path}", self.request),
-            format!("{}{path}", self.shown),
-        )
-    }
-}
-
-/// `url` without a password in its user info.
-fn shown(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            // Only fails for URLs that cannot have user info, which this has.
-            let _ = u.set_password(Some("redacted"));
-            u.as_str().trim_end_matches('/').to_owned()
-        }
-        Ok(_) => url.to_owned(),
-        // An unparseable URL may still hold user info before an `@`.
-        Err(_) => match url.rfind('@') {
-            Some(at) => format!("<redacted>{}", &url[at..]),
-            None => url.to_owned(),
-        },
-    }
-}
 
 /// A client for one Prometheus and optionally its Alertmanager. Clones
 /// share one connection pool; `Debug` never shows credentials.
@@ -121,7 +36,10 @@ impl fmt::Debug for PromClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromClient")
             .field("prometheus", &self.prometheus.shown)
-            .field("alertmanager", &self.alertmanager.as_ref().map(|b| &b.shown))
+            .field(
+                "alertmanager",
+                &self.alertmanager.as_ref().map(|b| &b.shown),
+            )
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -147,8 +65,8 @@ impl PromClient {
             url: prometheus.shown.clone(),
             reason,
         };
-        let in_url = prometheus.has_credentials
-            || alertmanager.as_ref().is_some_and(|b| b.has_credentials);
+        let in_url =
+            prometheus.has_credentials || alertmanager.as_ref().is_some_and(|b| b.has_credentials);
         if in_url && !matches!(auth, Auth::None) {
             // reqwest would send both, as two Authorization headers.
             return Err(refused(
@@ -178,7 +96,11 @@ impl PromClient {
 
     /// Sends `req` and returns the status and body; transport failures
     /// become [`PromError::Timeout`] or [`PromError::Unreachable`].
-    async fn send(&self, req: RequestBuilder, shown: &str) -> Result<(StatusCode, String), PromError> {
+    async fn send(
+        &self,
+        req: RequestBuilder,
+        shown: &str,
+    ) -> Result<(StatusCode, String), PromError> {
         let mut req = req.header(header::ACCEPT, "application/json");
         if let Some(value) = &self.authorization {
             req = req.header(header::AUTHORIZATION, value.clone());
@@ -282,9 +204,8 @@ impl Metrics for PromClient {
             return wire::prometheus_alerts(data)
                 .map_err(|reason| self.decode("/api/v1/alerts", reason));
         };
-        let (url, shown) = am.join(
-            "/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false",
-        );
+        let (url, shown) =
+            am.join("/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false");
         let (status, body) = self.send(self.http.get(url), &shown).await?;
         if !status.is_success() {
             return Err(status_error(&shown, status));
@@ -312,66 +233,11 @@ impl PromClient {
     }
 }
 
-/// The `Authorization` header for `auth`, marked sensitive so reqwest's
-/// own `Debug` output hides it too.
-fn authorization(auth: &Auth) -> Result<Option<HeaderValue>, String> {
-    use base64::Engine as _;
-    let text = match auth {
-        Auth::None => return Ok(None),
-        // A token read from a file often ends in a newline, which no
-        // header may hold.
-        Auth::Bearer(token) => format!("Bearer {}", token.trim()),
-        Auth::Basic { username, password } => format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
-        ),
-    };
-    let mut value = HeaderValue::from_str(&text).map_err(|_| {
-        "the credentials cannot be sent in an HTTP header (they hold a control character)"
-            .to_owned()
-    })?;
-    value.set_sensitive(true);
-    Ok(Some(value))
-}
-
 fn status_error(shown: &str, status: StatusCode) -> PromError {
     PromError::Status {
         url: shown.to_owned(),
         status: status.as_u16(),
     }
-}
-
-/// `application/x-www-form-urlencoded`, as the WHATWG URL standard encodes
-/// it (PromQL is full of `{`, `"`, `=`, `+` and spaces).
-fn form(pairs: &[(&str, &str)]) -> String {
-    fn encode(out: &mut String, text: &str) {
-        for b in text.bytes() {
-            match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                    out.push(char::from(b));
-                }
-                b' ' => out.push('+'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-    }
-    let mut out = String::new();
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        encode(&mut out, name);
-        out.push('=');
-        encode(&mut out, value);
-    }
-    out
-}
-
-/// Unix seconds with a fraction, as Prometheus reads `start` and `end`.
-fn unix_seconds(t: SystemTime) -> String {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-        .to_string()
 }
 
 /// The innermost cause of a reqwest error (e.g. "Connection refused"),
@@ -391,35 +257,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn form_encodes_promql() {
-        assert_eq!(
-            form(&[("query", r#"sum(up{job="a b"}) + 1"#), ("step", "1.5")]),
-            "query=sum%28up%7Bjob%3D%22a+b%22%7D%29+%2B+1&step=1.5"
-        );
-        assert_eq!(form(&[("query", "é")]), "query=%C3%A9");
-    }
-
-    #[test]
-    fn paths_append_to_a_prefix_with_or_without_a_slash() {
-        for url in ["http://h:9090/prometheus", "http://h:9090/prometheus/"] {
-            let b = Base::parse(url).unwrap();
-            assert_eq!(b.join("/api/v1/query").0, "http://h:9090/prometheus/api/v1/query");
-        }
-        let b = Base::parse("http://h:9090").unwrap();
-        assert_eq!(b.join("/api/v1/query").0, "http://h:9090/api/v1/query");
-    }
-
-    #[test]
-    fn bad_base_urls_are_refused() {
-        for url in ["h:9090", "ftp://h/", "http://h/?x=1", "not a url"] {
-            assert!(
-                matches!(Base::parse(url), Err(PromError::Unreachable { .. })),
-                "{url}"
-            );
-        }
-    }
-
-    #[test]
     fn secrets_stay_out_of_debug_and_errors() {
         let basic = Auth::Basic {
             username: "me".into(),
@@ -427,40 +264,46 @@ mod tests {
         };
         let both = PromClient::new("http://u:hunter2@h", None, basic.clone(), Duration::ZERO);
         assert!(both.unwrap_err().to_string().contains("both in the URL"));
-        let client = PromClient::new("http://h:9090/p", Some("http://h:9093"), basic, Duration::ZERO)
-            .unwrap();
+        let client = PromClient::new(
+            "http://h:9090/p",
+            Some("http://h:9093"),
+            basic,
+            Duration::ZERO,
+        )
+        .unwrap();
         let debug = format!("{client:?}");
         assert!(!debug.contains("s3cret-pw"), "{debug}");
         assert!(debug.contains("\"me\""), "{debug}");
-        let client = PromClient::new("http://user:hunter2@h:9090/p", None, Auth::None, Duration::ZERO)
-            .unwrap();
+        let client = PromClient::new(
+            "http://user:hunter2@h:9090/p",
+            None,
+            Auth::None,
+            Duration::ZERO,
+        )
+        .unwrap();
         let debug = format!("{client:?}");
-        assert!(!debug.contains("hunter2") && debug.contains("user"), "{debug}");
-        assert!(!client.decode("/x", String::new()).to_string().contains("hunter2"));
+        assert!(
+            !debug.contains("hunter2") && debug.contains("user"),
+            "{debug}"
+        );
+        assert!(
+            !client
+                .decode("/x", String::new())
+                .to_string()
+                .contains("hunter2")
+        );
 
         let bearer = Auth::Bearer("tok-secret".into());
         assert_eq!(format!("{bearer:?}"), "Bearer(<redacted>)");
-        let err = PromClient::new("http://h", None, Auth::Bearer("a\nb".into()), Duration::ZERO)
-            .unwrap_err();
+        let err = PromClient::new(
+            "http://h",
+            None,
+            Auth::Bearer("a\nb".into()),
+            Duration::ZERO,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("control character"), "{err}");
         let err = Base::parse("http//user:hunter2@h").err().unwrap();
         assert!(!err.to_string().contains("hunter2"), "{err}");
-    }
-
-    #[test]
-    fn authorization_headers() {
-        assert_eq!(authorization(&Auth::None).unwrap(), None);
-        let bearer = authorization(&Auth::Bearer(" t0k\n".into())).unwrap().unwrap();
-        assert_eq!(bearer, "Bearer t0k");
-        assert!(bearer.is_sensitive());
-        let basic = Auth::Basic {
-            username: "Aladdin".into(),
-            password: "open sesame".into(),
-        };
-        // RFC 7617's example.
-        assert_eq!(
-            authorization(&basic).unwrap().unwrap(),
-            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-        );
     }
 }

@@ -246,7 +246,8 @@ pub(crate) fn timestamp(text: &str) -> Option<SystemTime> {
     let (local, offset) = (text.get(..cut)?, text.get(cut..)?);
     let sign = *offset.as_bytes().first()?;
     let (hours, minutes) = offset.get(1..)?.split_once(':')?;
-    let shift = Duration::from_secs(hours.parse::<u64>().ok()? * 3600 + minutes.parse::<u64>().ok()? * 60);
+    let shift =
+        Duration::from_secs(hours.parse::<u64>().ok()? * 3600 + minutes.parse::<u64>().ok()? * 60);
     let t = humantime::parse_rfc3339(&format!("{local}Z")).ok()?;
     match sign {
         b'+' => t.checked_sub(shift),
@@ -307,7 +308,8 @@ mod tests {
     fn a_bad_value_or_histogram_is_an_error() {
         let bad = json!({"resultType": "vector", "result": [{"metric": {}, "value": [1, "x"]}]});
         assert!(instant(bad).unwrap_err().contains("not a sample value"));
-        let hist = json!({"resultType": "vector", "result": [{"metric": {}, "histogram": [1, {}]}]});
+        let hist =
+            json!({"resultType": "vector", "result": [{"metric": {}, "histogram": [1, {}]}]});
         assert!(instant(hist).unwrap_err().contains("histogram"));
     }
 
@@ -317,7 +319,10 @@ mod tests {
             {"metric": {"a": "b"}, "values": [[10, "1"], [11.5, "2"]]}
         ]});
         let r = range(data).unwrap();
-        assert_eq!(r[0].points, vec![(at(10, 0), 1.0), (at(11, 500_000_000), 2.0)]);
+        assert_eq!(
+            r[0].points,
+            vec![(at(10, 0), 1.0), (at(11, 500_000_000), 2.0)]
+        );
         assert!(range(json!({"resultType": "vector", "result": []})).is_err());
     }
 
@@ -328,7 +333,10 @@ mod tests {
         assert_eq!(timestamp("2018-07-04T20:20:32.60602144+00:00"), Some(t));
         assert_eq!(timestamp("2018-07-04T22:20:32.60602144+02:00"), Some(t));
         assert_eq!(timestamp("2018-07-04T15:50:32.60602144-04:30"), Some(t));
-        assert_eq!(timestamp("2018-07-04T20:20:32.606Z"), Some(at(1_530_735_632, 606_000_000)));
+        assert_eq!(
+            timestamp("2018-07-04T20:20:32.606Z"),
+            Some(at(1_530_735_632, 606_000_000))
+        );
         assert_eq!(timestamp("yesterday"), None);
         assert_eq!(timestamp(""), None);
         assert_eq!(timestamp("2018-07-04T20:20:32Zé"), None);
@@ -345,7 +353,10 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!((a[0].name(), a[0].state), ("A", AlertState::Firing));
         assert_eq!(a[0].since, Some(at(1_530_735_632, 0)));
-        assert_eq!((a[1].name(), a[1].state, a[1].since), ("B", AlertState::Pending, None));
+        assert_eq!(
+            (a[1].name(), a[1].state, a[1].since),
+            ("B", AlertState::Pending, None)
+        );
         assert_eq!(a[1].source, AlertSource::Prometheus);
     }
 

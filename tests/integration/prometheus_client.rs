@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
@@ -53,9 +53,14 @@ async fn instant_and_range_queries() {
     assert_eq!((s.len(), s[0].value), (1, 2.0));
     assert!(s[0].labels.is_empty());
 
-    let labelled = c.query(r#"label_replace(vector(3), "who", "a b\"c", "", "")"#).await;
+    let labelled = c
+        .query(r#"label_replace(vector(3), "who", "a b\"c", "", "")"#)
+        .await;
     let labelled = labelled.unwrap();
-    assert_eq!(labelled[0].labels.get("who").map(String::as_str), Some("a b\"c"));
+    assert_eq!(
+        labelled[0].labels.get("who").map(String::as_str),
+        Some("a b\"c")
+    );
 
     assert!(c.query("0/0").await.unwrap()[0].value.is_nan());
     assert_eq!(c.query("1/0").await.unwrap()[0].value, f64::INFINITY);
@@ -74,28 +79,35 @@ async fn instant_and_range_queries() {
     }
     match c.query("up[1m]").await {
         Err(PromError::Decode { url, reason }) => {
-            assert!(reason.contains("must return a vector or a scalar"), "{reason}");
+            assert!(
+                reason.contains("must return a vector or a scalar"),
+                "{reason}"
+            );
             assert_eq!(url, format!("{}/api/v1/query", stack.prometheus_url));
         }
         other => panic!("{other:?}"),
     }
 
-    let end = SystemTime::now();
+    // Whole seconds: exact as the client's float seconds, so Prometheus
+    // sees exactly 10 s and answers exactly 11 points.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let end = UNIX_EPOCH + Duration::from_secs(now.as_secs());
     let start = end - Duration::from_secs(10);
     let r = c
         .query_range("vector(1)", start, end, Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(r.len(), 1);
-    // Prometheus aligns nothing here: one point per step from `start` on.
     assert_eq!(r[0].points.len(), 11, "{r:?}");
     assert!(r[0].points.iter().all(|(_, v)| *v == 1.0));
     assert!(r[0].points.windows(2).all(|w| w[0].0 < w[1].0));
-    let first = r[0].points[0].0;
-    let off = first.duration_since(start).unwrap_or_else(|e| e.duration());
-    assert!(off < Duration::from_millis(1), "{first:?} vs {start:?}");
+    assert_eq!(r[0].points[0].0, start);
+    assert_eq!(r[0].points[10].0, end);
 
-    match c.query_range("sum(", start, end, Duration::from_secs(1)).await {
+    match c
+        .query_range("sum(", start, end, Duration::from_secs(1))
+        .await
+    {
         Err(PromError::Query { error_type, .. }) => assert_eq!(error_type, "bad_data"),
         other => panic!("{other:?}"),
     }
@@ -117,7 +129,9 @@ async fn scraped_series_carry_the_job_and_target_labels() {
             targets: vec![addr.to_string()],
             labels: BTreeMap::from([("region".into(), "eu-west".into())]),
         }],
-        scrape_yaml: Some("- job_name: raw\n  static_configs:\n    - targets: [\"127.0.0.1:1\"]\n".into()),
+        scrape_yaml: Some(
+            "- job_name: raw\n  static_configs:\n    - targets: [\"127.0.0.1:1\"]\n".into(),
+        ),
         ..StackOptions::default()
     }) else {
         return;
@@ -163,7 +177,10 @@ async fn alerts_and_rules_from_prometheus() {
         .wait_for_alert("AlwaysFiring", AlertState::Firing, WITHIN)
         .await;
     assert_eq!(firing.source, AlertSource::Prometheus);
-    assert_eq!(firing.labels.get("severity").map(String::as_str), Some("page"));
+    assert_eq!(
+        firing.labels.get("severity").map(String::as_str),
+        Some("page")
+    );
     let since = firing.since.expect("activeAt is read");
     assert!(since <= SystemTime::now());
     assert!(SystemTime::now().duration_since(since).unwrap() < Duration::from_secs(3600));
@@ -189,7 +206,10 @@ async fn alerts_from_alertmanager_are_the_firing_ones() {
         .wait_for_alert("AlwaysFiring", AlertState::Firing, WITHIN)
         .await;
     assert_eq!(firing.source, AlertSource::Alertmanager);
-    assert_eq!(firing.labels.get("severity").map(String::as_str), Some("page"));
+    assert_eq!(
+        firing.labels.get("severity").map(String::as_str),
+        Some("page")
+    );
     assert!(firing.since.is_some_and(|t| t <= SystemTime::now()));
 
     // Prometheus has the pending alert, Alertmanager never hears of it.
@@ -237,7 +257,10 @@ async fn a_closed_port_is_unreachable() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(c.alerts().await, Err(PromError::Unreachable { .. })));
+    assert!(matches!(
+        c.alerts().await,
+        Err(PromError::Unreachable { .. })
+    ));
 }
 
 #[tokio::test]
@@ -274,9 +297,7 @@ struct Seen {
 }
 
 /// A loopback stub recording each request; `answer` picks the reply by path.
-async fn stub(
-    answer: fn(&str) -> (StatusCode, String),
-) -> (String, Arc<Mutex<Vec<Seen>>>) {
+async fn stub(answer: fn(&str) -> (StatusCode, String)) -> (String, Arc<Mutex<Vec<Seen>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: String| {
@@ -290,9 +311,7 @@ async fn stub(
             body,
         });
         let (status, body) = answer(&path);
-        async move {
-            (status, [("content-type", "application/json")], body).into_response()
-        }
+        async move { (status, [("content-type", "application/json")], body).into_response() }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -312,7 +331,10 @@ async fn credentials_go_in_the_authorization_header_under_a_path_prefix() {
     let prefixed = format!("{base}/prom/");
     let cases = [
         (Auth::None, None),
-        (Auth::Bearer("b3arer-s3cret".into()), Some("Bearer b3arer-s3cret")),
+        (
+            Auth::Bearer("b3arer-s3cret".into()),
+            Some("Bearer b3arer-s3cret"),
+        ),
         (
             Auth::Basic {
                 username: "Aladdin".into(),
@@ -341,7 +363,8 @@ async fn odd_answers_map_to_their_errors() {
         "/500/api/v1/query" => (StatusCode::INTERNAL_SERVER_ERROR, "oops".into()),
         "/503/api/v1/query" => (
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"status": "error", "errorType": "timeout", "error": "query timed out"}).to_string(),
+            json!({"status": "error", "errorType": "timeout", "error": "query timed out"})
+                .to_string(),
         ),
         "/garbage/api/v1/query" => (StatusCode::OK, "<html>".into()),
         _ => vector_one(path),

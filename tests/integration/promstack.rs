@@ -90,9 +90,11 @@ impl Drop for PromStack {
 }
 
 impl PromStack {
-    /// Starts the servers and waits until they are ready; `None` (after a
-    /// warning) when a binary is missing outside CI. Panics, with the
-    /// server's log, when one does not start.
+    /// Starts the servers and waits until they are ready (a second or two,
+    /// blocking the calling thread, so call it from a multi-threaded test
+    /// runtime when the test also serves something Prometheus scrapes);
+    /// `None` (after a warning) when a binary is missing outside CI. Panics,
+    /// with the server's log, when one does not start.
     pub fn start(opts: StackOptions) -> Option<PromStack> {
         let prometheus = tool_or_skip(
             "prometheus",
@@ -144,7 +146,13 @@ impl PromStack {
 
     /// A client that reads alerts from Prometheus even when Alertmanager runs.
     pub fn prometheus_client(&self) -> PromClient {
-        PromClient::new(&self.prometheus_url, None, Auth::None, Duration::from_secs(5)).unwrap()
+        PromClient::new(
+            &self.prometheus_url,
+            None,
+            Auth::None,
+            Duration::from_secs(5),
+        )
+        .unwrap()
     }
 
     /// Waits until [`client`](Self::client)'s alerts include `name` in
@@ -234,10 +242,10 @@ impl PromStack {
             .spawn()
             .unwrap_or_else(|e| panic!("could not start {what}: {e}"));
         self.children.push((what, child));
-        let seen = || std::fs::read_to_string(&log_path).unwrap_or_default();
         let port = wait_until_blocking(START_WITHIN, &format!("{what} to listen"), || {
             self.check_running(what, &log_path);
-            listening_port(&seen()).ok_or_else(|| seen())
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            listening_port(&log).ok_or(log)
         });
         let addr = format!("127.0.0.1:{port}");
         wait_until_blocking(START_WITHIN, &format!("{what} to be ready"), || {
@@ -274,7 +282,16 @@ receivers:
 fn listening_port(log: &str) -> Option<u16> {
     log.lines()
         .filter(|l| l.contains("msg=\"Listening on\""))
-        .find_map(|l| l.split_once(" address=")?.1.split_whitespace().next()?.rsplit_once(':')?.1.parse().ok())
+        .find_map(|l| {
+            l.split_once(" address=")?
+                .1
+                .split_whitespace()
+                .next()?
+                .rsplit_once(':')?
+                .1
+                .parse()
+                .ok()
+        })
 }
 
 /// Whether `GET /-/ready` at `addr` answers 200 (HTTP/1.0, so the server
@@ -302,5 +319,8 @@ fn the_listening_port_is_read_from_the_log() {
     let log = "ts=… caller=web.go:503 level=info component=web msg=\"Start listening for connections\" address=127.0.0.1:0\n\
                ts=… caller=tls_config.go:232 level=info component=web msg=\"Listening on\" address=127.0.0.1:35233\n";
     assert_eq!(listening_port(log), Some(35233));
-    assert_eq!(listening_port(&log[..log.find("ts=… caller=tls").unwrap()]), None);
+    assert_eq!(
+        listening_port(&log[..log.find("ts=… caller=tls").unwrap()]),
+        None
+    );
 }
