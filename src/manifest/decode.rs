@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use super::diag::Diagnostic;
 use super::fields::{Decoder, bounded, choice, is_dns_label, is_env_name, is_hex_id, nonzero};
+use super::guards::{self, DRILL_KEYS, ROLLOUT_KEYS};
 use super::node::{Node, Value};
+use super::promql::Scope;
 use super::schema::*;
 use crate::durations;
 
@@ -27,6 +29,7 @@ const TOP_KEYS: &[&str] = &[
     "traffic",
     "rollout",
     "drill",
+    "prometheus",
 ];
 const DEFAULT_KEYS: &[&str] = &["namespace", "deployment", "service", "port"];
 const REGION_KEYS: &[&str] = &[
@@ -51,9 +54,13 @@ struct Defaults {
     port: Option<Option<u16>>,
 }
 
-/// Decodes a whole manifest tree.
-pub fn decode(root: &Node) -> (Fleet, Decoder) {
-    let mut d = Decoder::default();
+/// Decodes a whole manifest tree; `source` is its text, for pointing
+/// inside values.
+pub fn decode(root: &Node, source: &str) -> (Fleet, Decoder) {
+    let mut d = Decoder {
+        source: source.to_owned(),
+        ..Decoder::default()
+    };
     let fleet = decode_fleet(&mut d, root);
     (fleet, d)
 }
@@ -141,6 +148,17 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
     if let Some(n) = m.take("drill") {
         decode_drill(d, n, &mut fleet.drill);
     }
+    match m.take("prometheus") {
+        Some(n) => fleet.prometheus = guards::decode_prometheus(d, n),
+        None => {
+            if let Some((pos, path)) = d.needs_prometheus.iter().min().cloned() {
+                d.err(
+                    Diagnostic::new(pos, path, "there is no Prometheus to ask")
+                        .hint("add a `prometheus:` section with its `url` (see docs/prometheus.md)"),
+                );
+            }
+        }
+    }
     d.finish(m, TOP_KEYS);
     fleet
 }
@@ -194,7 +212,12 @@ fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
         cf.load_balancer = d.string(n, "cloudflare.loadBalancer").unwrap_or_default();
     }
     if let Some(n) = m.require(d, "apiToken") {
-        cf.api_token = decode_secret(d, n, "cloudflare.apiToken");
+        let example = SecretExample {
+            key: "apiToken",
+            env: "CLOUDFLARE_API_TOKEN",
+            what: "token",
+        };
+        cf.api_token = decode_secret(d, n, "cloudflare.apiToken", example);
     }
     if let Some(n) = m.take("apiUrl")
         && let Some(url) = d.url(n, "cloudflare.apiUrl")
@@ -207,7 +230,23 @@ fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
     );
 }
 
-fn decode_secret(d: &mut Decoder, node: &Node, path: &str) -> SecretRef {
+/// How a secret's messages show it being written right.
+pub(crate) struct SecretExample {
+    /// Its key, e.g. `apiToken`.
+    pub key: &'static str,
+    /// A typical variable's name, e.g. `CLOUDFLARE_API_TOKEN`.
+    pub env: &'static str,
+    /// What it is, e.g. `token`.
+    pub what: &'static str,
+}
+
+pub(crate) fn decode_secret(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    example: SecretExample,
+) -> SecretRef {
+    let SecretExample { key, env, what } = example;
     let empty = SecretRef {
         from_env: String::new(),
     };
@@ -215,7 +254,7 @@ fn decode_secret(d: &mut Decoder, node: &Node, path: &str) -> SecretRef {
         // Never echo the value: it is probably a live token.
         d.err(
             Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
-                .hint("put the token in an environment variable and write `apiToken: { fromEnv: CLOUDFLARE_API_TOKEN }`; rotate the token if this file was shared")
+                .hint(format!("put the {what} in an environment variable and write `{key}: {{ fromEnv: {env} }}`; rotate the {what} if this file was shared"))
                 .redacted(),
         );
         return empty;
@@ -231,7 +270,7 @@ fn decode_secret(d: &mut Decoder, node: &Node, path: &str) -> SecretRef {
             Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
             _ => d.err(
                 Diagnostic::new(n.pos, p, "expected the name of an environment variable")
-                    .hint("write the variable's name, e.g. `fromEnv: CLOUDFLARE_API_TOKEN`, not its value")
+                    .hint(format!("write the variable's name, e.g. `fromEnv: {env}`, not its value"))
                     .redacted(),
             ),
         }
@@ -438,6 +477,19 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
         )
         .unwrap_or(OnFailure::RollbackAll);
     }
+    for key in ROLLOUT_KEYS {
+        guards::note_use(d, &m, key);
+    }
+    if let Some(n) = m.take("guards") {
+        out.guards = guards::decode_guards(d, n, "rollout.guards", Scope::Rollout, false);
+    }
+    if let Some(n) = m.take("blockingAlerts") {
+        out.blocking_alerts =
+            guards::decode_matchers(d, n, "rollout.blockingAlerts", Scope::Rollout);
+    }
+    if let Some(n) = m.take("analysis") {
+        out.analysis = guards::decode_guards(d, n, "rollout.analysis", Scope::Rollout, true);
+    }
     d.finish(
         m,
         &[
@@ -447,6 +499,9 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
             "verifyFor",
             "maxErrorRate",
             "onFailure",
+            "guards",
+            "blockingAlerts",
+            "analysis",
         ],
     );
 }
@@ -580,6 +635,18 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
         )
         .unwrap_or(DrillMethod::ScaleToZero);
     }
+    for key in DRILL_KEYS {
+        guards::note_use(d, &m, key);
+    }
+    if let Some(n) = m.take("guards") {
+        out.guards = guards::decode_guards(d, n, "drill.guards", Scope::Drill, false);
+    }
+    if let Some(n) = m.take("blockingAlerts") {
+        out.blocking_alerts = guards::decode_matchers(d, n, "drill.blockingAlerts", Scope::Drill);
+    }
+    if let Some(n) = m.take("expectAlerts") {
+        out.expect_alerts = guards::decode_expect_alerts(d, n);
+    }
     d.finish(
         m,
         &[
@@ -591,6 +658,9 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
             "maxOutage",
             "maxRecoveryErrorRate",
             "method",
+            "guards",
+            "blockingAlerts",
+            "expectAlerts",
         ],
     );
 }

@@ -19,6 +19,12 @@ pub struct Decoder {
     pub diags: Vec<Diagnostic>,
     /// Where each decoded value was.
     pub spans: Spans,
+    /// The manifest's text, to point inside a value (a guard query's
+    /// placeholder) rather than at its start.
+    pub(crate) source: String,
+    /// Keys that ask Prometheus something (`drill.guards`, …), with where
+    /// they are, so a missing `prometheus:` section is reported at the first.
+    pub(crate) needs_prometheus: Vec<(Pos, String)>,
 }
 
 /// A mapping being read: tracks which keys were used so the rest can be
@@ -256,6 +262,14 @@ impl<'n> MapReader<'n> {
     pub(crate) fn take(&mut self, key: &str) -> Option<&'n Node> {
         let i = self.entries.iter().position(|(k, _, _)| *k == key)?;
         Some(self.entries.remove(i).2)
+    }
+
+    /// Where `key` itself is written, if it is still unread.
+    pub(crate) fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, knode, _)| knode.pos)
     }
 
     /// Takes a required key, reporting its absence at the mapping itself.
