@@ -153,8 +153,12 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
         None => {
             if let Some((pos, path)) = d.needs_prometheus.iter().min().cloned() {
                 d.err(
-                    Diagnostic::new(pos, path, "there is no Prometheus to ask")
-                        .hint("add a `prometheus:` section with its `url` (see docs/prometheus.md)"),
+                    Diagnostic::new(
+                        pos,
+                        path,
+                        "needs Prometheus, but there is no `prometheus` section",
+                    )
+                    .hint("add a `prometheus:` section with its `url` (see docs/prometheus.md)"),
                 );
             }
         }
@@ -270,7 +274,9 @@ pub(crate) fn decode_secret(
             Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
             _ => d.err(
                 Diagnostic::new(n.pos, p, "expected the name of an environment variable")
-                    .hint(format!("write the variable's name, e.g. `fromEnv: {env}`, not its value"))
+                    .hint(format!(
+                        "write the variable's name, e.g. `fromEnv: {env}`, not its value"
+                    ))
                     .redacted(),
             ),
         }

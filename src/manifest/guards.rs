@@ -391,7 +391,11 @@ mod tests {
         let d = problem(text);
         assert_eq!(d.path, "rollout.guards");
         assert_eq!(d.pos, pos_of(text, "guards:\n"));
-        assert!(d.hint.unwrap().contains("add a `prometheus:` section with its `url`"));
+        assert!(
+            d.hint
+                .unwrap()
+                .contains("add a `prometheus:` section with its `url`")
+        );
         // Only drill's expectations: there it is.
         let only = text
             .replace("  guards:", "  guardz:")
@@ -422,7 +426,10 @@ mod tests {
         assert!(d.message.contains("maximum of 1h"), "{d:?}");
         let d = problem(&with("  timeout: 5s", "  timeout: 0s"));
         assert_eq!(d.message, "must be longer than zero");
-        let d = problem(&with("  timeout: 5s", "  timeout: 5s\n  regionDownFor: 2days"));
+        let d = problem(&with(
+            "  timeout: 5s",
+            "  timeout: 5s\n  regionDownFor: 2days",
+        ));
         assert_eq!(d.path, "prometheus.regionDownFor");
     }
 
@@ -435,7 +442,11 @@ mod tests {
         assert_eq!(d.path, "prometheus.bearerToken");
         assert!(d.redact);
         assert!(!format!("{d:?}").contains("s3cr3t"));
-        assert!(d.hint.unwrap().contains("`bearerToken: { fromEnv: PROMETHEUS_TOKEN }`"));
+        assert!(
+            d.hint
+                .unwrap()
+                .contains("`bearerToken: { fromEnv: PROMETHEUS_TOKEN }`")
+        );
         let d = problem(&with(
             "  timeout: 5s",
             "  timeout: 5s\n  basicAuth: { username: u, password: hunter2 }",
@@ -456,7 +467,10 @@ mod tests {
         assert_eq!(d.pos, pos_of(&text, "basicAuth:"));
         let f = parse_str(
             "f.yaml",
-            &with("  timeout: 5s", "  timeout: 5s\n  bearerToken: { fromEnv: T }"),
+            &with(
+                "  timeout: 5s",
+                "  timeout: 5s\n  bearerToken: { fromEnv: T }",
+            ),
         )
         .unwrap();
         let p = f.prometheus.unwrap();
@@ -493,17 +507,20 @@ mod tests {
 
     #[test]
     fn guard_names_are_labels_and_unique() {
-        let d = problem(&with(
-            "name: drilled-serves-again",
-            "name: Drilled_Serves",
-        ));
+        let d = problem(&with("name: drilled-serves-again", "name: Drilled_Serves"));
         assert_eq!(d.message, "`Drilled_Serves` is not a valid guard name");
         let text = with("name: drilled-serves-again", "name: receiver-errors");
         let d = problem(&text);
         assert_eq!(d.path, "drill.guards[2].name");
         assert_eq!(d.message, "guard `receiver-errors` is defined twice");
         assert!(d.hint.unwrap().ends_with("the first is drill.guards[1]"));
-        assert_eq!(d.pos, pos_of(&text, "receiver-errors\n      query: 'sum(rate(openclaw_requests_total{region={drilled}"));
+        assert_eq!(
+            d.pos,
+            pos_of(
+                &text,
+                "receiver-errors\n      query: 'sum(rate(openclaw_requests_total{region={drilled}"
+            )
+        );
         // rollout.guards and rollout.analysis share one namespace …
         let d = problem(&with("name: new-color-errors", "name: region-latency-p99"));
         assert_eq!(d.path, "rollout.analysis[0].name");
@@ -517,7 +534,10 @@ mod tests {
 
     #[test]
     fn analysis_guards_have_no_when() {
-        let text = with("      for: 5s\ndrill:", "      for: 5s\n      when: during\ndrill:");
+        let text = with(
+            "      for: 5s\ndrill:",
+            "      for: 5s\n      when: during\ndrill:",
+        );
         let d = problem(&text);
         assert_eq!(d.path, "rollout.analysis[0].when");
         assert!(d.hint.unwrap().contains("rollout.guards"));
@@ -533,7 +553,10 @@ mod tests {
         let d = problem(&text);
         assert_eq!(d.path, "drill.guards[2].query");
         assert_eq!(d.pos, pos_of(&text, bad));
-        assert!(d.message.starts_with("the query is not valid PromQL: "), "{d:?}");
+        assert!(
+            d.message.starts_with("the query is not valid PromQL: "),
+            "{d:?}"
+        );
         let d = problem(&with(
             "'sum(rate(openclaw_requests_total{region={drilled}}[1m]))'",
             "'openclaw_requests_total{region={drilled}}[1m]'",
@@ -578,7 +601,10 @@ mod tests {
             "[ OcfailFleetDown, 'A or B',",
         ));
         assert_eq!(d.path, "rollout.blockingAlerts[1]");
-        let d = problem(&with("silent: [ OcfailFleetDown ]", "silent: OcfailFleetDown"));
+        let d = problem(&with(
+            "silent: [ OcfailFleetDown ]",
+            "silent: OcfailFleetDown",
+        ));
         assert_eq!(d.message, "expected a list, found a string");
         let d = problem(&with("    silent:", "    silnet:"));
         assert_eq!(d.hint.as_deref(), Some("did you mean `silent`?"));

@@ -134,7 +134,9 @@ pub(crate) fn check_matcher(
 /// `text` with every placeholder allowed in `scope` filled with a dummy
 /// literal, as it will be filled at run time.
 fn fill(text: &str, scope: Scope) -> Result<String, TemplateError> {
-    query::substitute(text, |p| scope.allowed().contains(&p).then(|| "x".to_owned()))
+    query::substitute(text, |p| {
+        scope.allowed().contains(&p).then(|| "x".to_owned())
+    })
 }
 
 fn not_promql(node: &Node, path: &str, msg: &str) -> Diagnostic {
@@ -244,7 +246,10 @@ mod tests {
             assert_eq!(query(q, Scope::Drill), None, "{q}");
         }
         assert_eq!(
-            query("up{color={color}} - up{color={previousColor}}", Scope::Rollout),
+            query(
+                "up{color={color}} - up{color={previousColor}}",
+                Scope::Rollout
+            ),
             None
         );
     }
@@ -329,7 +334,14 @@ mod tests {
             (format!("    - {{ query: \"{q}\" }}"), 16, 27),
         ] {
             let d = check_query(&line, &node(1, col, q), "q", q, Scope::Drill).unwrap();
-            assert_eq!(d.pos, Pos { line: 1, column: want }, "{line}");
+            assert_eq!(
+                d.pos,
+                Pos {
+                    line: 1,
+                    column: want
+                },
+                "{line}"
+            );
             assert_eq!(&line[want as usize - 1..want as usize + 7], "{drilld}");
         }
     }
@@ -339,9 +351,21 @@ mod tests {
         let q = "up{a=\"\\\"\",region={drilld}}";
         let line = r#"    query: "up{a=\"\\\"\",region={drilld}}""#;
         let d = check_query(line, &node(1, 12, q), "q", q, Scope::Drill).unwrap();
-        assert_eq!(d.pos, Pos { line: 1, column: 12 });
+        assert_eq!(
+            d.pos,
+            Pos {
+                line: 1,
+                column: 12
+            }
+        );
         // A folded or multi-line scalar does not show the text on its line.
         let d = check_query("    query: >-", &node(1, 12, q), "q", q, Scope::Drill).unwrap();
-        assert_eq!(d.pos, Pos { line: 1, column: 12 });
+        assert_eq!(
+            d.pos,
+            Pos {
+                line: 1,
+                column: 12
+            }
+        );
     }
 }
