@@ -9,10 +9,11 @@
 use std::time::Duration;
 
 use super::diag::Diagnostic;
-use super::fields::{Decoder, bounded, choice, is_dns_label, is_env_name, is_hex_id, nonzero};
-use super::guards::{self, DRILL_KEYS, ROLLOUT_KEYS};
+use super::fields::{
+    Decoder, SecretExample, bounded, choice, decode_secret, is_dns_label, is_hex_id, nonzero,
+};
+use super::guards;
 use super::node::{Node, Value};
-use super::promql::Scope;
 use super::schema::*;
 use crate::durations;
 
@@ -150,18 +151,7 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
     }
     match m.take("prometheus") {
         Some(n) => fleet.prometheus = guards::decode_prometheus(d, n),
-        None => {
-            if let Some((pos, path)) = d.needs_prometheus.iter().min().cloned() {
-                d.err(
-                    Diagnostic::new(
-                        pos,
-                        path,
-                        "needs Prometheus, but there is no `prometheus` section",
-                    )
-                    .hint("add a `prometheus:` section with its `url` (see docs/prometheus.md)"),
-                );
-            }
-        }
+        None => guards::no_prometheus(d),
     }
     d.finish(m, TOP_KEYS);
     fleet
@@ -232,57 +222,6 @@ fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
         m,
         &["accountId", "zoneId", "loadBalancer", "apiToken", "apiUrl"],
     );
-}
-
-/// How a secret's messages show it being written right.
-pub(crate) struct SecretExample {
-    /// Its key, e.g. `apiToken`.
-    pub key: &'static str,
-    /// A typical variable's name, e.g. `CLOUDFLARE_API_TOKEN`.
-    pub env: &'static str,
-    /// What it is, e.g. `token`.
-    pub what: &'static str,
-}
-
-pub(crate) fn decode_secret(
-    d: &mut Decoder,
-    node: &Node,
-    path: &str,
-    example: SecretExample,
-) -> SecretRef {
-    let SecretExample { key, env, what } = example;
-    let empty = SecretRef {
-        from_env: String::new(),
-    };
-    if let Value::Str(_) | Value::Int(_) | Value::Float(_) = node.value {
-        // Never echo the value: it is probably a live token.
-        d.err(
-            Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
-                .hint(format!("put the {what} in an environment variable and write `{key}: {{ fromEnv: {env} }}`; rotate the {what} if this file was shared"))
-                .redacted(),
-        );
-        return empty;
-    }
-    let Some(mut m) = d.map(node, path) else {
-        return empty;
-    };
-    let mut out = empty;
-    if let Some(n) = m.require(d, "fromEnv") {
-        let p = m.at("fromEnv");
-        d.mark(&p, n);
-        match &n.value {
-            Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
-            _ => d.err(
-                Diagnostic::new(n.pos, p, "expected the name of an environment variable")
-                    .hint(format!(
-                        "write the variable's name, e.g. `fromEnv: {env}`, not its value"
-                    ))
-                    .redacted(),
-            ),
-        }
-    }
-    d.finish(m, &["fromEnv"]);
-    out
 }
 
 fn decode_region(d: &mut Decoder, node: &Node, index: usize, defaults: &Defaults) -> Region {
@@ -483,19 +422,7 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
         )
         .unwrap_or(OnFailure::RollbackAll);
     }
-    for key in ROLLOUT_KEYS {
-        guards::note_use(d, &m, key);
-    }
-    if let Some(n) = m.take("guards") {
-        out.guards = guards::decode_guards(d, n, "rollout.guards", Scope::Rollout, false);
-    }
-    if let Some(n) = m.take("blockingAlerts") {
-        out.blocking_alerts =
-            guards::decode_matchers(d, n, "rollout.blockingAlerts", Scope::Rollout);
-    }
-    if let Some(n) = m.take("analysis") {
-        out.analysis = guards::decode_guards(d, n, "rollout.analysis", Scope::Rollout, true);
-    }
+    guards::decode_rollout_guards(d, &mut m, out);
     d.finish(
         m,
         &[
@@ -641,18 +568,7 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
         )
         .unwrap_or(DrillMethod::ScaleToZero);
     }
-    for key in DRILL_KEYS {
-        guards::note_use(d, &m, key);
-    }
-    if let Some(n) = m.take("guards") {
-        out.guards = guards::decode_guards(d, n, "drill.guards", Scope::Drill, false);
-    }
-    if let Some(n) = m.take("blockingAlerts") {
-        out.blocking_alerts = guards::decode_matchers(d, n, "drill.blockingAlerts", Scope::Drill);
-    }
-    if let Some(n) = m.take("expectAlerts") {
-        out.expect_alerts = guards::decode_expect_alerts(d, n);
-    }
+    guards::decode_drill_guards(d, &mut m, out);
     d.finish(
         m,
         &[

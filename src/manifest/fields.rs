@@ -303,6 +303,59 @@ impl<'n> MapReader<'n> {
     }
 }
 
+/// How a secret's messages show it being written right.
+pub(crate) struct SecretExample {
+    /// Its key, e.g. `apiToken`.
+    pub key: &'static str,
+    /// A typical variable's name, e.g. `CLOUDFLARE_API_TOKEN`.
+    pub env: &'static str,
+    /// What it is, e.g. `token`.
+    pub what: &'static str,
+}
+
+/// A secret given by reference, `{ fromEnv: NAME }`; an inline value is
+/// refused without being repeated.
+pub(crate) fn decode_secret(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    example: SecretExample,
+) -> SecretRef {
+    let SecretExample { key, env, what } = example;
+    let empty = SecretRef {
+        from_env: String::new(),
+    };
+    if let Value::Str(_) | Value::Int(_) | Value::Float(_) = node.value {
+        // Never echo the value: it is probably a live token.
+        d.err(
+            Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
+                .hint(format!("put the {what} in an environment variable and write `{key}: {{ fromEnv: {env} }}`; rotate the {what} if this file was shared"))
+                .redacted(),
+        );
+        return empty;
+    }
+    let Some(mut m) = d.map(node, path) else {
+        return empty;
+    };
+    let mut out = empty;
+    if let Some(n) = m.require(d, "fromEnv") {
+        let p = m.at("fromEnv");
+        d.mark(&p, n);
+        match &n.value {
+            Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
+            _ => d.err(
+                Diagnostic::new(n.pos, p, "expected the name of an environment variable")
+                    .hint(format!(
+                        "write the variable's name, e.g. `fromEnv: {env}`, not its value"
+                    ))
+                    .redacted(),
+            ),
+        }
+    }
+    d.finish(m, &["fromEnv"]);
+    out
+}
+
 pub(crate) fn type_error(node: &Node, path: &str, expected: &str) -> Diagnostic {
     Diagnostic::new(
         node.pos,
