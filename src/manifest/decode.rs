@@ -9,7 +9,10 @@
 use std::time::Duration;
 
 use super::diag::Diagnostic;
-use super::fields::{Decoder, bounded, choice, is_dns_label, is_env_name, is_hex_id, nonzero};
+use super::fields::{
+    Decoder, SecretExample, bounded, choice, decode_secret, is_dns_label, is_hex_id, nonzero,
+};
+use super::guards;
 use super::node::{Node, Value};
 use super::schema::*;
 use crate::durations;
@@ -27,6 +30,7 @@ const TOP_KEYS: &[&str] = &[
     "traffic",
     "rollout",
     "drill",
+    "prometheus",
 ];
 const DEFAULT_KEYS: &[&str] = &["namespace", "deployment", "service", "port"];
 const REGION_KEYS: &[&str] = &[
@@ -51,9 +55,13 @@ struct Defaults {
     port: Option<Option<u16>>,
 }
 
-/// Decodes a whole manifest tree.
-pub fn decode(root: &Node) -> (Fleet, Decoder) {
-    let mut d = Decoder::default();
+/// Decodes a whole manifest tree; `source` is its text, for pointing
+/// inside values.
+pub fn decode(root: &Node, source: &str) -> (Fleet, Decoder) {
+    let mut d = Decoder {
+        source: source.to_owned(),
+        ..Decoder::default()
+    };
     let fleet = decode_fleet(&mut d, root);
     (fleet, d)
 }
@@ -141,6 +149,10 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
     if let Some(n) = m.take("drill") {
         decode_drill(d, n, &mut fleet.drill);
     }
+    match m.take("prometheus") {
+        Some(n) => fleet.prometheus = guards::decode_prometheus(d, n),
+        None => guards::no_prometheus(d),
+    }
     d.finish(m, TOP_KEYS);
     fleet
 }
@@ -194,7 +206,12 @@ fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
         cf.load_balancer = d.string(n, "cloudflare.loadBalancer").unwrap_or_default();
     }
     if let Some(n) = m.require(d, "apiToken") {
-        cf.api_token = decode_secret(d, n, "cloudflare.apiToken");
+        let example = SecretExample {
+            key: "apiToken",
+            env: "CLOUDFLARE_API_TOKEN",
+            what: "token",
+        };
+        cf.api_token = decode_secret(d, n, "cloudflare.apiToken", example);
     }
     if let Some(n) = m.take("apiUrl")
         && let Some(url) = d.url(n, "cloudflare.apiUrl")
@@ -205,39 +222,6 @@ fn decode_cloudflare(d: &mut Decoder, node: &Node, cf: &mut Cloudflare) {
         m,
         &["accountId", "zoneId", "loadBalancer", "apiToken", "apiUrl"],
     );
-}
-
-fn decode_secret(d: &mut Decoder, node: &Node, path: &str) -> SecretRef {
-    let empty = SecretRef {
-        from_env: String::new(),
-    };
-    if let Value::Str(_) | Value::Int(_) | Value::Float(_) = node.value {
-        // Never echo the value: it is probably a live token.
-        d.err(
-            Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
-                .hint("put the token in an environment variable and write `apiToken: { fromEnv: CLOUDFLARE_API_TOKEN }`; rotate the token if this file was shared")
-                .redacted(),
-        );
-        return empty;
-    }
-    let Some(mut m) = d.map(node, path) else {
-        return empty;
-    };
-    let mut out = empty;
-    if let Some(n) = m.require(d, "fromEnv") {
-        let p = m.at("fromEnv");
-        d.mark(&p, n);
-        match &n.value {
-            Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
-            _ => d.err(
-                Diagnostic::new(n.pos, p, "expected the name of an environment variable")
-                    .hint("write the variable's name, e.g. `fromEnv: CLOUDFLARE_API_TOKEN`, not its value")
-                    .redacted(),
-            ),
-        }
-    }
-    d.finish(m, &["fromEnv"]);
-    out
 }
 
 fn decode_region(d: &mut Decoder, node: &Node, index: usize, defaults: &Defaults) -> Region {
@@ -438,6 +422,7 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
         )
         .unwrap_or(OnFailure::RollbackAll);
     }
+    guards::decode_rollout_guards(d, &mut m, out);
     d.finish(
         m,
         &[
@@ -447,6 +432,9 @@ fn decode_rollout(d: &mut Decoder, node: &Node, out: &mut Rollout) {
             "verifyFor",
             "maxErrorRate",
             "onFailure",
+            "guards",
+            "blockingAlerts",
+            "analysis",
         ],
     );
 }
@@ -580,6 +568,7 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
         )
         .unwrap_or(DrillMethod::ScaleToZero);
     }
+    guards::decode_drill_guards(d, &mut m, out);
     d.finish(
         m,
         &[
@@ -591,6 +580,9 @@ fn decode_drill(d: &mut Decoder, node: &Node, out: &mut Drill) {
             "maxOutage",
             "maxRecoveryErrorRate",
             "method",
+            "guards",
+            "blockingAlerts",
+            "expectAlerts",
         ],
     );
 }

@@ -19,6 +19,12 @@ pub struct Decoder {
     pub diags: Vec<Diagnostic>,
     /// Where each decoded value was.
     pub spans: Spans,
+    /// The manifest's text, to point inside a value (a guard query's
+    /// placeholder) rather than at its start.
+    pub(crate) source: String,
+    /// Keys that ask Prometheus something (`drill.guards`, …), with where
+    /// they are, so a missing `prometheus:` section is reported at the first.
+    pub(crate) needs_prometheus: Vec<(Pos, String)>,
 }
 
 /// A mapping being read: tracks which keys were used so the rest can be
@@ -258,6 +264,14 @@ impl<'n> MapReader<'n> {
         Some(self.entries.remove(i).2)
     }
 
+    /// Where `key` itself is written, if it is still unread.
+    pub(crate) fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, knode, _)| knode.pos)
+    }
+
     /// Takes a required key, reporting its absence at the mapping itself.
     pub(crate) fn require(&mut self, d: &mut Decoder, key: &str) -> Option<&'n Node> {
         let found = self.take(key);
@@ -287,6 +301,59 @@ impl<'n> MapReader<'n> {
     pub(crate) fn at(&self, key: &str) -> String {
         join(&self.path, key)
     }
+}
+
+/// How a secret's messages show it being written right.
+pub(crate) struct SecretExample {
+    /// Its key, e.g. `apiToken`.
+    pub key: &'static str,
+    /// A typical variable's name, e.g. `CLOUDFLARE_API_TOKEN`.
+    pub env: &'static str,
+    /// What it is, e.g. `token`.
+    pub what: &'static str,
+}
+
+/// A secret given by reference, `{ fromEnv: NAME }`; an inline value is
+/// refused without being repeated.
+pub(crate) fn decode_secret(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    example: SecretExample,
+) -> SecretRef {
+    let SecretExample { key, env, what } = example;
+    let empty = SecretRef {
+        from_env: String::new(),
+    };
+    if let Value::Str(_) | Value::Int(_) | Value::Float(_) = node.value {
+        // Never echo the value: it is probably a live token.
+        d.err(
+            Diagnostic::new(node.pos, path, "secrets must not be written in the manifest")
+                .hint(format!("put the {what} in an environment variable and write `{key}: {{ fromEnv: {env} }}`; rotate the {what} if this file was shared"))
+                .redacted(),
+        );
+        return empty;
+    }
+    let Some(mut m) = d.map(node, path) else {
+        return empty;
+    };
+    let mut out = empty;
+    if let Some(n) = m.require(d, "fromEnv") {
+        let p = m.at("fromEnv");
+        d.mark(&p, n);
+        match &n.value {
+            Value::Str(s) if is_env_name(s) => out.from_env = s.clone(),
+            _ => d.err(
+                Diagnostic::new(n.pos, p, "expected the name of an environment variable")
+                    .hint(format!(
+                        "write the variable's name, e.g. `fromEnv: {env}`, not its value"
+                    ))
+                    .redacted(),
+            ),
+        }
+    }
+    d.finish(m, &["fromEnv"]);
+    out
 }
 
 pub(crate) fn type_error(node: &Node, path: &str, expected: &str) -> Diagnostic {

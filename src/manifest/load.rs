@@ -158,7 +158,7 @@ pub fn parse_str(file: &str, text: &str) -> Result<Fleet, Problems> {
         Ok(root) => root,
         Err(d) => return Err(fail(vec![*d])),
     };
-    let (fleet, decoder) = decode(&root);
+    let (fleet, decoder) = decode(&root, text);
     let mut diags = decoder.diags;
     diags.extend(validate(&fleet, &decoder.spans));
     if diags.is_empty() {

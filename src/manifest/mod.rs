@@ -3,8 +3,10 @@
 pub mod decode;
 pub mod diag;
 pub mod fields;
+mod guards;
 pub mod load;
 pub mod node;
+mod promql;
 pub mod schema;
 pub mod synthetic;
 pub mod validate;

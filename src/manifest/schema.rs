@@ -309,7 +309,10 @@ pub struct Rollout {
     pub blocking_alerts: Vec<AlertMatcher>,
     /// Guards evaluated repeatedly during `verifyFor` on the newly live
     /// colour; a breach rolls back per `onFailure` (their `when` is `during`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "analysis_guards"
+    )]
     pub analysis: Vec<Guard>,
 }
 
@@ -480,6 +483,28 @@ impl Serialize for Percent {
 
 fn human_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&humantime::format_duration(*d))
+}
+
+/// An analysis guard as written: without `when`, which the manifest
+/// refuses there (it is always `during`).
+#[derive(Serialize)]
+struct AnalysisGuard<'a> {
+    name: &'a str,
+    query: &'a str,
+    op: CompareOp,
+    value: f64,
+    #[serde(rename = "for", serialize_with = "human_duration")]
+    for_: Duration,
+}
+
+fn analysis_guards<S: Serializer>(guards: &[Guard], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(guards.iter().map(|g| AnalysisGuard {
+        name: &g.name,
+        query: &g.query,
+        op: g.op,
+        value: g.value,
+        for_: g.for_,
+    }))
 }
 
 fn human_duration_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {

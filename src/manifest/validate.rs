@@ -1,12 +1,13 @@
 //! Rules that relate manifest fields to each other (docs/manifest.md): unique
-//! regions and pools, at least two regions, waves that name every region once.
+//! regions and pools, at least two regions, waves that name every region once,
+//! unique guard names.
 
 use std::collections::HashMap;
 
 use super::diag::Diagnostic;
 use super::fields::{Spans, closest};
 use super::node::Pos;
-use super::schema::Fleet;
+use super::schema::{Fleet, Guard};
 
 /// Checks the cross-field rules, returning every problem found.
 pub fn validate(fleet: &Fleet, spans: &Spans) -> Vec<Diagnostic> {
@@ -85,7 +86,46 @@ pub fn validate(fleet: &Fleet, spans: &Spans) -> Vec<Diagnostic> {
             );
         }
     }
+
+    unique_guards(&mut out, spans, &[("drill.guards", &fleet.drill.guards)]);
+    // Both are overridden as `guard:<name>`, so they share one namespace.
+    unique_guards(
+        &mut out,
+        spans,
+        &[
+            ("rollout.guards", &fleet.rollout.guards),
+            ("rollout.analysis", &fleet.rollout.analysis),
+        ],
+    );
     out
+}
+
+/// Guard names are unique across `lists`, since `--override guard:<name>`
+/// must name one guard.
+fn unique_guards(out: &mut Vec<Diagnostic>, spans: &Spans, lists: &[(&str, &[Guard])]) {
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    for (list, guards) in lists {
+        for (i, g) in guards.iter().enumerate() {
+            if g.name.is_empty() {
+                continue;
+            }
+            let path = format!("{list}[{i}].name");
+            if let Some(first) = seen.get(g.name.as_str()) {
+                out.push(
+                    Diagnostic::new(
+                        spans.get(&path).copied().unwrap_or_default(),
+                        path,
+                        format!("guard `{}` is defined twice", g.name),
+                    )
+                    .hint(format!(
+                        "rename one of them (`--override guard:<name>` names one guard); the first is {first}"
+                    )),
+                );
+            } else {
+                seen.insert(&g.name, format!("{list}[{i}]"));
+            }
+        }
+    }
 }
 
 fn unique(

@@ -112,3 +112,47 @@ fn alias_bomb_is_refused_quickly() {
     // Not a timing assertion on our speed, a guard against expanding 10^10 nodes.
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn the_prometheus_fixture_is_valid() {
+    let out = ocfail()
+        .args(["validate", "-f", "fixtures/fleet-prometheus.yaml"])
+        .output()
+        .unwrap();
+    crate::util::exited(&out, exit_code::OK);
+}
+
+#[test]
+fn a_broken_guard_query_is_refused_at_its_line_and_column() {
+    let fixture =
+        std::fs::read_to_string(crate::util::root().join("fixtures/fleet-prometheus.yaml"))
+            .unwrap();
+    let good = "'sum(rate(openclaw_requests_total{region={drilled}}[1m]))'";
+    let bad = "'sum(rate(openclaw_requests_total{region={drilled}}[1m])'";
+    assert_eq!(fixture.matches(good).count(), 1);
+    let broken = fixture.replace(good, bad);
+    let at = broken.find(bad).unwrap();
+    let line = broken[..at].matches('\n').count() + 1;
+    let column = at - broken[..at].rfind('\n').unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("fleet-prometheus.yaml");
+    std::fs::write(&path, broken).unwrap();
+    let out = ocfail()
+        .arg("validate")
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), exit(exit_code::USAGE), "{stderr}");
+    let want = format!(
+        "fleet-prometheus.yaml:{line}:{column}: drill.guards[2].query: the query is not valid PromQL"
+    );
+    assert!(stderr.contains(&want), "want `{want}` in:\n{stderr}");
+    assert_eq!(
+        stderr.matches("error: ").count(),
+        2,
+        "one problem and the summary:\n{stderr}"
+    );
+}
