@@ -275,12 +275,11 @@ async fn render_app_metrics_scrapes_every_region_beside_its_probe() {
         assert_eq!(s["labels"]["__scheme__"], "http", "{config}");
         let path = format!("/_direct/{region}/metrics");
         assert_eq!(s["labels"]["__metrics_path__"], path.as_str(), "{config}");
-        // What the target names is where the app answers.
-        let body = get(&format!("{lb}{path}")).await.1;
-        assert!(
-            body.contains("# TYPE openclaw_requests_total counter"),
-            "{body}"
-        );
+        // What the target names is where that region's app answers.
+        get(&format!("{lb}/_direct/{region}/no-such-page")).await;
+        let (status, body) = get(&format!("{lb}{path}")).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(requests(&body, &region, "blue", 404), Some(1.0), "{body}");
     }
 
     // Without the flag, only the exporter's job.
