@@ -359,3 +359,88 @@ fn render_app_metrics_names_the_regions_it_cannot_scrape_and_needs_one_it_can() 
         text(&out.stderr)
     );
 }
+
+/// A real Prometheus scraping the simulator with the rendered config:
+/// every region's app is a target on its own metrics path, and its series
+/// keep their `region` (honoured, not renamed `exported_region`).
+#[tokio::test(flavor = "multi_thread")]
+async fn prometheus_scrapes_every_region_with_the_rendered_job() {
+    let prometheus = std::path::Path::new("/usr/bin/prometheus");
+    if !prometheus.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "prometheus is required in CI"
+        );
+        eprintln!("WARNING: prometheus not found; skipping");
+        return;
+    }
+    let live = Launch::regions(3).start().await;
+    let lb = live.sim.lb_url();
+    for i in 0..3 {
+        get(&format!("{lb}/_direct/region-{i}/no-such-page")).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = render(
+        &["--app-metrics", "--interval", "1s"],
+        &live.fleet(),
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(prometheus)
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("prometheus-scrape.yaml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let query = format!("http://127.0.0.1:{port}/api/v1/query?query=openclaw_requests_total");
+    let seen = crate::util::poll_until(Duration::from_secs(30), || async {
+        let Ok(resp) = http(Duration::from_secs(2)).get(&query).send().await else {
+            return None;
+        };
+        let body: serde_json::Value = resp.json().await.ok()?;
+        let result = body["data"]["result"].as_array()?.clone();
+        let regions: std::collections::BTreeSet<String> = result
+            .iter()
+            .filter(|s| s["metric"]["code"] == "404")
+            .filter_map(|s| s["metric"]["region"].as_str().map(str::to_owned))
+            .collect();
+        (regions.len() == 3).then_some(result)
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    live.sim.shutdown().await;
+    let result =
+        seen.unwrap_or_else(|last| panic!("Prometheus never saw all three regions: {last:?}"));
+    for s in result {
+        let m = &s["metric"];
+        assert_eq!(m["job"], "synthetic-app", "{s}");
+        assert_eq!(m["fleet"], "synthetic", "{s}");
+        assert!(m.get("exported_region").is_none(), "{s}");
+        let region = m["region"].as_str().unwrap();
+        assert!(m["instance"].as_str().is_some(), "{s}");
+        assert!(
+            ["blue", "green"].contains(&m["color"].as_str().unwrap()),
+            "{s}"
+        );
+        assert!(region.starts_with("region-"), "{s}");
+    }
+}
