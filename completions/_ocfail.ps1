@@ -264,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Deadline for every single API request')
             [CompletionResult]::new('--max-parallel', '--max-parallel', [CompletionResultType]::ParameterName, 'Regions queried at once')
             [CompletionResult]::new('--cloudflare-rps', '--cloudflare-rps', [CompletionResultType]::ParameterName, 'Cloudflare API requests per second, for the whole process')
+            [CompletionResult]::new('--app-metrics', '--app-metrics', [CompletionResultType]::ParameterName, 'Also scrape each region''s app (/metrics beside its probe URL: requests by code, latency)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the report and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the report and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)')

@@ -746,7 +746,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__monitoring__subcmd__render)
-            opts="-f -o -q -v -h --out --exporter --interval --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --out --exporter --interval --app-metrics --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -251,6 +251,7 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --request-timeout 'Deadline for every single API request'
             cand --max-parallel 'Regions queried at once'
             cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand --app-metrics 'Also scrape each region''s app (/metrics beside its probe URL: requests by code, latency)'
             cand -q 'Print only the report and errors'
             cand --quiet 'Print only the report and errors'
             cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'

@@ -229,6 +229,7 @@ never\t'Never colour'"
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l request-timeout -d 'Deadline for every single API request' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l max-parallel -d 'Regions queried at once' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l app-metrics -d 'Also scrape each region\'s app (/metrics beside its probe URL: requests by code, latency)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s q -l quiet -d 'Print only the report and errors'
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand monitoring; and __fish_seen_subcommand_from render" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'

@@ -10,6 +10,7 @@ pub mod cloudflare;
 pub mod durations;
 pub mod errors;
 pub mod exit_code;
+pub mod exposition;
 pub mod facts;
 pub mod kube;
 pub mod manifest;

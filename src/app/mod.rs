@@ -95,7 +95,10 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             out,
             exporter,
             interval,
-        } => return serve::monitoring_render(inv, out, exporter, *interval, streams),
+            app_metrics,
+        } => {
+            return serve::monitoring_render(inv, out, exporter, *interval, *app_metrics, streams);
+        }
         CommandKind::Sim(cmd) => return serve::sim(inv, cmd, streams),
         CommandKind::Exporter { listen, interval } => {
             return serve::exporter(inv, *listen, *interval, streams);

@@ -21,10 +21,19 @@ pub fn monitoring_render(
     out: &Path,
     exporter: &str,
     interval: Duration,
+    app_metrics: bool,
     streams: Streams,
 ) -> Result<u8, Error> {
     let (fleet, streams) = fleet::load(inv, streams)?;
-    let rendered = crate::ops::monitoring::render(&fleet, exporter, interval);
+    if app_metrics && crate::ops::monitoring::app_targets(&fleet).is_empty() {
+        return Err(Error::Usage {
+            message: "--app-metrics: no region has an http(s) `probe` URL to scrape the app beside"
+                .to_owned(),
+            hint: "give regions a `probe` URL (the app serves /metrics beside it), or drop --app-metrics"
+                .to_owned(),
+        });
+    }
+    let rendered = crate::ops::monitoring::render(&fleet, exporter, interval, app_metrics);
     let write_err = |path: &Path, source: io::Error| Error::Usage {
         message: format!("write {}: {source}", path.display()),
         hint: "pick a directory you may write to with --out".to_owned(),

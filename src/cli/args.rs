@@ -240,6 +240,9 @@ pub enum MonitoringAction {
         /// Scrape interval (the exporter's --interval)
         #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = values::positive_duration(durations::INTERVAL))]
         interval: std::time::Duration,
+        /// Also scrape each region's app (/metrics beside its probe URL: requests by code, latency)
+        #[arg(long)]
+        app_metrics: bool,
     },
 }
 

@@ -103,6 +103,8 @@ pub enum CommandKind {
         exporter: String,
         /// Scrape interval.
         interval: std::time::Duration,
+        /// Also scrape each region's app (`--app-metrics`).
+        app_metrics: bool,
     },
     /// `exporter [--listen ADDR] [--interval D]`.
     Exporter {
@@ -340,11 +342,13 @@ impl Invocation {
                             out,
                             exporter,
                             interval,
+                            app_metrics,
                         },
                 } => CommandKind::MonitoringRender {
                     out,
                     exporter,
                     interval,
+                    app_metrics,
                 },
                 Command::Exporter { listen, interval } => {
                     CommandKind::Exporter { listen, interval }

@@ -444,33 +444,145 @@ pub fn dashboard(fleet: &Fleet) -> Value {
     })
 }
 
-/// The scrape config for the exporter at `target` (`host:port`).
-pub fn scrape(fleet: &Fleet, target: &str, interval: Duration) -> String {
+/// Where Prometheus scrapes one region's app (`monitoring render
+/// --app-metrics`), from the region's `probe` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppTarget {
+    /// The region.
+    pub region: String,
+    /// `http` or `https`, as the probe's.
+    pub scheme: String,
+    /// `host:port` of the probe (the scheme's default port when it names none).
+    pub address: String,
+    /// The probe's path with its last segment replaced by `metrics`: the
+    /// app serves `/metrics` beside its health path, so `/healthz` gives
+    /// `/metrics`, and the simulator's `/_direct/<region>/healthz` gives
+    /// `/_direct/<region>/metrics`.
+    pub metrics_path: String,
+}
+
+/// The app's scrape target for each region with an `http(s)` `probe` URL,
+/// in manifest order; regions without one are left out.
+pub fn app_targets(fleet: &Fleet) -> Vec<AppTarget> {
+    fleet
+        .regions
+        .iter()
+        .filter_map(|r| {
+            let probe = r.probe.as_deref()?;
+            let (scheme, rest) = probe.split_once("://")?;
+            let scheme = scheme.to_ascii_lowercase();
+            let default_port = match scheme.as_str() {
+                "http" => 80,
+                "https" => 443,
+                _ => return None,
+            };
+            let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+            // Credentials in a URL are not part of the address.
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if host.is_empty() {
+                return None;
+            }
+            // `[::1]` alone has a colon but no port; `[::1]:8080` and `h:8080` do.
+            let has_port = host.rsplit_once(':').is_some_and(|(h, p)| {
+                !p.is_empty()
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && (!h.starts_with('[') || h.ends_with(']'))
+            });
+            let address = if has_port {
+                host.to_owned()
+            } else {
+                format!("{host}:{default_port}")
+            };
+            let path = path.split(['?', '#']).next().unwrap_or("/");
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            Some(AppTarget {
+                region: r.name.to_string(),
+                scheme,
+                address,
+                metrics_path: format!("{dir}/metrics"),
+            })
+        })
+        .collect()
+}
+
+/// The scrape config for the exporter at `target` (`host:port`) and, with
+/// `app_metrics`, for each region's app ([`app_targets`]).
+///
+/// The app's series carry their own `region` label, so its job honours
+/// the scraped labels: the `region` this job attaches to each target (for
+/// `up` and the scrape's own series) is the same value, and without
+/// `honor_labels` Prometheus would keep the app's as `exported_region`.
+pub fn scrape(fleet: &Fleet, target: &str, interval: Duration, app_metrics: bool) -> String {
     let regions: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
-    let config = json!({
-        "scrape_configs": [{
-            "job_name": format!("ocfail-{}", fleet.metadata.name),
-            "scrape_interval": prom_duration(interval),
-            "scrape_timeout": prom_duration((interval / 2).max(Duration::from_secs(1))),
-            "metrics_path": "/metrics",
-            "static_configs": [{
-                "targets": [target],
-                "labels": {"fleet": fleet.metadata.name},
-            }],
+    let name = &fleet.metadata.name;
+    let scrape_interval = prom_duration(interval);
+    let scrape_timeout = prom_duration((interval / 2).max(Duration::from_secs(1)));
+    let mut jobs = vec![json!({
+        "job_name": format!("ocfail-{name}"),
+        "scrape_interval": scrape_interval,
+        "scrape_timeout": scrape_timeout,
+        "metrics_path": "/metrics",
+        "static_configs": [{
+            "targets": [target],
+            "labels": {"fleet": name},
         }],
-    });
+    })];
+    let mut app_note = String::new();
+    if app_metrics {
+        let targets = app_targets(fleet);
+        let statics: Vec<Value> = targets
+            .iter()
+            .map(|t| {
+                json!({
+                    "targets": [t.address],
+                    "labels": {
+                        "fleet": name,
+                        "region": t.region,
+                        "__scheme__": t.scheme,
+                        "__metrics_path__": t.metrics_path,
+                    },
+                })
+            })
+            .collect();
+        let without: Vec<&str> = regions
+            .iter()
+            .copied()
+            .filter(|r| !targets.iter().any(|t| t.region == *r))
+            .collect();
+        app_note = format!(
+            "# The job {name}-app scrapes each region's app (openclaw_requests_total,\n\
+             # openclaw_request_latency_seconds) at /metrics beside its probe URL. Its series carry\n\
+             # `region` themselves, so the job honours scraped labels.{}\n",
+            if without.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n# Not scraped (no http(s) probe URL): {}.",
+                    without.join(", ")
+                )
+            }
+        );
+        jobs.push(json!({
+            "job_name": format!("{name}-app"),
+            "scrape_interval": scrape_interval,
+            "scrape_timeout": scrape_timeout,
+            "honor_labels": true,
+            "static_configs": statics,
+        }));
+    }
+    let config = json!({ "scrape_configs": jobs });
     format!(
-        "# Generated by `ocfail monitoring render` for fleet {}.\n\
+        "# Generated by `ocfail monitoring render` for fleet {name}.\n\
          # Add this job to prometheus.yml (or include it). The exporter labels every series with\n\
-         # `region` ({}); this job adds `fleet`.\n{}",
-        fleet.metadata.name,
+         # `region` ({}); this job adds `fleet`.\n{app_note}{}",
         regions.join(", "),
         serde_saphyr::to_string(&config).unwrap_or_default()
     )
 }
 
-/// All three files for `fleet`, the exporter at `target`, scraped every `interval`.
-pub fn render(fleet: &Fleet, target: &str, interval: Duration) -> Rendered {
+/// All three files for `fleet`, the exporter at `target`, scraped every
+/// `interval`; with `app_metrics`, the scrape config also has the app's job.
+pub fn render(fleet: &Fleet, target: &str, interval: Duration, app_metrics: bool) -> Rendered {
     let rules_yaml = serde_saphyr::to_string(&rules(fleet)).unwrap_or_default();
     let rules = format!(
         "# Generated by `ocfail monitoring render` for fleet {name}. Load with `rule_files:`.\n\
@@ -486,7 +598,7 @@ pub fn render(fleet: &Fleet, target: &str, interval: Duration) -> Rendered {
     );
     let dashboard = serde_json::to_string_pretty(&dashboard(fleet)).unwrap_or_default();
     Rendered {
-        scrape: scrape(fleet, target, interval),
+        scrape: scrape(fleet, target, interval, app_metrics),
         rules,
         dashboard: format!("{dashboard}\n"),
     }
@@ -506,7 +618,7 @@ mod tests {
     #[test]
     fn the_seed_fleet_gets_every_file_and_alert() {
         let fleet = crate::manifest::seed_fleet();
-        let r = render(&fleet, "127.0.0.1:9464", Duration::from_secs(15));
+        let r = render(&fleet, "127.0.0.1:9464", Duration::from_secs(15), false);
         for alert in [
             "OcfailRegionDown",
             "OcfailFleetDown",

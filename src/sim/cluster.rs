@@ -23,6 +23,7 @@ pub use self::error::KubeError;
 pub use self::kind::Kind;
 pub use self::pods::pod_template_hash;
 use super::app::{self, AppRequest, AppResponse};
+use super::app_metrics::{self, AppMetrics};
 use super::faults::Faults;
 use super::log::EventLog;
 use super::options::SimOptions;
@@ -53,6 +54,8 @@ pub struct Cluster {
     /// readiness and the Services' answers come from here, so a new image
     /// serves only once rolled out, as with real ReplicaSets.
     running: Mutex<HashMap<(String, String), Arc<Value>>>,
+    /// What the region's app counts (its `/metrics`).
+    pub app_metrics: AppMetrics,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,6 +87,20 @@ pub fn image_of(deployment: &Value) -> &str {
         .unwrap_or_default()
 }
 
+/// The colour label among `labels`, or `""`.
+fn color_of(labels: Option<&Value>) -> &str {
+    labels
+        .and_then(|l| l.get(seed::COLOR_LABEL))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// What answers for a Service: a ready Deployment's image and colour.
+struct Serving {
+    image: String,
+    color: String,
+}
+
 /// Whether every `selector` pair is among `labels` (an empty selector
 /// selects nothing, as a Service's does).
 fn selects(selector: &Value, labels: &Value) -> bool {
@@ -113,6 +130,7 @@ impl Cluster {
             pending: Mutex::new(HashMap::new()),
             stuck: Mutex::new(HashSet::new()),
             running: Mutex::new(HashMap::new()),
+            app_metrics: AppMetrics::new(region.name.as_str()),
         };
         seed::seed(&cluster.store, region, options);
         for d in cluster.store.list(Kind::Deployment, None).0 {
@@ -128,18 +146,55 @@ impl Cluster {
     }
 
     /// What the Service `service` in `namespace` answers: a ready pod's
-    /// response, or 503 when it selects no ready pods.
+    /// response, or 503 when it selects no ready pods. Either is counted in
+    /// the region's [`AppMetrics`]; a scrape of them (`GET /metrics`) is
+    /// answered even without ready pods, and not counted.
     pub fn serve_service(&self, namespace: &str, service: &str, req: &AppRequest) -> AppResponse {
-        match self.service_image(namespace, service) {
-            Some(image) => app::respond(&self.region, &image, req),
-            None => app::unavailable(&self.region, service),
+        if app_metrics::is_scrape(req) {
+            return self.app_metrics.response();
         }
+        let started = Instant::now();
+        let (answer, color) = match self.pick(namespace, service) {
+            Some(p) => (app::respond(&self.region, &p.image, req), p.color),
+            None => (
+                app::unavailable(&self.region, service),
+                self.selected_color(namespace, service),
+            ),
+        };
+        self.app_metrics
+            .observe(&color, answer.status, started.elapsed());
+        answer
+    }
+
+    /// What a ready pod of the Service answers through the API server's
+    /// service proxy (counted, except a scrape); `None` when it selects no
+    /// ready pods, which the API server answers itself.
+    pub fn serve_pod(
+        &self,
+        namespace: &str,
+        service: &str,
+        req: &AppRequest,
+    ) -> Option<AppResponse> {
+        let started = Instant::now();
+        let pick = self.pick(namespace, service)?;
+        if app_metrics::is_scrape(req) {
+            return Some(self.app_metrics.response());
+        }
+        let answer = app::respond(&self.region, &pick.image, req);
+        self.app_metrics
+            .observe(&pick.color, answer.status, started.elapsed());
+        Some(answer)
     }
 
     /// The image of a ready Deployment `service` selects, `None` when it
     /// selects no ready pods (or does not exist). With several, one at
     /// random, as kube-proxy spreads connections.
     pub fn service_image(&self, namespace: &str, service: &str) -> Option<String> {
+        self.pick(namespace, service).map(|p| p.image)
+    }
+
+    /// A ready Deployment `service` selects: its image and colour.
+    fn pick(&self, namespace: &str, service: &str) -> Option<Serving> {
         let svc = self.store.get(Kind::Service, namespace, service)?;
         let selector = svc.pointer("/spec/selector")?;
         let ready: Vec<_> = self
@@ -157,7 +212,19 @@ impl Cluster {
             return None;
         }
         let pick = &ready[fastrand::usize(..ready.len())];
-        Some(image_of(pick).to_owned())
+        Some(Serving {
+            image: image_of(pick).to_owned(),
+            color: color_of(pick.pointer("/spec/template/metadata/labels")).to_owned(),
+        })
+    }
+
+    /// The colour a Service's selector names (`""` for none), for the
+    /// requests it could not deliver to any pod.
+    fn selected_color(&self, namespace: &str, service: &str) -> String {
+        self.store
+            .get(Kind::Service, namespace, service)
+            .map(|s| color_of(s.pointer("/spec/selector")).to_owned())
+            .unwrap_or_default()
     }
 
     /// Sets a Deployment's `spec.replicas`, as `kubectl scale` does; the
@@ -477,4 +544,92 @@ pub(super) fn test_cluster() -> Cluster {
         EventLog::new(),
         Arc::new(Faults::new()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of `name` with `labels` (and `region="r1"`) in the region's exposition.
+    fn sample(c: &Cluster, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let mut all = vec![("region", "r1")];
+        all.extend_from_slice(labels);
+        crate::sim::app_metrics::tests::value(&c.app_metrics.encode(), name, &all)
+    }
+
+    fn requests(c: &Cluster, color: &str, code: &str) -> Option<f64> {
+        sample(
+            c,
+            app_metrics::REQUESTS,
+            &[("color", color), ("code", code)],
+        )
+    }
+
+    #[test]
+    fn the_app_counts_what_it_answers_by_colour_and_code_but_not_scrapes() {
+        let c = test_cluster();
+        for _ in 0..3 {
+            assert_eq!(
+                c.serve_service("ns", "api", &AppRequest::get("/nope"))
+                    .status,
+                404
+            );
+        }
+        c.serve_service("ns", "api", &AppRequest::get("/"));
+        let scrape = c.serve_service("ns", "api", &AppRequest::get("/metrics"));
+        assert_eq!(scrape.status, 200);
+        assert!(
+            String::from_utf8_lossy(&scrape.body).contains("openclaw_requests_total{"),
+            "{scrape:?}"
+        );
+        // Through the API server's service proxy, a pod answers too.
+        let proxied = c.serve_pod("ns", "api", &AppRequest::get("/healthz"));
+        assert_eq!(proxied.map(|a| a.status), Some(200));
+        assert_eq!(
+            c.serve_pod("ns", "api-preview", &AppRequest::get("/")),
+            None
+        );
+
+        assert_eq!(requests(&c, "blue", "404"), Some(3.0));
+        assert_eq!(
+            requests(&c, "blue", "200"),
+            Some(2.0),
+            "`/` and the proxied health check; the scrape is not counted"
+        );
+        let latency = |suffix: &str, labels: &[(&str, &str)]| {
+            sample(&c, &format!("{}{suffix}", app_metrics::LATENCY), labels)
+        };
+        assert_eq!(latency("_count", &[("color", "blue")]), Some(5.0));
+        assert_eq!(
+            latency("_bucket", &[("color", "blue"), ("le", "+Inf")]),
+            Some(5.0)
+        );
+        assert_eq!(
+            requests(&c, "green", "503"),
+            None,
+            "the API server, not the app, answered the proxy's 503"
+        );
+    }
+
+    #[test]
+    fn a_service_without_ready_pods_counts_its_503s_under_the_colour_it_selects() {
+        let c = test_cluster();
+        c.serve_service("ns", "api-preview", &AppRequest::get("/"));
+        c.scale("ns", "api-blue", 0).unwrap();
+        c.reconcile(Instant::now() + Duration::from_secs(60));
+        for _ in 0..2 {
+            assert_eq!(
+                c.serve_service("ns", "api", &AppRequest::get("/")).status,
+                503
+            );
+        }
+        assert_eq!(
+            c.serve_service("ns", "api", &AppRequest::get("/metrics"))
+                .status,
+            200,
+            "the region's metrics answer without ready pods"
+        );
+        assert_eq!(requests(&c, "green", "503"), Some(1.0));
+        assert_eq!(requests(&c, "blue", "503"), Some(2.0));
+    }
 }

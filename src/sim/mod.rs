@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod app_metrics;
 pub mod cloudflare;
 pub mod cloudflare_api;
 pub mod cluster;

@@ -10,6 +10,7 @@
     clippy::print_stdout
 )]
 
+mod app_metrics;
 mod cli;
 mod cloudflare_client;
 mod completions;

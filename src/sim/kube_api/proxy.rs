@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::ApiRequest;
-use crate::sim::app::{self, AppRequest};
+use crate::sim::app::AppRequest;
 use crate::sim::cluster::{Cluster, Kind, KubeError};
 
 /// Splits `[scheme:]name[:port]`.
@@ -48,15 +48,14 @@ pub(super) fn serve(
             return Err(KubeError::NoEndpoints(name.to_owned()));
         }
     }
-    let image = cluster
-        .service_image(ns, name)
-        .ok_or_else(|| KubeError::NoEndpoints(name.to_owned()))?;
     let app_req = AppRequest {
         method: req.method.as_str().to_ascii_uppercase(),
         path: path.to_owned(),
         body: req.body.to_vec(),
     };
-    let answer = app::respond(&cluster.region, &image, &app_req);
+    let answer = cluster
+        .serve_pod(ns, name, &app_req)
+        .ok_or_else(|| KubeError::NoEndpoints(name.to_owned()))?;
     let mut resp = Response::new(Body::from(answer.body));
     *resp.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     for (k, v) in answer.headers {
