@@ -61,6 +61,7 @@ async fn one(rps: f64, run: usize) -> (Duration, f64) {
         method: ocfail::manifest::DrillMethod::ScaleToZero,
         dry_run: false,
         overrides: Vec::new(),
+        guard_overrides: Vec::new(),
         run_id: format!("bench-{run}"),
     };
     let started = SystemTime::now();

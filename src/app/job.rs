@@ -259,6 +259,7 @@ pub async fn perform(
                     .iter()
                     .filter_map(|(r, reason)| safety::Rule::parse(r).map(|r| (r, reason.clone())))
                     .collect(),
+                guard_overrides: guard_overrides(&d.overrides),
                 run_id: run.id.clone(),
             };
             let signals = match signals {
@@ -376,14 +377,36 @@ fn offline_validate(fleet: &Fleet) -> Findings {
     Findings::new(regions, notes)
 }
 
-/// Every `--override RULE` names a safety rule.
+/// The `--override guard:<name>` pairs: `(name, reason)`.
+pub(crate) fn guard_overrides(overrides: &[(String, String)]) -> Vec<(String, String)> {
+    overrides
+        .iter()
+        .filter_map(|(r, reason)| {
+            r.strip_prefix(GUARD_PREFIX)
+                .filter(|n| !n.is_empty())
+                .map(|n| (n.to_owned(), reason.clone()))
+        })
+        .collect()
+}
+
+/// How `--override` names a guard or a blocking alert.
+const GUARD_PREFIX: &str = "guard:";
+
+/// Every `--override RULE` names a safety rule, or a guard or blocking
+/// alert as `guard:<name>` (alert names are only known when they fire).
 fn check_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
     for (rule, _) in overrides {
+        if rule.strip_prefix(GUARD_PREFIX).is_some_and(|n| !n.is_empty()) {
+            continue;
+        }
         if safety::Rule::parse(rule).is_none() {
             let names: Vec<&str> = safety::Rule::ALL.iter().map(|r| r.name()).collect();
             return Err(Error::Usage {
                 message: format!("override rule `{rule}`: there is no such rule"),
-                hint: format!("rules: {}", names.join(", ")),
+                hint: format!(
+                    "rules: {}, or guard:<name> for a Prometheus guard or blocking alert",
+                    names.join(", ")
+                ),
             });
         }
     }

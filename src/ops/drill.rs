@@ -60,6 +60,9 @@ pub struct DrillOptions {
     pub dry_run: bool,
     /// Rules passed with `--override RULE --reason TEXT`.
     pub overrides: Vec<(Rule, String)>,
+    /// Guards and blocking alerts passed with `--override guard:<name>
+    /// --reason TEXT`: `(name, reason)`.
+    pub guard_overrides: Vec<(String, String)>,
     /// This run's id.
     pub run_id: String,
 }

@@ -25,6 +25,7 @@ fn opts(hold: Duration) -> DrillOptions {
         method: DrillMethod::ScaleToZero,
         dry_run: false,
         overrides: Vec::new(),
+        guard_overrides: Vec::new(),
         run_id: "r1".to_owned(),
     }
 }
