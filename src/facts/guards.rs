@@ -28,8 +28,13 @@ pub enum GuardFact {
         /// The matchers checked.
         matchers: Vec<String>,
     },
+    /// Prometheus' alerting rules could not be read, so the expected
+    /// alerts could not be decided.
+    ExpectationsUnreadable(ApiProblem),
     /// An expected alert, and what Prometheus showed.
     Expectation(ExpectationSeen),
+    /// `--dry-run`: a guard the run would evaluate (its query filled).
+    Planned(GuardSeen),
     /// A refusal that `--override guard:<name>` passed.
     Overridden {
         /// The guard (or alert) name.

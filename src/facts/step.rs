@@ -24,6 +24,8 @@ pub enum Step {
     WaitingForRecovery,
     /// Sending traffic a little longer to judge the `after` phase.
     WatchingAfterRecovery,
+    /// Asking Prometheus about the `after` guards and the expected alerts.
+    CheckingGuards,
     /// Deploying the new image to the idle colour.
     Deploying {
         /// The idle colour.

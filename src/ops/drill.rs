@@ -32,6 +32,7 @@ use super::traffic::phases::{self, Moments, Split};
 use super::traffic::{TrafficGenerator, summarize};
 
 mod explain;
+mod guarded;
 mod observe;
 mod prepare;
 mod recover;
@@ -217,6 +218,19 @@ where
         sup.phase(&p.name, Step::WatchingAfterRecovery);
         let _ = sup.sleep(after_window(t.rps)).await;
     }
+    // Then Prometheus: the `after` guards and the expected alerts.
+    let mut later = Vec::new();
+    if let (Some(g), Some(at)) = (&p.guarded, seen.injected_wall)
+        && !sup.stopping()
+        && !back.incomplete
+    {
+        sup.phase(&p.name, Step::CheckingGuards);
+        let back_for = back.recovered_after.map(|r| {
+            let recovered = back.restored_at.saturating_add(r);
+            origin.elapsed().saturating_sub(recovered)
+        });
+        later = guarded::after(fleet, g, at, back_for, sup).await;
+    }
     let max_outage = match fleet.drill.max_outage {
         Timeout::Auto => p.budget.failover,
         Timeout::Fixed(d) => d,
@@ -244,14 +258,22 @@ where
         split: split.as_ref(),
         max_outage,
         injected: seen.injected,
-        stopped: stop.map(Stop::from),
+        stopped: stop
+            .map(Stop::from)
+            .or(seen.guard_breached.then_some(Stop::GuardBreached)),
         restore_incomplete: back.incomplete,
         blind: seen.blind.clone(),
         recovery_blind: back.blind.clone(),
         restore_command: restore_command(c, &p.name),
     };
-    let mut checks = seen.checks;
+    let mut checks = p
+        .guarded
+        .as_ref()
+        .map(|g| g.before.clone())
+        .unwrap_or_default();
+    checks.extend(seen.checks);
     checks.extend(back.checks);
+    checks.extend(later);
     let mut regions = judge(c, opts, &p, checks, &ended, traffic.as_ref(), sup).await;
     if let Some(Err(e)) = &released {
         lock::report_unreleased(&mut regions, e, fleet);

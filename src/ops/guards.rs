@@ -221,6 +221,19 @@ fn unfillable(guard: &Guard, when: Option<GuardWhen>, e: &TemplateError) -> Guar
     t.seen
 }
 
+/// `--dry-run`: each guard as it would be checked, its query filled.
+pub fn planned(guards: &[Guard], analysis: bool, b: &Bindings) -> Vec<Finding> {
+    guards
+        .iter()
+        .map(|g| {
+            let when = (!analysis).then_some(g.when);
+            let query = b.fill(&g.query).unwrap_or_else(|_| g.query.clone());
+            let seen = Tracker::new(g, when, query).seen;
+            Finding::new(Verdict::Pass, GuardFact::Planned(seen))
+        })
+        .collect()
+}
+
 /// Checks `guard` once (`before` or `after`). With a `for`, it is breached
 /// only when it failed at every point of the last `for` (one range query).
 pub async fn check_once<M: Metrics>(
@@ -506,8 +519,9 @@ pub async fn blocking<M: Metrics>(
     let alerts = match m.alerts().await {
         Ok(a) => a,
         Err(e) => {
+            // Not knowing is inconclusive, as for a guard (exit 4).
             return vec![Finding::new(
-                Verdict::Error,
+                Verdict::Inconclusive,
                 GuardFact::BlockingUnreadable {
                     matchers: filled,
                     problem: problem(&e),

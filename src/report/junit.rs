@@ -60,7 +60,29 @@ fn check_case(region: &str, check: &Check) -> TestCase {
     if check.verdict == Verdict::Warn && !check.detail.is_empty() {
         case.set_system_out(check.detail.as_str());
     }
+    if let Some(p) = &check.prometheus {
+        case.properties.extend(prom_properties(p));
+    }
     case
+}
+
+/// A guard's or expected alert's numbers as test case properties.
+fn prom_properties(p: &crate::report::model::PromCheck) -> Vec<quick_junit::Property> {
+    let mut out = vec![quick_junit::Property::new("query", p.query.as_str())];
+    let mut add = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push(quick_junit::Property::new(k, v));
+        }
+    };
+    add("value", p.value.map(|v| v.to_string()));
+    add("op", p.op.clone());
+    add("threshold", p.threshold.map(|v| v.to_string()));
+    add("forMs", p.for_ms.map(|v| v.to_string()));
+    add("when", p.when.clone());
+    add("expect", p.expect.clone());
+    add("firstPendingMs", p.first_pending_ms.map(|v| v.to_string()));
+    add("firstFiringMs", p.first_firing_ms.map(|v| v.to_string()));
+    out
 }
 
 fn region_case(region: &RegionReport) -> TestCase {

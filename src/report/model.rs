@@ -21,6 +21,48 @@ pub struct Check {
     pub detail: String,
     /// How long the check took.
     pub duration_ms: u64,
+    /// A Prometheus guard's or expected alert's numbers, for machines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<PromCheck>,
+}
+
+/// What a guard or an expected alert asked Prometheus and what it said
+/// (docs/prometheus.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromCheck {
+    /// The query as sent (a guard), or the alert matcher (an expectation).
+    pub query: String,
+    /// The value of the series furthest from holding (`null` for NaN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// That series' labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// The comparison that must hold (`<`, `<=`, `>`, `>=`, `==`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// The threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// How long a breach must last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_ms: Option<u64>,
+    /// `before`, `during`, `after` or `analysis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// How many times it was evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluations: Option<u32>,
+    /// An expectation: `firing`, `pending` or `silent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<String>,
+    /// An expectation: first seen pending, since the outage began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_pending_ms: Option<u64>,
+    /// An expectation: first seen firing, since the outage began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_firing_ms: Option<u64>,
 }
 
 /// Everything a command found out about one region.
@@ -99,6 +141,7 @@ impl Check {
             verdict,
             detail: detail.into(),
             duration_ms: 0,
+            prometheus: None,
         }
     }
 }

@@ -13,6 +13,7 @@ fn check(name: &str, verdict: Verdict, detail: &str, duration_ms: u64) -> Check 
         verdict,
         detail: detail.into(),
         duration_ms,
+        prometheus: None,
     }
 }
 

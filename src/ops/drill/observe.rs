@@ -10,6 +10,7 @@
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::cloudflare::Pools;
 use crate::facts::api::ApiProblem;
@@ -20,8 +21,10 @@ use crate::manifest::DrillMethod;
 
 use super::super::clients::Clients;
 use super::super::describe::{cf_problem, kube_problem};
+use super::super::guards::Watch;
 use super::super::supervise::{StopReason, Supervisor};
 use super::super::traffic::TrafficGenerator;
+use super::guarded;
 use super::prepare::Prepared;
 use super::{DrillOptions, ms};
 
@@ -45,6 +48,10 @@ pub(super) struct Observed {
     pub blind: Option<ApiProblem>,
     /// When the outage was injected, on the drill's clock.
     pub injected_at: Option<Duration>,
+    /// When the outage was injected, on the wall clock (Prometheus' time).
+    pub injected_wall: Option<SystemTime>,
+    /// A `during` guard breached, which ended the wait or the hold.
+    pub guard_breached: bool,
 }
 
 impl Observed {
@@ -119,6 +126,7 @@ where
         Some(Ok(done)) => Observed {
             injected: true,
             injected_at: Some(t_inject),
+            injected_wall: Some(SystemTime::now()),
             ..Observed::nothing(injected(Verdict::Pass, done))
         },
     };
@@ -126,25 +134,65 @@ where
         seen.stop = sup.reason();
         return seen;
     }
-
-    // Step 5: observe failover, within the budget whatever Cloudflare does.
-    if !wait_for_failover(c, opts, p, clock, t_inject, &mut seen, sup).await {
-        seen.stop = sup.reason();
-        return seen;
+    // From here until the restore, the `during` guards are watched; a
+    // breach ends the wait or the hold like a stop, but the restore and
+    // the wait for recovery still run in full.
+    let watch = guarded::watch(&c.fleet, p.guarded.as_ref());
+    let breached = watch.as_ref().map(Watch::breached);
+    failover_and_hold(
+        c,
+        opts,
+        p,
+        clock,
+        t_inject,
+        &mut seen,
+        breached.as_ref(),
+        sup,
+    )
+    .await;
+    if let Some(w) = watch {
+        seen.checks.extend(w.stop().await);
     }
-
-    // Step 6: hold, watching the others.
-    if seen.shifted_after.is_some() {
-        sup.phase(&p.name, Step::Holding);
-        if !sup.sleep(opts.hold).await {
-            seen.stop = sup.reason();
-        }
-    }
+    seen.guard_breached = breached.is_some_and(|b| b.is_cancelled());
     seen
 }
 
+/// Steps 5–6: the failover within its budget, then the hold.
+#[allow(clippy::too_many_arguments)]
+async fn failover_and_hold<W, P>(
+    c: &Clients<W, P>,
+    opts: &DrillOptions,
+    p: &Prepared<W, P>,
+    clock: &Clock<'_>,
+    t_inject: Duration,
+    seen: &mut Observed,
+    breached: Option<&CancellationToken>,
+    sup: &mut Supervisor<'_>,
+) where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+{
+    // Step 5: observe failover, within the budget whatever Cloudflare does.
+    if !wait_for_failover(c, opts, p, clock, t_inject, seen, breached, sup).await {
+        seen.stop = sup.reason();
+        return;
+    }
+    if breached.is_some_and(CancellationToken::is_cancelled) {
+        return;
+    }
+    // Step 6: hold, watching the others.
+    if seen.shifted_after.is_some() {
+        sup.phase(&p.name, Step::Holding);
+        if !guarded::pause(sup, opts.hold, breached).await {
+            seen.stop = sup.reason();
+        }
+    }
+}
+
 /// Step 5: polls until the pool is seen down and traffic moved, or the
-/// failover budget runs out; `false` when the run is stopping.
+/// failover budget runs out, or a `during` guard breaches; `false` when
+/// the run is stopping.
+#[allow(clippy::too_many_arguments)]
 async fn wait_for_failover<W, P>(
     c: &Clients<W, P>,
     opts: &DrillOptions,
@@ -152,6 +200,7 @@ async fn wait_for_failover<W, P>(
     clock: &Clock<'_>,
     t_inject: Duration,
     seen: &mut Observed,
+    breached: Option<&CancellationToken>,
     sup: &mut Supervisor<'_>,
 ) -> bool
 where
@@ -197,10 +246,10 @@ where
         // waiting longer would only keep the region down).
         let done =
             seen.shifted_after.is_some() && (seen.unhealthy_after.is_some() || blind.is_some());
-        if done || now >= until {
+        if done || now >= until || breached.is_some_and(CancellationToken::is_cancelled) {
             break;
         }
-        if !sup.sleep(c.poll.min(until - now)).await {
+        if !guarded::pause(sup, c.poll.min(until - now), breached).await {
             return false;
         }
     }

@@ -25,6 +25,7 @@ use super::super::status::pool_facts;
 use super::super::steering::{self, PoolFacts, Selection};
 use super::super::supervise::Phases;
 use super::super::traffic;
+use super::guarded::{self, Guarded};
 use super::{DrillOptions, DrillOutcome, refused, unavailable_before};
 
 /// What the read-only steps found, for the steps that change things.
@@ -55,6 +56,9 @@ pub(super) struct Prepared<W, P> {
     pub requests_before: u64,
     /// The load balancer's `adaptive_routing.failover_across_pools`, when known.
     pub across_pools: Option<bool>,
+    /// Prometheus, when the manifest has it: the client, the placeholders'
+    /// values and what was checked before.
+    pub guarded: Option<Guarded>,
 }
 
 /// Why the drill stops before changing anything: its outcome.
@@ -356,6 +360,9 @@ where
         Selection::Region(r) | Selection::Fallback(r) => Some(r),
         _ => None,
     };
+    // Prometheus last: the other refusals are cheaper and usually the
+    // reason an alert fires.
+    let guarded = guarded::before(c, opts, &name, receiver.as_deref()).await?;
     notes.push(
         DrillNote::Budget {
             failover: budget.failover,
@@ -378,6 +385,7 @@ where
         notes,
         requests_before,
         across_pools: Some(lb.failover_across_pools()),
+        guarded,
     })
 }
 
@@ -394,6 +402,7 @@ pub(super) fn dry_run<W, P: Pools>(
         live,
         mut notes,
         requests_before,
+        guarded,
         ..
     } = p;
     let planned = [
@@ -416,10 +425,18 @@ pub(super) fn dry_run<W, P: Pools>(
             replicas: live.replicas,
         },
     ];
-    let plan = planned
-        .into_iter()
-        .map(|p| Finding::new(Verdict::Pass, DrillFact::Plan(p)))
-        .collect();
+    let mut plan: Vec<Finding> = guarded
+        .as_ref()
+        .map(|g| g.before.clone())
+        .unwrap_or_default();
+    plan.extend(
+        planned
+            .into_iter()
+            .map(|p| Finding::new(Verdict::Pass, DrillFact::Plan(p))),
+    );
+    if let Some(g) = &guarded {
+        plan.extend(guarded::planned(fleet, g));
+    }
     notes.push(DrillNote::DryRun.into());
     DrillOutcome {
         findings: Findings {

@@ -11,6 +11,49 @@ use crate::facts::guards::{
 use crate::manifest::GuardWhen;
 
 use super::problem;
+use crate::report::model::PromCheck;
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The numbers of a guard or an expectation, for the JSON report and
+/// JUnit's properties.
+pub fn numbers(f: &GuardFact) -> Option<PromCheck> {
+    match f {
+        GuardFact::Guard(g) | GuardFact::Planned(g) => Some(PromCheck {
+            query: g.query.clone(),
+            value: g.worst.as_ref().map(|w| w.value).filter(|v| v.is_finite()),
+            labels: g.worst.as_ref().map(|w| w.labels.clone()),
+            op: Some(g.op.as_str().to_owned()),
+            threshold: Some(g.threshold),
+            for_ms: Some(ms(g.for_)),
+            when: Some(moment(g.when).to_owned()),
+            evaluations: Some(g.evaluations),
+            ..PromCheck::default()
+        }),
+        GuardFact::Expectation(e) => Some(PromCheck {
+            query: e.matcher.clone(),
+            expect: Some(
+                match e.expect {
+                    Expect::Firing => "firing",
+                    Expect::Pending => "pending",
+                    Expect::Silent => "silent",
+                }
+                .to_owned(),
+            ),
+            first_pending_ms: e.first_pending.map(ms),
+            first_firing_ms: e.first_firing.map(ms),
+            ..PromCheck::default()
+        }),
+        GuardFact::Blocking(b) => Some(PromCheck {
+            query: b.matcher.clone(),
+            labels: Some(b.labels.clone()),
+            ..PromCheck::default()
+        }),
+        _ => None,
+    }
+}
 
 /// The check's stable name.
 pub fn name(f: &GuardFact) -> String {
@@ -21,6 +64,8 @@ pub fn name(f: &GuardFact) -> String {
             "blocking-alerts".to_owned()
         }
         GuardFact::Expectation(e) => format!("expect-alert {}", e.matcher),
+        GuardFact::ExpectationsUnreadable(_) => "expect-alerts".to_owned(),
+        GuardFact::Planned(g) => format!("guard:{}", g.name),
         GuardFact::Overridden { name, .. } => format!("guard:{name}"),
     }
 }
@@ -34,7 +79,7 @@ pub fn detail(f: &GuardFact) -> String {
             matchers,
             problem: p,
         } => format!(
-            "could not read the active alerts to check {}: {}; nothing was changed",
+            "could not read the active alerts to check {}: {}",
             matchers.join(", "),
             problem(p)
         ),
@@ -42,6 +87,22 @@ pub fn detail(f: &GuardFact) -> String {
             format!("none of {} is firing", matchers.join(", "))
         }
         GuardFact::Expectation(e) => expectation(e),
+        GuardFact::ExpectationsUnreadable(p) => format!(
+            "could not read Prometheus' alerting rules to decide the expected alerts: {}",
+            problem(p)
+        ),
+        GuardFact::Planned(g) => format!(
+            "would check `{}` (must be {}) {}",
+            g.query,
+            condition(g),
+            match g.when {
+                Some(GuardWhen::Before) => "before changing anything",
+                Some(GuardWhen::During) =>
+                    "while the fleet is changed; a breach stops the run and puts back",
+                Some(GuardWhen::After) => "once the fleet is back; a breach fails the verdict",
+                None => "while verifying each region; a breach rolls back",
+            }
+        ),
         GuardFact::Overridden { name, reason } => {
             format!("overridden with --override guard:{name} (reason: {reason})")
         }

@@ -64,6 +64,10 @@ pub fn check(f: &Finding) -> Check {
         verdict: f.verdict,
         detail: detail(f),
         duration_ms: f.duration_ms,
+        prometheus: match &f.fact {
+            Fact::Guard(g) => guards::numbers(g),
+            _ => None,
+        },
     }
 }
 
@@ -127,6 +131,7 @@ pub fn step(s: &Step) -> String {
         Step::Restoring => "restoring".to_owned(),
         Step::WaitingForRecovery => "waiting for recovery".to_owned(),
         Step::WatchingAfterRecovery => "watching traffic after recovery".to_owned(),
+        Step::CheckingGuards => "checking Prometheus guards and alerts".to_owned(),
         Step::Deploying { colour } => format!("deploying {colour}"),
         Step::WaitingReady { colour } => format!("waiting for {colour} to be ready"),
         Step::SmokePreview => "smoke checks on preview".to_owned(),
