@@ -20,6 +20,7 @@ mod docs_commands;
 mod drill;
 mod drill_blind;
 mod drill_crash;
+mod drill_guards;
 mod drill_phases;
 mod drill_safety;
 mod durations;
