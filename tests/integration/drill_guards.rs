@@ -300,7 +300,7 @@ async fn the_seed_check_passes_when_only_the_regional_alert_fires() {
     let Some((sim, _exporter, _stack)) = watched(|r| r).await else {
         return;
     };
-    let out = drill(&sim.fleet(), "8s", &[]).finish(Duration::from_secs(90));
+    let out = drill(&sim.fleet(), "12s", &[]).finish(Duration::from_secs(90));
     let doc = report(&out);
     let regional = check(
         &doc,
@@ -337,7 +337,7 @@ async fn the_seed_check_fails_when_the_fleet_alert_fires_for_one_region() {
     else {
         return;
     };
-    let out = drill(&sim.fleet(), "8s", &[]).finish(Duration::from_secs(90));
+    let out = drill(&sim.fleet(), "12s", &[]).finish(Duration::from_secs(90));
     assert_eq!(out.code(), exit(exit_code::FAILED), "{}", out.stdout);
     let doc = report(&out);
     let fleet = check(&doc, "us-east-1", "expect-alert OcfailFleetDown");

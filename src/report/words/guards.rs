@@ -308,6 +308,105 @@ fn expectation(e: &ExpectationSeen) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::drill::DrillSummary;
+    use crate::facts::{Finding, Findings, RegionFindings, Run, Verdict};
+    use crate::manifest::CompareOp;
+
+    /// A drill whose `during` guard breached and whose expected alert was met.
+    fn findings() -> Findings {
+        let guard = GuardSeen {
+            name: "receiver-errors".to_owned(),
+            when: Some(GuardWhen::During),
+            query: r#"sum(rate(errors{region="eu-central-1"}[1m]))"#.to_owned(),
+            op: CompareOp::Lt,
+            threshold: 0.05,
+            for_: Duration::from_secs(10),
+            evaluations: 14,
+            worst: Some(SeriesValue {
+                labels: SeriesLabels::from([("region".to_owned(), "eu-central-1".to_owned())]),
+                value: 0.31,
+            }),
+            outcome: GuardOutcome::Breached {
+                after: Some(Duration::from_millis(12_400)),
+            },
+        };
+        let expected = ExpectationSeen {
+            matcher: r#"OcfailRegionDown{region="us-east-1"}"#.to_owned(),
+            expect: Expect::Pending,
+            by_default: true,
+            first_pending: Some(Duration::from_millis(6_000)),
+            first_firing: None,
+            seen: Vec::new(),
+            outcome: ExpectationOutcome::Met,
+        };
+        let checks = vec![
+            Finding::new(Verdict::Fail, GuardFact::Guard(guard)),
+            Finding::new(Verdict::Pass, GuardFact::Expectation(expected)),
+        ];
+        Findings::new(
+            vec![RegionFindings::from_checks(
+                "us-east-1",
+                DrillSummary::Refused,
+                checks,
+            )],
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_drill_report_shows_each_guard_s_query_value_threshold_and_verdict_in_every_format() {
+        let report = super::super::conclude(&Run::start("drill", "f"), findings());
+        let human =
+            crate::report::human::render(&report, &crate::report::human::Styles::plain(), 1);
+        for shown in [
+            r#"sum(rate(errors{region="eu-central-1"}[1m]))"#,
+            "= 0.31",
+            "must be < 0.05 for 10s",
+            "breached after 12.4s",
+            "pending 6.0s after the outage began",
+        ] {
+            assert!(human.contains(shown), "{shown} not in\n{human}");
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::document(&report)).unwrap();
+        let checks = &json["regions"][0]["checks"];
+        assert_eq!(checks[0]["name"], "guard:receiver-errors");
+        assert_eq!(checks[0]["verdict"], "fail");
+        let p = &checks[0]["prometheus"];
+        assert_eq!(
+            p["query"],
+            r#"sum(rate(errors{region="eu-central-1"}[1m]))"#
+        );
+        assert_eq!(p["value"], 0.31);
+        assert_eq!(p["op"], "<");
+        assert_eq!(p["threshold"], 0.05);
+        assert_eq!(p["forMs"], 10_000);
+        assert_eq!(checks[1]["verdict"], "pass");
+        assert_eq!(checks[1]["prometheus"]["firstPendingMs"], 6_000);
+        let junit = crate::report::junit::render(&report).unwrap();
+        let doc = roxmltree::Document::parse(&junit).unwrap();
+        let case = doc
+            .descendants()
+            .find(|n| n.attribute("name") == Some("us-east-1/guard:receiver-errors"))
+            .unwrap();
+        assert!(
+            case.children().any(|c| c.has_tag_name("failure")),
+            "{junit}"
+        );
+        let property = |k: &str| {
+            case.descendants()
+                .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(k))
+                .and_then(|n| n.attribute("value"))
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            property("query").as_deref(),
+            Some(r#"sum(rate(errors{region="eu-central-1"}[1m]))"#)
+        );
+        assert_eq!(property("value").as_deref(), Some("0.31"));
+        assert_eq!(property("op").as_deref(), Some("<"));
+        assert_eq!(property("threshold").as_deref(), Some("0.05"));
+    }
 
     #[test]
     fn values_read_like_prometheus_without_float_noise() {
