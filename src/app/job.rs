@@ -133,7 +133,10 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
         let c = connect_for(inv, &fleet, inv.sim).await?;
         let result = async {
             let run = started(&mut reporter, inv.command.name(), &c.fleet)?;
-            let findings = perform(inv, &c, job, &run, &mut reporter, signals.as_mut()).await?;
+            let mut findings = perform(inv, &c, job, &run, &mut reporter, signals.as_mut()).await?;
+            if inv.sim && fleet.prometheus.is_some() {
+                findings.notes.push(Note::PrometheusNotOnSimulator);
+            }
             report(&mut reporter, &run, findings, inv.sim).map(|r| r.exit_code)
         }
         .await;

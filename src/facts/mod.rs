@@ -173,6 +173,8 @@ impl Summary {
 pub enum Note {
     /// The run used the in-process simulator, not the real fleet.
     RanOnSimulator,
+    /// `--sim` left the manifest's Prometheus guards and alerts out.
+    PrometheusNotOnSimulator,
     /// `status`.
     Status(status::StatusNote),
     /// `health`.

@@ -128,7 +128,10 @@ pub async fn connect_sim(
             return Err(e);
         }
     };
-    let sim_fleet = handle.sim_fleet(Some(&kubeconfig));
+    let mut sim_fleet = handle.sim_fleet(Some(&kubeconfig));
+    // No Prometheus watches a simulator that lives only as long as this
+    // run: the guards would judge the real fleet's metrics instead.
+    sim_fleet.prometheus = None;
     Ok(connect_inner(sim_fleet, opts, Some((handle, dir)), true).await)
 }
 

@@ -348,3 +348,34 @@ async fn the_seed_check_fails_when_the_fleet_alert_fires_for_one_region() {
     );
     assert_eq!(fleet["prometheus"]["expect"], "silent");
 }
+
+#[test]
+fn with_sim_the_guards_are_left_out_and_the_report_says_so() {
+    // fixtures/fleet-prometheus.yaml names a Prometheus on 127.0.0.1:9090
+    // that watches nothing of an in-process simulator.
+    let out = crate::util::ocfail()
+        .args(["--sim", "-f", "fixtures/fleet-prometheus.yaml", "drill"])
+        .args([
+            "--region",
+            "us-east-1",
+            "--yes",
+            "--hold",
+            "1s",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_str(&crate::util::exited(&out, exit_code::OK)).unwrap();
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("Prometheus guards and alerts were not checked"),
+        "{notes}"
+    );
+    assert!(
+        checks(&doc, "us-east-1")
+            .iter()
+            .all(|c| c.get("prometheus").is_none()),
+        "{doc:#}"
+    );
+}

@@ -90,6 +90,10 @@ pub fn note(n: &Note) -> String {
         Note::RanOnSimulator => {
             "ran against an in-process simulator (--sim), not your real fleet".to_owned()
         }
+        Note::PrometheusNotOnSimulator => "Prometheus guards and alerts were not checked: no \
+             Prometheus watches the in-process simulator; run `ocfail sim` and point Prometheus \
+             at it (docs/prometheus.md)"
+            .to_owned(),
         Note::Status(x) => status::note(x),
         Note::Health(x) => health::note(x),
         Note::Validate(x) => validate::note(x),
