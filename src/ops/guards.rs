@@ -125,7 +125,6 @@ pub struct Tracker {
     pub seen: GuardSeen,
     failing_since: Option<Duration>,
     failed_once: bool,
-    no_data: bool,
 }
 
 impl Tracker {
@@ -145,7 +144,6 @@ impl Tracker {
             },
             failing_since: None,
             failed_once: false,
-            no_data: false,
         }
     }
 
@@ -164,7 +162,6 @@ impl Tracker {
                 false
             }
             Ok(Judged::NoData) => {
-                self.no_data = true;
                 self.failing_since = None;
                 self.seen.outcome = GuardOutcome::NoData;
                 false
@@ -334,7 +331,6 @@ impl Watch {
                     seen: unfillable(&g, when, &e),
                     failing_since: None,
                     failed_once: false,
-                    no_data: false,
                 }),
             }
         }
