@@ -396,7 +396,10 @@ const GUARD_PREFIX: &str = "guard:";
 /// alert as `guard:<name>` (alert names are only known when they fire).
 fn check_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
     for (rule, _) in overrides {
-        if rule.strip_prefix(GUARD_PREFIX).is_some_and(|n| !n.is_empty()) {
+        if rule
+            .strip_prefix(GUARD_PREFIX)
+            .is_some_and(|n| !n.is_empty())
+        {
             continue;
         }
         if safety::Rule::parse(rule).is_none() {
