@@ -34,16 +34,19 @@ pub fn detail(f: &GuardFact) -> String {
             matchers,
             problem: p,
             refuses,
-        } => format!(
-            "could not read the active alerts to check {}: {}{}",
-            matchers.join(", "),
-            problem(p),
-            if *refuses {
-                "; nothing was changed"
+        } => {
+            let what = if *refuses {
+                "nothing was changed"
             } else {
-                "; the rest of status does not depend on it, but a drill or rollout would not start"
-            }
-        ),
+                "the rest of status stands without them, but a drill or rollout listing them \
+                 would not start"
+            };
+            format!(
+                "could not read the active alerts to check {} ({what}): {}",
+                matchers.join(", "),
+                problem(p),
+            )
+        }
         GuardFact::NoneBlocking { matchers } => {
             format!("none of {} is firing", matchers.join(", "))
         }

@@ -119,6 +119,11 @@ fn firing_blocking_alerts_warn_under_their_region_or_as_a_fleet_note() {
         "{{region}} is the region, {{color}} any colour: {d}"
     );
 
+    // `status --watch` compares notes without the alert's age, which
+    // changes on every refresh.
+    let aged = notes[0].clone();
+    assert_ne!(aged, aged.without_age());
+    assert_eq!(aged.without_age(), aged.without_age().without_age());
     let notes: Vec<String> = notes.iter().map(crate::report::words::note).collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
