@@ -26,6 +26,9 @@ use crate::prometheus::{ActiveAlert, AlertState, Metrics, PromError};
 /// matcher it fills is dropped, so the matcher matches any value there.
 const ANY: &str = "__ocfail_any__";
 
+/// A matcher as the report shows it, and its label matchers.
+type Filled = (String, Vec<Matcher>);
+
 /// The active alerts, when status should show blocking alerts: `None`
 /// without `prometheus:` or without any blocking alert in the manifest.
 pub type AlertsRead = Option<Result<Vec<ActiveAlert>, PromError>>;
@@ -65,7 +68,7 @@ fn union(fleet: &Fleet) -> Vec<String> {
 /// `{drilled}` are the region (a drill of it would bind both so);
 /// `{receiver}`, `{color}` and `{previousColor}` only have a value during
 /// a drill or rollout, so here they match anything.
-fn filled_for(matchers: &[String], region: &str) -> Vec<(String, Vec<Matcher>)> {
+fn filled_for(matchers: &[String], region: &str) -> Vec<Filled> {
     let b = Bindings::drill(region, Some(ANY))
         .with(Placeholder::Color, ANY)
         .with(Placeholder::PreviousColor, ANY);
@@ -125,7 +128,7 @@ pub fn apply(
             return;
         }
     };
-    let per_region: Vec<(String, Vec<(String, Vec<Matcher>)>)> = regions
+    let per_region: Vec<(String, Vec<Filled>)> = regions
         .iter()
         .map(|r| (r.region.clone(), filled_for(&matchers, &r.region)))
         .collect();
@@ -134,7 +137,7 @@ pub fn apply(
         let own = alert.labels.get("region");
         // The alert's own region's matchers first: `{region}` there is
         // what it is about.
-        let mut order: Vec<&(String, Vec<(String, Vec<Matcher>)>)> = per_region.iter().collect();
+        let mut order: Vec<&(String, Vec<Filled>)> = per_region.iter().collect();
         order.sort_by_key(|(name, _)| Some(name) != own);
         let Some(text) = order.iter().find_map(|(_, filled)| {
             filled
