@@ -602,8 +602,8 @@ fn region_down_comment(fleet: &Fleet) -> String {
         None => format!("OcfailRegionDown waits the failover budget ({budget}) before firing."),
         Some(d) => format!(
             "OcfailRegionDown waits {} (prometheus.regionDownFor), not the failover\n\
-             # budget ({budget}): short enough for a drill to see it pending or firing within its\n\
-             # hold, so the drill's expected alerts can be checked; the price is that it also\n\
+             # budget ({budget}): short enough for a drill to see it firing within its hold, so\n\
+             # the drill's expected alerts can be checked; the price is that it also\n\
              # pages on real outages shorter than the budget, which failover may already have\n\
              # absorbed. During drills, inhibit it with OcfailDrillInProgress (below).",
             prom_duration(d)
