@@ -292,16 +292,21 @@ pub async fn perform(
     })
 }
 
-/// `status`: one snapshot of the fleet, judged.
+/// `status`: one snapshot of the fleet, judged, with the firing blocking
+/// alerts when the manifest has `prometheus:` (read alongside the
+/// snapshot, not after it).
 pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
-    let snap = snapshot::fleet(
-        &c.fleet,
-        c.regions.clone(),
-        c.cloudflare.clone(),
-        inv.max_parallel,
-    )
-    .await;
-    let (regions, notes) = status::report(&c.fleet, &snap, &c.recovery);
+    let (snap, alerts) = tokio::join!(
+        snapshot::fleet(
+            &c.fleet,
+            c.regions.clone(),
+            c.cloudflare.clone(),
+            inv.max_parallel,
+        ),
+        status::alerts::read(c.prometheus.as_ref(), &c.fleet),
+    );
+    let (mut regions, mut notes) = status::report(&c.fleet, &snap, &c.recovery);
+    status::alerts::apply(&c.fleet, alerts, &mut regions, &mut notes);
     Findings::new(regions, notes)
 }
 

@@ -22,6 +22,9 @@ pub enum GuardFact {
         matchers: Vec<String>,
         /// Why.
         problem: ApiProblem,
+        /// The run refuses because of it (a drill or rollout); `false` in
+        /// `status`, which only reports.
+        refuses: bool,
     },
     /// None of the blocking alerts is active.
     NoneBlocking {
@@ -117,6 +120,9 @@ pub struct BlockingSeen {
     pub active_for: Option<Duration>,
     /// Read from Alertmanager (else Prometheus).
     pub from_alertmanager: bool,
+    /// The run refuses to start because of it (a drill or rollout);
+    /// `false` in `status`, which only reports it.
+    pub refuses: bool,
 }
 
 impl BlockingSeen {

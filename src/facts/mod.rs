@@ -168,6 +168,18 @@ impl Summary {
     }
 }
 
+impl Note {
+    /// The same remark without what changes on every read (an alert's
+    /// age), for `status --watch` to compare refreshes.
+    #[must_use]
+    pub fn without_age(&self) -> Note {
+        match self {
+            Note::Status(n) => Note::Status(n.without_age()),
+            other => other.clone(),
+        }
+    }
+}
+
 /// A fleet-wide remark, by area.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Note {

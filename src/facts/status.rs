@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::api::ApiProblem;
+use super::guards::BlockingSeen;
 
 /// The load balancer's choice of where traffic goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,6 +232,8 @@ pub struct RegionLine {
     /// The API's round trip: changes on every read, so `status --watch`
     /// leaves it out when it looks for changes.
     pub api_ms: Option<u64>,
+    /// The blocking alerts firing for this region (their `alertname`s).
+    pub alerts: Vec<String>,
 }
 
 impl StatusSummary {
@@ -265,6 +268,23 @@ pub enum StatusNote {
     Survives(Result<(), Fragility>),
     /// The pools could not be listed.
     PoolsUnreadable(ApiProblem),
+    /// A blocking alert is firing that names no region of the fleet.
+    BlockingAlert(BlockingSeen),
+}
+
+impl StatusNote {
+    /// The same remark without what changes on every read (how long an
+    /// alert has fired), for `status --watch` to compare refreshes.
+    #[must_use]
+    pub fn without_age(&self) -> StatusNote {
+        match self {
+            StatusNote::BlockingAlert(b) => StatusNote::BlockingAlert(BlockingSeen {
+                active_for: None,
+                ..b.clone()
+            }),
+            other => other.clone(),
+        }
+    }
 }
 
 /// Where traffic would go next.

@@ -267,6 +267,17 @@ pub enum ValidateNote {
     NoTraffic,
     /// Offline: no smoke checks.
     NoSmoke,
+    /// Offline: the drill expects `OcfailRegionDown` to fire, but the
+    /// rendered rule's `for:` is not shorter than the hold, so it cannot
+    /// fire in time.
+    RegionDownTooSlow {
+        /// The rule's `for:`.
+        for_: std::time::Duration,
+        /// It is `prometheus.regionDownFor` (else the failover budget).
+        from_region_down_for: bool,
+        /// The drill's hold.
+        hold: std::time::Duration,
+    },
     /// Live: the token's status, as Cloudflare reports it.
     TokenStatus {
         /// The variable it was read from.

@@ -443,7 +443,7 @@ pub fn watch_interval<'a>(guards: impl IntoIterator<Item = &'a Guard>) -> Durati
 
 /// A matcher parsed into alert label matchers (`alertname` from the
 /// selector's name).
-fn label_matchers(text: &str) -> Option<Vec<promql_parser::label::Matcher>> {
+pub(crate) fn label_matchers(text: &str) -> Option<Vec<promql_parser::label::Matcher>> {
     use promql_parser::parser::{Expr, parse};
     let Ok(Expr::VectorSelector(vs)) = parse(text) else {
         return None;
@@ -490,7 +490,7 @@ fn unescape(v: &str) -> String {
 
 /// Whether an alert's labels match every matcher (a missing label reads
 /// as empty, as in Prometheus).
-fn matches(matchers: &[promql_parser::label::Matcher], labels: &Labels) -> bool {
+pub(crate) fn matches(matchers: &[promql_parser::label::Matcher], labels: &Labels) -> bool {
     matchers
         .iter()
         .all(|m| m.is_match(labels.get(&m.name).map_or("", String::as_str)))
@@ -521,6 +521,7 @@ pub async fn blocking<M: Metrics>(
                 GuardFact::BlockingUnreadable {
                     matchers: filled,
                     problem: problem(&e),
+                    refuses: true,
                 },
             )];
         }
@@ -555,12 +556,14 @@ pub async fn blocking<M: Metrics>(
     out
 }
 
-fn blocking_seen(matcher: &str, a: &ActiveAlert, now: SystemTime) -> BlockingSeen {
+/// A firing alert that `matcher` picked, as a report shows it.
+pub(crate) fn blocking_seen(matcher: &str, a: &ActiveAlert, now: SystemTime) -> BlockingSeen {
     BlockingSeen {
         matcher: matcher.to_owned(),
         labels: a.labels.clone(),
         active_for: a.since.and_then(|s| now.duration_since(s).ok()),
         from_alertmanager: a.source == crate::prometheus::AlertSource::Alertmanager,
+        refuses: true,
     }
 }
 

@@ -1,6 +1,9 @@
 //! `ocfail status`: per region, what serves traffic now and whether the fleet
 //! survives losing any one region (README.md). Pure: built from a
-//! [`FleetSnapshot`].
+//! [`FleetSnapshot`], and from the active alerts when the manifest has
+//! `prometheus:` ([`alerts`]).
+
+pub mod alerts;
 
 use std::time::{Duration, SystemTime};
 
@@ -127,6 +130,7 @@ fn region_report(
             serving,
             operation: op_kind,
             api_ms: r.latency_ms,
+            alerts: Vec::new(),
         }),
     };
     let mut report = RegionFindings::from_checks(name, summary, checks);

@@ -30,7 +30,41 @@ pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionFindings>, Vec<No
     if fleet.rollout.smoke.is_empty() {
         notes.push(ValidateNote::NoSmoke);
     }
+    notes.extend(region_down_too_slow(fleet));
     (regions, notes.into_iter().map(Note::from).collect())
+}
+
+/// A drill that expects `OcfailRegionDown` firing, with a rule whose
+/// `for:` does not fit in the hold: the expectation would fail every drill.
+fn region_down_too_slow(fleet: &Fleet) -> Option<ValidateNote> {
+    let expect = fleet.drill.expect_alerts.as_ref()?;
+    if !expect.firing.iter().any(|m| names_region_down(&m.0)) {
+        return None;
+    }
+    let for_ = super::monitoring::region_down_for(fleet);
+    let hold = fleet.drill.hold;
+    (for_ >= hold).then(|| ValidateNote::RegionDownTooSlow {
+        for_,
+        from_region_down_for: fleet
+            .prometheus
+            .as_ref()
+            .is_some_and(|p| p.region_down_for.is_some()),
+        hold,
+    })
+}
+
+/// Whether an alert matcher is about `OcfailRegionDown`: by its name
+/// (`OcfailRegionDown{…}`) or its `alertname` label.
+fn names_region_down(matcher: &str) -> bool {
+    let name = super::guards::REGION_DOWN;
+    let text = matcher.trim();
+    let by_name = text
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.trim_start().starts_with('{'));
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    by_name
+        || compact.contains(&format!("alertname=\"{name}\""))
+        || compact.contains(&format!("alertname='{name}'"))
 }
 
 /// What the manifest says about one region.
@@ -107,6 +141,57 @@ mod tests {
             "{:?}",
             regions[0].summary
         );
+    }
+
+    fn drill_firing(fleet: &mut Fleet, matcher: &str, hold: u64, region_down_for: Option<u64>) {
+        use std::time::Duration;
+        fleet.drill.hold = Duration::from_secs(hold);
+        fleet.drill.expect_alerts = Some(crate::manifest::ExpectAlerts {
+            firing: vec![crate::manifest::AlertMatcher(matcher.to_owned())],
+            ..Default::default()
+        });
+        if let Some(p) = fleet.prometheus.as_mut() {
+            p.region_down_for = region_down_for.map(Duration::from_secs);
+        }
+    }
+
+    fn too_slow(fleet: &Fleet) -> Option<ValidateNote> {
+        let (_, notes) = regions(fleet, &Environment { token_set: true });
+        notes.into_iter().find_map(|n| match n {
+            Note::Validate(v @ ValidateNote::RegionDownTooSlow { .. }) => Some(v),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_region_down_rule_slower_than_the_hold_is_a_warning() {
+        let text = include_str!("../../fixtures/fleet-prometheus.yaml");
+        let mut f = crate::manifest::parse_str("fleet-prometheus.yaml", text).unwrap();
+        // The fixture expects it pending, which needs no `for:` to pass.
+        assert_eq!(too_slow(&f), None);
+        let budget = super::super::monitoring::down_for(&f).as_secs();
+        drill_firing(&mut f, "OcfailRegionDown{region={drilled}}", budget, None);
+        assert_eq!(
+            too_slow(&f),
+            Some(ValidateNote::RegionDownTooSlow {
+                for_: std::time::Duration::from_secs(budget),
+                from_region_down_for: false,
+                hold: std::time::Duration::from_secs(budget),
+            }),
+            "a `for:` equal to the hold is not shorter"
+        );
+        drill_firing(&mut f, "OcfailRegionDown", 30, Some(10));
+        assert_eq!(too_slow(&f), None, "regionDownFor fits in the hold");
+        drill_firing(&mut f, r#"{alertname="OcfailRegionDown"}"#, 30, Some(30));
+        assert!(matches!(
+            too_slow(&f),
+            Some(ValidateNote::RegionDownTooSlow {
+                from_region_down_for: true,
+                ..
+            })
+        ));
+        drill_firing(&mut f, "OcfailRegionDownSoon", 30, Some(60));
+        assert_eq!(too_slow(&f), None, "another alert");
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Changes {
             })
             .chain(std::iter::once(Row::Fleet {
                 verdict: fleet_verdict,
-                notes: findings.notes.clone(),
+                notes: findings.notes.iter().map(Note::without_age).collect(),
             }))
             .collect();
         let now = humantime::format_rfc3339_seconds(now);

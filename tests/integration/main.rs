@@ -52,6 +52,7 @@ mod sim_kube;
 mod sim_kubectl;
 mod sim_scale;
 mod status;
+mod status_alerts;
 mod traffic;
 mod util;
 mod validate_live;

@@ -139,6 +139,91 @@ fn render_writes_the_three_files_and_promtool_accepts_them() {
     }
 }
 
+/// With `prometheus.regionDownFor`, the regional alert's `for:` is that
+/// value, the header says why, promtool accepts the rules, and `validate`
+/// warns when a drill expects the alert firing within a hold it cannot fit.
+#[test]
+fn region_down_for_shortens_the_regional_alert_and_validate_checks_it_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::fs::read_to_string("fixtures/fleet-prometheus.yaml").unwrap();
+    let with = |region_down_for: &str, expect: &str| {
+        fixture
+            .replace(
+                "  timeout: 5s\n",
+                &format!("  timeout: 5s\n  regionDownFor: {region_down_for}\n"),
+            )
+            .replace(
+                "    pending: [ 'OcfailRegionDown{region={drilled}}' ]",
+                &format!("    {expect}: [ 'OcfailRegionDown{{region={{drilled}}}}' ]"),
+            )
+    };
+    let fleet = dir.path().join("fleet.yaml");
+    std::fs::write(&fleet, with("3s", "firing")).unwrap();
+    let out = ocfail()
+        .args(["monitoring", "render", "--out"])
+        .arg(dir.path())
+        .arg("-f")
+        .arg(&fleet)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stderr)
+    );
+    let rules = std::fs::read_to_string(dir.path().join("alert-rules.yaml")).unwrap();
+    let region_down = rules
+        .split("- alert: ")
+        .find(|r| r.starts_with("OcfailRegionDown"))
+        .unwrap();
+    assert!(region_down.contains("for: 3s"), "{region_down}");
+    assert!(
+        rules.contains("OcfailRegionDown waits 3s (prometheus.regionDownFor)"),
+        "{rules}"
+    );
+
+    let validate = |text: String| {
+        std::fs::write(&fleet, text).unwrap();
+        let out = ocfail()
+            .arg("validate")
+            .arg("-f")
+            .arg(&fleet)
+            .env("CLOUDFLARE_API_TOKEN", "x")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), exit(exit_code::OK), "{}", text_of(&out));
+        text_of(&out)
+    };
+    let warning = "drill.expectAlerts.firing names OcfailRegionDown";
+    // 3s fits in the fixture's 5s hold; 5s does not.
+    assert!(!validate(with("3s", "firing")).contains(warning));
+    let slow = validate(with("5s", "firing"));
+    assert!(
+        slow.contains(warning) && slow.contains("(5s, prometheus.regionDownFor)"),
+        "{slow}"
+    );
+    // Pending needs no `for:`.
+    assert!(!validate(with("5s", "pending")).contains(warning));
+
+    let Some(promtool) = promtool() else { return };
+    let out = std::process::Command::new(&promtool)
+        .args(["check", "rules"])
+        .arg(dir.path().join("alert-rules.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
 /// `name{labels} value` lines of a classic text exposition, for the series
 /// the rules read.
 fn series(exposition: &str) -> Vec<(String, f64)> {

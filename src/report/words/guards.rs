@@ -78,11 +78,20 @@ pub fn detail(f: &GuardFact) -> String {
         GuardFact::BlockingUnreadable {
             matchers,
             problem: p,
-        } => format!(
-            "could not read the active alerts to check {}: {}",
-            matchers.join(", "),
-            problem(p)
-        ),
+            refuses,
+        } => {
+            let what = if *refuses {
+                "nothing was changed"
+            } else {
+                "the rest of status stands without them, but a drill or rollout listing them \
+                 would not start"
+            };
+            format!(
+                "could not read the active alerts to check {} ({what}): {}",
+                matchers.join(", "),
+                problem(p),
+            )
+        }
         GuardFact::NoneBlocking { matchers } => {
             format!("none of {} is firing", matchers.join(", "))
         }
@@ -220,7 +229,9 @@ fn guard(g: &GuardSeen) -> String {
     }
 }
 
-fn blocking(b: &BlockingSeen) -> String {
+/// A firing blocking alert: what refused the run, or (in `status`) what
+/// would refuse one.
+pub(super) fn blocking(b: &BlockingSeen) -> String {
     let from = if b.from_alertmanager {
         "Alertmanager"
     } else {
@@ -235,9 +246,14 @@ fn blocking(b: &BlockingSeen) -> String {
             )
         })
         .unwrap_or_default();
+    let what = if b.refuses {
+        "nothing was changed; wait for it to resolve, or pass"
+    } else {
+        "the drill or rollout that lists it will not start while it fires, unless run with"
+    };
     format!(
-        "{} {} is firing{since} (per {from}; blocking alert `{}`): nothing was changed; \
-         wait for it to resolve, or pass --override guard:{} --reason TEXT",
+        "{} {} is firing{since} (per {from}; blocking alert `{}`): {what} --override guard:{} \
+         --reason TEXT",
         b.name(),
         labels(&b.labels),
         b.matcher,

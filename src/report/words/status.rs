@@ -151,6 +151,9 @@ fn region_line(line: &RegionLine) -> String {
     if let Some(op) = line.operation {
         parts.push(format!("{} in progress", op.as_str()));
     }
+    if !line.alerts.is_empty() {
+        parts.push(format!("alert {} firing", line.alerts.join(", ")));
+    }
     if let Some(ms) = line.api_ms {
         parts.push(format!("api {ms}ms"));
     }
@@ -177,6 +180,7 @@ pub fn note(n: &StatusNote) -> String {
             format!("survives losing any one region: no ({})", fragility(f))
         }
         StatusNote::PoolsUnreadable(p) => format!("pools: {}", problem(p)),
+        StatusNote::BlockingAlert(b) => format!("fleet-wide: {}", super::guards::blocking(b)),
     }
 }
 

@@ -158,6 +158,24 @@ pub fn note(n: &ValidateNote) -> String {
         ValidateNote::NoSmoke => {
             "no smoke checks: rollouts will promote on readiness alone".to_owned()
         }
+        ValidateNote::RegionDownTooSlow {
+            for_,
+            from_region_down_for,
+            hold,
+        } => {
+            let source = if *from_region_down_for {
+                "prometheus.regionDownFor"
+            } else {
+                "the failover budget; set prometheus.regionDownFor to shorten it"
+            };
+            format!(
+                "warning: drill.expectAlerts.firing names OcfailRegionDown, but its rendered `for:` \
+                 ({}, {source}) is not shorter than drill.hold ({}): it cannot fire in time \
+                 (expect it `pending`, or lengthen the hold)",
+                humantime::format_duration(*for_),
+                humantime::format_duration(*hold)
+            )
+        }
         ValidateNote::TokenStatus { variable, status } => {
             format!("cloudflare token {variable} is {status}")
         }
