@@ -22,6 +22,7 @@ fn opts(image: Option<&str>) -> RolloutOptions {
         regions: None,
         dry_run: false,
         keep_previous: false,
+        guard_overrides: Vec::new(),
         run_id: "r1".to_owned(),
     }
 }
