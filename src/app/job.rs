@@ -399,7 +399,10 @@ const GUARD_PREFIX: &str = "guard:";
 /// alert as `guard:<name>` (alert names are only known when they fire).
 fn check_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
     for (rule, _) in overrides {
-        if rule.strip_prefix(GUARD_PREFIX).is_some_and(|n| !n.is_empty()) {
+        if rule
+            .strip_prefix(GUARD_PREFIX)
+            .is_some_and(|n| !n.is_empty())
+        {
             continue;
         }
         if safety::Rule::parse(rule).is_none() {
@@ -420,7 +423,10 @@ fn check_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
 /// drill's safety rules: only `guard:<name>` can be passed.
 fn check_rollout_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
     for (rule, _) in overrides {
-        if rule.strip_prefix(GUARD_PREFIX).is_some_and(|n| !n.is_empty()) {
+        if rule
+            .strip_prefix(GUARD_PREFIX)
+            .is_some_and(|n| !n.is_empty())
+        {
             continue;
         }
         let message = if safety::Rule::parse(rule).is_some() {

@@ -33,15 +33,15 @@ use futures_util::future::join_all;
 use crate::cloudflare::Pools;
 use crate::exit_code;
 use crate::facts::lock::LockFact;
+use crate::facts::restore::NothingChanged;
+use crate::facts::rollout::RolloutSummary;
 use crate::facts::rollout::{
     NotStarted, ReadProblem, Refusal, RolledBack, RolloutFact, RolloutNote,
 };
-use crate::facts::restore::NothingChanged;
-use crate::facts::rollout::RolloutSummary;
 use crate::facts::{Finding, Note, RegionFindings, Step, Verdict};
-use crate::prometheus::{Metrics, PromError};
 use crate::kube::Workloads;
 use crate::manifest::{Fleet, OnFailure, Region};
+use crate::prometheus::{Metrics, PromError};
 
 use super::clients::Clients;
 use super::guards::{self, Bindings};
@@ -164,8 +164,9 @@ where
         Err(nothing_changed) => return nothing_changed,
     };
     let mut slots = slots(c, opts, &waves, &selected, &clients, &states);
-    // Only a manifest that asks something of Prometheus needs it.
-    let prometheus = prometheus.filter(|_| prom::wanted(&fleet.rollout));
+    // Only a manifest that asks something of Prometheus needs it; and a
+    // rollback, the way out of an incident, is never held up by one.
+    let prometheus = prometheus.filter(|_| opts.image.is_some() && prom::wanted(&fleet.rollout));
     if let Some(p) = &prometheus {
         let checked = sup.stoppable(precheck(fleet, p, opts, &mut slots)).await;
         match checked {

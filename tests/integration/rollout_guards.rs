@@ -157,16 +157,15 @@ async fn an_analysis_promotes_a_good_image_and_rolls_a_crashing_one_back() {
     let detail = c["detail"].as_str().unwrap();
     // The query as sent (placeholders filled), the value, the threshold.
     assert!(
-        detail.contains(r#"openclaw_requests_total{region="ap-southeast-2",color="green",code=~"5.."}"#),
+        detail.contains(
+            r#"openclaw_requests_total{region="ap-southeast-2",color="green",code=~"5.."}"#
+        ),
         "{detail}"
     );
     assert!(detail.contains("must be < 0.5: breached"), "{detail}");
     // The traffic verification did not get to judge: the analysis cut the
     // window short.
-    assert!(
-        !r["checks"].to_string().contains("\"verify\""),
-        "{r}"
-    );
+    assert!(!r["checks"].to_string().contains("\"verify\""), "{r}");
 
     // A good image: the same analysis holds in every region, once the
     // crashing image's 500s have left the query's window (it measures the
@@ -226,7 +225,8 @@ async fn a_firing_blocking_alert_refuses_a_rollout_unless_overridden() {
     prom.wait_for_alert("IncidentOpen", AlertState::Firing, Duration::from_secs(20))
         .await;
     configure(&live, &prom.prometheus_url, |f| {
-        f.rollout.blocking_alerts = vec![AlertMatcher(r#"IncidentOpen{severity="page"}"#.to_owned())];
+        f.rollout.blocking_alerts =
+            vec![AlertMatcher(r#"IncidentOpen{severity="page"}"#.to_owned())];
     });
     let before = colours(&live).await;
     let writes = |live: &LiveSim| {

@@ -204,27 +204,20 @@ impl Analysis {
     }
 }
 
-/// The outcome of a verify window's analysis: `Err` with the finding that
-/// fails the region (a breach first, then one that could not measure: a
-/// canary analysis that cannot tell must not promote), the others kept.
-pub fn judged(mut findings: Vec<Finding>, checks: &mut Vec<Finding>) -> Result<(), Finding> {
+/// The outcome of a verify window's analysis: the finding that fails the
+/// region, if any (a breach first, then one that could not measure: a
+/// canary analysis that cannot tell must not promote); the others go into
+/// `checks`.
+pub(super) fn judged(mut findings: Vec<Finding>, checks: &mut Vec<Finding>) -> Option<Finding> {
     let worst = findings
         .iter()
         .enumerate()
         .filter(|(_, f)| f.verdict >= Verdict::Inconclusive)
         .max_by_key(|(i, f)| (f.verdict, std::cmp::Reverse(*i)))
         .map(|(i, _)| i);
-    match worst {
-        None => {
-            checks.extend(findings);
-            Ok(())
-        }
-        Some(i) => {
-            let bad = findings.remove(i);
-            checks.extend(findings);
-            Err(bad)
-        }
-    }
+    let bad = worst.map(|i| findings.remove(i));
+    checks.extend(findings);
+    bad
 }
 
 /// The names of the failing `after` guards.

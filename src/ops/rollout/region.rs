@@ -510,5 +510,8 @@ async fn verify(
         run.checks
             .push(Finding::new(Verdict::Pass, verified).took(ms(started.elapsed())));
     }
-    prom::judged(analysis, &mut run.checks)
+    match prom::judged(analysis, &mut run.checks) {
+        Some(bad) => Err(bad),
+        None => Ok(()),
+    }
 }

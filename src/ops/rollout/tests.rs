@@ -256,7 +256,8 @@ mod prometheus {
         }
     }
 
-    const ERRORS: &str = "sum(rate(openclaw_requests_total{region={region},color={color},code=~\"5..\"}[1m]))";
+    const ERRORS: &str =
+        "sum(rate(openclaw_requests_total{region={region},color={color},code=~\"5..\"}[1m]))";
 
     fn guard(name: &str, when: GuardWhen) -> Guard {
         Guard {
@@ -355,7 +356,10 @@ mod prometheus {
         assert!(world.kube.iter().all(|k| k.state().writes.is_empty()));
 
         let mut o = opts(Some(NEW));
-        o.guard_overrides = vec![("IncidentOpen".to_owned(), "the incident is this fix".to_owned())];
+        o.guard_overrides = vec![(
+            "IncidentOpen".to_owned(),
+            "the incident is this fix".to_owned(),
+        )];
         let r = rollout_with(&world, &o, Some(Ok(p))).await;
         assert_eq!(r.exit_code, exit_code::OK, "{r:#?}");
         assert_eq!(live(&world), vec![format!("green {NEW}"); 3]);
@@ -363,8 +367,32 @@ mod prometheus {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_rollback_is_never_held_up_by_a_blocking_alert() {
+        let mut world = FakeFleet::seed();
+        world.fleet.rollout.blocking_alerts = vec![AlertMatcher("IncidentOpen".to_owned())];
+        let p = Arc::new(Prom {
+            alerts: vec![firing("IncidentOpen")],
+            ..Prom::default()
+        });
+        let mut o = opts(Some(NEW));
+        o.guard_overrides = vec![("IncidentOpen".to_owned(), "testing".to_owned())];
+        let r = rollout_with(&world, &o, Some(Ok(Arc::clone(&p)))).await;
+        assert_eq!(r.exit_code, exit_code::OK, "{r:#?}");
+        let r = rollout_with(&world, &opts(None), Some(Ok(p))).await;
+        assert_eq!(r.exit_code, exit_code::OK, "{r:#?}");
+        assert!(!format!("{r:?}").contains("IncidentOpen"), "{r:#?}");
+        assert_eq!(
+            live(&world),
+            vec!["blue registry.example/openclaw-api:1.4.2".to_owned(); 3]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_breached_before_guard_refuses_and_no_data_is_inconclusive() {
-        for (value, code) in [(Some(3.0), exit_code::REFUSED), (None, exit_code::INCONCLUSIVE)] {
+        for (value, code) in [
+            (Some(3.0), exit_code::REFUSED),
+            (None, exit_code::INCONCLUSIVE),
+        ] {
             let mut world = FakeFleet::seed();
             world.fleet.rollout.guards = vec![guard("calm", GuardWhen::Before)];
             let before = world.world();
@@ -410,7 +438,12 @@ mod prometheus {
     async fn a_breached_after_guard_fails_but_keeps_the_promotion() {
         let mut world = FakeFleet::seed();
         world.fleet.rollout.guards = vec![guard("settled", GuardWhen::After)];
-        let r = rollout_with(&world, &opts(Some(NEW)), Some(Ok(Prom::answering(Some(3.0))))).await;
+        let r = rollout_with(
+            &world,
+            &opts(Some(NEW)),
+            Some(Ok(Prom::answering(Some(3.0)))),
+        )
+        .await;
         assert_eq!(r.exit_code, exit_code::FAILED, "{r:#?}");
         assert_eq!(live(&world), vec![format!("green {NEW}"); 3]);
         assert!(
