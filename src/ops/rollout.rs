@@ -11,6 +11,11 @@
 //! record removed and the previous colour scaled to 0, so until then a
 //! crash leaves records from which `ocfail restore` puts the old version
 //! back everywhere.
+//!
+//! With a `prometheus:` section, Prometheus is asked too (`prom.rs`):
+//! blocking alerts and `before` guards between the reads and the lock, the
+//! analysis through each region's verify window, `after` guards before the
+//! promotions are made final.
 
 mod finish;
 mod plan;
