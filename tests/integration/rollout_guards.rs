@@ -297,3 +297,34 @@ async fn a_firing_blocking_alert_refuses_a_rollout_unless_overridden() {
     );
     live.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_its_credential_a_rollout_with_an_analysis_could_not_check_and_changes_nothing() {
+    let live = Launch::seed().quick_rollout().start().await;
+    // Nothing listens there: the client is never built, so never used.
+    configure(&live, "http://127.0.0.1:9", |f| {
+        f.rollout.analysis = vec![analysis()];
+        if let Some(p) = &mut f.prometheus {
+            p.bearer_token = Some(ocfail::manifest::SecretRef {
+                from_env: "OCFAIL_TEST_UNSET_PROM_TOKEN".to_owned(),
+            });
+        }
+    });
+    let before = colours(&live).await;
+    let out = live
+        .run(&["rollout", "--image", NEW, "--yes", "-o", "json"])
+        .await;
+    let stdout = exited(&out, exit_code::UNAVAILABLE);
+    assert_eq!(colours(&live).await, before, "nothing changed");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let c = check(&doc, "us-east-1", "guard:new-color-5xx");
+    assert_eq!(c["verdict"], "error", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("OCFAIL_TEST_UNSET_PROM_TOKEN"),
+        "{c}"
+    );
+    live.sim.shutdown().await;
+}
