@@ -166,6 +166,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocfail' -ScriptBlock {
         'ocfail;rollout' {
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0')
             [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Only these regions (comma-separated), in their waves [default: every region]')
+            [CompletionResult]::new('--override', '--override', [CompletionResultType]::ParameterName, 'Pass a Prometheus guard or blocking alert, as guard:<name> (repeatable; each needs a --reason, in the same order)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the matching --override is safe (recorded in the report)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Fleet manifest [default: ./fleet.yaml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Report format on stdout')

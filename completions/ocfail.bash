@@ -920,7 +920,7 @@ _ocfail() {
             return 0
             ;;
         ocfail__subcmd__rollout)
-            opts="-f -o -q -v -h --image --regions --dry-run --yes --keep-previous --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
+            opts="-f -o -q -v -h --image --regions --dry-run --yes --keep-previous --override --reason --fleet --output --junit --color --quiet --verbose --sim --request-timeout --max-parallel --cloudflare-rps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,6 +931,14 @@ _ocfail() {
                     return 0
                     ;;
                 --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

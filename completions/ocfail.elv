@@ -157,6 +157,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;rollout'= {
             cand --image 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0'
             cand --regions 'Only these regions (comma-separated), in their waves [default: every region]'
+            cand --override 'Pass a Prometheus guard or blocking alert, as guard:<name> (repeatable; each needs a --reason, in the same order)'
+            cand --reason 'Why the matching --override is safe (recorded in the report)'
             cand -f 'Fleet manifest [default: ./fleet.yaml]'
             cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
             cand -o 'Report format on stdout'

@@ -145,6 +145,8 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l sim -d 'Run ag
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l image -d 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l regions -d 'Only these regions (comma-separated), in their waves [default: every region]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l override -d 'Pass a Prometheus guard or blocking alert, as guard:<name> (repeatable; each needs a --reason, in the same order)' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l reason -d 'Why the matching --override is safe (recorded in the report)' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
 json\t'One JSON document (schema ocfail.dev/report/v1)'

@@ -231,6 +231,7 @@ impl Demo<'_> {
             dry_run: false,
             yes: true,
             keep_previous: false,
+            overrides: Vec::new(),
         }));
         let (code, _) = self
             .step(

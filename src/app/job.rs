@@ -105,8 +105,10 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
     };
     let (names, verb) = job.named_regions();
     fleet::check_regions(&fleet, names, verb)?;
-    if let Job::Drill(d) = job {
-        check_overrides(&d.overrides)?;
+    match job {
+        Job::Drill(d) => check_overrides(&d.overrides)?,
+        Job::Rollout(r) => check_rollout_overrides(&r.overrides)?,
+        _ => {}
     }
     if let Some(question) = job.question(inv.sim)
         && !confirm(&question)?
@@ -279,6 +281,7 @@ pub async fn perform(
                 regions: (!r.regions.is_empty()).then(|| r.regions.clone()),
                 dry_run: r.dry_run,
                 keep_previous: r.keep_previous,
+                guard_overrides: guard_overrides(&r.overrides),
                 run_id: run.id.clone(),
             };
             let signals = match signals {
@@ -420,6 +423,30 @@ fn check_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// A rollout has Prometheus guards and blocking alerts, but none of the
+/// drill's safety rules: only `guard:<name>` can be passed.
+fn check_rollout_overrides(overrides: &[(String, String)]) -> Result<(), Error> {
+    for (rule, _) in overrides {
+        if rule
+            .strip_prefix(GUARD_PREFIX)
+            .is_some_and(|n| !n.is_empty())
+        {
+            continue;
+        }
+        let message = if safety::Rule::parse(rule).is_some() {
+            format!("override rule `{rule}`: a safety rule of `drill`; a rollout does not check it")
+        } else {
+            format!("override rule `{rule}`: there is no such rule")
+        };
+        return Err(Error::Usage {
+            message,
+            hint: "a rollout takes only guard:<name>, for a Prometheus guard or blocking alert"
+                .to_owned(),
+        });
     }
     Ok(())
 }

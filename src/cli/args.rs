@@ -183,6 +183,12 @@ pub enum Command {
         /// Keep the previous colour's replicas after success (instant rollback, double capacity)
         #[arg(long)]
         keep_previous: bool,
+        /// Pass a Prometheus guard or blocking alert, as guard:<name> (repeatable; each needs a --reason, in the same order)
+        #[arg(long = "override", value_name = "RULE", requires = "reasons")]
+        overrides: Vec<String>,
+        /// Why the matching --override is safe (recorded in the report)
+        #[arg(long = "reason", value_name = "TEXT")]
+        reasons: Vec<String>,
     },
     /// Switch the live Service back to the previous colour (scaling it up first if it is not warm)
     Rollback {

@@ -149,6 +149,9 @@ pub struct RolloutCommand {
     pub yes: bool,
     /// `--keep-previous`.
     pub keep_previous: bool,
+    /// `(rule, reason)` pairs; rule names are checked later (only
+    /// `guard:<name>` applies to a rollout).
+    pub overrides: Vec<(String, String)>,
 }
 
 /// `ocfail sim`, resolved.
@@ -317,12 +320,15 @@ impl Invocation {
                     dry_run,
                     yes,
                     keep_previous,
+                    overrides,
+                    reasons,
                 } => CommandKind::Rollout(Box::new(RolloutCommand {
                     image: Some(image),
                     regions: regions.into_iter().filter(|r| !r.is_empty()).collect(),
                     dry_run,
                     yes,
                     keep_previous,
+                    overrides: overrides.into_iter().zip(reasons).collect(),
                 })),
                 Command::Rollback {
                     region,
@@ -334,6 +340,7 @@ impl Invocation {
                     dry_run,
                     yes,
                     keep_previous: true,
+                    overrides: Vec::new(),
                 })),
                 Command::Demo => CommandKind::Demo,
                 Command::Monitoring {

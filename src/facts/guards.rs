@@ -107,6 +107,8 @@ pub enum GuardOutcome {
     Unavailable(ApiProblem),
     /// Not evaluated: the run stopped before its moment.
     NotReached,
+    /// Not evaluated: a dry run shows the query it would send.
+    Planned,
 }
 
 /// An active alert that blocks the run.

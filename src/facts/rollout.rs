@@ -415,6 +415,18 @@ pub enum Refusal {
     },
     /// Another run holds the lock (the error, its causes and hint).
     Locked(ApiProblem),
+    /// A `before` guard breached or a blocking alert is firing.
+    Guards {
+        /// The guards and alerts (what `--override guard:<name>` names).
+        names: Vec<String>,
+    },
+    /// The `before` guards or blocking alerts could not be checked
+    /// (Prometheus did not answer, or had no data): a rollout does not
+    /// start blind.
+    GuardsUnchecked {
+        /// The guards and alert matchers that could not be checked.
+        names: Vec<String>,
+    },
 }
 
 /// Why a region was not started.
@@ -563,6 +575,12 @@ pub enum RolloutNote {
     },
     /// The lock was lost mid-rollout.
     LockLost,
+    /// An `after` guard failed once every wave was promoted: the
+    /// promotions stand.
+    AfterGuardsFailed {
+        /// The guards.
+        names: Vec<String>,
+    },
     /// Records are left for `ocfail restore`.
     RecordsLeft {
         /// The command.

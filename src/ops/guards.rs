@@ -203,7 +203,7 @@ pub fn finding(seen: GuardSeen) -> Finding {
         GuardOutcome::Held | GuardOutcome::BrieflyBreached => Verdict::Pass,
         GuardOutcome::Breached { .. } => Verdict::Fail,
         GuardOutcome::NoData | GuardOutcome::Unavailable(_) => Verdict::Inconclusive,
-        GuardOutcome::NotReached => Verdict::Skipped,
+        GuardOutcome::NotReached | GuardOutcome::Planned => Verdict::Skipped,
     };
     Finding::new(verdict, GuardFact::Guard(seen))
 }

@@ -11,9 +11,15 @@
 //! record removed and the previous colour scaled to 0, so until then a
 //! crash leaves records from which `ocfail restore` puts the old version
 //! back everywhere.
+//!
+//! With a `prometheus:` section, Prometheus is asked too (`prom.rs`):
+//! blocking alerts and `before` guards between the reads and the lock, the
+//! analysis through each region's verify window, `after` guards before the
+//! promotions are made final.
 
 mod finish;
 mod plan;
+mod prom;
 mod region;
 mod report;
 mod smoke;
@@ -22,6 +28,7 @@ mod smoke;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -31,14 +38,18 @@ use futures_util::future::join_all;
 use crate::cloudflare::Pools;
 use crate::exit_code;
 use crate::facts::lock::LockFact;
+use crate::facts::restore::NothingChanged;
+use crate::facts::rollout::RolloutSummary;
 use crate::facts::rollout::{
     NotStarted, ReadProblem, Refusal, RolledBack, RolloutFact, RolloutNote,
 };
-use crate::facts::{Finding, Note, Step, Verdict};
+use crate::facts::{Finding, Note, RegionFindings, Step, Verdict};
 use crate::kube::Workloads;
 use crate::manifest::{Fleet, OnFailure, Region};
+use crate::prometheus::{Metrics, PromError};
 
 use super::clients::Clients;
+use super::guards::{self, Bindings};
 use super::lock::{self, Holder, LockOptions};
 use super::record;
 use super::restore::RestoreOptions;
@@ -63,6 +74,8 @@ pub struct RolloutOptions {
     pub dry_run: bool,
     /// Keep the previous colour's replicas after a successful rollout.
     pub keep_previous: bool,
+    /// `--override guard:<name> --reason TEXT` pairs: `(name, reason)`.
+    pub guard_overrides: Vec<(String, String)>,
     /// This run's id.
     pub run_id: String,
 }
@@ -101,6 +114,10 @@ struct Slot<W> {
     image: String,
     status: Status,
     run: Option<RegionRun>,
+    /// Blocking alerts and `before` guards, as they were checked.
+    pre: Vec<Finding>,
+    /// `after` guards, once every wave was promoted.
+    post: Vec<Finding>,
 }
 
 /// How the waves went.
@@ -127,6 +144,23 @@ where
     W: Workloads + Clone + 'static,
     P: Pools + 'static,
 {
+    let prometheus = c.prometheus.clone();
+    run_with(c, prometheus, opts, sup).await
+}
+
+/// [`run`] with the Prometheus client given apart, so that tests can pass
+/// an in-memory one.
+async fn run_with<W, P, M>(
+    c: &Clients<W, P>,
+    prometheus: Option<Result<Arc<M>, PromError>>,
+    opts: &RolloutOptions,
+    sup: &mut Supervisor<'_>,
+) -> Findings
+where
+    W: Workloads + Clone + 'static,
+    P: Pools + 'static,
+    M: Metrics + 'static,
+{
     let fleet = &c.fleet;
     let waves = waves(fleet, opts);
     let selected: Vec<&Region> = waves.iter().flatten().collect();
@@ -135,6 +169,18 @@ where
         Err(nothing_changed) => return nothing_changed,
     };
     let mut slots = slots(c, opts, &waves, &selected, &clients, &states);
+    // Only a manifest that asks something of Prometheus needs it; and a
+    // rollback, the way out of an incident, is never held up by one.
+    let prometheus = prometheus.filter(|_| opts.image.is_some() && prom::wanted(&fleet.rollout));
+    if let Some(p) = &prometheus {
+        let checked = sup.stoppable(precheck(fleet, p, opts, &mut slots)).await;
+        match checked {
+            None => return stopped_before(&selected, sup.reason()),
+            Some(Some(refusal)) => return refusal,
+            Some(None) => {}
+        }
+    }
+    let prometheus = prometheus.and_then(Result::ok);
     if opts.dry_run {
         let notes = vec![RolloutNote::DryRun.into()];
         return outcome(&c.recovery, slots, notes, None, None);
@@ -172,6 +218,9 @@ where
         .and_then(|t| TrafficGenerator::start(t, origin.into_std()).ok());
     let cancel = sup.cancel_token();
     let abort = sup.abort_token();
+    let analysis = prometheus
+        .clone()
+        .and_then(|m| prom::Analysis::new(m, &fleet.rollout));
     let by = record::by(holder.as_str());
     let ctx = Ctx {
         fleet,
@@ -189,9 +238,17 @@ where
         poll: Duration::from_millis(250),
         progress: sup.phases(),
         recovery: &c.recovery,
+        analysis: analysis.as_ref(),
     };
     let mut ran = promote_waves(&ctx, sup, &mut slots, &waves).await;
+    let after = match &prometheus {
+        Some(m) if ran.failed_in.is_none() && !ran.aborted && !sup.stopping() => {
+            after_guards(m.as_ref(), fleet, &mut slots, &ran.promoted).await
+        }
+        _ => None,
+    };
     let mut notes = finish_waves(&ctx, sup, opts, &mut slots, &mut ran).await;
+    notes.extend(after);
     // How the run stopped, as it was decided: a signal during the release
     // changes nothing of it.
     let stop = sup.reason();
@@ -215,6 +272,104 @@ where
         lock::report_unreleased(&mut findings.regions, e, fleet);
     }
     findings
+}
+
+/// Blocking alerts and `before` guards on the regions this run changes
+/// (also in a dry run: they only read). `Some` is the run's end, nothing
+/// changed: a refusal (exit 5), or what could not be checked (exit 3 or
+/// 4); passes and overrides go into the slots' reports. A dry run also
+/// shows the queries it would watch after the switch.
+async fn precheck<W, M: Metrics>(
+    fleet: &Fleet,
+    p: &Result<Arc<M>, PromError>,
+    opts: &RolloutOptions,
+    slots: &mut [Slot<W>],
+) -> Option<Findings> {
+    let changed: Vec<usize> = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s.status, Status::NotStarted(_) | Status::Planned(_)))
+        .map(|(i, _)| i)
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    let targets: Vec<prom::Target> = changed
+        .iter()
+        .map(|&i| {
+            let s = &slots[i].state;
+            prom::Target {
+                region: s.region.name.to_string(),
+                color: s.idle_color.clone(),
+                previous: s.live_color.clone(),
+            }
+        })
+        .collect();
+    let rollout = &fleet.rollout;
+    let found = match p {
+        Ok(m) => prom::before(m.as_ref(), rollout, &targets, &opts.guard_overrides).await,
+        Err(e) => prom::unchecked(rollout, &targets, e),
+    };
+    let start = prom::decide(&found);
+    for ((&i, t), f) in changed.iter().zip(&targets).zip(found) {
+        match &mut slots[i].status {
+            Status::Planned(checks) => {
+                checks.extend(f);
+                checks.extend(prom::planned(rollout, t));
+            }
+            _ => slots[i].pre = f,
+        }
+    }
+    let (why, code) = match start {
+        prom::Start::Go => return None,
+        prom::Start::Refuse(names) => (Refusal::Guards { names }, Some(exit_code::REFUSED)),
+        // The verdicts say it: error (3) or inconclusive (4).
+        prom::Start::Unchecked(names) => (Refusal::GuardsUnchecked { names }, None),
+    };
+    let regions = slots
+        .iter()
+        .map(|s| {
+            let checks = match &s.status {
+                Status::Planned(checks) => checks.clone(),
+                _ => s.pre.clone(),
+            };
+            RegionFindings::from_checks(
+                s.state.region.name.as_str(),
+                RolloutSummary::NothingChanged(NothingChanged::Refused),
+                checks,
+            )
+        })
+        .collect();
+    Some(Findings {
+        regions,
+        notes: vec![RolloutNote::Refused(why).into()],
+        traffic: None,
+        exit_code: code,
+    })
+}
+
+/// `after` guards on every promoted region, before the promotions are
+/// made final; a breach fails the region's verdict but rolls nothing back
+/// (the note says so).
+async fn after_guards<W, M: Metrics>(
+    m: &M,
+    fleet: &Fleet,
+    slots: &mut [Slot<W>],
+    promoted: &[usize],
+) -> Option<Note> {
+    let mut failed = Vec::new();
+    for &i in promoted {
+        let s = &slots[i].state;
+        let b = Bindings::rollout(s.region.name.as_str(), &s.idle_color, &s.live_color);
+        let found = guards::after(m, &fleet.rollout.guards, &b).await;
+        for n in prom::failed_names(&found) {
+            if !failed.contains(&n) {
+                failed.push(n);
+            }
+        }
+        slots[i].post = found;
+    }
+    (!failed.is_empty()).then(|| RolloutNote::AfterGuardsFailed { names: failed }.into())
 }
 
 /// Reads every region (each must be reachable: the lock covers the whole
@@ -333,6 +488,8 @@ where
             image,
             status,
             run: None,
+            pre: Vec::new(),
+            post: Vec::new(),
         });
     }
     slots

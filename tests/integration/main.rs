@@ -42,6 +42,7 @@ mod promstack;
 mod restore;
 mod rollout;
 mod rollout_commit;
+mod rollout_guards;
 mod running;
 mod seeded;
 mod signals;

@@ -27,6 +27,7 @@ use crate::ops::supervise::Phases;
 use crate::ops::traffic::TrafficGenerator;
 
 use super::plan::RegionState;
+use super::prom::{self, Analysis};
 use super::smoke;
 
 /// Everything the regions of a rollout share.
@@ -55,6 +56,9 @@ pub struct Ctx<'a> {
     pub progress: Phases,
     /// How printed commands reach this fleet.
     pub recovery: &'a Recovery,
+    /// The analysis and `during` guards watched while verifying, when the
+    /// manifest has some and Prometheus is configured.
+    pub analysis: Option<&'a Analysis>,
 }
 
 impl Ctx<'_> {
@@ -220,7 +224,7 @@ impl<W: Workloads> Promotion<'_, W> {
         run.timings
             .insert("smokeMs".to_owned(), ms(started.elapsed()));
 
-        verify(ctx, run, self.name, switched_at).await
+        verify(ctx, run, s, switched_at).await
     }
 
     /// The image (and replicas) on the idle colour.
@@ -447,39 +451,67 @@ async fn smoke_stage<W: Workloads>(
     }
 }
 
-/// Watches LB traffic for `verifyFor` after the switch.
+/// Watches LB traffic, and the analysis guards on the newly live colour,
+/// for `verifyFor` after the switch; a breach ends the window at once.
 async fn verify(
     ctx: &Ctx<'_>,
     run: &mut RegionRun,
-    name: &str,
+    s: &RegionState,
     switched_at: u64,
 ) -> Result<(), Finding> {
+    let name = s.region.name.as_str();
     let verify_for = ctx.fleet.rollout.verify_for;
-    let Some(traffic) = ctx.traffic else {
+    let watch = ctx
+        .analysis
+        .map(|a| a.start(name, &s.idle_color, &s.live_color));
+    if ctx.traffic.is_none() {
         run.checks
             .push(Finding::new(Verdict::Skipped, RolloutFact::NoTraffic));
-        return Ok(());
-    };
+        if watch.is_none() {
+            return Ok(());
+        }
+    }
     ctx.phase(name, Step::Verifying);
     let started = Instant::now();
-    tokio::select! {
-        () = tokio::time::sleep(verify_for) => {}
-        () = ctx.cancel.cancelled() => return Err(interrupted(RolloutCheck::Verify)),
-    }
-    let seen = traffic.summary_between(switched_at, ctx.now_ms());
-    let max = ctx.fleet.rollout.max_error_rate;
+    // Never cancelled without a watch.
+    let breached = watch
+        .as_ref()
+        .map_or_else(CancellationToken::new, |w| w.breached());
+    let cut_short = tokio::select! {
+        () = tokio::time::sleep(verify_for) => false,
+        () = breached.cancelled() => true,
+        () = ctx.cancel.cancelled() => {
+            if let Some(w) = watch {
+                w.stop().await;
+            }
+            return Err(interrupted(RolloutCheck::Verify));
+        }
+    };
+    let analysis = match watch {
+        Some(w) => w.stop().await,
+        None => Vec::new(),
+    };
     run.timings
         .insert("verifyMs".to_owned(), ms(started.elapsed()));
-    let verified = RolloutFact::Verified {
-        requests: seen.requests,
-        over: verify_for,
-        error_rate: seen.error_rate,
-        max,
-    };
-    if seen.error_rate > max.fraction() {
-        return Err(Finding::new(Verdict::Fail, verified));
+    // A breach is the verdict; traffic over a cut-short window says less.
+    if let (Some(traffic), false) = (ctx.traffic, cut_short) {
+        let seen = traffic.summary_between(switched_at, ctx.now_ms());
+        let max = ctx.fleet.rollout.max_error_rate;
+        let verified = RolloutFact::Verified {
+            requests: seen.requests,
+            over: verify_for,
+            error_rate: seen.error_rate,
+            max,
+        };
+        if seen.error_rate > max.fraction() {
+            run.checks.extend(analysis);
+            return Err(Finding::new(Verdict::Fail, verified));
+        }
+        run.checks
+            .push(Finding::new(Verdict::Pass, verified).took(ms(started.elapsed())));
     }
-    run.checks
-        .push(Finding::new(Verdict::Pass, verified).took(ms(started.elapsed())));
-    Ok(())
+    match prom::judged(analysis, &mut run.checks) {
+        Some(bad) => Err(bad),
+        None => Ok(()),
+    }
 }

@@ -166,11 +166,14 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
         from: from.clone(),
         to: to.clone(),
     };
-    let mut checks = slot
-        .run
-        .as_ref()
-        .map(|r| r.checks.clone())
-        .unwrap_or_default();
+    let mut checks = slot.pre.clone();
+    checks.extend(
+        slot.run
+            .as_ref()
+            .map(|r| r.checks.clone())
+            .unwrap_or_default(),
+    );
+    checks.extend(slot.post.iter().cloned());
     let timings = slot
         .run
         .as_ref()
@@ -178,7 +181,10 @@ fn report<W>(recovery: &Recovery, slot: Slot<W>) -> RegionFindings {
         .unwrap_or_default();
     let (status, verdict, summary, live_after) = ending(recovery, &slot, change, &mut checks);
     let mut r = RegionFindings::from_checks(s.region.name.as_str(), summary, checks);
-    r.verdict = verdict;
+    // A failed `after` guard (or an overridden `before` one) counts too.
+    r.verdict = Verdict::worst(
+        std::iter::once(verdict).chain(slot.pre.iter().chain(&slot.post).map(|f| f.verdict)),
+    );
     r.timings = timings;
     r.rollout = Some(RolloutFacts {
         status: status.to_owned(),
@@ -259,7 +265,12 @@ fn ending<'s, W>(
             // version was seen not to work) or an API error (it could not
             // be checked), which decides the region's verdict and so the
             // exit code, 1 or 3, as for every command.
-            let stopped = checks.iter().find(|c| c.verdict >= Verdict::Error);
+            // An analysis that could not measure stops a region too
+            // (inconclusive, exit 4), when nothing worse did.
+            let stopped = checks
+                .iter()
+                .find(|c| c.verdict >= Verdict::Error)
+                .or_else(|| checks.iter().find(|c| c.verdict == Verdict::Inconclusive));
             let verdict = stopped.map_or(Verdict::Fail, |c| c.verdict);
             let summary = RolloutSummary::Failed {
                 change,

@@ -226,6 +226,9 @@ fn guard(g: &GuardSeen) -> String {
         GuardOutcome::NotReached => {
             format!("`{query}`; must be {cond}: not evaluated, the run stopped first ({when})")
         }
+        GuardOutcome::Planned => {
+            format!("`{query}`; must be {cond}: would be checked ({when}); dry run, not evaluated")
+        }
     }
 }
 

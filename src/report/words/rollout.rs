@@ -265,6 +265,16 @@ fn refusal(r: &Refusal) -> String {
                 .join(", ")
         ),
         Refusal::Locked(p) => problem(p),
+        Refusal::Guards { names } => format!(
+            "guard: {} breached or firing before the rollout; nothing was changed; fix what it \
+             measures, or pass --override guard:<name> --reason TEXT",
+            names.join(", ")
+        ),
+        Refusal::GuardsUnchecked { names } => format!(
+            "guard: {} could not be checked (Prometheus did not answer, or had no data); nothing \
+             was changed: a rollout does not start blind",
+            names.join(", ")
+        ),
     }
 }
 
@@ -424,6 +434,11 @@ pub fn note(n: &RolloutNote) -> String {
         RolloutNote::LockLost => "the lock was lost mid-rollout (its renewals failed); every \
                                   region changed by this run was switched back"
             .to_owned(),
+        RolloutNote::AfterGuardsFailed { names } => format!(
+            "guard: {} failed after every wave was promoted; the new version stays live (a \
+             completed rollout is not rolled back: run `ocfail rollback` if it should be)",
+            names.join(", ")
+        ),
         RolloutNote::RecordsLeft { restore } => format!(
             "records are left on the clusters: run `{restore}` to put the previous version back"
         ),
