@@ -88,6 +88,7 @@ pub fn unchecked(r: &Rollout, targets: &[Target], e: &PromError) -> Vec<Vec<Find
                             .map(|a| b.fill(&a.0).unwrap_or_else(|_| a.0.clone()))
                             .collect(),
                         problem: problem.clone(),
+                        refuses: true,
                     },
                 ));
             }
