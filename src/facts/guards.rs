@@ -36,8 +36,6 @@ pub enum GuardFact {
     ExpectationsUnreadable(ApiProblem),
     /// An expected alert, and what Prometheus showed.
     Expectation(ExpectationSeen),
-    /// `--dry-run`: a guard the run would evaluate (its query filled).
-    Planned(GuardSeen),
     /// A refusal that `--override guard:<name>` passed.
     Overridden {
         /// The guard (or alert) name.

@@ -218,17 +218,13 @@ fn unfillable(guard: &Guard, when: Option<GuardWhen>, e: &TemplateError) -> Guar
     t.seen
 }
 
-/// `--dry-run`: each guard as it would be checked, its query filled.
-pub fn planned(guards: &[Guard], analysis: bool, b: &Bindings) -> Vec<Finding> {
-    guards
-        .iter()
-        .map(|g| {
-            let when = (!analysis).then_some(g.when);
-            let query = b.fill(&g.query).unwrap_or_else(|_| g.query.clone());
-            let seen = Tracker::new(g, when, query).seen;
-            Finding::new(Verdict::Pass, GuardFact::Planned(seen))
-        })
-        .collect()
+/// `--dry-run`: `guard` as it would be checked `when` (`None`: a
+/// rollout's analysis), its query filled, not evaluated.
+pub fn planned(guard: &Guard, when: Option<GuardWhen>, b: &Bindings) -> Finding {
+    let query = b.fill(&guard.query).unwrap_or_else(|_| guard.query.clone());
+    let mut t = Tracker::new(guard, when, query);
+    t.seen.outcome = GuardOutcome::Planned;
+    t.finding()
 }
 
 /// Checks `guard` once (`before` or `after`). With a `for`, it is breached

@@ -92,14 +92,13 @@ pub(super) async fn before<W, P>(
 
 /// `--dry-run`: the guards the drill would watch and check afterwards.
 pub(super) fn planned(fleet: &Fleet, g: &Guarded) -> Vec<Finding> {
-    let later: Vec<_> = fleet
+    fleet
         .drill
         .guards
         .iter()
         .filter(|x| x.when != GuardWhen::Before)
-        .cloned()
-        .collect();
-    guards::planned(&later, false, &g.bindings)
+        .map(|x| guards::planned(x, Some(x.when), &g.bindings))
+        .collect()
 }
 
 /// Starts watching the `during` guards (none: `None`).

@@ -122,12 +122,7 @@ pub fn planned(r: &Rollout, t: &Target) -> Vec<Finding> {
     watched(r)
         .into_iter()
         .chain(after)
-        .map(|(g, when)| {
-            let query = b.fill(&g.query).unwrap_or_else(|_| g.query.clone());
-            let mut t = Tracker::new(&g, when, query);
-            t.seen.outcome = GuardOutcome::Planned;
-            t.finding()
-        })
+        .map(|(g, when)| guards::planned(&g, when, &b))
         .collect()
 }
 

@@ -21,7 +21,7 @@ fn ms(d: Duration) -> u64 {
 /// JUnit's properties.
 pub fn numbers(f: &GuardFact) -> Option<PromCheck> {
     match f {
-        GuardFact::Guard(g) | GuardFact::Planned(g) => Some(PromCheck {
+        GuardFact::Guard(g) => Some(PromCheck {
             query: g.query.clone(),
             value: g.worst.as_ref().map(|w| w.value).filter(|v| v.is_finite()),
             labels: g.worst.as_ref().map(|w| w.labels.clone()),
@@ -65,7 +65,6 @@ pub fn name(f: &GuardFact) -> String {
         }
         GuardFact::Expectation(e) => format!("expect-alert {}", e.matcher),
         GuardFact::ExpectationsUnreadable(_) => "expect-alerts".to_owned(),
-        GuardFact::Planned(g) => format!("guard:{}", g.name),
         GuardFact::Overridden { name, .. } => format!("guard:{name}"),
     }
 }
@@ -99,18 +98,6 @@ pub fn detail(f: &GuardFact) -> String {
         GuardFact::ExpectationsUnreadable(p) => format!(
             "could not read Prometheus' alerting rules to decide the expected alerts: {}",
             problem(p)
-        ),
-        GuardFact::Planned(g) => format!(
-            "would check `{}` (must be {}) {}",
-            g.query,
-            condition(g),
-            match g.when {
-                Some(GuardWhen::Before) => "before changing anything",
-                Some(GuardWhen::During) =>
-                    "while the fleet is changed; a breach stops the run and puts back",
-                Some(GuardWhen::After) => "once the fleet is back; a breach fails the verdict",
-                None => "while verifying each region; a breach rolls back",
-            }
         ),
         GuardFact::Overridden { name, reason } => {
             format!("overridden with --override guard:{name} (reason: {reason})")
