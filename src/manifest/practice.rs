@@ -240,9 +240,12 @@ fn decode_blocked(d: &mut Decoder, node: &Node, path: &str) -> Option<DateRange>
         Ok(r) => Some(r),
         Err(why) => {
             d.err(
-                Diagnostic::new(node.pos, path, format!("`{text}` is not a date: {why}")).hint(
-                    "write a date `2026-12-24` or an inclusive range `2026-12-31..2027-01-02`",
-                ),
+                Diagnostic::new(
+                    node.pos,
+                    path,
+                    format!("`{text}` is not a blocked date: {why}"),
+                )
+                .hint("write a date `2026-12-24` or an inclusive range `2026-12-31..2027-01-02`"),
             );
             None
         }
