@@ -212,3 +212,28 @@ fn blocked_dates_are_dates_or_inclusive_ranges() {
     assert_eq!(p.path, "practice.blockedDates[0]");
     assert_eq!(p.pos, pos_of(&text, "\"2026-12-32\""));
 }
+
+proptest::proptest! {
+    /// A window written back (as the simulator's manifest and reports
+    /// write it) reads as the same window.
+    #[test]
+    fn a_window_reads_back_as_written(
+        days in 1u8..128,
+        start in 0i8..23,
+        len in 1i16..1440,
+        zone in proptest::sample::select(vec!["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]),
+    ) {
+        let start = Time::new(start, 0, 0, 0).unwrap();
+        let end_minutes = (i16::from(start.hour()) * 60 + len).min(23 * 60 + 59);
+        proptest::prop_assume!(end_minutes > i16::from(start.hour()) * 60);
+        let end = Time::new((end_minutes / 60) as i8, (end_minutes % 60) as i8, 0, 0).unwrap();
+        let w = PracticeWindow {
+            days: Weekdays(days),
+            start,
+            end,
+            zone_name: zone.to_owned(),
+            zone: TimeZone::get(zone).unwrap(),
+        };
+        proptest::prop_assert_eq!(parse_window(&w.to_string()), Ok(w));
+    }
+}
