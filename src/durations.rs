@@ -70,6 +70,17 @@ pub const INTERVAL: Limit = Limit {
     example: "15s",
 };
 
+/// `practice.every`: a leap year, so "once a year" fits. Its minimum,
+/// [`PRACTICE_EVERY_MIN`], is checked where it is parsed.
+pub const PRACTICE_EVERY: Limit = Limit {
+    max: Duration::from_secs(366 * DAY),
+    example: "7d",
+};
+
+/// The shortest `practice.every`: an hour. A drill takes minutes and
+/// moves real traffic; more often than hourly is a load test, not practice.
+pub const PRACTICE_EVERY_MIN: Duration = Duration::from_secs(HOUR);
+
 /// The furthest [`deadline`] reaches: 30 years, the same cap tokio puts on
 /// `sleep`, so a saturated deadline and a sleep until it agree. It fits
 /// every platform's clock (tokio notes that 100 years overflows FreeBSD's)
@@ -180,7 +191,7 @@ mod tests {
 
     #[test]
     fn limits_accept_their_maximum_and_refuse_beyond_it() {
-        for limit in [HOLD, DEADLINE, REQUEST_TIMEOUT, INTERVAL] {
+        for limit in [HOLD, DEADLINE, REQUEST_TIMEOUT, INTERVAL, PRACTICE_EVERY] {
             assert_eq!(limit.check(limit.max), Ok(limit.max));
             let e = limit
                 .check(limit.max + Duration::from_nanos(1))

@@ -15,6 +15,7 @@ pub mod drill;
 pub mod guards;
 pub mod health;
 pub mod lock;
+pub mod practice;
 pub mod restore;
 pub mod rollout;
 pub mod run;

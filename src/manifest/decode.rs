@@ -14,6 +14,7 @@ use super::fields::{
 };
 use super::guards;
 use super::node::{Node, Value};
+use super::practice;
 use super::schema::*;
 use crate::durations;
 
@@ -31,6 +32,7 @@ const TOP_KEYS: &[&str] = &[
     "rollout",
     "drill",
     "prometheus",
+    "practice",
 ];
 const DEFAULT_KEYS: &[&str] = &["namespace", "deployment", "service", "port"];
 const REGION_KEYS: &[&str] = &[
@@ -88,6 +90,7 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
         rollout: default_rollout(),
         drill: default_drill(),
         prometheus: None,
+        practice: None,
     };
     let Some(mut m) = d.map(root, "") else {
         return fleet;
@@ -152,6 +155,9 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
     match m.take("prometheus") {
         Some(n) => fleet.prometheus = guards::decode_prometheus(d, n),
         None => guards::no_prometheus(d),
+    }
+    if let Some(n) = m.take("practice") {
+        fleet.practice = practice::decode_practice(d, n, &fleet.regions);
     }
     d.finish(m, TOP_KEYS);
     fleet

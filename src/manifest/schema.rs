@@ -45,6 +45,146 @@ pub struct Fleet {
     /// alerts are not used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<Prometheus>,
+    /// Scheduled practice drills (docs/practice.md); `None`: none are
+    /// scheduled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice: Option<Practice>,
+}
+
+/// `practice`: when scheduled drills may run and how often each region is
+/// drilled (docs/practice.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Practice {
+    /// How often each region is drilled.
+    #[serde(serialize_with = "human_duration")]
+    pub every: Duration,
+    /// The regions drilled, in manifest order (ties in the rotation go to
+    /// the first); all of the fleet's when the manifest names none.
+    pub regions: Vec<RegionName>,
+    /// Weekly windows a practice drill may run in; empty: any time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<PracticeWindow>,
+    /// Dates no practice drill starts on, each in the time zone of the
+    /// window it would run in (UTC without windows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_dates: Vec<DateRange>,
+}
+
+/// A weekly window, written `Tue-Thu 10:00-16:00 Europe/Berlin`: the days,
+/// a start and end on each of them (end after start: no overnight windows),
+/// and the IANA time zone both are read in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PracticeWindow {
+    /// The days the window opens on.
+    pub days: Weekdays,
+    /// When it opens, local time.
+    pub start: jiff::civil::Time,
+    /// When it closes, local time; after `start`.
+    pub end: jiff::civil::Time,
+    /// The IANA name of its zone, as written.
+    pub zone_name: String,
+    /// That zone, from the tz database bundled into ocfail.
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl fmt::Display for PracticeWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}-{} {}",
+            self.days,
+            self.start.strftime("%H:%M"),
+            self.end.strftime("%H:%M"),
+            self.zone_name
+        )
+    }
+}
+
+impl Serialize for PracticeWindow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A set of weekdays; bit 0 is Monday.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Weekdays(pub u8);
+
+impl Weekdays {
+    /// Day names as written, Monday first.
+    pub const NAMES: [&'static str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+    /// Whether `day` is in the set.
+    pub fn contains(self, day: jiff::civil::Weekday) -> bool {
+        self.0 & (1 << day.to_monday_zero_offset()) != 0
+    }
+
+    /// The set with `day` added.
+    #[must_use]
+    pub fn with(self, day: jiff::civil::Weekday) -> Self {
+        Weekdays(self.0 | (1 << day.to_monday_zero_offset()))
+    }
+}
+
+impl fmt::Display for Weekdays {
+    /// As a comma-separated list of runs, e.g. `Mon,Wed-Fri`; a set is
+    /// written Monday first, so a wrapping range reads `Mon,Fri-Sun`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = |i: usize| self.0 & (1 << i) != 0;
+        let mut parts = Vec::new();
+        let mut i = 0;
+        while i < 7 {
+            if !on(i) {
+                i += 1;
+                continue;
+            }
+            let first = i;
+            while i + 1 < 7 && on(i + 1) {
+                i += 1;
+            }
+            parts.push(if first == i {
+                Self::NAMES[first].to_owned()
+            } else {
+                format!("{}-{}", Self::NAMES[first], Self::NAMES[i])
+            });
+            i += 1;
+        }
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// A blocked date or an inclusive range of dates, written `2026-12-24` or
+/// `2026-12-31..2027-01-02`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    /// The first blocked date.
+    pub first: jiff::civil::Date,
+    /// The last blocked date; `first` for a single date.
+    pub last: jiff::civil::Date,
+}
+
+impl DateRange {
+    /// Whether `date` is blocked by this range.
+    pub fn contains(self, date: jiff::civil::Date) -> bool {
+        self.first <= date && date <= self.last
+    }
+}
+
+impl fmt::Display for DateRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}..{}", self.first, self.last)
+        }
+    }
+}
+
+impl Serialize for DateRange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// `prometheus`: the Prometheus (and optionally Alertmanager) that guards,

@@ -13,6 +13,7 @@ pub mod health;
 pub mod live_validate;
 pub mod lock;
 pub mod monitoring;
+pub mod practice;
 pub mod process;
 pub mod ready;
 pub mod record;
