@@ -14,6 +14,7 @@ pub mod exposition;
 pub mod facts;
 pub mod kube;
 pub mod manifest;
+pub mod notify;
 pub mod ops;
 pub mod prometheus;
 pub mod report;

@@ -29,6 +29,9 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("prometheus", "ops"),
     ("prometheus", "report"),
     ("prometheus", "app"),
+    ("notify", "ops"),
+    ("notify", "report"),
+    ("notify", "app"),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
