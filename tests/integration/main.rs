@@ -36,6 +36,7 @@ mod lock_errors;
 mod manifest_errors;
 mod manifest_fuzz;
 mod monitoring;
+mod notify;
 mod output;
 mod prometheus_client;
 mod promstack;
