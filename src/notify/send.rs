@@ -57,7 +57,8 @@ pub async fn send(
         }
     };
     let body = payload.body();
-    let deadline = Instant::now() + timeout.saturating_mul(tries);
+    // Bounded like every other wait: an absurd timeout cannot overflow.
+    let deadline = crate::durations::deadline(Instant::now(), timeout.saturating_mul(tries));
     let mut made = 0;
     let mut backoff = FIRST_BACKOFF;
     loop {
