@@ -115,6 +115,29 @@ pub trait Workloads: Send + Sync {
         resource_version: Option<&str>,
     ) -> impl Future<Output = Result<(), KubeError>> + Send;
 
+    /// A ConfigMap, or `None` when it does not exist.
+    fn config_map(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ConfigMapState>, KubeError>> + Send;
+
+    /// Creates a ConfigMap with `data` (labelled as ocfail's); one that
+    /// already exists is a [`KubeErrorKind::Conflict`] (409 AlreadyExists).
+    fn create_config_map(
+        &self,
+        name: &str,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<ConfigMapState, KubeError>> + Send;
+
+    /// Replaces the data of ConfigMap `current` (its `resource_version` is
+    /// the precondition) with `data`; a stale version is a
+    /// [`KubeErrorKind::Conflict`] (someone else wrote it first).
+    fn replace_config_map(
+        &self,
+        current: &ConfigMapState,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<ConfigMapState, KubeError>> + Send;
+
     /// The HorizontalPodAutoscalers in the namespace (autoscaling/v2).
     fn hpas(&self) -> impl Future<Output = Result<Vec<HpaState>, KubeError>> + Send;
 

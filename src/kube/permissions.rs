@@ -69,8 +69,11 @@ pub const DELETE_LEASES: Permission = Permission {
     commands: MUTATING,
 };
 
+/// The commands that append to the run history (ConfigMap `ocfail-history`).
+const RECORDING: &[&str] = &["drill", "rollout", "rollback", "restore", "practice"];
+
 /// Everything ocfail calls on Kubernetes, namespaced rows first.
-pub const PERMISSIONS: [Permission; 14] = [
+pub const PERMISSIONS: [Permission; 17] = [
     Permission {
         verb: "get",
         group: "apps",
@@ -184,6 +187,42 @@ pub const PERMISSIONS: [Permission; 14] = [
         commands: MUTATING,
     },
     DELETE_LEASES,
+    Permission {
+        verb: "get",
+        group: "",
+        resource: "configmaps",
+        subresource: "",
+        scope: Scope::Namespace,
+        purpose: "read the run history (ConfigMap ocfail-history): past runs, and when each \
+                  region was last practised",
+        without: "history shows nothing, practice cannot tell which region is due (so it \
+                  runs none), and runs cannot record themselves",
+        commands: &[
+            "drill", "rollout", "rollback", "restore", "practice", "history", "status", "exporter",
+        ],
+    },
+    Permission {
+        verb: "create",
+        group: "",
+        resource: "configmaps",
+        subresource: "",
+        scope: Scope::Namespace,
+        purpose: "start the run history (ConfigMap ocfail-history) with the first run",
+        without: "runs cannot record themselves (they warn and go on), and practice never \
+                  sees a region as practised",
+        commands: RECORDING,
+    },
+    Permission {
+        verb: "update",
+        group: "",
+        resource: "configmaps",
+        subresource: "",
+        scope: Scope::Namespace,
+        purpose: "append each run to the history, and mark a crashed run as restored",
+        without: "runs cannot record themselves (they warn and go on), and practice never \
+                  sees a region as practised",
+        commands: RECORDING,
+    },
     Permission {
         verb: "list",
         group: "autoscaling",

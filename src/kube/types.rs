@@ -115,6 +115,17 @@ pub struct LeaseSpec {
     pub renew_time: String,
 }
 
+/// A ConfigMap (core/v1), as far as ocfail's history cares: its data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigMapState {
+    /// Its name.
+    pub name: String,
+    /// `data`, key by key.
+    pub data: std::collections::BTreeMap<String, String>,
+    /// `metadata.resourceVersion`, for optimistic updates.
+    pub resource_version: Option<String>,
+}
+
 /// A HorizontalPodAutoscaler, as far as drills care.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HpaState {

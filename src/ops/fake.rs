@@ -21,8 +21,8 @@ use crate::cloudflare::{
     TokenStatus,
 };
 use crate::kube::{
-    AccessCheck, COLOR_LABEL, DeploymentState, HpaState, KubeError, KubeErrorKind, LeaseSpec,
-    LeaseState, ProxyRequest, ProxyResponse, ServerVersion, ServiceState, Workloads,
+    AccessCheck, COLOR_LABEL, ConfigMapState, DeploymentState, HpaState, KubeError, KubeErrorKind,
+    LeaseSpec, LeaseState, ProxyRequest, ProxyResponse, ServerVersion, ServiceState, Workloads,
 };
 use crate::manifest::Fleet;
 
@@ -58,6 +58,8 @@ pub struct KubeState {
     pub services: BTreeMap<String, ServiceState>,
     /// Leases by name.
     pub leases: BTreeMap<String, LeaseState>,
+    /// ConfigMaps by name.
+    pub config_maps: BTreeMap<String, ConfigMapState>,
     /// HPAs.
     pub hpas: Vec<HpaState>,
     /// The fault in force.
@@ -378,6 +380,56 @@ impl Workloads for FakeKube {
                 Ok(())
             }
         }
+    }
+
+    async fn config_map(&self, name: &str) -> Result<Option<ConfigMapState>, KubeError> {
+        self.gate(false, name).await?;
+        Ok(self.state().config_maps.get(name).cloned())
+    }
+
+    async fn create_config_map(
+        &self,
+        name: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
+        self.gate_with(true, false, name).await?;
+        let mut s = self.state();
+        if s.config_maps.contains_key(name) {
+            drop(s);
+            return Err(self.error(KubeErrorKind::Conflict, name));
+        }
+        let state = ConfigMapState {
+            name: name.to_owned(),
+            data: data.clone(),
+            resource_version: Some(Self::bump(&mut s)),
+        };
+        s.config_maps.insert(name.to_owned(), state.clone());
+        Ok(state)
+    }
+
+    async fn replace_config_map(
+        &self,
+        current: &ConfigMapState,
+        data: &BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
+        self.gate_with(true, false, &current.name).await?;
+        let mut s = self.state();
+        let stale = s
+            .config_maps
+            .get(&current.name)
+            .map(|c| &c.resource_version)
+            != Some(&current.resource_version);
+        if stale {
+            drop(s);
+            return Err(self.error(KubeErrorKind::Conflict, &current.name));
+        }
+        let state = ConfigMapState {
+            name: current.name.clone(),
+            data: data.clone(),
+            resource_version: Some(Self::bump(&mut s)),
+        };
+        s.config_maps.insert(current.name.clone(), state.clone());
+        Ok(state)
     }
 
     async fn hpas(&self) -> Result<Vec<HpaState>, KubeError> {

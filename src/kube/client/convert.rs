@@ -8,11 +8,14 @@ use k8s_openapi::api::authorization::v1::{
 };
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::Service;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
 use crate::kube::types::{
-    AccessCheck, DeploymentState, HpaState, LeaseSpec, LeaseState, ServiceState,
+    AccessCheck, ConfigMapState, DeploymentState, HpaState, LeaseSpec, LeaseState, ServiceState,
 };
 
 /// A merge patch that sets `key` to `value`, or removes it (`null`).
@@ -66,6 +69,37 @@ pub(super) fn lease_state(l: Lease) -> LeaseState {
             .and_then(|t| serde_json::to_value(t).ok())
             .and_then(|v| v.as_str().map(str::to_owned)),
         resource_version: l.metadata.resource_version,
+    }
+}
+
+/// A ConfigMap as ocfail sees it.
+pub(super) fn config_map_state(c: ConfigMap) -> ConfigMapState {
+    ConfigMapState {
+        name: c.metadata.name.unwrap_or_default(),
+        data: c.data.unwrap_or_default(),
+        resource_version: c.metadata.resource_version,
+    }
+}
+
+/// The ConfigMap object to write: `data`, labelled as ocfail's, at
+/// `resource_version` when given (a replace's precondition).
+pub(super) fn config_map_object(
+    name: &str,
+    data: &BTreeMap<String, String>,
+    resource_version: Option<&str>,
+) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(BTreeMap::from([(
+                "app.kubernetes.io/managed-by".to_owned(),
+                "ocfail".to_owned(),
+            )])),
+            resource_version: resource_version.map(str::to_owned),
+            ..ObjectMeta::default()
+        },
+        data: Some(data.clone()),
+        ..ConfigMap::default()
     }
 }
 

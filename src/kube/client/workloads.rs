@@ -5,20 +5,20 @@ use ::kube::api::{Api, DeleteParams, ListParams, Patch, PostParams, Precondition
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use serde_json::json;
 
 use super::convert::{
-    access_review, annotation_patch, deployment_state, hpa_state, lease_object, lease_state,
-    service_state,
+    access_review, annotation_patch, config_map_object, config_map_state, deployment_state,
+    hpa_state, lease_object, lease_state, service_state,
 };
 use super::proxy::{self, ProxyOutcome};
 use super::{FIELD_MANAGER, KubeRegion};
 use crate::kube::Workloads;
 use crate::kube::error::{Call, KubeError, KubeErrorKind};
 use crate::kube::types::{
-    AccessCheck, DeploymentState, HpaState, LeaseSpec, LeaseState, ProxyRequest, ProxyResponse,
-    ServerVersion, ServiceState,
+    AccessCheck, ConfigMapState, DeploymentState, HpaState, LeaseSpec, LeaseState, ProxyRequest,
+    ProxyResponse, ServerVersion, ServiceState,
 };
 
 impl Workloads for KubeRegion {
@@ -252,6 +252,54 @@ impl Workloads for KubeRegion {
         self.run(call, delete).await
     }
 
+    async fn config_map(&self, name: &str) -> Result<Option<ConfigMapState>, KubeError> {
+        let call = Call::new("get", "configmaps", Some(format!("configmap {name}")));
+        let found = self.run(call, self.config_maps().get_opt(name)).await?;
+        Ok(found.map(config_map_state))
+    }
+
+    async fn create_config_map(
+        &self,
+        name: &str,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
+        let call = Call::new("create", "configmaps", Some(format!("configmap {name}")));
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        let object = config_map_object(name, data, None);
+        let created = self
+            .run(call, self.config_maps().create(&params, &object))
+            .await?;
+        Ok(config_map_state(created))
+    }
+
+    async fn replace_config_map(
+        &self,
+        current: &ConfigMapState,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
+        let name = &current.name;
+        let call = Call::new("update", "configmaps", Some(format!("configmap {name}")));
+        // Without a resourceVersion two writers could each drop the other's entry.
+        let Some(rv) = current.resource_version.as_deref() else {
+            return Err(self.request_error(
+                &call,
+                "cannot replace a configmap without its resourceVersion".to_owned(),
+            ));
+        };
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        let object = config_map_object(name, data, Some(rv));
+        let replaced = self
+            .run(call, self.config_maps().replace(name, &params, &object))
+            .await?;
+        Ok(config_map_state(replaced))
+    }
+
     async fn hpas(&self) -> Result<Vec<HpaState>, KubeError> {
         let call = Call::new("list", "horizontalpodautoscalers", None);
         let api: Api<HorizontalPodAutoscaler> =
@@ -286,6 +334,10 @@ impl Workloads for KubeRegion {
 }
 
 impl KubeRegion {
+    fn config_maps(&self) -> Api<ConfigMap> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
     fn leases(&self) -> Api<Lease> {
         Api::namespaced(self.client.clone(), &self.namespace)
     }

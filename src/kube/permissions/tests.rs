@@ -10,7 +10,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Ro
 use serde_json::{Value, json};
 
 use super::*;
-use crate::kube::{KubeRegion, LeaseSpec, LeaseState, ProxyRequest, Workloads};
+use crate::kube::{ConfigMapState, KubeRegion, LeaseSpec, LeaseState, ProxyRequest, Workloads};
 use crate::manifest::{Region, RegionName};
 
 /// A row as RBAC sees it: (scope, group, resource[/subresource], verb).
@@ -218,6 +218,14 @@ async fn call_everything(r: &KubeRegion) {
     let _ = r.create_lease(&spec).await;
     let _ = r.replace_lease(&current, &spec).await;
     let _ = r.delete_lease("ocfail-lock", Some("3")).await;
+    let history = ConfigMapState {
+        name: "ocfail-history".into(),
+        resource_version: Some("4".into()),
+        ..ConfigMapState::default()
+    };
+    let _ = r.config_map("ocfail-history").await;
+    let _ = r.create_config_map("ocfail-history", &history.data).await;
+    let _ = r.replace_config_map(&history, &history.data).await;
     let _ = r.hpas().await;
     let _ = r.can_i(&DELETE_LEASES.access_check()).await;
 }

@@ -1,12 +1,13 @@
 //! The lock against an in-memory fake of the lease calls, in paused time.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::*;
 use crate::kube::{
-    AccessCheck, DeploymentState, HpaState, ProxyRequest, ProxyResponse, ServerVersion,
-    ServiceState,
+    AccessCheck, ConfigMapState, DeploymentState, HpaState, ProxyRequest, ProxyResponse,
+    ServerVersion, ServiceState,
 };
 
 /// One region's lease store; every fake shares one call log, so tests can
@@ -137,6 +138,23 @@ impl Workloads for Fake {
         Err(unsupported(&self.region))
     }
     async fn hpas(&self) -> Result<Vec<HpaState>, KubeError> {
+        Err(unsupported(&self.region))
+    }
+    async fn config_map(&self, _: &str) -> Result<Option<ConfigMapState>, KubeError> {
+        Err(unsupported(&self.region))
+    }
+    async fn create_config_map(
+        &self,
+        _: &str,
+        _: &BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
+        Err(unsupported(&self.region))
+    }
+    async fn replace_config_map(
+        &self,
+        _: &ConfigMapState,
+        _: &BTreeMap<String, String>,
+    ) -> Result<ConfigMapState, KubeError> {
         Err(unsupported(&self.region))
     }
     async fn can_i(&self, _: &AccessCheck) -> Result<bool, KubeError> {
