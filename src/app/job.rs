@@ -23,6 +23,7 @@ use crate::report::{notices, words};
 use crate::signal::SignalHandler;
 use crate::sim::SimOptions;
 
+use super::history::{Recorder, Subject};
 use super::{Streams, fleet};
 
 /// A command that reports per region, with its resolved options.
@@ -135,11 +136,17 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
         let c = connect_for(inv, &fleet, inv.sim).await?;
         let result = async {
             let run = started(&mut reporter, inv.command.name(), &c.fleet)?;
+            let names: Vec<String> = c.fleet.regions.iter().map(|r| r.name.to_string()).collect();
+            let subject = Subject::of(job, inv.command.name(), &names);
+            let mut recorder = Recorder::begin(&c, &run, subject).await;
             let mut findings = perform(inv, &c, job, &run, &mut reporter, signals.as_mut()).await?;
             if inv.sim && fleet.prometheus.is_some() {
                 findings.notes.push(Note::PrometheusNotOnSimulator);
             }
-            report(&mut reporter, &run, findings, inv.sim).map(|r| r.exit_code)
+            recorder.observe(&findings);
+            let mut report = conclude(&run, findings, inv.sim);
+            recorder.finish(&c, &mut report).await;
+            emit(&mut reporter, report).map(|r| r.exit_code)
         }
         .await;
         c.close().await;
@@ -319,20 +326,27 @@ pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
 pub fn report(
     reporter: &mut Reporter,
     run: &Run,
-    mut findings: Findings,
+    findings: Findings,
     sim: bool,
 ) -> Result<Report, Error> {
+    emit(reporter, conclude(run, findings, sim))
+}
+
+/// The final report of `findings`, not sent yet (so what happens after the
+/// verdict, recording and notifying, can add its warnings).
+pub fn conclude(run: &Run, mut findings: Findings, sim: bool) -> Report {
     if sim {
         findings.notes.push(Note::RanOnSimulator);
     }
-    for r in &findings.regions {
-        reporter.event(&Event::RegionFinished {
-            report: words::region(r),
-        })?;
+    words::conclude(run, findings)
+}
+
+/// Sends a concluded report: each region's entry, then the whole.
+pub fn emit(reporter: &mut Reporter, report: Report) -> Result<Report, Error> {
+    for r in &report.regions {
+        reporter.event(&Event::RegionFinished { report: r.clone() })?;
     }
-    let event = Event::RunFinished {
-        report: words::conclude(run, findings),
-    };
+    let event = Event::RunFinished { report };
     reporter.event(&event)?;
     let Event::RunFinished { report } = event else {
         unreachable!("built as RunFinished above")

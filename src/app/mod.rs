@@ -10,7 +10,9 @@
 
 mod demo;
 mod fleet;
+mod history;
 mod job;
+mod practice;
 mod serve;
 mod watch;
 
@@ -121,6 +123,12 @@ pub fn execute(inv: &Invocation, streams: Streams) -> Result<u8, Error> {
             yes: *yes,
             timeout: *timeout,
         },
+        CommandKind::History { region, limit } => {
+            return history::command(inv, region.as_deref(), *limit, streams);
+        }
+        CommandKind::Practice { now, dry_run } => {
+            return practice::command(inv, *now, *dry_run, streams);
+        }
         CommandKind::Drill(d) => Job::Drill(d.clone()),
         CommandKind::Rollout(r) => Job::Rollout(r.clone()),
     };

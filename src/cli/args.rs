@@ -166,6 +166,24 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::positive_duration(durations::DEADLINE))]
         timeout: std::time::Duration,
     },
+    /// Show the fleet's run history (drills, rollouts, rollbacks, restores, practice), newest first
+    History {
+        /// Only runs that concerned this region [default: every region]
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// At most this many runs
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
+    /// Run a practice drill when one is due (for a CronJob every few minutes): the region practised longest ago, inside the manifest's windows
+    Practice {
+        /// Drill the next region now, regardless of windows, blocked dates and "not due" (recorded as forced)
+        #[arg(long)]
+        now: bool,
+        /// Say what it would do and why; change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Blue-green rollout of a new image, region by region in the manifest's waves, with smoke checks and automatic rollback
     Rollout {
         /// The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0

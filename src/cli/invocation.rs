@@ -91,6 +91,20 @@ pub enum CommandKind {
         /// How long to keep retrying API errors.
         timeout: std::time::Duration,
     },
+    /// `history [--region R] [--limit N]`.
+    History {
+        /// Only runs that concerned this region.
+        region: Option<String>,
+        /// At most this many runs.
+        limit: usize,
+    },
+    /// `practice [--now] [--dry-run]`.
+    Practice {
+        /// Run the next region regardless of the schedule.
+        now: bool,
+        /// Decide and explain, change nothing.
+        dry_run: bool,
+    },
     /// `rollout --image IMG …` (or, without an image, `rollback`).
     Rollout(Box<RolloutCommand>),
     /// `demo`.
@@ -242,6 +256,8 @@ impl CommandKind {
             CommandKind::MonitoringRender { .. } => "monitoring render",
             CommandKind::Exporter { .. } => "exporter",
             CommandKind::Restore { .. } => "restore",
+            CommandKind::History { .. } => "history",
+            CommandKind::Practice { .. } => "practice",
             CommandKind::Drill(_) => "drill",
             CommandKind::Rollout(r) if r.image.is_none() => "rollback",
             CommandKind::Rollout(_) => "rollout",
@@ -314,6 +330,11 @@ impl Invocation {
                     yes,
                     timeout,
                 },
+                Command::History { region, limit } => CommandKind::History {
+                    region,
+                    limit: usize::from(limit),
+                },
+                Command::Practice { now, dry_run } => CommandKind::Practice { now, dry_run },
                 Command::Rollout {
                     image,
                     regions,

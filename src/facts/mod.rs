@@ -14,6 +14,7 @@ pub mod api;
 pub mod drill;
 pub mod guards;
 pub mod health;
+pub mod history;
 pub mod lock;
 pub mod practice;
 pub mod restore;
@@ -211,5 +212,15 @@ pub enum Note {
     SignalDuringRestore {
         /// The signal's name.
         signal: String,
+    },
+    /// `ocfail practice`'s decision.
+    Practice(Box<practice::PracticeNote>),
+    /// The run could not be written to a region's history (the run itself
+    /// is unaffected).
+    HistoryNotWritten {
+        /// The region.
+        region: String,
+        /// Why.
+        problem: api::ApiProblem,
     },
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use super::api::ApiProblem;
 use crate::manifest::RegionName;
 
 /// Whether a practice drill starts now, and on which region.
@@ -53,6 +54,35 @@ pub enum Reason {
         /// When the next window opens on a date that is not blocked.
         next_opens: Option<Timestamp>,
     },
+    /// Another run holds the fleet lock.
+    Locked {
+        /// The run holding it.
+        run: String,
+    },
+    /// A blocking alert fires (`drill.blockingAlerts`).
+    BlockingAlert {
+        /// The alerts' names.
+        alerts: Vec<String>,
+    },
+    /// Some regions' history could not be read, so which region is due is
+    /// unknown (could not check, exit 3).
+    HistoryUnreadable {
+        /// The regions, and why.
+        regions: Vec<(String, ApiProblem)>,
+    },
+    /// The practice run could not record its start in some regions'
+    /// history, so it would be due again at once: nothing was drilled
+    /// (could not check, exit 3).
+    HistoryUnwritable {
+        /// The regions, and why.
+        regions: Vec<(String, ApiProblem)>,
+    },
+    /// The pool's monitor could not be read, so the drill's worst-case
+    /// duration is unknown (could not check, exit 3).
+    MonitorUnreadable {
+        /// Why.
+        problem: ApiProblem,
+    },
     /// The open window ends before the drill's worst-case duration would.
     WindowTooShort {
         /// When the open window ends.
@@ -62,4 +92,32 @@ pub enum Reason {
         /// When the next window opens.
         next_opens: Option<Timestamp>,
     },
+}
+
+impl Reason {
+    /// Whether this skip means something could not be checked (exit 3)
+    /// rather than "not now" (exit 0).
+    pub fn unchecked(&self) -> bool {
+        matches!(
+            self,
+            Reason::HistoryUnreadable { .. }
+                | Reason::HistoryUnwritable { .. }
+                | Reason::MonitorUnreadable { .. }
+        )
+    }
+}
+
+/// What `ocfail practice` decided, and on what, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PracticeNote {
+    /// The decision.
+    pub decision: Decision,
+    /// `--dry-run`: nothing was done.
+    pub dry_run: bool,
+    /// Each practised region (manifest order) and when it was last
+    /// practised (`None`: never, as far as the history tells).
+    pub last: Vec<(RegionName, Option<Timestamp>)>,
+    /// The drill's worst-case duration (failover + hold + recover), when
+    /// known.
+    pub worst_case: Option<Duration>,
 }

@@ -315,6 +315,12 @@ pub enum RestoreNote {
     },
     /// Another live run holds the lock.
     OtherRunHolds,
+    /// Restore cleaned up after these runs (their records were found and
+    /// handled); their history entries say so.
+    CleanedUp {
+        /// The runs, oldest first.
+        runs: Vec<String>,
+    },
     /// What restore did with a lease in a region it has no report for.
     Lease {
         /// The region.

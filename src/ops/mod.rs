@@ -10,6 +10,7 @@ pub mod exporter;
 pub mod fake;
 pub mod guards;
 pub mod health;
+pub mod history;
 pub mod live_validate;
 pub mod lock;
 pub mod monitoring;

@@ -337,6 +337,7 @@ mod tests {
             regions: vec![],
             traffic: None,
             notes: vec!["fleet.yaml:4:3: regions: at least two regions are required".into()],
+            practice: None,
         };
         assert_eq!(
             render(&report, &Styles::plain(), 0),

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod events;
+pub mod history;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -113,6 +113,46 @@ pub struct Report {
     pub traffic: Option<TrafficSummary>,
     /// Fleet-wide remarks, one line each.
     pub notes: Vec<String>,
+    /// `ocfail practice`'s decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice: Option<Box<PracticeReport>>,
+}
+
+/// `ocfail practice`'s decision, typed (docs/practice.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PracticeReport {
+    /// `run` or `skip`.
+    pub decision: String,
+    /// Why it skipped: `not-due`, `outside-window`, `blocked`,
+    /// `window-too-short`, `no-regions`, `locked`, `blocking-alert`,
+    /// `history-unreadable` or `monitor-unreadable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The region drilled (or next in the rotation when not due).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `--now`.
+    pub forced: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// When the open window ends (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_ends_at: Option<String>,
+    /// When the next region is due (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_due: Option<String>,
+    /// When the next window opens (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_opens: Option<String>,
+    /// The blocked date today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_date: Option<String>,
+    /// The drill's worst-case duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst_case_ms: Option<u64>,
+    /// Each practised region and when it was last practised (`null`: never).
+    pub last_practised: BTreeMap<String, Option<String>>,
 }
 
 impl RegionReport {

@@ -118,6 +118,7 @@ pub(crate) fn sample_report() -> Report {
             "drilled us-east-1 by scale-to-zero, held 60s, restored 3 replicas".into(),
             "override min-healthy-pools: game day with one spare region".into(),
         ],
+        practice: None,
     }
 }
 

@@ -217,6 +217,9 @@ where
     {
         lock::report_unreleased(&mut regions, &e, &c.fleet);
     }
+    if !runs.is_empty() {
+        notes.push(RestoreNote::CleanedUp { runs: runs.clone() }.into());
+    }
     read.release_ended(runs, opts, &mut regions, &mut notes)
         .await;
     let exit_code = regions

@@ -10,6 +10,7 @@ mod drill;
 mod guards;
 mod health;
 mod lock;
+mod practice;
 mod restore;
 mod rollout;
 mod safety;
@@ -107,6 +108,19 @@ pub fn note(n: &Note) -> String {
         Note::SignalDuringRestore { signal } => {
             format!("{signal} arrived during the restore; the restore was finished first")
         }
+        Note::Practice(p) => practice::note(p),
+        Note::HistoryNotWritten { region, problem } => {
+            let hint = problem
+                .hint
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            format!(
+                "warn: this run is missing from {region}'s history (ConfigMap ocfail-history): \
+                 {}{hint}; the run itself is unaffected",
+                problem.message
+            )
+        }
     }
 }
 
@@ -154,12 +168,18 @@ pub fn step(s: &Step) -> String {
 pub fn conclude(run: &Run, f: Findings) -> Report {
     let regions: Vec<RegionReport> = f.regions.iter().map(region).collect();
     let notes = f.notes.iter().map(note).collect();
+    let practice = f.notes.iter().find_map(|n| match n {
+        Note::Practice(p) => Some(Box::new(practice::model(p))),
+        _ => None,
+    });
     let verdict = Verdict::worst(regions.iter().map(|r| r.verdict));
     let mut exit = verdict.exit_code();
     if let Some(code) = f.exit_code {
         exit = crate::exit_code::worst(exit, code);
     }
-    report(run, verdict, exit, regions, notes, f.traffic)
+    let mut r = report(run, verdict, exit, regions, notes, f.traffic);
+    r.practice = practice;
+    r
 }
 
 /// A report with an explicit verdict and exit code (e.g. an invalid
@@ -186,6 +206,7 @@ pub fn report(
         regions,
         traffic,
         notes,
+        practice: None,
     }
 }
 

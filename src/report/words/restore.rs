@@ -228,5 +228,10 @@ pub fn note(n: &RestoreNote) -> String {
         RestoreNote::Lease { region, lease } => {
             format!("{region}: {}", super::lock::detail(lease))
         }
+        RestoreNote::CleanedUp { runs } => format!(
+            "cleaned up after run {}; `ocfail history` shows it as interrupted and restored by \
+             this run",
+            runs.join(", ")
+        ),
     }
 }
