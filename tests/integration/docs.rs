@@ -153,6 +153,7 @@ fn the_repository_stands_alone() {
         "docs",
         "benches",
         "completions",
+        "deploy",
         "fixtures",
         ".ci",
         "README.md",

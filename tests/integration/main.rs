@@ -15,6 +15,7 @@ mod cli;
 mod cloudflare_client;
 mod completions;
 mod demo;
+mod deploy;
 mod docs;
 mod docs_commands;
 mod drill;
