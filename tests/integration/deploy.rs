@@ -370,11 +370,11 @@ fn the_cron_job_runs_practice_every_ten_minutes_one_at_a_time() {
         ["practice", "--fleet", fleet_path.as_str(), "-o", "json"],
         "practice with the mounted fleet"
     );
-    // `practice` is not a command on this branch yet; the flags around it
-    // are global, so they are checked with another command in its place.
-    let mut flags = vec!["ocfail".to_owned(), "status".to_owned()];
-    flags.extend(args[1..].iter().cloned());
+    // The real parser: the command exists and takes these flags.
+    let mut flags = vec!["ocfail".to_owned()];
+    flags.extend(args.iter().cloned());
     let parsed = Args::try_parse_from(&flags).unwrap();
+    assert!(matches!(parsed.command, ocfail::cli::args::Command::Practice { .. }));
     assert_eq!(parsed.global.fleet.as_deref(), Some(fleet_path.as_ref()));
     assert_eq!(parsed.global.output, Output::Json);
 
