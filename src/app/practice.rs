@@ -303,6 +303,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_region_never_practised_is_drilled_first_with_the_60s_monitor_budget() {
+        // Also: drills are spaced every ÷ regions apart, 2d 8h for 7d and three.
+        assert_eq!(
+            Schedule::new(&practice(&world())).spacing(),
+            Duration::from_secs(7 * 86_400 / 3)
+        );
         let f = world();
         let note = decide(&f.clients(), &practice(&f), false, false).await;
         let Decision::Run { region, forced, .. } = &note.decision else {
@@ -324,8 +329,8 @@ mod tests {
     #[tokio::test]
     async fn the_region_practised_longest_ago_goes_next_and_recent_ones_are_not_due() {
         let f = world();
-        practised(&f, "us-east-1", Duration::from_secs(3600)).await;
-        practised(&f, "ap-southeast-2", Duration::from_secs(2 * 86_400)).await;
+        practised(&f, "us-east-1", Duration::from_secs(3 * 86_400)).await;
+        practised(&f, "ap-southeast-2", Duration::from_secs(5 * 86_400)).await;
         let note = decide(&f.clients(), &practice(&f), false, false).await;
         let Decision::Run { region, .. } = &note.decision else {
             panic!("{note:?}")
@@ -342,9 +347,9 @@ mod tests {
             panic!("{note:?}")
         };
         assert_eq!(region.as_str(), "ap-southeast-2");
-        let in_5_days = Timestamp::now() + jiff::SignedDuration::from_hours(5 * 24);
+        let in_2_days = Timestamp::now() + jiff::SignedDuration::from_hours(2 * 24);
         assert!(
-            (*next_due - in_5_days).get_seconds().abs() < 60,
+            (*next_due - in_2_days).get_seconds().abs() < 60,
             "{next_due}"
         );
 
@@ -414,11 +419,14 @@ mod tests {
         refused.regions = vec!["eu-central-1".into()];
         history::record(&f.clients(), &refused).await;
         let note = decide(&f.clients(), &practice(&f), false, false).await;
-        // us-east-1's refused drill does not count; eu-central-1's failed one does.
-        let Decision::Run { region, .. } = &note.decision else {
+        // us-east-1's refused drill does not count, so it is next; eu-central-1's
+        // failed one does, so the fleet's drills are spaced from it.
+        let Decision::Skip(Reason::NotDue { region, next_due }) = &note.decision else {
             panic!("{note:?}")
         };
         assert_eq!(region.as_str(), "us-east-1");
+        let spaced = Timestamp::now() + jiff::SignedDuration::from_secs(7 * 86_400 / 3);
+        assert!((*next_due - spaced).get_seconds().abs() < 60, "{next_due}");
         assert!(
             note.last
                 .iter()

@@ -176,7 +176,10 @@ mod tests {
     #[test]
     fn a_running_entry_without_the_lock_is_unfinished() {
         let e = drill(None, RunState::Running);
-        assert_eq!(e.state_now(std::slice::from_ref(&e.run_id)), RunState::Running);
+        assert_eq!(
+            e.state_now(std::slice::from_ref(&e.run_id)),
+            RunState::Running
+        );
         assert_eq!(e.state_now(&[]), RunState::Unfinished);
         let done = drill(Some(0), RunState::Finished);
         assert_eq!(done.state_now(&[]), RunState::Finished);

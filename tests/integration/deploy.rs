@@ -374,7 +374,10 @@ fn the_cron_job_runs_practice_every_ten_minutes_one_at_a_time() {
     let mut flags = vec!["ocfail".to_owned()];
     flags.extend(args.iter().cloned());
     let parsed = Args::try_parse_from(&flags).unwrap();
-    assert!(matches!(parsed.command, ocfail::cli::args::Command::Practice { .. }));
+    assert!(matches!(
+        parsed.command,
+        ocfail::cli::args::Command::Practice { .. }
+    ));
     assert_eq!(parsed.global.fleet.as_deref(), Some(fleet_path.as_ref()));
     assert_eq!(parsed.global.output, Output::Json);
 

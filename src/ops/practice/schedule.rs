@@ -145,6 +145,16 @@ impl<'a> Schedule<'a> {
         regions
     }
 
+    /// The least time between two practice drills of the fleet: `every`
+    /// divided by the number of practised regions, so the drills spread
+    /// over the period instead of running back to back (a new fleet's
+    /// regions are all due at once, and drilling them ten minutes apart
+    /// would take the fleet through three outages in half an hour).
+    pub fn spacing(&self) -> Duration {
+        let n = u32::try_from(self.practice.regions.len().max(1)).unwrap_or(u32::MAX);
+        self.practice.every / n
+    }
+
     /// When a region last practised at `last` is due again.
     pub fn next_due(&self, last: Timestamp) -> Timestamp {
         last.saturating_add(self.practice.every)
@@ -178,7 +188,8 @@ impl<'a> Schedule<'a> {
     ///
     /// The region is always the head of the rotation: an earlier region
     /// is never passed over for a later one. Checked in this order, the
-    /// first that fails is the reason to skip: the region is due; a window
+    /// first that fails is the reason to skip: the region is due, and the
+    /// fleet's last practice drill was at least [`Schedule::spacing`] ago; a window
     /// is open; it did not open on a blocked date; it stays open for
     /// `worst_case` (failover + hold + recover), so a drill never overlaps
     /// its window's end.
@@ -205,6 +216,14 @@ impl<'a> Schedule<'a> {
         }
         if let Some(last) = last_runs.get(&region) {
             let next_due = self.next_due(*last);
+            if next_due > now {
+                return Decision::Skip(Reason::NotDue { region, next_due });
+            }
+        }
+        if let Some(latest) = last_runs.values().max() {
+            let next_due = latest
+                .saturating_add(self.spacing())
+                .unwrap_or(Timestamp::MAX);
             if next_due > now {
                 return Decision::Skip(Reason::NotDue { region, next_due });
             }
