@@ -39,6 +39,7 @@ mod manifest_fuzz;
 mod monitoring;
 mod notify;
 mod output;
+mod practice;
 mod prometheus_client;
 mod promstack;
 mod restore;
