@@ -5,6 +5,7 @@
 mod access_review;
 mod auth;
 mod discovery;
+mod protobuf;
 mod proxy;
 mod resources;
 mod selector;
@@ -149,6 +150,29 @@ impl ApiRequest {
     /// Whether the request is a dry run (`dryRun=All`).
     fn dry_run(&self) -> bool {
         self.param("dryRun").is_some_and(|v| !v.is_empty())
+    }
+
+    /// The object a create or replace sends: JSON, or protobuf for the
+    /// kinds kubectl's typed client sends that way (`protobuf.rs`).
+    fn body_object(&self, kind: Kind) -> Result<Value, KubeError> {
+        if !protobuf::is_protobuf(&self.headers) {
+            return self.body_json();
+        }
+        let decoded = match kind {
+            Kind::ConfigMap => protobuf::config_map(&self.body),
+            _ => {
+                return Err(KubeError::BadRequest(format!(
+                    "the simulator reads {} only as JSON, not protobuf",
+                    kind.plural()
+                )));
+            }
+        };
+        decoded.ok_or_else(|| {
+            KubeError::BadRequest(format!(
+                "the body of the request could not be decoded as a protobuf {}",
+                kind.kind()
+            ))
+        })
     }
 
     fn body_json(&self) -> Result<Value, KubeError> {

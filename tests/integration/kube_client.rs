@@ -3,6 +3,7 @@
 //! trait method, the `read-only` and `invalid` tokens, and refused, hanging
 //! and failing API servers.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -266,6 +267,68 @@ async fn leases_and_hpas_are_read() {
         (listed[0].min_replicas, listed[0].max_replicas),
         (Some(2), 6)
     );
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_maps_are_written_only_at_the_version_read() {
+    let s = LiveSim::start().await;
+    let r = s.client_as(NS, None, TIMEOUT).await;
+    let entries = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+
+    assert_eq!(r.config_map("ocfail-history").await.unwrap(), None);
+    let first = entries(&[("run-1", "{\"verdict\":\"ok\"}")]);
+    let created = r.create_config_map("ocfail-history", &first).await.unwrap();
+    assert_eq!(created.name, "ocfail-history");
+    assert_eq!(created.data, first);
+    let got = r.config_map("ocfail-history").await.unwrap().unwrap();
+    assert_eq!(got, created);
+    let stored = s
+        .sim
+        .world()
+        .cluster(NS)
+        .unwrap()
+        .get(ocfail::sim::cluster::Kind::ConfigMap, NS, "ocfail-history")
+        .unwrap();
+    assert_eq!(
+        stored["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "ocfail"
+    );
+
+    let second = entries(&[("run-1", "{}"), ("run-2", "{}")]);
+    let replaced = r.replace_config_map(&got, &second).await.unwrap();
+    assert_eq!(replaced.data, second);
+    assert_ne!(replaced.resource_version, got.resource_version);
+
+    // `got` is what a second writer read before the first wrote.
+    let err = r.replace_config_map(&got, &first).await.unwrap_err();
+    assert_eq!(err.kind, KubeErrorKind::Conflict);
+    assert_eq!(err.status, Some(409));
+    assert_eq!(err.reason.as_deref(), Some("Conflict"));
+    assert_eq!(err.object.as_deref(), Some("configmap ocfail-history"));
+    let err = r
+        .create_config_map("ocfail-history", &first)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, KubeErrorKind::Conflict);
+    assert_eq!(err.reason.as_deref(), Some("AlreadyExists"));
+    assert_eq!(
+        r.config_map("ocfail-history").await.unwrap().unwrap().data,
+        second,
+        "neither losing write landed"
+    );
+
+    let err = r
+        .create_config_map("other", &entries(&[("no/slashes", "x")]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(422));
+    assert_eq!(err.reason.as_deref(), Some("Invalid"));
     s.sim.shutdown().await;
 }
 

@@ -1,6 +1,7 @@
 //! Fidelity check by a client nobody here wrote: kubectl, with the kubeconfig
 //! the simulator writes, runs get, scale, patch, rollout status (a watch),
-//! lease and raw reads; the test then looks at the simulated world.
+//! lease and raw reads, and keeps ConfigMaps (create, replace, delete); the
+//! test then looks at the simulated world.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -276,4 +277,92 @@ fn cluster_selector(sim: &SimHandle, service: &str) -> Vec<String> {
         .unwrap();
     let sel = svc.spec.unwrap().selector.unwrap();
     sel.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubectl_keeps_config_maps_like_the_api_server() {
+    let Some((LiveSim { sim, dir }, k)) = start().await else {
+        return;
+    };
+    let out = k.ok(&["get", "configmaps"]).await;
+    assert_eq!(out, "", "none are seeded");
+
+    let out = k
+        .ok(&[
+            "create",
+            "configmap",
+            "ocfail-history",
+            "--from-literal=run-1.json={\"verdict\":\"ok\"}",
+            "--from-literal=run-2.json={}",
+        ])
+        .await;
+    assert!(out.contains("configmap/ocfail-history created"), "{out}");
+
+    let out = k.ok(&["get", "cm"]).await;
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["NAME", "DATA", "AGE"], "{out}");
+    assert_eq!(lines[1][..2], ["ocfail-history", "2"], "{out}");
+
+    let first: serde_json::Value =
+        serde_json::from_str(&k.ok(&["get", "configmap", "ocfail-history", "-o", "json"]).await)
+            .unwrap();
+    assert_eq!(first["kind"], "ConfigMap");
+    assert_eq!(first["data"]["run-1.json"], r#"{"verdict":"ok"}"#);
+    let stored = sim
+        .world()
+        .cluster(NS)
+        .unwrap()
+        .get(ocfail::sim::cluster::Kind::ConfigMap, NS, "ocfail-history")
+        .unwrap();
+    assert_eq!(stored["data"], first["data"], "kubectl wrote the world");
+
+    // A replace from a copy read before someone else's write is refused.
+    k.ok(&[
+        "patch",
+        "configmap",
+        "ocfail-history",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"run-3.json":"{}"}}"#,
+    ])
+    .await;
+    let mut stale = first.clone();
+    stale["data"]["run-9.json"] = serde_json::json!("{}");
+    let file = dir.path().join("stale.json");
+    std::fs::write(&file, stale.to_string()).unwrap();
+    let out = k.run(&["replace", "-f", file.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("Error from server (Conflict)")
+            && text(&out.stderr).contains("the object has been modified"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Keys are checked by the server too (`create configmap` checks them
+    // itself; a file is sent as it is).
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  a:b: \"1\"\n",
+    )
+    .unwrap();
+    let out = k.run(&["create", "-f", bad.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is invalid: data[a:b]: Invalid value: \"a:b\": a valid config key"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = k.ok(&["delete", "configmap", "ocfail-history"]).await;
+    assert!(out.contains("configmap \"ocfail-history\" deleted"), "{out}");
+    let out = k.run(&["get", "configmap", "ocfail-history"]).await;
+    assert!(
+        text(&out.stderr).contains("configmaps \"ocfail-history\" not found"),
+        "{}",
+        text(&out.stderr)
+    );
+    sim.shutdown().await;
 }

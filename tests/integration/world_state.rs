@@ -13,7 +13,7 @@ use serde_json::Value;
 pub const LAST_DRILL: &str = "ocfail.dev/last-drill";
 
 /// Every stored object of every region's cluster (Namespaces, Services,
-/// Deployments, Leases, HPAs) and of the Cloudflare account (monitors,
+/// ConfigMaps, Deployments, Leases, HPAs) and of the Cloudflare account (monitors,
 /// pools, load balancers), by key, with only the fields removed that change
 /// on any write even when the write is put back (see [`normalize_kube`] and
 /// [`normalize_cf`]). Pool health is kept apart in [`FleetState::health`]:

@@ -153,7 +153,7 @@ impl KubeError {
                 d["causes"] = causes
                     .iter()
                     .map(|(field, message)| {
-                        json!({"reason": "FieldValueInvalid", "message": message, "field": field})
+                        json!({"reason": cause_reason(message), "message": message, "field": field})
                     })
                     .collect();
                 Some(d)
@@ -190,6 +190,19 @@ impl KubeError {
             name: name.to_owned(),
         }
     }
+}
+
+/// A cause's `reason`, from the wording its message starts with (the API
+/// server's `field.Error` types print that way).
+fn cause_reason(message: &str) -> &'static str {
+    [
+        ("Required value", "FieldValueRequired"),
+        ("Too long", "FieldValueTooLong"),
+        ("Forbidden", "FieldValueForbidden"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| message.starts_with(prefix))
+    .map_or("FieldValueInvalid", |(_, reason)| reason)
 }
 
 fn details(kind: Kind, name: &str, kind_field: &str) -> Value {
@@ -233,5 +246,19 @@ mod tests {
             "Deployment.apps \"d\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
         );
         assert_eq!(inv.status()["details"]["kind"], "Deployment");
+        assert_eq!(
+            inv.status()["details"]["causes"][0]["reason"],
+            "FieldValueInvalid"
+        );
+        let long = KubeError::invalid(
+            Kind::ConfigMap,
+            "h",
+            "[]",
+            "Too long: may not be more than 1048576 bytes",
+        );
+        assert_eq!(
+            long.status()["details"]["causes"][0]["reason"],
+            "FieldValueTooLong"
+        );
     }
 }

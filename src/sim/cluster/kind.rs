@@ -10,6 +10,8 @@ pub enum Kind {
     Pod,
     /// `v1` services.
     Service,
+    /// `v1` configmaps (ocfail's run history).
+    ConfigMap,
     /// `apps/v1` deployments.
     Deployment,
     /// `coordination.k8s.io/v1` leases.
@@ -20,10 +22,11 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in discovery order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
+        Kind::ConfigMap,
         Kind::Deployment,
         Kind::Lease,
         Kind::Hpa,
@@ -32,7 +35,7 @@ impl Kind {
     /// The API group (`""` for the core group).
     pub fn group(self) -> &'static str {
         match self {
-            Kind::Namespace | Kind::Pod | Kind::Service => "",
+            Kind::Namespace | Kind::Pod | Kind::Service | Kind::ConfigMap => "",
             Kind::Deployment => "apps",
             Kind::Lease => "coordination.k8s.io",
             Kind::Hpa => "autoscaling",
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Namespace => "namespaces",
             Kind::Pod => "pods",
             Kind::Service => "services",
+            Kind::ConfigMap => "configmaps",
             Kind::Deployment => "deployments",
             Kind::Lease => "leases",
             Kind::Hpa => "horizontalpodautoscalers",
@@ -73,6 +77,7 @@ impl Kind {
             Kind::Namespace => "namespace",
             Kind::Pod => "pod",
             Kind::Service => "service",
+            Kind::ConfigMap => "configmap",
             Kind::Deployment => "deployment",
             Kind::Lease => "lease",
             Kind::Hpa => "horizontalpodautoscaler",
@@ -85,6 +90,7 @@ impl Kind {
             Kind::Namespace => "Namespace",
             Kind::Pod => "Pod",
             Kind::Service => "Service",
+            Kind::ConfigMap => "ConfigMap",
             Kind::Deployment => "Deployment",
             Kind::Lease => "Lease",
             Kind::Hpa => "HorizontalPodAutoscaler",
@@ -97,6 +103,7 @@ impl Kind {
             Kind::Namespace => &["ns"],
             Kind::Pod => &["po"],
             Kind::Service => &["svc"],
+            Kind::ConfigMap => &["cm"],
             Kind::Deployment => &["deploy"],
             Kind::Lease => &[],
             Kind::Hpa => &["hpa"],
@@ -134,7 +141,7 @@ impl Kind {
     pub fn watchable(self) -> bool {
         matches!(
             self,
-            Kind::Deployment | Kind::Service | Kind::Lease | Kind::Hpa
+            Kind::Deployment | Kind::Service | Kind::ConfigMap | Kind::Lease | Kind::Hpa
         )
     }
 

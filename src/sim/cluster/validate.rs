@@ -21,6 +21,7 @@ pub fn prepare(kind: Kind, old: Option<&Value>, new: &mut Value) -> Result<(), K
         Kind::Namespace => typed::<k8s_openapi::api::core::v1::Namespace>(kind, new)?,
         Kind::Pod => typed::<k8s_openapi::api::core::v1::Pod>(kind, new)?,
         Kind::Service => typed::<k8s_openapi::api::core::v1::Service>(kind, new)?,
+        Kind::ConfigMap => typed::<k8s_openapi::api::core::v1::ConfigMap>(kind, new)?,
         Kind::Deployment => typed::<k8s_openapi::api::apps::v1::Deployment>(kind, new)?,
         Kind::Lease => typed::<k8s_openapi::api::coordination::v1::Lease>(kind, new)?,
         Kind::Hpa => {
@@ -59,7 +60,111 @@ pub fn prepare(kind: Kind, old: Option<&Value>, new: &mut Value) -> Result<(), K
             }
             Ok(())
         }
+        Kind::ConfigMap => validate_config_map(&name, old, new),
         _ => Ok(()),
+    }
+}
+
+/// The most a ConfigMap may hold, `data` and `binaryData` together
+/// (`core.MaxSecretSize`, which the API server applies to both).
+const MAX_CONFIG_MAP_BYTES: usize = 1024 * 1024;
+
+/// The longest key (a DNS-1123 subdomain's limit).
+const MAX_KEY_LEN: usize = 253;
+
+/// kube's `RegexError` for config keys, with its doubled spaces.
+const KEY_REGEX_MESSAGE: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+/// What `validation.IsConfigMapKey` says about `key` (nothing: valid).
+fn config_key_problems(key: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if key.len() > MAX_KEY_LEN {
+        out.push("must be no more than 253 characters");
+    }
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        out.push(KEY_REGEX_MESSAGE);
+    }
+    // Keys become file names in a volume; these would climb out of it.
+    match key {
+        "." => out.push("must not be '.'"),
+        ".." => out.push("must not be '..'"),
+        k if k.starts_with("..") => out.push("must not start with '..'"),
+        _ => {}
+    }
+    out
+}
+
+/// Bytes a `binaryData` value (standard, padded base64, already checked
+/// by decoding) stands for.
+fn decoded_len(b64: &str) -> usize {
+    let padding = b64.bytes().rev().take_while(|&b| b == b'=').count();
+    (b64.len() / 4 * 3).saturating_sub(padding)
+}
+
+/// `ValidateConfigMap` and `ValidateConfigMapUpdate`: every bad key and
+/// the total size are reported together, as the API server lists all its
+/// causes; an `immutable` ConfigMap keeps its data.
+fn validate_config_map(name: &str, old: Option<&Value>, new: &Value) -> Result<(), KubeError> {
+    let mut causes: Vec<(String, String)> = Vec::new();
+    let mut total = 0;
+    let entries = |field: &'static str| {
+        new.get(field)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(move |(k, v)| (field, k, v.as_str().unwrap_or_default()))
+    };
+    let binary = new.get("binaryData").and_then(Value::as_object);
+    for (field, key, value) in entries("data").chain(entries("binaryData")) {
+        for problem in config_key_problems(key) {
+            causes.push((
+                format!("{field}[{key}]"),
+                format!("Invalid value: \"{key}\": {problem}"),
+            ));
+        }
+        if field == "data" && binary.is_some_and(|b| b.contains_key(key)) {
+            causes.push((
+                format!("data[{key}]"),
+                format!("Invalid value: \"{key}\": duplicate of key present in binaryData"),
+            ));
+        }
+        total += if field == "data" {
+            value.len()
+        } else {
+            decoded_len(value)
+        };
+    }
+    if total > MAX_CONFIG_MAP_BYTES {
+        causes.push((
+            "[]".to_owned(),
+            format!("Too long: may not be more than {MAX_CONFIG_MAP_BYTES} bytes"),
+        ));
+    }
+    if let Some(old) = old
+        && old["immutable"] == true
+    {
+        const FROZEN: &str = "Forbidden: field is immutable when `immutable` is set";
+        if new["immutable"] != true {
+            causes.push(("immutable".to_owned(), FROZEN.to_owned()));
+        }
+        for field in ["data", "binaryData"] {
+            if old.get(field) != new.get(field) {
+                causes.push((field.to_owned(), FROZEN.to_owned()));
+            }
+        }
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(KubeError::Invalid {
+            kind: Kind::ConfigMap,
+            name: name.to_owned(),
+            causes,
+        })
     }
 }
 
@@ -240,6 +345,74 @@ mod tests {
         assert!(!is_subdomain("Blue"));
         assert!(!is_subdomain("-x"));
         assert!(!is_subdomain(""));
+    }
+
+    fn config_map(data: Value) -> Value {
+        json!({"metadata": {"name": "ocfail-history"}, "data": data})
+    }
+
+    #[test]
+    fn config_map_keys_and_size_are_checked_like_the_api_server() {
+        let mut ok = config_map(json!({"run-1.json": "{}", "A_b-c.d": "x"}));
+        prepare(Kind::ConfigMap, None, &mut ok).unwrap();
+        assert_eq!(ok["kind"], "ConfigMap");
+        assert_eq!(ok["apiVersion"], "v1");
+
+        let mut bad = config_map(json!({"a/b": "x", "..x": "y", "fine": "z"}));
+        let e = prepare(Kind::ConfigMap, None, &mut bad).unwrap_err();
+        assert_eq!(e.code(), 422);
+        let KubeError::Invalid { causes, .. } = &e else {
+            panic!("{e:?}")
+        };
+        let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["data[..x]", "data[a/b]"]);
+        assert_eq!(
+            causes[1].1,
+            format!("Invalid value: \"a/b\": {KEY_REGEX_MESSAGE}")
+        );
+        assert_eq!(causes[0].1, "Invalid value: \"..x\": must not start with '..'");
+        assert!(
+            e.to_string().starts_with("ConfigMap \"ocfail-history\" is invalid: data[..x]: "),
+            "{e}"
+        );
+
+        let at_limit = "x".repeat(MAX_CONFIG_MAP_BYTES);
+        prepare(Kind::ConfigMap, None, &mut config_map(json!({"a": at_limit}))).unwrap();
+        let mut over = config_map(json!({"a": at_limit, "b": "y"}));
+        let e = prepare(Kind::ConfigMap, None, &mut over).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ConfigMap \"ocfail-history\" is invalid: []: Too long: may not be more than 1048576 bytes"
+        );
+        // binaryData counts its decoded bytes: 4 base64 characters are 3 bytes.
+        let mut binary = config_map(json!({"a": "x".repeat(MAX_CONFIG_MAP_BYTES - 3)}));
+        binary["binaryData"] = json!({"b": "AAAA"});
+        prepare(Kind::ConfigMap, None, &mut binary.clone()).unwrap();
+        binary["binaryData"] = json!({"b": "AAAAAA=="});
+        assert_eq!(
+            prepare(Kind::ConfigMap, None, &mut binary).unwrap_err().code(),
+            422
+        );
+    }
+
+    #[test]
+    fn an_immutable_config_map_keeps_its_data() {
+        let mut old = config_map(json!({"a": "1"}));
+        old["immutable"] = json!(true);
+        prepare(Kind::ConfigMap, None, &mut old).unwrap();
+        let mut relabelled = old.clone();
+        relabelled["metadata"]["labels"] = json!({"x": "y"});
+        prepare(Kind::ConfigMap, Some(&old), &mut relabelled).unwrap();
+        let mut changed = old.clone();
+        changed["data"]["a"] = json!("2");
+        changed["immutable"] = json!(false);
+        let KubeError::Invalid { causes, .. } =
+            prepare(Kind::ConfigMap, Some(&old), &mut changed).unwrap_err()
+        else {
+            panic!("not Invalid")
+        };
+        let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["immutable", "data"]);
     }
 
     #[test]

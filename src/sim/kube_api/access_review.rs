@@ -5,14 +5,14 @@
 //! nobody may do what the region's `deny` fault names. Like the real API
 //! server, any authenticated user may ask (so may create access reviews).
 //!
-//! kubectl sends this one request as protobuf (its typed clientset prefers
-//! it for built-in kinds), so the request body is read as protobuf or JSON;
-//! the answer is always JSON, which kubectl's `Accept` also allows.
+//! kubectl sends this request as protobuf (see `protobuf.rs`), so the body
+//! is read as protobuf or JSON; the answer is always JSON.
 
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::protobuf::{self, fields, is_protobuf, message, strings};
 use super::{ApiRequest, json};
 use crate::sim::cluster::KubeError;
 use crate::sim::faults::KubeFault;
@@ -129,92 +129,13 @@ fn denial(
     )
 }
 
-/// Whether the body is Kubernetes' protobuf encoding.
-fn is_protobuf(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/vnd.kubernetes.protobuf"))
-}
-
-/// One protobuf field: its number and, for the wire types used here, its
-/// value (varints are skipped: no field read here is one).
-type Field<'a> = (u64, Option<&'a [u8]>);
-
-fn varint(buf: &mut &[u8]) -> Option<u64> {
-    let mut out = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&b, rest) = buf.split_first()?;
-        *buf = rest;
-        out |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Some(out);
-        }
-    }
-    None
-}
-
-/// The fields of one message; `None` when it is not well-formed.
-fn fields(mut buf: &[u8]) -> Option<Vec<Field<'_>>> {
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let key = varint(&mut buf)?;
-        let value = match key & 7 {
-            0 => {
-                varint(&mut buf)?;
-                None
-            }
-            1 => {
-                buf = buf.get(8..)?;
-                None
-            }
-            2 => {
-                let len = usize::try_from(varint(&mut buf)?).ok()?;
-                let (v, rest) = (buf.get(..len)?, buf.get(len..)?);
-                buf = rest;
-                Some(v)
-            }
-            5 => {
-                buf = buf.get(4..)?;
-                None
-            }
-            _ => return None,
-        };
-        out.push((key >> 3, value));
-    }
-    Some(out)
-}
-
-/// The message in field `n` (the last one wins, as in protobuf).
-fn message<'a>(fields: &[Field<'a>], n: u64) -> Option<&'a [u8]> {
-    fields
-        .iter()
-        .rev()
-        .find(|(k, _)| *k == n)
-        .and_then(|(_, v)| *v)
-}
-
-/// Named string fields of a message as a JSON object, empty ones left out
-/// (as the JSON encoding omits them).
-fn strings(buf: &[u8], names: &[(u64, &str)]) -> Option<Value> {
-    let fields = fields(buf)?;
-    let mut out = serde_json::Map::new();
-    for (n, name) in names {
-        if let Some(v) = message(&fields, *n).filter(|v| !v.is_empty()) {
-            out.insert((*name).to_owned(), json!(String::from_utf8_lossy(v)));
-        }
-    }
-    Some(Value::Object(out))
-}
-
 /// A SelfSubjectAccessReview from Kubernetes' protobuf envelope: the magic
 /// `k8s\0`, then `runtime.Unknown{typeMeta=1, raw=2}` whose `raw` is the
 /// object (`metadata=1, spec=2`; spec: `resourceAttributes=1,
 /// nonResourceAttributes=2`), field numbers from k8s.io/api's
 /// `authorization/v1/generated.proto`.
 fn from_protobuf(body: &[u8]) -> Option<Value> {
-    let unknown = fields(body.strip_prefix(b"k8s\0")?)?;
-    let object = fields(message(&unknown, 2)?)?;
+    let object = fields(protobuf::unwrap(body)?)?;
     let spec = fields(message(&object, 2).unwrap_or_default())?;
     let mut out = json!({"metadata": {}, "spec": {}});
     if let Some(attrs) = message(&spec, 1) {
@@ -263,10 +184,7 @@ mod tests {
             "63681a046170707322002a0b6465706c6f796d656e747332057363616c653a00",
             "1a08080012001a0020001a002200",
         );
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes = protobuf::from_hex(hex);
         let review = from_protobuf(&bytes).unwrap();
         assert_eq!(
             review["spec"]["resourceAttributes"],

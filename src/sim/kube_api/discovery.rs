@@ -230,6 +230,20 @@ mod tests {
                 "authorization.k8s.io"
             ]
         );
+        let core = resource_list("", "v1").unwrap();
+        let cm = core["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "configmaps")
+            .unwrap();
+        assert_eq!(cm["kind"], "ConfigMap");
+        assert_eq!(cm["namespaced"], true);
+        assert_eq!(cm["shortNames"], json!(["cm"]));
+        assert_eq!(
+            cm["verbs"],
+            json!(["create", "delete", "get", "list", "patch", "update", "watch"])
+        );
         let authz = resource_list("authorization.k8s.io", "v1").unwrap();
         assert_eq!(authz["resources"][0]["name"], "selfsubjectaccessreviews");
         assert_eq!(authz["resources"][0]["verbs"], json!(["create"]));

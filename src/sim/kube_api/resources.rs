@@ -31,7 +31,7 @@ pub(super) fn serve(cluster: &Arc<Cluster>, req: &ApiRequest) -> Result<Response
                         let created = cluster.create(
                             *kind,
                             ns.as_deref().unwrap_or_default(),
-                            req.body_json()?,
+                            req.body_object(*kind)?,
                             req.dry_run(),
                         )?;
                         Ok(json(StatusCode::CREATED, &created))
@@ -116,7 +116,7 @@ fn object(
             Ok(ok(&obj))
         }
         Method::PUT => {
-            let body = req.body_json()?;
+            let body = req.body_object(kind)?;
             check_identity(&body, kind, ns, name)?;
             let new = cluster.update(kind, ns, name, dry, |old| {
                 precondition(kind, name, old, &body)?;

@@ -52,6 +52,7 @@ fn columns(kind: Kind) -> Vec<Column> {
             ("Images", "string", 1),
             ("Selector", "string", 1),
         ],
+        Kind::ConfigMap => vec![("Data", "integer", 0), ("Age", "string", 0)],
         Kind::Lease => vec![("Holder", "string", 0), ("Age", "string", 0)],
         Kind::Hpa => vec![
             ("Reference", "string", 0),
@@ -189,6 +190,10 @@ fn cells(kind: Kind, o: &Value) -> Vec<Value> {
                 json!(join("image")),
                 json!(selector_text(&o["spec"]["selector"]["matchLabels"])),
             ]
+        }
+        Kind::ConfigMap => {
+            let count = |field: &str| o.get(field).and_then(Value::as_object).map_or(0, |m| m.len());
+            vec![json!(count("data") + count("binaryData")), age]
         }
         Kind::Lease => vec![json!(text(o, "/spec/holderIdentity")), age],
         Kind::Hpa => vec![

@@ -1,8 +1,9 @@
 //! The simulator's Kubernetes API as the real `kube` client sees it:
 //! Deployments (get, list, scale, watch, the three patch types), Leases with
-//! optimistic concurrency, tokens, errors, and the service proxy.
+//! optimistic concurrency, ConfigMaps, tokens, errors, and the service proxy.
 
 mod access;
+mod configmaps;
 mod deployments;
 
 use std::time::Duration;
