@@ -41,6 +41,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
             cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+            cand history 'Show the fleet''s run history (drills, rollouts, rollbacks, restores, practice), newest first'
+            cand practice 'Run a practice drill when one is due (for a CronJob every few minutes): the region practised longest ago, inside the manifest''s windows'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
@@ -146,6 +148,46 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand --max-parallel 'Regions queried at once'
             cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
             cand --yes 'Do not ask for confirmation (required without a terminal)'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;history'= {
+            cand --region 'Only runs that concerned this region [default: every region]'
+            cand --limit 'At most this many runs'
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand -q 'Print only the report and errors'
+            cand --quiet 'Print only the report and errors'
+            cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --verbose 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+            cand --sim 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ocfail;practice'= {
+            cand -f 'Fleet manifest [default: ./fleet.yaml]'
+            cand --fleet 'Fleet manifest [default: ./fleet.yaml]'
+            cand -o 'Report format on stdout'
+            cand --output 'Report format on stdout'
+            cand --junit 'Also write a JUnit XML report to PATH'
+            cand --color 'When to colour output (NO_COLOR is honoured with `auto`)'
+            cand --request-timeout 'Deadline for every single API request'
+            cand --max-parallel 'Regions queried at once'
+            cand --cloudflare-rps 'Cloudflare API requests per second, for the whole process'
+            cand --now 'Drill the next region now, regardless of windows, blocked dates and "not due" (recorded as forced)'
+            cand --dry-run 'Say what it would do and why; change nothing'
             cand -q 'Print only the report and errors'
             cand --quiet 'Print only the report and errors'
             cand -v 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
@@ -353,6 +395,8 @@ set edit:completion:arg-completer[ocfail] = {|@words|
             cand health 'Show Cloudflare pool health per origin and check location, the monitor''s timing budget, and direct probes'
             cand drill 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
             cand restore 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+            cand history 'Show the fleet''s run history (drills, rollouts, rollbacks, restores, practice), newest first'
+            cand practice 'Run a practice drill when one is due (for a CronJob every few minutes): the region practised longest ago, inside the manifest''s windows'
             cand rollout 'Blue-green rollout of a new image, region by region in the manifest''s waves, with smoke checks and automatic rollback'
             cand rollback 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
             cand exporter 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
@@ -371,6 +415,10 @@ set edit:completion:arg-completer[ocfail] = {|@words|
         &'ocfail;help;drill'= {
         }
         &'ocfail;help;restore'= {
+        }
+        &'ocfail;help;history'= {
+        }
+        &'ocfail;help;practice'= {
         }
         &'ocfail;help;rollout'= {
         }

@@ -45,6 +45,8 @@ complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "status" -d 'Show what
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "history" -d 'Show the fleet\'s run history (drills, rollouts, rollbacks, restores, practice), newest first'
+complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "practice" -d 'Run a practice drill when one is due (for a CronJob every few minutes): the region practised longest ago, inside the manifest\'s windows'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
 complete -c ocfail -n "__fish_ocfail_needs_command" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
@@ -143,6 +145,40 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s q -l quiet -d 
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l region -d 'Only runs that concerned this region [default: every region]' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l limit -d 'At most this many runs' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -s f -l fleet -d 'Fleet manifest [default: ./fleet.yaml]' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -s o -l output -d 'Report format on stdout' -r -f -a "human\t'A table per region and a verdict line'
+json\t'One JSON document (schema ocfail.dev/report/v1)'
+jsonl\t'JSON Lines: one event per line, the report last'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l junit -d 'Also write a JUnit XML report to PATH' -r -F
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l color -d 'When to colour output (NO_COLOR is honoured with `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and NO_COLOR is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l request-timeout -d 'Deadline for every single API request' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l max-parallel -d 'Regions queried at once' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l cloudflare-rps -d 'Cloudflare API requests per second, for the whole process' -r
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l now -d 'Drill the next region now, regardless of windows, blocked dates and "not due" (recorded as forced)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l dry-run -d 'Say what it would do and why; change nothing'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -s q -l quiet -d 'Print only the report and errors'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand practice" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l image -d 'The image to roll out, with a tag or digest, e.g. registry.example/openclaw-api:1.5.0' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l regions -d 'Only these regions (comma-separated), in their waves [default: every region]' -r
 complete -c ocfail -n "__fish_ocfail_using_subcommand rollout" -l override -d 'Pass a Prometheus guard or blocking alert, as guard:<name> (repeatable; each needs a --reason, in the same order)' -r
@@ -306,17 +342,19 @@ complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s q -l quiet
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s v -l verbose -d 'More detail: per-check lines, then debug logs (repeat; RUST_LOG also works)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -l sim -d 'Run against an in-process simulator mirroring the fleet (no cluster or Cloudflare account needed)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "monitoring" -d 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "demo" -d 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore rollout rollback exporter monitoring demo sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "validate" -d 'Check the fleet manifest; with --live, also that everything it names exists and the credentials suffice'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "status" -d 'Show what serves traffic now, per region, and whether the fleet survives losing any one region'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "health" -d 'Show Cloudflare pool health per origin and check location, the monitor\'s timing budget, and direct probes'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "drill" -d 'Outage drill: take a region down, prove traffic fails over and comes back, restore everything'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "restore" -d 'Undo whatever an interrupted drill left, from the annotations it recorded on the clusters'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "history" -d 'Show the fleet\'s run history (drills, rollouts, rollbacks, restores, practice), newest first'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "practice" -d 'Run a practice drill when one is due (for a CronJob every few minutes): the region practised longest ago, inside the manifest\'s windows'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "rollout" -d 'Blue-green rollout of a new image, region by region in the manifest\'s waves, with smoke checks and automatic rollback'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "rollback" -d 'Switch the live Service back to the previous colour (scaling it up first if it is not warm)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "exporter" -d 'Serve Prometheus metrics of the fleet (/metrics, /healthz), refreshed on an interval within the Cloudflare budget'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "monitoring" -d 'Prometheus scrape config, alert rules and a Grafana dashboard for the exporter, from the manifest'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "demo" -d 'The whole job on a simulator in this process: status, health, a drill, a rollout, status (about a minute)'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "sim" -d 'Run the simulator (Kubernetes and Cloudflare APIs on loopback) until Ctrl-C'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocfail -n "__fish_ocfail_using_subcommand help; and not __fish_seen_subcommand_from validate status health drill restore history practice rollout rollback exporter monitoring demo sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocfail -n "__fish_ocfail_using_subcommand help; and __fish_seen_subcommand_from monitoring" -f -a "render" -d 'Write DIR/prometheus-scrape.yaml, DIR/alert-rules.yaml and DIR/grafana-dashboard.json'

@@ -97,7 +97,7 @@ impl Recorder {
             run_id: run.id.clone(),
             command: s.command,
             by: history::actor(),
-            started_at: humantime::format_rfc3339_seconds(run.started_at).to_string(),
+            started_at: humantime::format_rfc3339_millis(run.started_at).to_string(),
             state: RunState::Running,
             regions: s.regions,
             drilled: s.drilled,

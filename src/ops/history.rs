@@ -170,7 +170,14 @@ pub fn merged<'a>(histories: impl IntoIterator<Item = &'a Vec<Entry>>) -> Vec<En
             }
         }
     }
-    by_run.into_values().rev().collect()
+    // By start time, to the millisecond: run ids sort by their start
+    // second only, and a restore often starts in the second its crashed run did.
+    let mut out: Vec<Entry> = by_run.into_values().collect();
+    out.sort_by_cached_key(|e| {
+        let at = e.started_at.parse::<jiff::Timestamp>().ok();
+        std::cmp::Reverse((at, e.run_id.clone()))
+    });
+    out
 }
 
 /// How far a copy of an entry got: an ended one outranks a running one,

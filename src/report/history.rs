@@ -125,10 +125,13 @@ fn row(e: &Entry) -> [String; 7] {
         _ => "-".to_owned(),
     };
     [
+        // To the second: the table is for people; JSON keeps the milliseconds.
         e.started_at
             .replace('T', " ")
             .trim_end_matches('Z')
-            .to_owned(),
+            .chars()
+            .take(19)
+            .collect(),
         command,
         if e.regions.is_empty() {
             "-".to_owned()
@@ -227,8 +230,8 @@ mod tests {
             run_id: "20261202t100000-abcdef".into(),
             command: "drill".into(),
             by: "ci@runner".into(),
-            started_at: "2026-12-02T10:00:00Z".into(),
-            finished_at: Some("2026-12-02T10:01:23Z".into()),
+            started_at: "2026-12-02T10:00:00.250Z".into(),
+            finished_at: Some("2026-12-02T10:01:23.250Z".into()),
             state: RunState::Finished,
             verdict: Some(Verdict::Pass),
             exit_code: Some(0),

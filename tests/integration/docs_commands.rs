@@ -200,7 +200,15 @@ fn runnable(mut args: Vec<String>) -> Vec<String> {
     let sub = subcommand(&args);
     let live = matches!(
         sub.as_str(),
-        "status" | "health" | "drill" | "restore" | "rollout" | "rollback" | "exporter"
+        "status"
+            | "health"
+            | "drill"
+            | "restore"
+            | "rollout"
+            | "rollback"
+            | "exporter"
+            | "history"
+            | "practice"
     ) || (sub == "validate" && has(&args, "--live"));
     if live && !has(&args, "--sim") {
         args.insert(0, "--sim".to_owned());
@@ -208,6 +216,17 @@ fn runnable(mut args: Vec<String>) -> Vec<String> {
     let needs_manifest = matches!(sub.as_str(), "validate" | "monitoring") && !has(&args, "--sim");
     if sub == "exporter" && !has(&args, "--listen") {
         args.extend(["--listen".to_owned(), "127.0.0.1:0".to_owned()]);
+    }
+    if sub == "practice" && !has(&args, "-f") {
+        // The seed fleet has no `practice:` section; this fixture adds one.
+        args.insert(
+            0,
+            root()
+                .join("fixtures/fleet-practice.yaml")
+                .display()
+                .to_string(),
+        );
+        args.insert(0, "-f".to_owned());
     }
     if needs_manifest && !has(&args, "-f") {
         args.insert(0, root().join("fixtures/fleet.yaml").display().to_string());

@@ -72,7 +72,11 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     assert_eq!(report["practice"]["forced"], false);
     assert!(report["practice"]["windowEndsAt"].is_string(), "{report:#}");
     assert_eq!(report["regions"][0]["region"], "us-east-1");
-    assert!(report["regions"][0]["timings"].as_object().is_some_and(|t| !t.is_empty()));
+    assert!(
+        report["regions"][0]["timings"]
+            .as_object()
+            .is_some_and(|t| !t.is_empty())
+    );
     let run_id = report["runId"].as_str().unwrap().to_owned();
 
     // It is in the history, finished, with its timings and traffic.
@@ -89,7 +93,11 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     assert_eq!(e["verdict"], "pass");
     assert_eq!(e["exitCode"], 0);
     assert!(e["finishedAt"].is_string());
-    assert!(e["outcomes"][0]["timings"].as_object().is_some_and(|t| !t.is_empty()));
+    assert!(
+        e["outcomes"][0]["timings"]
+            .as_object()
+            .is_some_and(|t| !t.is_empty())
+    );
 
     // At once again: the other regions were never practised, but the fleet's
     // drills are spaced every ÷ regions apart, so nothing is due.
@@ -113,7 +121,9 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     assert_eq!(json(&out)["entries"].as_array().unwrap().len(), 1);
 
     // --dry-run says what --now would do, and does nothing.
-    let out = live.run(&["practice", "--now", "--dry-run", "-o", "json"]).await;
+    let out = live
+        .run(&["practice", "--now", "--dry-run", "-o", "json"])
+        .await;
     let report = json(&out);
     assert_eq!(out.status.code(), exit(exit_code::OK), "{report:#}");
     assert_eq!(report["practice"]["decision"], "run");
@@ -151,7 +161,10 @@ async fn a_blocked_date_skips_and_now_overrides_it_on_the_record() {
     assert_eq!(report["practice"]["forced"], true);
     let out = live.run(&["history", "-o", "json"]).await;
     let history = json(&out);
-    assert_eq!(history["entries"][0]["practice"]["forced"], true, "{history:#}");
+    assert_eq!(
+        history["entries"][0]["practice"]["forced"], true,
+        "{history:#}"
+    );
 }
 
 #[tokio::test]
@@ -177,16 +190,30 @@ async fn without_a_practice_section_it_says_what_to_add() {
     let live = Launch::seed().start().await;
     let out = live.run(&["practice"]).await;
     assert_eq!(out.status.code(), exit(exit_code::USAGE));
-    assert!(text(&out.stderr).contains("practice:"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("practice:"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
 async fn the_history_lists_rollouts_drills_and_restores_across_a_kill() {
     let live = Launch::seed().quick_rollout().start().await;
     let out = live
-        .run(&["rollout", "--image", "registry.example/openclaw-api:9.9.9", "--yes"])
+        .run(&[
+            "rollout",
+            "--image",
+            "registry.example/openclaw-api:9.9.9",
+            "--yes",
+        ])
         .await;
-    assert_eq!(out.status.code(), exit(exit_code::OK), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        exit(exit_code::OK),
+        "{}",
+        text(&out.stdout)
+    );
 
     // A drill killed with SIGKILL while holding: nothing of it runs after.
     let drill = Running::drill(&live, "60s", &["-v"]);
@@ -227,7 +254,11 @@ async fn the_history_lists_rollouts_drills_and_restores_across_a_kill() {
     assert_eq!(d["runId"], drill_run.as_str());
     assert_eq!(d["state"], "interrupted", "{d:#}");
     assert_eq!(d["restoredBy"]["runId"], restore_run.as_str());
-    assert!(d["restoredBy"]["by"].as_str().is_some_and(|b| !b.is_empty()));
+    assert!(
+        d["restoredBy"]["by"]
+            .as_str()
+            .is_some_and(|b| !b.is_empty())
+    );
     assert_eq!(o["state"], "finished");
     assert_eq!(o["image"], "registry.example/openclaw-api:9.9.9");
     assert_eq!(o["regions"].as_array().unwrap().len(), 3);

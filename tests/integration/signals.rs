@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use ocfail::exit_code;
+use ocfail::sim::cluster::Kind;
 use ocfail::sim::{CloudflareFault, KubeFault};
 
 mod property;
@@ -295,13 +296,26 @@ async fn a_drill_refused_by_a_running_drill_names_it_and_does_not_send_the_user_
 
 /// Each region's resourceVersion (any Kubernetes write bumps it) and the
 /// Cloudflare objects written through the API, from the event log.
-fn writes(live: &LiveSim) -> (Vec<u64>, Vec<String>) {
+fn writes(live: &LiveSim) -> (Vec<String>, Vec<String>) {
     let world = live.sim.world();
-    let versions = world
-        .clusters
-        .values()
-        .map(|c| c.resource_version())
-        .collect();
+    // Every stored object's resourceVersion: any write or delete changes
+    // one. The run history (ConfigMap ocfail-history) is left out: every
+    // run records itself there, interrupted ones too.
+    let mut versions = Vec::new();
+    for (region, cluster) in &world.clusters {
+        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Pod) {
+            for obj in cluster.list(kind, None).0 {
+                let name = obj["metadata"]["name"].as_str().unwrap_or("");
+                if kind == Kind::ConfigMap && name == ocfail::ops::history::CONFIG_MAP {
+                    continue;
+                }
+                versions.push(format!(
+                    "{region}/{kind:?}/{name}@{}",
+                    obj["metadata"]["resourceVersion"].as_str().unwrap_or("")
+                ));
+            }
+        }
+    }
     let cloudflare = world
         .log
         .snapshot()

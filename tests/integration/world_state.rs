@@ -27,6 +27,11 @@ pub struct FleetState {
     pub last_drills: BTreeMap<String, String>,
     /// `healthy` of each pool and its origins, by pool key.
     pub health: BTreeMap<String, Value>,
+    /// Each region's run history (ConfigMap `ocfail-history`), by key:
+    /// every run records itself there, so it is kept apart from the fleet
+    /// ("exactly as before" is about what a run changes and puts back);
+    /// `practice.rs` checks what it holds.
+    pub history: BTreeMap<String, Value>,
 }
 
 impl FleetState {
@@ -36,6 +41,7 @@ impl FleetState {
             objects: BTreeMap::new(),
             last_drills: BTreeMap::new(),
             health: BTreeMap::new(),
+            history: BTreeMap::new(),
         };
         for (region, cluster) in &world.clusters {
             // Pods are synthesized from Deployments, never stored.
@@ -47,6 +53,12 @@ impl FleetState {
                         obj["metadata"]["namespace"].as_str().unwrap_or(""),
                         obj["metadata"]["name"].as_str().unwrap_or("")
                     );
+                    if kind == Kind::ConfigMap
+                        && obj["metadata"]["name"] == ocfail::ops::history::CONFIG_MAP
+                    {
+                        state.history.insert(key, obj);
+                        continue;
+                    }
                     if let Some(last) = normalize_kube(&mut obj) {
                         state.last_drills.insert(key.clone(), last);
                     }
