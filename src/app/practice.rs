@@ -25,7 +25,8 @@ use crate::ops::budget;
 use crate::ops::clients::Clients;
 use crate::ops::guards::{self, Bindings};
 use crate::ops::history;
-use crate::ops::practice::schedule::{LastRuns, Schedule};
+use crate::ops::practice::last::last_practised;
+use crate::ops::practice::schedule::Schedule;
 
 use super::history::{Recorder, Subject};
 use super::job::{self, Job};
@@ -144,7 +145,7 @@ where
         .filter_map(|(r, h)| h.as_ref().err().map(|p| (r.clone(), p.clone())))
         .collect();
     let entries = history::merged(histories.iter().filter_map(|(_, h)| h.as_ref().ok()));
-    let last = last_practised(practice, &entries);
+    let last = last_practised(&practice.regions, &entries);
     note.last = practice
         .regions
         .iter()
@@ -175,22 +176,6 @@ where
         note.decision = Decision::Skip(reason);
     }
     note
-}
-
-/// When each practised region was last practised, from the history.
-fn last_practised(practice: &Practice, entries: &[crate::facts::history::Entry]) -> LastRuns {
-    let mut out = LastRuns::new();
-    for r in &practice.regions {
-        let latest = entries
-            .iter()
-            .filter(|e| e.practised(r.as_str()))
-            .filter_map(|e| e.started_at.parse::<Timestamp>().ok())
-            .max();
-        if let Some(t) = latest {
-            out.insert(r.clone(), t);
-        }
-    }
-    out
 }
 
 /// The drill's worst case for `region`: failover + hold + recover, from

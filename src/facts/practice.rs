@@ -121,3 +121,16 @@ pub struct PracticeNote {
     /// known.
     pub worst_case: Option<Duration>,
 }
+
+/// A region's last practice, as the history records it: the newest run
+/// that counts as practice of it ([`super::history::Entry::practised`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastPractice {
+    /// When it started (the schedule counts `every` from here).
+    pub at: Timestamp,
+    /// Its verdict: pass, warn or fail, since only runs that ended with a
+    /// verdict on the region count.
+    pub verdict: super::Verdict,
+    /// Its run id.
+    pub run_id: String,
+}
