@@ -302,11 +302,12 @@ pub async fn perform(
     })
 }
 
-/// `status`: one snapshot of the fleet, judged, with the firing blocking
-/// alerts when the manifest has `prometheus:` (read alongside the
-/// snapshot, not after it).
+/// `status` (and each refresh of `status --watch`): one snapshot of the
+/// fleet, judged, with the firing blocking alerts when the manifest has
+/// `prometheus:` and each region's practice when it has `practice:` (both
+/// read alongside the snapshot, not after it).
 pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
-    let (snap, alerts) = tokio::join!(
+    let (snap, alerts, history) = tokio::join!(
         snapshot::fleet(
             &c.fleet,
             c.regions.clone(),
@@ -314,9 +315,17 @@ pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
             inv.max_parallel,
         ),
         status::alerts::read(c.prometheus.as_ref(), &c.fleet),
+        status::practice::read(&c.clients),
     );
     let (mut regions, mut notes) = status::report(&c.fleet, &snap, &c.recovery);
     status::alerts::apply(&c.fleet, alerts, &mut regions, &mut notes);
+    status::practice::apply(
+        &c.fleet,
+        history,
+        jiff::Timestamp::now(),
+        &mut regions,
+        &mut notes,
+    );
     Findings::new(regions, notes)
 }
 

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use super::api::ApiProblem;
 use super::guards::BlockingSeen;
+use super::practice::LastPractice;
 
 /// The load balancer's choice of where traffic goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,6 +201,32 @@ pub enum StatusFact {
         /// Its run id.
         run: Option<String>,
     },
+    /// A practised region's last practice and when the next is due
+    /// (`practice:` in the manifest).
+    Practice(PracticeState),
+}
+
+/// Where a practised region stands in the practice schedule, as its
+/// history tells. Only instants, never ages, so the same history reads the
+/// same on every refresh of `status --watch`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PracticeState {
+    /// No run in the history counts as practice of it: due now.
+    Never,
+    /// Practised, and due again at `next_due`, which is still ahead.
+    Practised {
+        /// The last practice.
+        last: LastPractice,
+        /// When it is due again (its start + `practice.every`).
+        next_due: Timestamp,
+    },
+    /// Practised, but due since `since`, which has passed.
+    Overdue {
+        /// The last practice.
+        last: LastPractice,
+        /// When it became due.
+        since: Timestamp,
+    },
 }
 
 impl From<StatusFact> for super::Fact {
@@ -234,6 +263,9 @@ pub struct RegionLine {
     pub api_ms: Option<u64>,
     /// The blocking alerts firing for this region (their `alertname`s).
     pub alerts: Vec<String>,
+    /// Where it stands in the practice schedule (`None`: not practised,
+    /// or its history could not be read).
+    pub practice: Option<PracticeState>,
 }
 
 impl StatusSummary {
@@ -270,6 +302,14 @@ pub enum StatusNote {
     PoolsUnreadable(ApiProblem),
     /// A blocking alert is firing that names no region of the fleet.
     BlockingAlert(BlockingSeen),
+    /// A practised region's run history could not be read, so its last
+    /// practice is unknown (a warning: status itself goes on).
+    HistoryUnreadable {
+        /// The region.
+        region: String,
+        /// Why.
+        problem: ApiProblem,
+    },
 }
 
 impl StatusNote {

@@ -47,6 +47,8 @@ pub struct Fault {
     pub conflicts: u32,
     /// `delete leases` is forbidden (a Role without it).
     pub forbid_lease_delete: bool,
+    /// Reading ConfigMaps is forbidden (a Role without the history's rows).
+    pub forbid_config_map_read: bool,
 }
 
 /// One region's cluster.
@@ -384,6 +386,9 @@ impl Workloads for FakeKube {
 
     async fn config_map(&self, name: &str) -> Result<Option<ConfigMapState>, KubeError> {
         self.gate(false, name).await?;
+        if self.state().fault.forbid_config_map_read {
+            return Err(self.error(KubeErrorKind::Forbidden, &format!("configmap {name}")));
+        }
         Ok(self.state().config_maps.get(name).cloned())
     }
 

@@ -1,9 +1,11 @@
 //! `ocfail status`: per region, what serves traffic now and whether the fleet
 //! survives losing any one region (README.md). Pure: built from a
-//! [`FleetSnapshot`], and from the active alerts when the manifest has
-//! `prometheus:` ([`alerts`]).
+//! [`FleetSnapshot`], from the active alerts when the manifest has
+//! `prometheus:` ([`alerts`]) and from the run history when it has
+//! `practice:` ([`practice`]).
 
 pub mod alerts;
+pub mod practice;
 
 use std::time::{Duration, SystemTime};
 
@@ -131,6 +133,7 @@ fn region_report(
             operation: op_kind,
             api_ms: r.latency_ms,
             alerts: Vec::new(),
+            practice: None,
         }),
     };
     let mut report = RegionFindings::from_checks(name, summary, checks);

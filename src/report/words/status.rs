@@ -1,8 +1,12 @@
 //! The words of `status`'s facts.
 
+use jiff::Timestamp;
+
+use crate::facts::Verdict;
+use crate::facts::practice::LastPractice;
 use crate::facts::status::{
-    Fragility, LiveState, PoolState, RegionLine, Selection, StatusFact, StatusNote, StatusSummary,
-    Target,
+    Fragility, LiveState, PoolState, PracticeState, RegionLine, Selection, StatusFact, StatusNote,
+    StatusSummary, Target,
 };
 
 use super::problem;
@@ -17,6 +21,7 @@ pub fn name(f: &StatusFact) -> &'static str {
         StatusFact::InProgress { operation, .. } => operation.as_str(),
         StatusFact::Lock { .. } => "lock",
         StatusFact::LastDrill { .. } => "last-drill",
+        StatusFact::Practice(_) => "practice",
     }
 }
 
@@ -62,6 +67,49 @@ pub fn detail(f: &StatusFact) -> String {
                 .map(|r| format!(" (run {r})"))
                 .unwrap_or_default();
             format!("last drill: {verdict}{age}{run}")
+        }
+        StatusFact::Practice(p) => practice_detail(p),
+    }
+}
+
+/// An instant as the report shows it: RFC 3339, UTC, whole seconds.
+fn at(t: Timestamp) -> String {
+    t.round(jiff::Unit::Second).unwrap_or(t).to_string()
+}
+
+fn practice_detail(p: &PracticeState) -> String {
+    let last = |l: &LastPractice| {
+        format!(
+            "last practice {}: {} (run {})",
+            at(l.at),
+            l.verdict,
+            l.run_id
+        )
+    };
+    match p {
+        PracticeState::Never => "never practised: due now".to_owned(),
+        PracticeState::Practised { last: l, next_due } => {
+            format!("{}; next due {}", last(l), at(*next_due))
+        }
+        PracticeState::Overdue { last: l, since } => {
+            format!("{}; overdue since {}", last(l), at(*since))
+        }
+    }
+}
+
+/// The practice part of a region's line: a date, not an age, so the line
+/// reads the same on every refresh until something changes.
+fn practice_part(p: &PracticeState) -> String {
+    match p {
+        PracticeState::Never => "never practised".to_owned(),
+        PracticeState::Overdue { .. } => "practice overdue".to_owned(),
+        PracticeState::Practised { last, next_due } => {
+            let date = next_due.strftime("%Y-%m-%d");
+            if last.verdict == Verdict::Fail {
+                format!("last practice failed, next {date}")
+            } else {
+                format!("next practice {date}")
+            }
         }
     }
 }
@@ -154,6 +202,9 @@ fn region_line(line: &RegionLine) -> String {
     if !line.alerts.is_empty() {
         parts.push(format!("alert {} firing", line.alerts.join(", ")));
     }
+    if let Some(p) = &line.practice {
+        parts.push(practice_part(p));
+    }
     if let Some(ms) = line.api_ms {
         parts.push(format!("api {ms}ms"));
     }
@@ -181,6 +232,11 @@ pub fn note(n: &StatusNote) -> String {
         }
         StatusNote::PoolsUnreadable(p) => format!("pools: {}", problem(p)),
         StatusNote::BlockingAlert(b) => format!("fleet-wide: {}", super::guards::blocking(b)),
+        StatusNote::HistoryUnreadable { region, problem: p } => format!(
+            "warn: {region}'s run history (ConfigMap ocfail-history) could not be read: {}; \
+             its last practice is unknown",
+            problem(p)
+        ),
     }
 }
 

@@ -33,6 +33,7 @@ fn regions(fleet: &Fleet) -> Vec<RegionFindings> {
                 operation: None,
                 api_ms: None,
                 alerts: Vec::new(),
+                practice: None,
             };
             let traffic = Finding::new(
                 Verdict::Pass,
