@@ -4,6 +4,7 @@
 //! §5.1 exporter, from the same manifest the drills use).
 
 pub mod metrics;
+pub mod practice;
 pub mod refresh;
 
 use std::net::SocketAddr;

@@ -2,9 +2,10 @@
 //! generated alert rules and dashboard may use. Every family is labelled by
 //! `region` (and `pool`, `check_region`, `color` where they apply).
 //!
-//! Info-style facts (the live image, the last drill's verdict) are gauges
-//! set to 1 whose labels carry the fact; when the fact changes the old
-//! series is removed, so a query never sees two live images at once.
+//! Info-style facts (the live image, the last drill's and the last
+//! practice's verdict) are gauges set to 1 whose labels carry the fact;
+//! when the fact changes the old series is removed, so a query never sees
+//! two live images at once.
 
 use std::sync::atomic::AtomicU64;
 
@@ -46,6 +47,9 @@ pub const NAMES: &[&str] = &[
     "ocfail_operation_in_progress",
     "ocfail_last_drill_info",
     "ocfail_last_drill_timestamp_seconds",
+    "ocfail_practice_every_seconds",
+    "ocfail_practice_last_timestamp_seconds",
+    "ocfail_practice_last_info",
     "ocfail_fleet_survives_region_loss",
     "ocfail_exporter_api_requests_total",
     "ocfail_exporter_api_errors_total",
@@ -88,6 +92,13 @@ pub struct Metrics {
     pub last_drill: Gauges,
     /// When the last drill ended.
     pub last_drill_at: Gauges,
+    /// `practice.every` per practised region, so alerts need no constant.
+    pub practice_every: Gauges,
+    /// When the region's last practice started; absent while it has
+    /// never been practised.
+    pub practice_last_at: Gauges,
+    /// 1, labelled with the verdict of the region's last practice.
+    pub practice_last: Gauges,
     /// 1 when the fleet still survives losing any one region.
     pub survives: FGauge,
     /// Requests the exporter made, by API.
@@ -171,6 +182,18 @@ impl Metrics {
             "ocfail_last_drill_timestamp_seconds",
             "When the region's last drill ended (Unix seconds)",
         );
+        let practice_every = gauge(
+            "ocfail_practice_every_seconds",
+            "practice.every of the manifest, for each practised region",
+        );
+        let practice_last_at = gauge(
+            "ocfail_practice_last_timestamp_seconds",
+            "When the region's last practice drill started (Unix seconds; absent: never practised)",
+        );
+        let practice_last = gauge(
+            "ocfail_practice_last_info",
+            "1, labelled with the verdict of the region's last practice drill (pass, warn or fail)",
+        );
         let mut plain = |name: &str, help: &str| {
             let g = FGauge::default();
             registry.register(name, help, g.clone());
@@ -224,6 +247,9 @@ impl Metrics {
             operation,
             last_drill,
             last_drill_at,
+            practice_every,
+            practice_last_at,
+            practice_last,
             survives,
             api_requests,
             api_errors,
@@ -281,6 +307,9 @@ mod tests {
             &m.operation,
             &m.last_drill,
             &m.last_drill_at,
+            &m.practice_every,
+            &m.practice_last_at,
+            &m.practice_last,
         ] {
             set(g, &l, 1.0);
         }

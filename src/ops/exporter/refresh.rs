@@ -1,7 +1,8 @@
 //! One refresh of the exporter's metrics from the fleet: every region's
 //! Kubernetes facts (concurrently), Cloudflare's LB and pools (two
 //! requests), the detailed health of a few pools (round robin, within the
-//! request budget) and a direct probe per region.
+//! request budget), a direct probe per region and, with `practice:`, each
+//! region's run history (read alongside the snapshot; [`super::practice`]).
 //!
 //! A region whose API does not answer keeps its last values and gets
 //! `ocfail_region_up 0`: a dashboard shows it stale instead of empty, and an
@@ -60,6 +61,7 @@ pub struct Refresher {
     /// Per region, the label sets of its info series, to remove when they change.
     live_labels: BTreeMap<String, Labels>,
     drill_labels: BTreeMap<String, Labels>,
+    practice_labels: BTreeMap<String, Labels>,
     http: Option<reqwest::Client>,
     max_parallel: usize,
 }
@@ -78,6 +80,7 @@ impl Refresher {
             cursor: 0,
             live_labels: BTreeMap::new(),
             drill_labels: BTreeMap::new(),
+            practice_labels: BTreeMap::new(),
             http: reqwest::Client::builder().timeout(timeout).build().ok(),
             max_parallel,
         }
@@ -87,13 +90,15 @@ impl Refresher {
     pub async fn refresh(&mut self, c: &Connected) -> RefreshStats {
         let started = Instant::now();
         let sent_before = c.cloudflare.as_ref().map_or(0, |cf| cf.requests_sent());
-        let snap = snapshot::fleet(
-            &c.fleet,
-            c.regions.clone(),
-            c.cloudflare.clone(),
-            self.max_parallel,
-        )
-        .await;
+        let (snap, histories) = tokio::join!(
+            snapshot::fleet(
+                &c.fleet,
+                c.regions.clone(),
+                c.cloudflare.clone(),
+                self.max_parallel,
+            ),
+            crate::ops::status::practice::read(&c.clients),
+        );
         let mut stats = RefreshStats::default();
         let now = unix(SystemTime::now());
         // Error counters exist from the start at 0, so `rate()` and
@@ -120,6 +125,16 @@ impl Refresher {
             stats.regions_up += 1;
             self.region_facts(r, now);
         }
+        let history_reads = super::practice::apply(
+            &self.metrics,
+            &mut self.practice_labels,
+            &c.fleet,
+            histories,
+        );
+        self.metrics
+            .api_requests
+            .get_or_create(&vec![("api", "kubernetes".to_owned())])
+            .inc_by(history_reads);
         self.cloudflare_facts(&snap);
         stats.pools_detailed = self.pool_health(c, &snap).await;
         self.probes(c).await;
@@ -310,7 +325,7 @@ async fn proxy_probe<W: Workloads>(k: &W, r: &Region) -> bool {
 }
 
 /// Sets the info series `now` to 1, removing `before` when it differs.
-fn replace_info(family: &super::metrics::Gauges, before: Option<Labels>, now: &Labels) {
+pub(super) fn replace_info(family: &super::metrics::Gauges, before: Option<Labels>, now: &Labels) {
     if let Some(old) = before
         && old != *now
     {
