@@ -18,6 +18,8 @@ use crate::manifest::{Fleet, Timeout};
 
 use super::budget;
 
+pub mod practice;
+
 /// The three files, as text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rendered {
@@ -113,11 +115,20 @@ pub fn region_down_for(fleet: &Fleet) -> Duration {
         .unwrap_or_else(|| down_for(fleet))
 }
 
-/// Prometheus' duration syntax (`2m5s`): whole seconds, largest units first.
+/// Prometheus' duration syntax (`2m5s`, `14d`): whole seconds, largest
+/// units first.
 fn prom_duration(d: Duration) -> String {
     let secs = d.as_secs().max(1);
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let (days, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
     let mut out = String::new();
+    if days > 0 {
+        out.push_str(&format!("{days}d"));
+    }
     if h > 0 {
         out.push_str(&format!("{h}h"));
     }
@@ -163,68 +174,69 @@ pub fn rules(fleet: &Fleet) -> RuleFile {
         labels: kv(&[("severity", severity), ("fleet", name)]),
         annotations: kv(&[("summary", summary), ("description", description)]),
     };
-    RuleFile {
-        groups: vec![RuleGroup {
-            name: format!("ocfail-{name}"),
-            rules: vec![
-                record(LIVE_READY, LIVE_READY_EXPR.to_owned()),
-                record(
-                    SERVING,
-                    format!(
-                        "min by (region) (ocfail_pool_healthy * on (region, pool) ocfail_pool_enabled) \
+    let mut rules = vec![
+        record(LIVE_READY, LIVE_READY_EXPR.to_owned()),
+        record(
+            SERVING,
+            format!(
+                "min by (region) (ocfail_pool_healthy * on (region, pool) ocfail_pool_enabled) \
                          * on (region) clamp_max({LIVE_READY}, 1)"
-                    ),
-                ),
-                alert(
-                    "OcfailRegionDown",
-                    format!("{SERVING} == 0"),
-                    &region_down,
-                    "warning",
-                    "{{ $labels.region }} cannot serve",
-                    "The region's pool is unhealthy or disabled, or its live colour has no ready pods, \
+            ),
+        ),
+        alert(
+            "OcfailRegionDown",
+            format!("{SERVING} == 0"),
+            &region_down,
+            "warning",
+            "{{ $labels.region }} cannot serve",
+            "The region's pool is unhealthy or disabled, or its live colour has no ready pods, \
                      for longer than its `for:` (the failover budget unless `prometheus.regionDownFor` \
                      sets it). Traffic should be on another region: \
                      check `ocfail status` and `ocfail health`.",
-                ),
-                alert(
-                    "OcfailFleetDown",
-                    format!("max({SERVING}) == 0"),
-                    "1m",
-                    "critical",
-                    "no region of the fleet can serve",
-                    "Every region's pool is down or has no ready pods: users get errors. \
+        ),
+        alert(
+            "OcfailFleetDown",
+            format!("max({SERVING}) == 0"),
+            "1m",
+            "critical",
+            "no region of the fleet can serve",
+            "Every region's pool is down or has no ready pods: users get errors. \
                      Run `ocfail status`; restore any drill or rollout left with `ocfail restore`.",
-                ),
-                alert(
-                    "OcfailCannotLoseAnotherRegion",
-                    "ocfail_fleet_survives_region_loss == 0".to_owned(),
-                    &down,
-                    "warning",
-                    "the fleet would not survive losing one more region",
-                    "One more region down and nothing serves. Fix the unhealthy regions before any drill \
+        ),
+        alert(
+            "OcfailCannotLoseAnotherRegion",
+            "ocfail_fleet_survives_region_loss == 0".to_owned(),
+            &down,
+            "warning",
+            "the fleet would not survive losing one more region",
+            "One more region down and nothing serves. Fix the unhealthy regions before any drill \
                      or rollout (`ocfail status` says which).",
-                ),
-                alert(
-                    "OcfailRegionStale",
-                    "ocfail_region_up == 0".to_owned(),
-                    "5m",
-                    "warning",
-                    "ocfail cannot read {{ $labels.region }}'s Kubernetes API",
-                    "Its metrics keep their last values. Finding the exporter's kubeconfig context and \
+        ),
+        alert(
+            "OcfailRegionStale",
+            "ocfail_region_up == 0".to_owned(),
+            "5m",
+            "warning",
+            "ocfail cannot read {{ $labels.region }}'s Kubernetes API",
+            "Its metrics keep their last values. Finding the exporter's kubeconfig context and \
                      credentials (`ocfail validate --live`).",
-                ),
-                alert(
-                    "OcfailDrillInProgress",
-                    "max by (region) (ocfail_operation_in_progress{operation=\"drill\"}) == 1"
-                        .to_owned(),
-                    "0s",
-                    "info",
-                    "an outage drill is running on {{ $labels.region }}",
-                    "Expected downtime: inhibit OcfailRegionDown for this region while it fires \
+        ),
+        alert(
+            "OcfailDrillInProgress",
+            "max by (region) (ocfail_operation_in_progress{operation=\"drill\"}) == 1".to_owned(),
+            "0s",
+            "info",
+            "an outage drill is running on {{ $labels.region }}",
+            "Expected downtime: inhibit OcfailRegionDown for this region while it fires \
                      (see the inhibit_rules hint at the top of this file). If no drill is running, \
                      the record is left over: `ocfail restore --region {{ $labels.region }}`.",
-                ),
-            ],
+        ),
+    ];
+    rules.extend(practice::alerts(fleet));
+    RuleFile {
+        groups: vec![RuleGroup {
+            name: format!("ocfail-{name}"),
+            rules,
         }],
     }
 }
@@ -623,9 +635,10 @@ pub fn render(fleet: &Fleet, target: &str, interval: Duration, app_metrics: bool
          #   inhibit_rules:\n\
          #     - source_matchers: [alertname=\"OcfailDrillInProgress\"]\n\
          #       target_matchers: [alertname=\"OcfailRegionDown\"]\n\
-         #       equal: [region]\n{rules_yaml}",
+         #       equal: [region]\n{practice}{rules_yaml}",
         name = fleet.metadata.name,
         why = region_down_comment(fleet),
+        practice = practice::comment(fleet).unwrap_or_default(),
     );
     let dashboard = serde_json::to_string_pretty(&dashboard(fleet)).unwrap_or_default();
     Rendered {
@@ -644,6 +657,8 @@ mod tests {
         assert_eq!(prom_duration(Duration::from_secs(95)), "1m35s");
         assert_eq!(prom_duration(Duration::from_secs(3600)), "1h");
         assert_eq!(prom_duration(Duration::ZERO), "1s");
+        assert_eq!(prom_duration(Duration::from_secs(14 * 86_400)), "14d");
+        assert_eq!(prom_duration(Duration::from_secs(86_400 + 61)), "1d1m1s");
     }
 
     /// The `for:` of the rendered alert called `name`.
