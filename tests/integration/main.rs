@@ -40,6 +40,7 @@ mod monitoring;
 mod notify;
 mod output;
 mod practice;
+mod practice_seen;
 mod prometheus_client;
 mod promstack;
 mod restore;

@@ -68,6 +68,30 @@ fn every_expression_parses_and_names_only_exported_metrics() {
     }
 }
 
+/// With `practice:`, the practice alerts too name only what the exporter
+/// serves (their promtool tests are in practice_seen.rs).
+#[test]
+fn practice_expressions_name_only_exported_metrics() {
+    let text = std::fs::read_to_string("fixtures/fleet-practice.yaml").unwrap();
+    let fleet = ocfail::manifest::parse_str("fleet-practice.yaml", &text).unwrap();
+    let allowed = allowed();
+    let exprs: Vec<_> = monitoring::expressions(&fleet)
+        .into_iter()
+        .filter(|(at, _)| at.contains("Practice"))
+        .collect();
+    assert_eq!(exprs.len(), 2, "{exprs:#?}");
+    for (where_, expr) in exprs {
+        let ast = parser::parse(&expr).unwrap_or_else(|e| panic!("{where_}: `{expr}`: {e}"));
+        let mut names = Names(BTreeSet::new());
+        walk_expr(&mut names, &ast).unwrap();
+        assert!(
+            names.0.iter().all(|n| allowed.contains(n)),
+            "{where_}: `{expr}` uses {:?}",
+            names.0
+        );
+    }
+}
+
 /// `promtool`, required in CI (`.ci/run` installs Debian's prometheus), a
 /// loud skip elsewhere.
 fn promtool() -> Option<PathBuf> {

@@ -17,7 +17,7 @@ use crate::util::{Launch, LiveSim, exit, text};
 /// A fixed-offset zone where it is about noon now, so a window of
 /// 06:00-18:00 there is open now and stays open for hours, whenever the
 /// test runs.
-fn noon_zone() -> String {
+pub fn noon_zone() -> String {
     let hour = i64::from(Timestamp::now().to_zoned(TimeZone::UTC).hour());
     let k = 12 - hour; // local = UTC + k, in -11..=12
     match k {
@@ -35,7 +35,7 @@ fn today_in(zone: &str) -> String {
 }
 
 /// Appends a `practice:` section to the live simulator's manifest.
-fn add_practice(live: &LiveSim, section: &str) {
+pub fn add_practice(live: &LiveSim, section: &str) {
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(live.fleet())
@@ -43,7 +43,7 @@ fn add_practice(live: &LiveSim, section: &str) {
     writeln!(f, "\n{section}").unwrap();
 }
 
-fn json(out: &std::process::Output) -> Value {
+pub fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}):\n{}\n{}",
