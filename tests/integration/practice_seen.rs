@@ -107,7 +107,8 @@ async fn status_and_the_exporter_show_the_last_practice_after_a_practice_run() {
         "the exporter to serve the last practice",
         || async {
             let m = exporter.get("/metrics").await.1;
-            m.contains("ocfail_practice_last_timestamp_seconds{").then_some(m)
+            m.contains("ocfail_practice_last_timestamp_seconds{")
+                .then_some(m)
         },
     )
     .await;
@@ -207,6 +208,10 @@ fn the_practice_alerts_fire_after_twice_every_and_not_before() {
         &dir.path().join("alert-rules.yaml"),
     );
     let test = dir.path().join("practice-alerts.test.yaml");
-    std::fs::copy("tests/integration/monitoring/practice-alerts.test.yaml", &test).unwrap();
+    std::fs::copy(
+        "tests/integration/monitoring/practice-alerts.test.yaml",
+        &test,
+    )
+    .unwrap();
     promtool_ok(&promtool, &["test", "rules"], &test);
 }
