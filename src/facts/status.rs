@@ -264,8 +264,8 @@ pub struct RegionLine {
     /// The blocking alerts firing for this region (their `alertname`s).
     pub alerts: Vec<String>,
     /// Where it stands in the practice schedule (`None`: not practised,
-    /// or its history could not be read).
-    pub practice: Option<PracticeState>,
+    /// or its history could not be read); boxed, as most lines have none.
+    pub practice: Option<Box<PracticeState>>,
 }
 
 impl StatusSummary {

@@ -102,7 +102,7 @@ pub fn apply(
         let key = practice.regions.iter().find(|p| p.as_str() == r.region);
         let (verdict, state) = state(practice, key.and_then(|k| last.remove(k)), now);
         if let Summary::Status(StatusSummary::Region(line)) = &mut r.summary {
-            line.practice = Some(state.clone());
+            line.practice = Some(Box::new(state.clone()));
         }
         r.checks
             .push(Finding::new(verdict, StatusFact::Practice(state)));
