@@ -380,9 +380,15 @@ async fn restore_supervised(
 
 /// `validate`: the manifest's own checks, and whether its token is set.
 fn offline_validate(fleet: &Fleet) -> Findings {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     let env = validate::Environment {
-        token_set: std::env::var_os(&fleet.cloudflare.api_token.from_env)
-            .is_some_and(|v| !v.is_empty()),
+        token_set: set(&fleet.cloudflare.api_token.from_env),
+        notify_unset: fleet
+            .notify
+            .iter()
+            .map(|t| t.url_from_env.clone())
+            .filter(|v| !set(v))
+            .collect(),
     };
     let (regions, notes) = validate::regions(fleet, &env);
     Findings::new(regions, notes)
