@@ -10,8 +10,8 @@ use crate::cli::Invocation;
 use crate::cli::invocation::{DrillCommand, RolloutCommand};
 use crate::errors::Error;
 use crate::exit_code;
-use crate::facts::{Findings, Note, Run};
-use crate::manifest::Fleet;
+use crate::facts::{Findings, Note, Run, Step};
+use crate::manifest::{Fleet, NotifyOn};
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::recovery::Recovery;
 use crate::ops::supervise::Supervisor;
@@ -23,6 +23,7 @@ use crate::report::{notices, words};
 use crate::signal::SignalHandler;
 use crate::sim::SimOptions;
 
+use super::notify::{Notifier, PhaseObserver};
 use super::{Streams, fleet};
 
 /// A command that reports per region, with its resolved options.
@@ -75,6 +76,16 @@ impl Job {
                 },
             ),
             _ => (Vec::new(), ""),
+        }
+    }
+
+    /// The `notify` targets' command for it, and the region it is about:
+    /// drills and rollouts that change the fleet (not dry runs).
+    fn notifies(&self) -> Option<(NotifyOn, Option<&str>)> {
+        match self {
+            Job::Drill(d) if !d.dry_run => Some((NotifyOn::Drill, Some(d.region.as_str()))),
+            Job::Rollout(r) if !r.dry_run => Some((NotifyOn::Rollout, None)),
+            _ => None,
         }
     }
 
@@ -135,11 +146,30 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
         let c = connect_for(inv, &fleet, inv.sim).await?;
         let result = async {
             let run = started(&mut reporter, inv.command.name(), &c.fleet)?;
-            let mut findings = perform(inv, &c, job, &run, &mut reporter, signals.as_mut()).await?;
+            let notifier = job.notifies().and_then(|(on, region)| {
+                Notifier::start(&c.fleet, on, &run, region)
+            });
+            let observer = notifier.as_ref().map(Notifier::observer);
+            let mut findings = perform_observed(
+                inv,
+                &c,
+                job,
+                &run,
+                &mut reporter,
+                signals.as_mut(),
+                observer.as_ref(),
+            )
+            .await?;
             if inv.sim && fleet.prometheus.is_some() {
                 findings.notes.push(Note::PrometheusNotOnSimulator);
             }
-            report(&mut reporter, &run, findings, inv.sim).map(|r| r.exit_code)
+            let mut findings = simulated(findings, inv.sim);
+            // After the run is concluded, before it is shown: the report
+            // then carries the warnings of notifications not delivered.
+            if let Some(n) = notifier {
+                n.finish(&run, &mut findings).await;
+            }
+            emit(&mut reporter, &run, findings).map(|r| r.exit_code)
         }
         .await;
         c.close().await;
@@ -213,6 +243,20 @@ pub async fn perform(
     reporter: &mut Reporter,
     signals: Option<&mut SignalHandler>,
 ) -> Result<Findings, Error> {
+    perform_observed(inv, c, job, run, reporter, signals, None).await
+}
+
+/// [`perform`], with every step of a run that changes the fleet also shown
+/// to `observer` (its notifications).
+pub async fn perform_observed(
+    inv: &Invocation,
+    c: &Connected,
+    job: &Job,
+    run: &Run,
+    reporter: &mut Reporter,
+    signals: Option<&mut SignalHandler>,
+    observer: Option<&PhaseObserver>,
+) -> Result<Findings, Error> {
     let mut own = None;
     Ok(match job {
         Job::Validate => offline_validate(&c.fleet),
@@ -249,7 +293,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             restore_supervised(c, region.as_deref(), opts, &run.id, &mut sup).await
         }
@@ -271,7 +315,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             crate::ops::drill::run(c, &opts, &mut sup).await.findings
         }
@@ -288,7 +332,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             crate::ops::rollout::run(c, &opts, &mut sup).await
         }
@@ -313,18 +357,43 @@ pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
     Findings::new(regions, notes)
 }
 
+/// The progress callback of a run that changes the fleet: the reporter's
+/// display, and `observer` when the run has notifications.
+fn progress<'a>(
+    reporter: &'a mut Reporter,
+    observer: Option<&'a PhaseObserver>,
+) -> impl FnMut(&str, &Step) + Send + 'a {
+    let mut shown = reporter.phases();
+    move |region, step| {
+        shown(region, step);
+        if let Some(o) = observer {
+            o.observe(region, step);
+        }
+    }
+}
+
 /// Sends the region reports and the final report, and returns it; the
 /// command's own exit code (refused, restore incomplete, interrupted) is
 /// combined with the verdicts' by rank.
 pub fn report(
     reporter: &mut Reporter,
     run: &Run,
-    mut findings: Findings,
+    findings: Findings,
     sim: bool,
 ) -> Result<Report, Error> {
+    emit(reporter, run, simulated(findings, sim))
+}
+
+/// `findings` with the note that says the run used `--sim`, if it did.
+fn simulated(mut findings: Findings, sim: bool) -> Findings {
     if sim {
         findings.notes.push(Note::RanOnSimulator);
     }
+    findings
+}
+
+/// [`report`] for findings already [`simulated`].
+fn emit(reporter: &mut Reporter, run: &Run, findings: Findings) -> Result<Report, Error> {
     for r in &findings.regions {
         reporter.event(&Event::RegionFinished {
             report: words::region(r),

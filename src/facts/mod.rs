@@ -15,6 +15,7 @@ pub mod drill;
 pub mod guards;
 pub mod health;
 pub mod lock;
+pub mod notify;
 pub mod practice;
 pub mod restore;
 pub mod rollout;
@@ -212,4 +213,7 @@ pub enum Note {
         /// The signal's name.
         signal: String,
     },
+    /// A `notify` target was not given every notification: a warning,
+    /// never a change of verdict or exit code.
+    NotDelivered(notify::Undelivered),
 }

@@ -64,6 +64,7 @@ async fn receiver(
 fn slack() -> Payload {
     Payload::Slack(SlackMessage {
         text: "drill eu-west: passed".to_owned(),
+        header: None,
         sections: vec!["*drill* `eu-west`".to_owned(), "passed".to_owned()],
     })
 }

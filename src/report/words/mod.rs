@@ -10,6 +10,7 @@ mod drill;
 mod guards;
 mod health;
 mod lock;
+pub mod notify;
 mod restore;
 mod rollout;
 mod safety;
@@ -107,6 +108,7 @@ pub fn note(n: &Note) -> String {
         Note::SignalDuringRestore { signal } => {
             format!("{signal} arrived during the restore; the restore was finished first")
         }
+        Note::NotDelivered(u) => notify::note(u),
     }
 }
 
