@@ -10,7 +10,7 @@ use crate::report::model::Report;
 /// The Slack message for a concluded `report`: a header with the command,
 /// the region (`region`, when the command is about one) and the verdict;
 /// a section with the exit code, the wall time and the timings; one line
-/// per region; the notes; and the run id.
+/// per region (its verdict and summary); the notes; and the run id.
 pub fn slack(report: &Report, region: Option<&str>) -> SlackMessage {
     let what = match region {
         Some(r) => format!("{} {r}", report.command),
@@ -41,7 +41,7 @@ pub fn slack(report: &Report, region: Option<&str>) -> SlackMessage {
         let lines: Vec<String> = report
             .regions
             .iter()
-            .map(|r| format!("`{}` {}: {}", r.region, r.verdict, mrkdwn(&r.summary)))
+            .map(|r| format!("`{}` ({}) {}", r.region, r.verdict, mrkdwn(&r.summary)))
             .collect();
         sections.push(lines.join("\n"));
     }
