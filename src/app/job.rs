@@ -146,9 +146,9 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
         let c = connect_for(inv, &fleet, inv.sim).await?;
         let result = async {
             let run = started(&mut reporter, inv.command.name(), &c.fleet)?;
-            let notifier = job.notifies().and_then(|(on, region)| {
-                Notifier::start(&c.fleet, on, &run, region)
-            });
+            let notifier = job
+                .notifies()
+                .and_then(|(on, region)| Notifier::start(&c.fleet, on, &run, region));
             let observer = notifier.as_ref().map(Notifier::observer);
             let mut findings = perform_observed(
                 inv,

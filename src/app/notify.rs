@@ -32,7 +32,7 @@ use crate::exit_code;
 use crate::facts::notify::{NotDelivered, Undelivered};
 use crate::facts::{Findings, Note, Run, Step, Verdict};
 use crate::manifest::{Fleet, NotifyFormat, NotifyOn, NotifyTarget};
-use crate::notify::{self, Delivery, EventKind, FailReason, Format, Payload, Target};
+use crate::notify::{self, Delivery, EventKind, FailReason, Format, Payload, SlackMessage, Target};
 use crate::report::{json, words};
 
 /// Added to a target's `timeout × tries` when waiting for it at the end,
@@ -285,10 +285,12 @@ impl Notifier {
             state.queues.clear();
             state.queued
         };
-        let slack = Payload::Slack(words::notify::slack(
-            &report,
-            self.shared.region.as_deref(),
-        ));
+        let words = words::notify::slack(&report, self.shared.region.as_deref());
+        let slack = Payload::Slack(SlackMessage {
+            text: words.text,
+            header: Some(words.header),
+            sections: words.sections,
+        });
         let document = Payload::Json(json::value(&report));
         for i in 0..self.slots.len() {
             match self.slots[i].format {
@@ -329,8 +331,11 @@ impl Notifier {
         let (log, timeout, tries) = (slot.log.clone(), slot.timeout, slot.tries);
         slot.task = Some(tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
-                let d = notify::send(&client, &target, &Payload::Event(event), timeout, tries).await;
-                log.lock().unwrap_or_else(PoisonError::into_inner).record(&d);
+                let d =
+                    notify::send(&client, &target, &Payload::Event(event), timeout, tries).await;
+                log.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .record(&d);
             }
         }));
     }
@@ -344,7 +349,9 @@ impl Notifier {
         let (log, timeout, tries) = (slot.log.clone(), slot.timeout, slot.tries);
         slot.task = Some(tokio::spawn(async move {
             let d = notify::send(&client, &target, &payload, timeout, tries).await;
-            log.lock().unwrap_or_else(PoisonError::into_inner).record(&d);
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(&d);
         }));
     }
 }
@@ -397,5 +404,113 @@ fn not_delivered(reason: &FailReason) -> NotDelivered {
         // Payloads are made for their target's format here; were one not,
         // it would be a request that could not be made.
         FailReason::FormatMismatch { .. } => NotDelivered::Transport { kind: "request" },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::notify::Undelivered;
+
+    /// The notify fixture, its variables renamed to one no test sets: the
+    /// counts of what would have been sent are all there is to see.
+    fn fleet() -> Fleet {
+        let text = include_str!("../../fixtures/fleet-notify.yaml");
+        let mut f = crate::manifest::parse_str("fleet-notify.yaml", text).unwrap();
+        for t in &mut f.notify {
+            t.url_from_env = "OCFAIL_UNIT_TEST_NEVER_SET".to_owned();
+        }
+        f
+    }
+
+    /// Runs `steps` through a drill's notifier, ends with `exit`, and
+    /// returns `(target, notifications it was to get)`.
+    async fn drill(steps: &[Step], exit: Option<u8>) -> Vec<(String, u32)> {
+        let run = Run::start("drill", "f");
+        let n = Notifier::start(&fleet(), NotifyOn::Drill, &run, Some("us-east-1")).unwrap();
+        let o = n.observer();
+        for s in steps {
+            o.observe("us-east-1", s);
+        }
+        let mut findings = Findings {
+            exit_code: exit,
+            ..Findings::default()
+        };
+        n.finish(&run, &mut findings).await;
+        findings
+            .notes
+            .into_iter()
+            .map(|n| match n {
+                Note::NotDelivered(Undelivered {
+                    target,
+                    failed,
+                    of,
+                    why: NotDelivered::VariableUnset { .. },
+                    ..
+                }) => {
+                    assert_eq!(failed, of);
+                    (target, of)
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn count(v: &[(String, u32)], target: &str) -> u32 {
+        v.iter().find(|(t, _)| t == target).map_or(0, |(_, n)| *n)
+    }
+
+    const DRILL: [Step; 11] = [
+        Step::Reading,
+        Step::CheckingSteadyState,
+        Step::TakingLock,
+        Step::Recording,
+        Step::Injecting,
+        Step::WaitingForFailover,
+        Step::Holding,
+        Step::Restoring,
+        Step::WaitingForRecovery,
+        Step::WatchingAfterRecovery,
+        Step::CheckingGuards,
+    ];
+
+    #[tokio::test]
+    async fn a_whole_drill_is_four_events_and_one_message_each() {
+        let v = drill(&DRILL, None).await;
+        assert_eq!(count(&v, "events"), 4, "{v:?}");
+        assert_eq!(count(&v, "sre-slack"), 1);
+        assert_eq!(count(&v, "audit"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_one_event_and_an_unfinished_restore_no_restored() {
+        let v = drill(&DRILL[..3], Some(exit_code::REFUSED)).await;
+        assert_eq!(count(&v, "events"), 1, "refused only: {v:?}");
+        // Started, failed over, restore-incomplete: no `restored`.
+        let v = drill(&DRILL[..8], Some(exit_code::RESTORE_INCOMPLETE)).await;
+        assert_eq!(count(&v, "events"), 3, "{v:?}");
+        // Stopped by a signal right after the restore: it is restored.
+        let v = drill(&DRILL[..8], Some(exit_code::INTERRUPTED)).await;
+        assert_eq!(count(&v, "events"), 4, "{v:?}");
+    }
+
+    #[tokio::test]
+    async fn only_the_targets_on_the_command_are_told() {
+        let run = Run::start("rollout", "f");
+        let n = Notifier::start(&fleet(), NotifyOn::Rollout, &run, None).unwrap();
+        let mut findings = Findings::default();
+        n.finish(&run, &mut findings).await;
+        let names: Vec<String> = findings
+            .notes
+            .iter()
+            .map(|n| match n {
+                Note::NotDelivered(u) => u.target.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["audit", "events"]);
+        let mut f = fleet();
+        f.notify.clear();
+        assert!(Notifier::start(&f, NotifyOn::Drill, &run, None).is_none());
     }
 }

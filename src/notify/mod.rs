@@ -115,9 +115,9 @@ impl SlackMessage {
         let header = self.header.iter().map(|h| {
             json!({"type": "header", "text": {"type": "plain_text", "text": cut(h, HEADER_MAX)}})
         });
-        let sections = self.sections.iter().map(|s| {
-            json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(s, SECTION_MAX)}})
-        });
+        let sections = self.sections.iter().map(
+            |s| json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(s, SECTION_MAX)}}),
+        );
         let blocks: Vec<Value> = header.chain(sections).collect();
         json!({"text": self.text, "blocks": blocks})
     }

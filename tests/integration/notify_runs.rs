@@ -162,11 +162,17 @@ async fn receivers_that_hang_or_answer_500_cost_their_budget_and_leave_the_verdi
             &audit_url,
             "not delivered: the receiver answered HTTP 500 after 2 tries",
         ),
-        ("events", &events_url, "not delivered (4 of 4): no answer in time"),
+        (
+            "events",
+            &events_url,
+            "not delivered (4 of 4): no answer in time",
+        ),
     ] {
         let want = format!("warning: notification to {name} (http://{})", port(url));
         assert!(
-            notes.iter().any(|n| n.starts_with(&want) && n.contains(why)),
+            notes
+                .iter()
+                .any(|n| n.starts_with(&want) && n.contains(why)),
             "no `{want} … {why}` in {notes:#?}"
         );
     }
@@ -229,7 +235,11 @@ async fn dry_runs_and_validate_send_nothing() {
     ];
     let ran = ocfail_sim(&["drill", "--region", "us-east-1", "--dry-run"], &urls).await;
     exited(&ran.out, exit_code::OK);
-    let ran = ocfail_sim(&["rollout", "--image", "openclaw-api:2", "--dry-run"], &urls).await;
+    let ran = ocfail_sim(
+        &["rollout", "--image", "openclaw-api:2", "--dry-run"],
+        &urls,
+    )
+    .await;
     exited(&ran.out, exit_code::OK);
     let ran = ocfail_sim(&["validate"], &urls).await;
     exited(&ran.out, exit_code::OK);
