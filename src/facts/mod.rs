@@ -16,6 +16,7 @@ pub mod guards;
 pub mod health;
 pub mod history;
 pub mod lock;
+pub mod notify;
 pub mod practice;
 pub mod restore;
 pub mod rollout;
@@ -223,4 +224,7 @@ pub enum Note {
         /// Why.
         problem: api::ApiProblem,
     },
+    /// A `notify` target was not given every notification: a warning,
+    /// never a change of verdict or exit code.
+    NotDelivered(notify::Undelivered),
 }
