@@ -299,13 +299,18 @@ async fn kubectl_keeps_config_maps_like_the_api_server() {
     assert!(out.contains("configmap/ocfail-history created"), "{out}");
 
     let out = k.ok(&["get", "cm"]).await;
-    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert_eq!(lines[0], ["NAME", "DATA", "AGE"], "{out}");
     assert_eq!(lines[1][..2], ["ocfail-history", "2"], "{out}");
 
-    let first: serde_json::Value =
-        serde_json::from_str(&k.ok(&["get", "configmap", "ocfail-history", "-o", "json"]).await)
-            .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        &k.ok(&["get", "configmap", "ocfail-history", "-o", "json"])
+            .await,
+    )
+    .unwrap();
     assert_eq!(first["kind"], "ConfigMap");
     assert_eq!(first["data"]["run-1.json"], r#"{"verdict":"ok"}"#);
     let stored = sim
@@ -351,13 +356,17 @@ async fn kubectl_keeps_config_maps_like_the_api_server() {
     let out = k.run(&["create", "-f", bad.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("is invalid: data[a:b]: Invalid value: \"a:b\": a valid config key"),
+        text(&out.stderr)
+            .contains("is invalid: data[a:b]: Invalid value: \"a:b\": a valid config key"),
         "{}",
         text(&out.stderr)
     );
 
     let out = k.ok(&["delete", "configmap", "ocfail-history"]).await;
-    assert!(out.contains("configmap \"ocfail-history\" deleted"), "{out}");
+    assert!(
+        out.contains("configmap \"ocfail-history\" deleted"),
+        "{out}"
+    );
     let out = k.run(&["get", "configmap", "ocfail-history"]).await;
     assert!(
         text(&out.stderr).contains("configmaps \"ocfail-history\" not found"),

@@ -370,14 +370,23 @@ mod tests {
             causes[1].1,
             format!("Invalid value: \"a/b\": {KEY_REGEX_MESSAGE}")
         );
-        assert_eq!(causes[0].1, "Invalid value: \"..x\": must not start with '..'");
+        assert_eq!(
+            causes[0].1,
+            "Invalid value: \"..x\": must not start with '..'"
+        );
         assert!(
-            e.to_string().starts_with("ConfigMap \"ocfail-history\" is invalid: data[..x]: "),
+            e.to_string()
+                .starts_with("ConfigMap \"ocfail-history\" is invalid: data[..x]: "),
             "{e}"
         );
 
         let at_limit = "x".repeat(MAX_CONFIG_MAP_BYTES);
-        prepare(Kind::ConfigMap, None, &mut config_map(json!({"a": at_limit}))).unwrap();
+        prepare(
+            Kind::ConfigMap,
+            None,
+            &mut config_map(json!({"a": at_limit})),
+        )
+        .unwrap();
         let mut over = config_map(json!({"a": at_limit, "b": "y"}));
         let e = prepare(Kind::ConfigMap, None, &mut over).unwrap_err();
         assert_eq!(
@@ -390,7 +399,9 @@ mod tests {
         prepare(Kind::ConfigMap, None, &mut binary.clone()).unwrap();
         binary["binaryData"] = json!({"b": "AAAAAA=="});
         assert_eq!(
-            prepare(Kind::ConfigMap, None, &mut binary).unwrap_err().code(),
+            prepare(Kind::ConfigMap, None, &mut binary)
+                .unwrap_err()
+                .code(),
             422
         );
     }

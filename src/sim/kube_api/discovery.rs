@@ -242,7 +242,9 @@ mod tests {
         assert_eq!(cm["shortNames"], json!(["cm"]));
         assert_eq!(
             cm["verbs"],
-            json!(["create", "delete", "get", "list", "patch", "update", "watch"])
+            json!([
+                "create", "delete", "get", "list", "patch", "update", "watch"
+            ])
         );
         let authz = resource_list("authorization.k8s.io", "v1").unwrap();
         assert_eq!(authz["resources"][0]["name"], "selfsubjectaccessreviews");

@@ -192,7 +192,11 @@ fn cells(kind: Kind, o: &Value) -> Vec<Value> {
             ]
         }
         Kind::ConfigMap => {
-            let count = |field: &str| o.get(field).and_then(Value::as_object).map_or(0, |m| m.len());
+            let count = |field: &str| {
+                o.get(field)
+                    .and_then(Value::as_object)
+                    .map_or(0, |m| m.len())
+            };
             vec![json!(count("data") + count("binaryData")), age]
         }
         Kind::Lease => vec![json!(text(o, "/spec/holderIdentity")), age],

@@ -121,7 +121,10 @@ async fn config_maps_patch_and_watch() {
         .patch(NAME, &pp, &Patch::Merge(json!({"data": {"2": "b"}})))
         .await
         .unwrap();
-    assert_eq!(data(&merged), [("1".into(), "a".into()), ("2".into(), "b".into())]);
+    assert_eq!(
+        data(&merged),
+        [("1".into(), "a".into()), ("2".into(), "b".into())]
+    );
     let strategic = cms
         .patch(NAME, &pp, &Patch::Strategic(json!({"data": {"1": null}})))
         .await
@@ -153,7 +156,10 @@ async fn config_maps_patch_and_watch() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let patched: ConfigMap = resp.json().await.unwrap();
-    assert_eq!(data(&patched), [("2".into(), "b".into()), ("3".into(), "c".into())]);
+    assert_eq!(
+        data(&patched),
+        [("2".into(), "b".into()), ("3".into(), "c".into())]
+    );
 
     let mut seen = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), async {
@@ -218,7 +224,10 @@ async fn config_maps_are_validated_like_the_api_server() {
         status["message"],
         "ConfigMap \"ocfail-history\" is invalid: []: Too long: may not be more than 1048576 bytes"
     );
-    assert_eq!(status["details"]["causes"][0]["reason"], "FieldValueTooLong");
+    assert_eq!(
+        status["details"]["causes"][0]["reason"],
+        "FieldValueTooLong"
+    );
     let resp = post(json!({"metadata": {"name": NAME}, "data": {"a": mib}}))
         .await
         .unwrap();
@@ -245,8 +254,7 @@ async fn config_maps_are_validated_like_the_api_server() {
 #[tokio::test(flavor = "multi_thread")]
 async fn config_map_writes_follow_tokens_and_denied_permissions() {
     let sim = LiveSim::start().await.sim;
-    let read_only: Api<ConfigMap> =
-        Api::namespaced(kube_client(&sim, NS, "read-only").await, NS);
+    let read_only: Api<ConfigMap> = Api::namespaced(kube_client(&sim, NS, "read-only").await, NS);
     assert!(read_only.list(&ListParams::default()).await.is_ok());
     let (code, _, message) = api_error(
         read_only
