@@ -61,6 +61,17 @@ impl Call {
 const MAX_SERVER_TEXT: usize = 300;
 
 impl Origin {
+    /// `kubectl --context CTX`, or plain `kubectl` for a region reached
+    /// in-cluster: in a pod without a kubeconfig kubectl uses the
+    /// ServiceAccount too, and has no context of that name.
+    pub fn kubectl(&self) -> String {
+        if self.context == crate::manifest::IN_CLUSTER_CONTEXT {
+            "kubectl".to_owned()
+        } else {
+            format!("kubectl --context {}", self.context)
+        }
+    }
+
     pub(super) fn error(&self, kind: KubeErrorKind, call: &Call, message: String) -> KubeError {
         KubeError {
             region: self.region.clone(),
@@ -88,8 +99,10 @@ impl Origin {
                     ),
                 );
                 out.hint = Some(format!(
-                    "check the user of context {} in {}; `kubectl --context {} auth whoami` shows the same failure",
-                    self.context, self.kubeconfig, self.context
+                    "check the user of context {} in {}; `{} auth whoami` shows the same failure",
+                    self.context,
+                    self.kubeconfig,
+                    self.kubectl()
                 ));
                 out
             }
@@ -124,8 +137,10 @@ impl Origin {
         let hint = match kind {
             KubeErrorKind::Unauthorized => Some(format!(
                 "check the user and token of context {} in {} (they may have expired); \
-                 `kubectl --context {} auth whoami` shows who the API server thinks you are",
-                self.context, self.kubeconfig, self.context
+                 `{} auth whoami` shows who the API server thinks you are",
+                self.context,
+                self.kubeconfig,
+                self.kubectl()
             )),
             KubeErrorKind::Forbidden => Some(self.forbidden_hint(call)),
             KubeErrorKind::Conflict => Some(
