@@ -72,6 +72,19 @@ impl Origin {
         }
     }
 
+    /// The credentials as a hint names them: the user of a kubeconfig
+    /// context, or the ServiceAccount token of the in-cluster config.
+    fn credentials(&self) -> String {
+        if self.context == crate::manifest::IN_CLUSTER_CONTEXT {
+            format!("the ServiceAccount token of {}", self.kubeconfig)
+        } else {
+            format!(
+                "the user and token of context {} in {}",
+                self.context, self.kubeconfig
+            )
+        }
+    }
+
     pub(super) fn error(&self, kind: KubeErrorKind, call: &Call, message: String) -> KubeError {
         KubeError {
             region: self.region.clone(),
@@ -99,9 +112,8 @@ impl Origin {
                     ),
                 );
                 out.hint = Some(format!(
-                    "check the user of context {} in {}; `{} auth whoami` shows the same failure",
-                    self.context,
-                    self.kubeconfig,
+                    "check {}; `{} auth whoami` shows the same failure",
+                    self.credentials(),
                     self.kubectl()
                 ));
                 out
@@ -136,10 +148,9 @@ impl Origin {
         };
         let hint = match kind {
             KubeErrorKind::Unauthorized => Some(format!(
-                "check the user and token of context {} in {} (they may have expired); \
+                "check {} (they may have expired); \
                  `{} auth whoami` shows who the API server thinks you are",
-                self.context,
-                self.kubeconfig,
+                self.credentials(),
                 self.kubectl()
             )),
             KubeErrorKind::Forbidden => Some(self.forbidden_hint(call)),
