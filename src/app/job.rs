@@ -226,6 +226,11 @@ fn recovery(inv: &Invocation, fleet: &Fleet, sim: bool) -> Recovery {
         if sim { None } else { env.as_deref() },
         &cwd,
     )
+    .with_in_cluster(
+        !sim && crate::kube::client::kubeconfig::everyone_in_cluster(
+            fleet.kubeconfig.as_deref().map(std::path::Path::new),
+        ),
+    )
 }
 
 /// Starts a run of `command` and tells the reporters.

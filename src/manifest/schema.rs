@@ -430,13 +430,18 @@ pub struct SecretRef {
     pub from_env: String,
 }
 
+/// The reserved `context:` of a region reached from inside its own
+/// cluster: the pod's ServiceAccount and `KUBERNETES_SERVICE_HOST`, never a
+/// kubeconfig context of that name (see `kube::client::kubeconfig`).
+pub const IN_CLUSTER_CONTEXT: &str = "in-cluster";
+
 /// One region: a Kubernetes context + namespace, and one Cloudflare pool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
     /// Unique name, e.g. `us-east-1`.
     pub name: RegionName,
-    /// Kubeconfig context.
+    /// Kubeconfig context, or [`IN_CLUSTER_CONTEXT`].
     pub context: String,
     /// Namespace holding the Deployments and Services.
     pub namespace: String,
@@ -451,6 +456,14 @@ pub struct Region {
     /// Optional direct probe URL, bypassing the LB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
+}
+
+impl Region {
+    /// Whether the manifest says to reach this region in-cluster
+    /// (`context: in-cluster`).
+    pub fn in_cluster(&self) -> bool {
+        self.context == IN_CLUSTER_CONTEXT
+    }
 }
 
 /// A region's name.

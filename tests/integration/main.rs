@@ -29,6 +29,7 @@ mod exit_codes;
 mod exporter;
 mod fleet_checks;
 mod health;
+mod in_cluster;
 mod kube_client;
 mod layers;
 mod licences;
