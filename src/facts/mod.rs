@@ -15,6 +15,7 @@ pub mod drill;
 pub mod guards;
 pub mod health;
 pub mod history;
+pub mod init;
 pub mod lock;
 pub mod notify;
 pub mod practice;
