@@ -81,6 +81,18 @@ pub const PRACTICE_EVERY: Limit = Limit {
 /// moves real traffic; more often than hourly is a load test, not practice.
 pub const PRACTICE_EVERY_MIN: Duration = Duration::from_secs(HOUR);
 
+/// `notify[].timeout`: one try of a notification, a minute. A receiver
+/// slower than that is down, and every try is time added to the end of a
+/// run. Its minimum, [`NOTIFY_TIMEOUT_MIN`], is checked where it is parsed.
+pub const NOTIFY_TIMEOUT: Limit = Limit {
+    max: Duration::from_secs(MINUTE),
+    example: "5s",
+};
+
+/// The shortest `notify[].timeout`: 100 ms, less than which no receiver
+/// off this machine can answer.
+pub const NOTIFY_TIMEOUT_MIN: Duration = Duration::from_millis(100);
+
 /// The furthest [`deadline`] reaches: 30 years, the same cap tokio puts on
 /// `sleep`, so a saturated deadline and a sleep until it agree. It fits
 /// every platform's clock (tokio notes that 100 years overflows FreeBSD's)
@@ -191,7 +203,14 @@ mod tests {
 
     #[test]
     fn limits_accept_their_maximum_and_refuse_beyond_it() {
-        for limit in [HOLD, DEADLINE, REQUEST_TIMEOUT, INTERVAL, PRACTICE_EVERY] {
+        for limit in [
+            HOLD,
+            DEADLINE,
+            REQUEST_TIMEOUT,
+            INTERVAL,
+            PRACTICE_EVERY,
+            NOTIFY_TIMEOUT,
+        ] {
             assert_eq!(limit.check(limit.max), Ok(limit.max));
             let e = limit
                 .check(limit.max + Duration::from_nanos(1))

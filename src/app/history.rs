@@ -146,6 +146,15 @@ impl Recorder {
         let Some(mut entry) = self.entry.take() else {
             return;
         };
+        if report.exit_code == exit_code::RESTORE_INCOMPLETE && entry.command != "restore" {
+            // Records are left on the clusters: the run is not over until
+            // `ocfail restore` finishes it, and that restore marks this entry
+            // (interrupted, restored by). Writing now would also cost another
+            // request timeout when the API is what failed, after a person
+            // asked twice to stop.
+            self.report_problems(report);
+            return;
+        }
         entry.finished_at = Some(report.finished_at.clone());
         entry.state = if report.exit_code == exit_code::INTERRUPTED {
             RunState::Interrupted
@@ -181,10 +190,14 @@ impl Recorder {
                 .extend(history::mark_restored(c, &self.cleaned_up, &by).await);
         }
         self.problems.extend(history::record(c, &entry).await);
-        // One warning per region, whether the start, the end or both failed.
+        self.report_problems(report);
+    }
+
+    /// One warning per region, whether the start, the end or both failed.
+    fn report_problems(&mut self, report: &mut Report) {
         self.problems.sort_by(|a, b| a.region.cmp(&b.region));
         self.problems.dedup_by(|a, b| a.region == b.region);
-        for p in self.problems {
+        for p in self.problems.drain(..) {
             report.notes.push(words::note(&Note::HistoryNotWritten {
                 region: p.region,
                 problem: p.problem,

@@ -10,8 +10,8 @@ use crate::cli::Invocation;
 use crate::cli::invocation::{DrillCommand, RolloutCommand};
 use crate::errors::Error;
 use crate::exit_code;
-use crate::facts::{Findings, Note, Run};
-use crate::manifest::Fleet;
+use crate::facts::{Findings, Note, Run, Step};
+use crate::manifest::{Fleet, NotifyOn};
 use crate::ops::connect::{self, ConnectOptions, Connected};
 use crate::ops::recovery::Recovery;
 use crate::ops::supervise::Supervisor;
@@ -24,6 +24,7 @@ use crate::signal::SignalHandler;
 use crate::sim::SimOptions;
 
 use super::history::{Recorder, Subject};
+use super::notify::{Notifier, PhaseObserver};
 use super::{Streams, fleet};
 
 /// A command that reports per region, with its resolved options.
@@ -76,6 +77,16 @@ impl Job {
                 },
             ),
             _ => (Vec::new(), ""),
+        }
+    }
+
+    /// The `notify` targets' command for it, and the region it is about:
+    /// drills and rollouts that change the fleet (not dry runs).
+    fn notifies(&self) -> Option<(NotifyOn, Option<&str>)> {
+        match self {
+            Job::Drill(d) if !d.dry_run => Some((NotifyOn::Drill, Some(d.region.as_str()))),
+            Job::Rollout(r) if !r.dry_run => Some((NotifyOn::Rollout, None)),
+            _ => None,
         }
     }
 
@@ -139,12 +150,32 @@ pub fn run(inv: &Invocation, job: &Job, streams: Streams) -> Result<u8, Error> {
             let names: Vec<String> = c.fleet.regions.iter().map(|r| r.name.to_string()).collect();
             let subject = Subject::of(job, inv.command.name(), &names);
             let mut recorder = Recorder::begin(&c, &run, subject).await;
-            let mut findings = perform(inv, &c, job, &run, &mut reporter, signals.as_mut()).await?;
+            let notifier = job
+                .notifies()
+                .and_then(|(on, region)| Notifier::start(&c.fleet, on, &run, region));
+            let observer = notifier.as_ref().map(Notifier::observer);
+            let mut findings = perform_observed(
+                inv,
+                &c,
+                job,
+                &run,
+                &mut reporter,
+                signals.as_mut(),
+                observer.as_ref(),
+            )
+            .await?;
             if inv.sim && fleet.prometheus.is_some() {
                 findings.notes.push(Note::PrometheusNotOnSimulator);
             }
             recorder.observe(&findings);
-            let mut report = conclude(&run, findings, inv.sim);
+            let mut findings = simulated(findings, inv.sim);
+            // After the run is concluded, before it is shown: the report
+            // then carries the warnings of notifications not delivered and
+            // of a history that could not be written.
+            if let Some(n) = notifier {
+                n.finish(&run, &mut findings).await;
+            }
+            let mut report = words::conclude(&run, findings);
             recorder.finish(&c, &mut report).await;
             emit(&mut reporter, report).map(|r| r.exit_code)
         }
@@ -195,6 +226,11 @@ fn recovery(inv: &Invocation, fleet: &Fleet, sim: bool) -> Recovery {
         if sim { None } else { env.as_deref() },
         &cwd,
     )
+    .with_in_cluster(
+        !sim && crate::kube::client::kubeconfig::everyone_in_cluster(
+            fleet.kubeconfig.as_deref().map(std::path::Path::new),
+        ),
+    )
 }
 
 /// Starts a run of `command` and tells the reporters.
@@ -219,6 +255,20 @@ pub async fn perform(
     run: &Run,
     reporter: &mut Reporter,
     signals: Option<&mut SignalHandler>,
+) -> Result<Findings, Error> {
+    perform_observed(inv, c, job, run, reporter, signals, None).await
+}
+
+/// [`perform`], with every step of a run that changes the fleet also shown
+/// to `observer` (its notifications).
+pub async fn perform_observed(
+    inv: &Invocation,
+    c: &Connected,
+    job: &Job,
+    run: &Run,
+    reporter: &mut Reporter,
+    signals: Option<&mut SignalHandler>,
+    observer: Option<&PhaseObserver>,
 ) -> Result<Findings, Error> {
     let mut own = None;
     Ok(match job {
@@ -256,7 +306,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             restore_supervised(c, region.as_deref(), opts, &run.id, &mut sup).await
         }
@@ -278,7 +328,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             crate::ops::drill::run(c, &opts, &mut sup).await.findings
         }
@@ -295,7 +345,7 @@ pub async fn perform(
                 Some(s) => s,
                 None => own.insert(super::signals()?),
             };
-            let mut progress = reporter.phases();
+            let mut progress = progress(reporter, observer);
             let mut sup = Supervisor::new(signals, &mut progress);
             crate::ops::rollout::run(c, &opts, &mut sup).await
         }
@@ -329,6 +379,21 @@ pub async fn status(inv: &Invocation, c: &Connected) -> Findings {
     Findings::new(regions, notes)
 }
 
+/// The progress callback of a run that changes the fleet: the reporter's
+/// display, and `observer` when the run has notifications.
+fn progress<'a>(
+    reporter: &'a mut Reporter,
+    observer: Option<&'a PhaseObserver>,
+) -> impl FnMut(&str, &Step) + Send + 'a {
+    let mut shown = reporter.phases();
+    move |region, step| {
+        shown(region, step);
+        if let Some(o) = observer {
+            o.observe(region, step);
+        }
+    }
+}
+
 /// Sends the region reports and the final report, and returns it; the
 /// command's own exit code (refused, restore incomplete, interrupted) is
 /// combined with the verdicts' by rank.
@@ -343,11 +408,16 @@ pub fn report(
 
 /// The final report of `findings`, not sent yet (so what happens after the
 /// verdict, recording and notifying, can add its warnings).
-pub fn conclude(run: &Run, mut findings: Findings, sim: bool) -> Report {
+pub fn conclude(run: &Run, findings: Findings, sim: bool) -> Report {
+    words::conclude(run, simulated(findings, sim))
+}
+
+/// `findings` with the note that says the run used `--sim`, if it did.
+pub fn simulated(mut findings: Findings, sim: bool) -> Findings {
     if sim {
         findings.notes.push(Note::RanOnSimulator);
     }
-    words::conclude(run, findings)
+    findings
 }
 
 /// Sends a concluded report: each region's entry, then the whole.
@@ -403,9 +473,15 @@ async fn restore_supervised(
 
 /// `validate`: the manifest's own checks, and whether its token is set.
 fn offline_validate(fleet: &Fleet) -> Findings {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     let env = validate::Environment {
-        token_set: std::env::var_os(&fleet.cloudflare.api_token.from_env)
-            .is_some_and(|v| !v.is_empty()),
+        token_set: set(&fleet.cloudflare.api_token.from_env),
+        notify_unset: fleet
+            .notify
+            .iter()
+            .map(|t| t.url_from_env.clone())
+            .filter(|v| !set(v))
+            .collect(),
     };
     let (regions, notes) = validate::regions(fleet, &env);
     Findings::new(regions, notes)

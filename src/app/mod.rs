@@ -6,12 +6,15 @@
 //! - [`job`]: the commands that report per region (validate, status,
 //!   health, restore, drill, rollout) through one pipeline;
 //! - [`watch`], [`serve`]: the commands that run until stopped;
-//! - [`demo`]: the narrated tour, whose steps are [`job`]'s.
+//! - [`demo`]: the narrated tour, whose steps are [`job`]'s;
+//! - [`notify`]: the manifest's webhooks, told about drills and rollouts
+//!   as they go and when they end.
 
 mod demo;
 mod fleet;
 mod history;
 mod job;
+pub mod notify;
 mod practice;
 mod serve;
 mod watch;

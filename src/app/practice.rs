@@ -20,7 +20,7 @@ use crate::facts::history::PracticeMark;
 use crate::facts::practice::{Decision, PracticeNote, Reason};
 use crate::facts::{Findings, Note, Verdict};
 use crate::kube::Workloads;
-use crate::manifest::{Practice, RegionName};
+use crate::manifest::{NotifyOn, Practice, RegionName};
 use crate::ops::budget;
 use crate::ops::clients::Clients;
 use crate::ops::guards::{self, Bindings};
@@ -30,6 +30,7 @@ use crate::ops::practice::schedule::Schedule;
 
 use super::history::{Recorder, Subject};
 use super::job::{self, Job};
+use super::notify::Notifier;
 use super::{Streams, fleet};
 
 /// Runs `ocfail practice [--now] [--dry-run]`.
@@ -106,11 +107,30 @@ pub fn command(
                 recorder.finish(&c, &mut report).await;
                 return job::emit(&mut reporter, report).map(|r| r.exit_code);
             }
-            let mut findings =
-                job::perform(inv, &c, &drill, &run, &mut reporter, signals.as_mut()).await?;
+            // Only a decision that ran a drill is told to the notify targets.
+            let notifier = if dry_run {
+                None
+            } else {
+                Notifier::start(&c.fleet, NotifyOn::Practice, &run, Some(region.as_str()))
+            };
+            let observer = notifier.as_ref().map(Notifier::observer);
+            let mut findings = job::perform_observed(
+                inv,
+                &c,
+                &drill,
+                &run,
+                &mut reporter,
+                signals.as_mut(),
+                observer.as_ref(),
+            )
+            .await?;
             findings.notes.insert(0, Note::Practice(Box::new(note)));
             recorder.observe(&findings);
-            let mut report = job::conclude(&run, findings, inv.sim);
+            let mut findings = job::simulated(findings, inv.sim);
+            if let Some(n) = notifier {
+                n.finish(&run, &mut findings).await;
+            }
+            let mut report = crate::report::words::conclude(&run, findings);
             recorder.finish(&c, &mut report).await;
             job::emit(&mut reporter, report).map(|r| r.exit_code)
         }

@@ -15,7 +15,9 @@ pub mod drill;
 pub mod guards;
 pub mod health;
 pub mod history;
+pub mod init;
 pub mod lock;
+pub mod notify;
 pub mod practice;
 pub mod restore;
 pub mod rollout;
@@ -223,4 +225,7 @@ pub enum Note {
         /// Why.
         problem: api::ApiProblem,
     },
+    /// A `notify` target was not given every notification: a warning,
+    /// never a change of verdict or exit code.
+    NotDelivered(notify::Undelivered),
 }

@@ -263,6 +263,13 @@ pub enum ValidateNote {
         /// The variable's name (never its value).
         variable: String,
     },
+    /// Offline: a `notify` target's URL variable is unset or empty.
+    NotifyUrlNotSet {
+        /// The target's name.
+        target: String,
+        /// The variable's name (never its value).
+        variable: String,
+    },
     /// Offline: no `traffic` section.
     NoTraffic,
     /// Offline: no smoke checks.

@@ -2,7 +2,8 @@
 //! `kube::Client` per region, built from the region's kubeconfig context,
 //! every call scoped to the region's namespace and bounded by the request
 //! timeout. The calls are in `workloads.rs`, object conversions in
-//! `convert.rs`, kubeconfig loading in `kubeconfig.rs`.
+//! `convert.rs`, kubeconfig loading in `kubeconfig.rs` (which also says
+//! when a region is reached with the in-cluster config of `in_cluster.rs`).
 //!
 //! # Timeouts and retries
 //!
@@ -21,6 +22,7 @@
 //! want another attempt (the polling loops of drills and rollouts) already
 //! come round again on their own interval, inside their own deadline.
 
+pub mod in_cluster;
 pub mod kubeconfig;
 pub mod proxy;
 
@@ -34,9 +36,9 @@ use ::kube::api::{Api, PatchParams};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 
-use self::kubeconfig::{KubeconfigSource, LoadedKubeconfig};
+use self::kubeconfig::{ClientSettings, LoadedKubeconfig};
 use super::error::{Call, KubeError, KubeErrorKind, Origin};
-use crate::manifest::{Fleet, Region};
+use crate::manifest::{Fleet, IN_CLUSTER_CONTEXT, Region};
 
 /// The field manager recorded on ocfail's writes, so `kubectl get -o yaml
 /// --show-managed-fields` shows who changed what.
@@ -67,16 +69,32 @@ impl std::fmt::Debug for KubeRegion {
 
 impl KubeRegion {
     /// A client for `region` from its kubeconfig context (`kubeconfig`, else
-    /// `$KUBECONFIG`, else `~/.kube/config`), with `timeout` on every call.
+    /// `$KUBECONFIG`, else `~/.kube/config`) or the in-cluster config (the
+    /// rules are in `kubeconfig.rs`), with `timeout` on every call.
     pub async fn connect(
         region: &Region,
         kubeconfig: Option<&Path>,
         timeout: Duration,
     ) -> Result<Self, KubeError> {
-        let loaded = KubeconfigSource::from_environment(kubeconfig)
-            .and_then(|s| s.load())
-            .map_err(|p| p.for_region(region.name.as_str()))?;
-        Self::from_kubeconfig(region, &loaded, timeout).await
+        let settings = ClientSettings::from_environment(kubeconfig);
+        Self::from_settings(region, &settings, timeout).await
+    }
+
+    /// A client for `region` from the fleet's settings. A region reached
+    /// in-cluster is named by the context `in-cluster` in errors and hints,
+    /// whatever its manifest context: that is what it used.
+    pub async fn from_settings(
+        region: &Region,
+        settings: &ClientSettings,
+        timeout: Duration,
+    ) -> Result<Self, KubeError> {
+        let (config, source) = settings.region_config(region).await?;
+        if settings.uses_in_cluster(region) {
+            let mut region = region.clone();
+            region.context = IN_CLUSTER_CONTEXT.to_owned();
+            return Self::from_config(&region, config, &source, timeout);
+        }
+        Self::from_config(region, config, &source, timeout)
     }
 
     /// A client for `region` from an already loaded kubeconfig.
@@ -246,13 +264,10 @@ fn client_build_cause(e: &::kube::Error) -> String {
 /// kubeconfig is read once for all of them.
 pub async fn connect_fleet(fleet: &Fleet, timeout: Duration) -> Vec<Result<KubeRegion, KubeError>> {
     let kubeconfig = fleet.kubeconfig.as_deref().map(Path::new);
-    let loaded = KubeconfigSource::from_environment(kubeconfig).and_then(|s| s.load());
+    let settings = ClientSettings::from_environment(kubeconfig);
     let mut out = Vec::with_capacity(fleet.regions.len());
     for r in &fleet.regions {
-        out.push(match &loaded {
-            Ok(k) => KubeRegion::from_kubeconfig(r, k, timeout).await,
-            Err(problem) => Err(problem.for_region(r.name.as_str())),
-        });
+        out.push(KubeRegion::from_settings(r, &settings, timeout).await);
     }
     out
 }

@@ -14,6 +14,7 @@ use super::fields::{
 };
 use super::guards;
 use super::node::{Node, Value};
+use super::notify;
 use super::practice;
 use super::schema::*;
 use crate::durations;
@@ -33,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "drill",
     "prometheus",
     "practice",
+    "notify",
 ];
 const DEFAULT_KEYS: &[&str] = &["namespace", "deployment", "service", "port"];
 const REGION_KEYS: &[&str] = &[
@@ -91,6 +93,7 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
         drill: default_drill(),
         prometheus: None,
         practice: None,
+        notify: Vec::new(),
     };
     let Some(mut m) = d.map(root, "") else {
         return fleet;
@@ -158,6 +161,9 @@ fn decode_fleet(d: &mut Decoder, root: &Node) -> Fleet {
     }
     if let Some(n) = m.take("practice") {
         fleet.practice = practice::decode_practice(d, n, &fleet.regions);
+    }
+    if let Some(n) = m.take("notify") {
+        fleet.notify = notify::decode_notify(d, n);
     }
     d.finish(m, TOP_KEYS);
     fleet

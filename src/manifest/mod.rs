@@ -6,6 +6,7 @@ pub mod fields;
 mod guards;
 pub mod load;
 pub mod node;
+mod notify;
 mod practice;
 mod promql;
 pub mod schema;

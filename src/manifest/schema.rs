@@ -49,6 +49,70 @@ pub struct Fleet {
     /// scheduled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice: Option<Practice>,
+    /// Webhooks told about drills, rollouts and practice runs
+    /// (docs/practice.md, "Notifications"); empty: nobody is told.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<NotifyTarget>,
+}
+
+/// One `notify` target: a webhook, whose URL is a credential and so is
+/// only ever named by the environment variable holding it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifyTarget {
+    /// Unique among the targets; reports name the target by it.
+    pub name: String,
+    /// The environment variable holding the webhook URL (never the URL).
+    pub url_from_env: String,
+    /// What the receiver expects.
+    pub format: NotifyFormat,
+    /// Each try's deadline.
+    #[serde(serialize_with = "human_duration")]
+    pub timeout: Duration,
+    /// How many times a delivery is tried, at least once.
+    pub tries: u32,
+    /// The commands it is told about, each once, in the order written.
+    pub on: Vec<NotifyOn>,
+}
+
+impl NotifyTarget {
+    /// Whether it is told about `command`.
+    pub fn notifies(&self, command: NotifyOn) -> bool {
+        self.on.contains(&command)
+    }
+}
+
+/// A `notify` target's wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyFormat {
+    /// One Slack incoming-webhook message at the end of a run.
+    Slack,
+    /// The report document (`-o json`) at the end of a run.
+    Json,
+    /// One small event per step as the run goes.
+    Events,
+}
+
+/// The commands a `notify` target can be told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyOn {
+    /// `drill`.
+    Drill,
+    /// `rollout` and `rollback`.
+    Rollout,
+    /// `practice`: the decisions that ran a drill.
+    Practice,
+}
+
+impl NotifyOn {
+    /// Every command with its spelling, in the default order.
+    pub const ALL: [(NotifyOn, &'static str); 3] = [
+        (NotifyOn::Drill, "drill"),
+        (NotifyOn::Rollout, "rollout"),
+        (NotifyOn::Practice, "practice"),
+    ];
 }
 
 /// `practice`: when scheduled drills may run and how often each region is
@@ -366,13 +430,18 @@ pub struct SecretRef {
     pub from_env: String,
 }
 
+/// The reserved `context:` of a region reached from inside its own
+/// cluster: the pod's ServiceAccount and `KUBERNETES_SERVICE_HOST`, never a
+/// kubeconfig context of that name (see `kube::client::kubeconfig`).
+pub const IN_CLUSTER_CONTEXT: &str = "in-cluster";
+
 /// One region: a Kubernetes context + namespace, and one Cloudflare pool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
     /// Unique name, e.g. `us-east-1`.
     pub name: RegionName,
-    /// Kubeconfig context.
+    /// Kubeconfig context, or [`IN_CLUSTER_CONTEXT`].
     pub context: String,
     /// Namespace holding the Deployments and Services.
     pub namespace: String,
@@ -387,6 +456,14 @@ pub struct Region {
     /// Optional direct probe URL, bypassing the LB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
+}
+
+impl Region {
+    /// Whether the manifest says to reach this region in-cluster
+    /// (`context: in-cluster`).
+    pub fn in_cluster(&self) -> bool {
+        self.context == IN_CLUSTER_CONTEXT
+    }
 }
 
 /// A region's name.

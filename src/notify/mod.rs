@@ -87,26 +87,50 @@ impl Payload {
 }
 
 /// A Slack message: the plain `text` (shown in notifications and by
-/// receivers without blocks) and one `mrkdwn` section block per entry of
-/// `sections`. The caller writes both; nothing here makes sentences.
+/// receivers without blocks), an optional `plain_text` header block, and
+/// one `mrkdwn` section block per entry of `sections`. The caller writes
+/// them; nothing here makes sentences.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SlackMessage {
     /// The fallback text.
     pub text: String,
+    /// The header block's text, above the sections.
+    pub header: Option<String>,
     /// The sections' mrkdwn texts, in order.
     pub sections: Vec<String>,
 }
 
+/// The longest header Slack accepts, in characters.
+const HEADER_MAX: usize = 150;
+
+/// The longest section text Slack accepts, in characters.
+const SECTION_MAX: usize = 3000;
+
 impl SlackMessage {
-    /// `{"text": …, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": …}}, …]}`.
+    /// `{"text": …, "blocks": [{"type": "header", …}, {"type": "section",
+    /// "text": {"type": "mrkdwn", "text": …}}, …]}`. Texts longer than
+    /// Slack takes are cut (ending in `…`): Slack refuses the whole
+    /// message otherwise.
     pub fn to_json(&self) -> Value {
-        let blocks: Vec<Value> = self
-            .sections
-            .iter()
-            .map(|s| json!({"type": "section", "text": {"type": "mrkdwn", "text": s}}))
-            .collect();
+        let header = self.header.iter().map(|h| {
+            json!({"type": "header", "text": {"type": "plain_text", "text": cut(h, HEADER_MAX)}})
+        });
+        let sections = self.sections.iter().map(
+            |s| json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(s, SECTION_MAX)}}),
+        );
+        let blocks: Vec<Value> = header.chain(sections).collect();
         json!({"text": self.text, "blocks": blocks})
     }
+}
+
+/// `text`, or its first `max - 1` characters and `…`.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// One step of a run, for [`Format::Events`]:
@@ -266,6 +290,7 @@ mod tests {
         );
         let s = Payload::Slack(SlackMessage {
             text: "t".to_owned(),
+            header: None,
             sections: vec!["*a*".to_owned()],
         });
         assert_eq!(
@@ -273,5 +298,17 @@ mod tests {
             json!({"text": "t", "blocks": [{"type": "section",
                    "text": {"type": "mrkdwn", "text": "*a*"}}]})
         );
+        let h = SlackMessage {
+            text: "t".to_owned(),
+            header: Some("x".repeat(200)),
+            sections: vec!["*a*".to_owned()],
+        };
+        let body = h.to_json();
+        assert_eq!(body["blocks"][0]["type"], "header");
+        assert_eq!(body["blocks"][0]["text"]["type"], "plain_text");
+        let shown = body["blocks"][0]["text"]["text"].as_str().unwrap();
+        assert_eq!(shown.chars().count(), 150);
+        assert!(shown.ends_with('…'));
+        assert_eq!(body["blocks"][1]["type"], "section");
     }
 }

@@ -192,10 +192,11 @@ where
     }
     let mut notes = std::mem::take(&mut p.notes);
     let holder = Holder::new("drill", &opts.run_id);
-    let fleet_lock = match take_lock(fleet, &p, &holder, sup, &mut notes).await {
-        Ok(l) => l,
-        Err(out) => return *out,
-    };
+    let fleet_lock =
+        match take_lock(fleet, c.recovery.in_cluster, &p, &holder, sup, &mut notes).await {
+            Ok(l) => l,
+            Err(out) => return *out,
+        };
     sup.watch_lock(fleet_lock.lost());
 
     // Step 3: record before acting; steps 4–6 only once it is on the cluster.
@@ -276,7 +277,7 @@ where
     checks.extend(later);
     let mut regions = judge(c, opts, &p, checks, &ended, traffic.as_ref(), sup).await;
     if let Some(Err(e)) = &released {
-        lock::report_unreleased(&mut regions, e, fleet);
+        lock::report_unreleased(&mut regions, e, fleet, c.recovery.in_cluster);
     }
     DrillOutcome {
         findings: Findings {
@@ -295,6 +296,7 @@ where
 /// leases for 30 s; a signal meanwhile releases it and changes nothing.
 async fn take_lock<W, P>(
     fleet: &Fleet,
+    in_cluster: bool,
     p: &Prepared<W, P>,
     holder: &Holder,
     sup: &mut Supervisor<'_>,
@@ -331,7 +333,7 @@ where
     notes.extend(release_notes(released.as_ref()));
     let mut out = stopped_before(name, sup.reason(), std::mem::take(notes));
     if let Some(Err(e)) = &released {
-        lock::report_unreleased(&mut out.findings.regions, e, fleet);
+        lock::report_unreleased(&mut out.findings.regions, e, fleet, in_cluster);
     }
     Err(Box::new(out))
 }

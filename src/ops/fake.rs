@@ -746,6 +746,7 @@ impl FakeFleet {
                 program: "/usr/local/bin/ocfail".to_owned(),
                 global: vec!["-f".to_owned(), "/etc/ocfail/fleet.yaml".to_owned()],
                 kubeconfig: Some(vec!["/etc/ocfail/kubeconfig".into()]),
+                in_cluster: false,
             },
         }
     }

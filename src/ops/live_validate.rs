@@ -40,7 +40,8 @@ async fn kube_checks(
         Ok(v) => checks.push(Finding::new(
             Verdict::Pass,
             ValidateFact::Context {
-                context: region.context.clone(),
+                // `in-cluster` when that is what was used, whatever the manifest says.
+                context: c.context().to_owned(),
                 version: v.git_version,
             },
         )),
@@ -57,7 +58,7 @@ async fn kube_checks(
         Err(e) => kube_error_check(Check::Namespace, &e),
     });
     checks.extend(object_checks(region, c).await);
-    checks.extend(permission_checks(region, c, &permissions::for_fleet(fleet)).await);
+    checks.extend(permission_checks(region, c.context(), c, &permissions::for_fleet(fleet)).await);
     checks
 }
 
@@ -123,6 +124,7 @@ async fn object_checks(region: &Region, c: &KubeRegion) -> [Finding; 2] {
 /// verb, the resource and what breaks without it.
 async fn permission_checks<W: Workloads>(
     region: &Region,
+    context: &str,
     c: &W,
     perms: &[Permission],
 ) -> Vec<Finding> {
@@ -132,7 +134,7 @@ async fn permission_checks<W: Workloads>(
     for (p, a) in perms.iter().zip(answers) {
         match a {
             Ok(true) => {}
-            Ok(false) => missing.push(missing_permission(region, p)),
+            Ok(false) => missing.push(missing_permission(region, context, p)),
             // Without access reviews nothing more can be learnt here.
             Err(e) => return vec![kube_error_check(Check::Permissions, &e)],
         }
@@ -147,11 +149,11 @@ async fn permission_checks<W: Workloads>(
     }
 }
 
-fn missing_permission(region: &Region, p: &Permission) -> Finding {
+fn missing_permission(region: &Region, context: &str, p: &Permission) -> Finding {
     Finding::new(
         Verdict::Error,
         ValidateFact::PermissionMissing(MissingPermission {
-            context: region.context.clone(),
+            context: context.to_owned(),
             permission: p.describe(),
             namespace: match p.scope {
                 Scope::Namespace => Some(region.namespace.clone()),

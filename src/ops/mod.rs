@@ -11,6 +11,7 @@ pub mod fake;
 pub mod guards;
 pub mod health;
 pub mod history;
+pub mod init;
 pub mod live_validate;
 pub mod lock;
 pub mod monitoring;

@@ -19,6 +19,10 @@ pub struct Recovery {
     /// The kubeconfig the run read, when it is not kubectl's default
     /// (`~/.kube/config`): one file, or the `$KUBECONFIG` list.
     pub kubeconfig: Option<Vec<PathBuf>>,
+    /// Whether every region was reached with the in-cluster config (no
+    /// kubeconfig at all, in a pod); a region with `context: in-cluster`
+    /// always is.
+    pub in_cluster: bool,
 }
 
 impl Default for Recovery {
@@ -28,6 +32,7 @@ impl Default for Recovery {
             program: "ocfail".to_owned(),
             global: Vec::new(),
             kubeconfig: None,
+            in_cluster: false,
         }
     }
 }
@@ -73,7 +78,14 @@ impl Recovery {
             program,
             global,
             kubeconfig,
+            in_cluster: false,
         }
+    }
+
+    /// The same, for a run that reached every region in-cluster (`yes`).
+    pub fn with_in_cluster(mut self, yes: bool) -> Self {
+        self.in_cluster = yes;
+        self
     }
 
     /// `ocfail <global flags> <args>`, e.g. `ocfail -f /abs/fleet.yaml restore --region us-east-1`.
@@ -84,8 +96,13 @@ impl Recovery {
         parts.join(" ")
     }
 
-    /// `kubectl --kubeconfig … --context CTX -n NS <args>` for `region`.
+    /// `kubectl --kubeconfig … --context CTX -n NS <args>` for `region`;
+    /// `kubectl -n NS <args>` for a region reached in-cluster, which is what
+    /// kubectl does in the same pod without a kubeconfig.
     pub fn kubectl(&self, region: &Region, args: &str) -> String {
+        if self.in_cluster || region.in_cluster() {
+            return format!("kubectl -n {} {args}", quote(&region.namespace));
+        }
         let mut s = String::new();
         match self.kubeconfig.as_deref() {
             Some([one]) => {
@@ -214,6 +231,28 @@ mod tests {
         assert_eq!(
             r.kubectl(&region(), "get lease"),
             "KUBECONFIG=/a/one:/b/two kubectl --context prod-use1 -n openclaw get lease"
+        );
+    }
+
+    #[test]
+    fn in_cluster_regions_get_kubectl_without_a_context() {
+        let r = Recovery::new(None, None, false, Some("/k"), None, Path::new("/"));
+        let mut pod = region();
+        pod.context = crate::manifest::IN_CLUSTER_CONTEXT.to_owned();
+        assert_eq!(
+            r.kubectl(&pod, "get lease"),
+            "kubectl -n openclaw get lease"
+        );
+        assert_eq!(
+            r.kubectl(&region(), "get lease"),
+            "kubectl --kubeconfig /k --context prod-use1 -n openclaw get lease",
+            "the other regions keep their kubeconfig context"
+        );
+        let everyone =
+            Recovery::new(None, None, false, None, None, Path::new("/")).with_in_cluster(true);
+        assert_eq!(
+            everyone.kubectl(&region(), "get lease"),
+            "kubectl -n openclaw get lease"
         );
     }
 

@@ -269,7 +269,7 @@ where
     let code = exit_override(c, &mut slots, ran.aborted, stop, &mut notes);
     let mut findings = outcome(&c.recovery, slots, notes, traffic, code);
     if let Some(Err(e)) = &released {
-        lock::report_unreleased(&mut findings.regions, e, fleet);
+        lock::report_unreleased(&mut findings.regions, e, fleet, c.recovery.in_cluster);
     }
     findings
 }

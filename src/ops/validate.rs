@@ -9,6 +9,8 @@ use crate::manifest::{Fleet, Region};
 pub struct Environment {
     /// Whether the API token variable named by the manifest is set.
     pub token_set: bool,
+    /// The `notify` targets' URL variables that are unset or empty.
+    pub notify_unset: Vec<String>,
 }
 
 /// The per-region entries and fleet notes of an offline validation.
@@ -24,6 +26,16 @@ pub fn regions(fleet: &Fleet, env: &Environment) -> (Vec<RegionFindings>, Vec<No
             variable: fleet.cloudflare.api_token.from_env.clone(),
         });
     }
+    notes.extend(
+        fleet
+            .notify
+            .iter()
+            .filter(|t| env.notify_unset.contains(&t.url_from_env))
+            .map(|t| ValidateNote::NotifyUrlNotSet {
+                target: t.name.clone(),
+                variable: t.url_from_env.clone(),
+            }),
+    );
     if fleet.traffic.is_none() {
         notes.push(ValidateNote::NoTraffic);
     }
@@ -122,7 +134,13 @@ mod tests {
 
     #[test]
     fn one_passing_entry_per_region_in_manifest_order() {
-        let (regions, _) = regions(&fleet(), &Environment { token_set: true });
+        let (regions, _) = regions(
+            &fleet(),
+            &Environment {
+                token_set: true,
+                ..Environment::default()
+            },
+        );
         let names: Vec<_> = regions.iter().map(|r| r.region.as_str()).collect();
         assert_eq!(names, ["us-east-1", "eu-central-1", "ap-southeast-2"]);
         assert!(
@@ -156,7 +174,13 @@ mod tests {
     }
 
     fn too_slow(fleet: &Fleet) -> Option<ValidateNote> {
-        let (_, notes) = regions(fleet, &Environment { token_set: true });
+        let (_, notes) = regions(
+            fleet,
+            &Environment {
+                token_set: true,
+                ..Environment::default()
+            },
+        );
         notes.into_iter().find_map(|n| match n {
             Note::Validate(v @ ValidateNote::RegionDownTooSlow { .. }) => Some(v),
             _ => None,
@@ -196,12 +220,48 @@ mod tests {
 
     #[test]
     fn missing_token_is_a_note_naming_the_variable_only() {
-        let (_, notes) = regions(&fleet(), &Environment { token_set: false });
+        let (_, notes) = regions(
+            &fleet(),
+            &Environment {
+                token_set: false,
+                ..Environment::default()
+            },
+        );
         assert!(
             notes.contains(&Note::from(ValidateNote::TokenNotSet {
                 variable: "CLOUDFLARE_API_TOKEN".into()
             })),
             "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn an_unset_notify_variable_is_a_note_naming_target_and_variable() {
+        let mut f = fleet();
+        let target = |name: &str, var: &str| crate::manifest::NotifyTarget {
+            name: name.to_owned(),
+            url_from_env: var.to_owned(),
+            format: crate::manifest::NotifyFormat::Slack,
+            timeout: std::time::Duration::from_secs(5),
+            tries: 3,
+            on: vec![crate::manifest::NotifyOn::Drill],
+        };
+        f.notify = vec![target("sre", "SRE_HOOK"), target("audit", "AUDIT_HOOK")];
+        let env = Environment {
+            token_set: true,
+            notify_unset: vec!["AUDIT_HOOK".to_owned()],
+        };
+        let (_, notes) = regions(&f, &env);
+        let unset: Vec<&Note> = notes
+            .iter()
+            .filter(|n| matches!(n, Note::Validate(ValidateNote::NotifyUrlNotSet { .. })))
+            .collect();
+        assert_eq!(
+            unset,
+            [&Note::from(ValidateNote::NotifyUrlNotSet {
+                target: "audit".into(),
+                variable: "AUDIT_HOOK".into()
+            })]
         );
     }
 }

@@ -11,6 +11,13 @@ pub fn document(report: &Report) -> String {
     out
 }
 
+/// The same document as a JSON value, for a `json` notification: the
+/// receiver gets exactly what `-o json` prints.
+pub fn value(report: &Report) -> serde_json::Value {
+    serde_json::to_value(report)
+        .expect("a Report is plain data with string map keys, which always serializes")
+}
+
 /// One event as a compact JSON object on a single line, newline-terminated (`-o jsonl`).
 pub fn line(event: &Event) -> String {
     let mut out = serde_json::to_string(event)
@@ -39,6 +46,13 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["schema"], SCHEMA);
         assert_eq!(value["regions"][0]["checks"][0]["durationMs"], 1840);
+    }
+
+    #[test]
+    fn the_value_is_the_document() {
+        let text = document(&sample_report());
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value(&sample_report()), parsed);
     }
 
     #[test]

@@ -3,67 +3,25 @@
 //! a receiver that never answers, and no webhook token in what a failure
 //! shows.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::IntoResponse;
 use ocfail::notify::{
     Delivery, Event, EventKind, FailReason, Format, Payload, SlackMessage, Target, http_client,
     send,
 };
-use serde_json::{Value, json};
+use serde_json::json;
+
+use crate::receiver::{SECRET_PATH, hanging, receiver, seen};
 
 /// Added to `timeout × tries` for the outer bound, which fails a test whose
 /// send overran its budget (or hung) without timing it exactly; generous
 /// for a busy machine.
 const SLACK: Duration = Duration::from_secs(5);
 
-/// What the receiver saw of one request.
-#[derive(Clone, Debug)]
-struct Seen {
-    path: String,
-    content_type: Option<String>,
-    body: Value,
-}
-
-/// A loopback receiver answering the `i`-th request with `answers[i]` (the
-/// last one repeated), with `Retry-After: retry_after` when given.
-async fn receiver(
-    answers: &'static [u16],
-    retry_after: Option<&'static str>,
-) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: String| {
-        let mut log = log.lock().unwrap();
-        let status = answers[log.len().min(answers.len() - 1)];
-        log.push(Seen {
-            path: uri.path().to_owned(),
-            content_type: headers
-                .get("content-type")
-                .map(|v| v.to_str().unwrap().to_owned()),
-            body: serde_json::from_str(&body).unwrap_or(Value::Null),
-        });
-        let mut h = HeaderMap::new();
-        if let Some(r) = retry_after {
-            h.insert("retry-after", r.parse().unwrap());
-        }
-        async move { (StatusCode::from_u16(status).unwrap(), h, "").into_response() }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    // The path stands for a Slack webhook's secret token.
-    (
-        format!("http://{addr}/services/T0SECRET/B0SECRET/tokentoken"),
-        seen,
-    )
-}
-
 fn slack() -> Payload {
     Payload::Slack(SlackMessage {
         text: "drill eu-west: passed".to_owned(),
+        header: None,
         sections: vec!["*drill* `eu-west`".to_owned(), "passed".to_owned()],
     })
 }
@@ -85,7 +43,7 @@ async fn deliver(t: &Target, p: &Payload, timeout: Duration, tries: u32) -> Deli
 
 #[tokio::test]
 async fn slack_payload_has_text_and_mrkdwn_blocks() {
-    let (url, seen) = receiver(&[200], None).await;
+    let (url, log) = receiver(&[200], None).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -100,9 +58,9 @@ async fn slack_payload_has_text_and_mrkdwn_blocks() {
             tries: 1
         }
     );
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&log);
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].path, "/services/T0SECRET/B0SECRET/tokentoken");
+    assert_eq!(seen[0].path, SECRET_PATH);
     assert_eq!(seen[0].content_type.as_deref(), Some("application/json"));
     let body = &seen[0].body;
     assert_eq!(body["text"], "drill eu-west: passed");
@@ -117,7 +75,7 @@ async fn slack_payload_has_text_and_mrkdwn_blocks() {
 
 #[tokio::test]
 async fn json_and_event_payloads_arrive_as_given() {
-    let (url, seen) = receiver(&[204], None).await;
+    let (url, log) = receiver(&[204], None).await;
     let doc = json!({"verdict": "passed", "regions": [{"name": "eu"}]});
     let d = deliver(
         &target(&url, Format::Json),
@@ -142,7 +100,7 @@ async fn json_and_event_payloads_arrive_as_given() {
     )
     .await;
     assert!(d.is_delivered(), "{d}");
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&log);
     assert_eq!(seen[0].body, doc);
     assert_eq!(
         seen[1].body,
@@ -153,7 +111,7 @@ async fn json_and_event_payloads_arrive_as_given() {
 
 #[tokio::test]
 async fn a_payload_for_another_format_is_not_sent() {
-    let (url, seen) = receiver(&[200], None).await;
+    let (url, log) = receiver(&[200], None).await;
     let d = deliver(
         &target(&url, Format::Json),
         &slack(),
@@ -171,12 +129,12 @@ async fn a_payload_for_another_format_is_not_sent() {
         ),
         "{d:?}"
     );
-    assert!(seen.lock().unwrap().is_empty());
+    assert!(seen(&log).is_empty());
 }
 
 #[tokio::test]
 async fn five_hundreds_are_retried_until_delivered() {
-    let (url, seen) = receiver(&[500, 500, 200], None).await;
+    let (url, log) = receiver(&[500, 500, 200], None).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -191,12 +149,12 @@ async fn five_hundreds_are_retried_until_delivered() {
             tries: 3
         }
     );
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(seen(&log).len(), 3);
 }
 
 #[tokio::test]
 async fn always_500_fails_after_every_try() {
-    let (url, seen) = receiver(&[500], None).await;
+    let (url, log) = receiver(&[500], None).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -211,12 +169,12 @@ async fn always_500_fails_after_every_try() {
             tries: 3
         }
     );
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(seen(&log).len(), 3);
 }
 
 #[tokio::test]
 async fn not_found_is_not_retried_and_hides_the_token() {
-    let (url, seen) = receiver(&[404], None).await;
+    let (url, log) = receiver(&[404], None).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -231,7 +189,7 @@ async fn not_found_is_not_retried_and_hides_the_token() {
             tries: 1
         }
     );
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(seen(&log).len(), 1);
     for shown in [format!("{d}"), format!("{d:?}")] {
         assert!(
             !shown.contains("SECRET") && !shown.contains("token"),
@@ -244,7 +202,7 @@ async fn not_found_is_not_retried_and_hides_the_token() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_budget_ends_at_once() {
-    let (url, seen) = receiver(&[429], Some("3600")).await;
+    let (url, log) = receiver(&[429], Some("3600")).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -259,12 +217,12 @@ async fn a_retry_after_beyond_the_budget_ends_at_once() {
             tries: 1
         }
     );
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(seen(&log).len(), 1);
 }
 
 #[tokio::test]
 async fn a_short_retry_after_is_honoured() {
-    let (url, seen) = receiver(&[429, 200], Some("0")).await;
+    let (url, log) = receiver(&[429, 200], Some("0")).await;
     let d = deliver(
         &target(&url, Format::Slack),
         &slack(),
@@ -279,21 +237,13 @@ async fn a_short_retry_after_is_honoured() {
             tries: 2
         }
     );
-    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(seen(&log).len(), 2);
 }
 
 #[tokio::test]
 async fn a_receiver_that_never_answers_costs_the_budget_and_no_more() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
+    let url = hanging().await;
     let (timeout, tries) = (Duration::from_millis(300), 2);
-    let url = format!("http://{addr}/hooks/SECRET");
     let client = http_client().unwrap();
     // timeout × tries is 0.6 s; the bound leaves room for a busy machine
     // while still failing if the deadline were missing (it would hang).

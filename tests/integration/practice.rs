@@ -11,8 +11,9 @@ use jiff::tz::TimeZone;
 use ocfail::exit_code;
 use serde_json::Value;
 
+use crate::receiver::{SECRET_PATH, receiver, seen};
 use crate::running::Running;
-use crate::util::{Launch, LiveSim, exit, text};
+use crate::util::{Launch, LiveSim, exit, ocfail, text};
 
 /// A fixed-offset zone where it is about noon now, so a window of
 /// 06:00-18:00 there is open now and stays open for hours, whenever the
@@ -43,6 +44,21 @@ pub fn add_practice(live: &LiveSim, section: &str) {
     writeln!(f, "\n{section}").unwrap();
 }
 
+/// `ocfail -f FLEET ARGS…` against `live` with `env` set.
+async fn run_with_env(live: &LiveSim, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = ocfail();
+    cmd.arg("-f")
+        .arg(live.fleet())
+        .args(args)
+        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
 pub fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -59,11 +75,21 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     let zone = noon_zone();
     add_practice(
         &live,
-        &format!("practice:\n  every: 7d\n  windows: [\"Mon-Sun 06:00-18:00 {zone}\"]\n"),
+        &format!(
+            "practice:\n  every: 7d\n  windows: [\"Mon-Sun 06:00-18:00 {zone}\"]\n\
+             notify:\n  - name: sre-slack\n    urlFromEnv: PRACTICE_SLACK\n    format: slack\n  \
+             - name: events\n    urlFromEnv: PRACTICE_EVENTS\n    format: events\n    on: [practice]\n"
+        ),
     );
+    let (slack, slack_log) = receiver(&[200], None).await;
+    let (events, events_log) = receiver(&[200], None).await;
+    let env = [
+        ("PRACTICE_SLACK", slack.as_str()),
+        ("PRACTICE_EVENTS", events.as_str()),
+    ];
 
     // Nothing recorded yet: us-east-1, first in the rotation, is drilled.
-    let out = live.run(&["practice", "-o", "json"]).await;
+    let out = run_with_env(&live, &["practice", "-o", "json"], &env).await;
     let report = json(&out);
     assert_eq!(out.status.code(), exit(exit_code::OK), "{report:#}");
     assert_eq!(report["verdict"], "pass", "{report:#}");
@@ -78,6 +104,32 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
             .is_some_and(|t| !t.is_empty())
     );
     let run_id = report["runId"].as_str().unwrap().to_owned();
+    assert!(!text(&out.stdout).contains(SECRET_PATH) && !text(&out.stderr).contains(SECRET_PATH));
+
+    // The receivers heard of it: one Slack message with the verdict, and
+    // the events in order, all naming this practice run.
+    let slack_seen = seen(&slack_log);
+    assert_eq!(slack_seen.len(), 1, "{slack_seen:?}");
+    let body = &slack_seen[0].body;
+    assert!(
+        body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("practice") && t.contains("pass")),
+        "{body:#}"
+    );
+    assert!(
+        body["blocks"].as_array().is_some_and(|b| !b.is_empty()),
+        "{body:#}"
+    );
+    let kinds: Vec<String> = seen(&events_log)
+        .iter()
+        .map(|s| {
+            assert_eq!(s.body["run"], run_id.as_str());
+            assert_eq!(s.body["command"], "practice");
+            s.body["event"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["started", "failed-over", "restored", "finished"]);
 
     // It is in the history, finished, with its timings and traffic.
     let out = live.run(&["history", "-o", "json"]).await;
@@ -100,8 +152,9 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     );
 
     // At once again: the other regions were never practised, but the fleet's
-    // drills are spaced every ÷ regions apart, so nothing is due.
-    let out = live.run(&["practice", "-o", "json"]).await;
+    // drills are spaced every ÷ regions apart, so nothing is due, and a
+    // skip notifies nobody.
+    let out = run_with_env(&live, &["practice", "-o", "json"], &env).await;
     let report = json(&out);
     assert_eq!(out.status.code(), exit(exit_code::OK), "{report:#}");
     assert_eq!(report["verdict"], "skipped", "{report:#}");
@@ -109,6 +162,8 @@ async fn a_due_region_in_an_open_window_is_drilled_once_then_not_due() {
     assert_eq!(report["practice"]["reason"], "not-due");
     assert_eq!(report["practice"]["region"], "eu-central-1");
     assert!(report["practice"]["nextDue"].is_string());
+    assert_eq!(seen(&slack_log).len(), 1);
+    assert_eq!(seen(&events_log).len(), 4);
     let human = live.run(&["practice"]).await;
     assert!(
         text(&human.stdout).contains("skipped: not due"),

@@ -1,6 +1,20 @@
 //! Which kubeconfig to read (the manifest's `kubeconfig:`, else
 //! `$KUBECONFIG`, else `~/.kube/config`), reading it once for the whole
-//! fleet, and turning one region's context into a `kube::Config`.
+//! fleet, and turning one region's context into a `kube::Config`; or, in a
+//! pod, the in-cluster config (`in_cluster.rs`).
+//!
+//! # When the in-cluster config is used
+//!
+//! - A region whose `context:` is the reserved value `in-cluster` always
+//!   uses it, kubeconfig or not: a CronJob reaches its own cluster through
+//!   its ServiceAccount and the other regions through a mounted kubeconfig.
+//!   A kubeconfig context named `in-cluster` is never read.
+//! - When there is no kubeconfig at all (the manifest names none,
+//!   `$KUBECONFIG` is unset or empty, and `~/.kube/config` does not exist)
+//!   and `KUBERNETES_SERVICE_HOST` is set, every region uses it, each in
+//!   its own namespace from the manifest, as kubectl falls back in a pod.
+//! - Otherwise nothing changes: a kubeconfig that is named but missing or
+//!   broken is an error, never a silent switch to another cluster.
 //!
 //! Errors here are about the local machine, not a cluster: they name the
 //! file and say how to fix it, and an unknown context lists the ones that
@@ -11,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use ::kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
+use super::in_cluster::InCluster;
 use crate::kube::error::KubeError;
 use crate::manifest::Region;
 use crate::manifest::fields::closest;
@@ -119,6 +134,124 @@ impl KubeconfigSource {
             config,
             source: self.describe(),
         })
+    }
+}
+
+/// Where the fleet's client settings come from, before any file is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FleetSource {
+    /// A kubeconfig (regions with `context: in-cluster` still use the
+    /// in-cluster config).
+    Kubeconfig(KubeconfigSource),
+    /// No kubeconfig anywhere, in a pod: every region uses the in-cluster
+    /// config.
+    InCluster,
+}
+
+impl FleetSource {
+    /// The rules in the module docs: the kubeconfig source
+    /// ([`KubeconfigSource::resolve`]), unless there is none at all
+    /// (`~/.kube/config`, the last resort, does not exist, or there is no
+    /// home) and `in_pod` (`KUBERNETES_SERVICE_HOST` is set).
+    pub fn decide(
+        manifest: Option<&Path>,
+        env: Option<&OsStr>,
+        home: Option<&Path>,
+        in_pod: bool,
+    ) -> Result<Self, ConfigProblem> {
+        match KubeconfigSource::resolve(manifest, env, home) {
+            Ok(KubeconfigSource::Default(path)) if in_pod && !path.exists() => {
+                Ok(FleetSource::InCluster)
+            }
+            // No home directory for ~/.kube/config (a pod running as a user
+            // without one); a manifest path is never given up on.
+            Err(_) if in_pod && manifest.is_none() => Ok(FleetSource::InCluster),
+            other => other.map(FleetSource::Kubeconfig),
+        }
+    }
+}
+
+/// Whether every region of a fleet whose manifest names `manifest` as its
+/// kubeconfig is reached in-cluster, judged from the process environment
+/// (for commands printed for a human to paste, which must not name a
+/// context that does not exist there).
+pub fn everyone_in_cluster(manifest: Option<&Path>) -> bool {
+    let env = std::env::var_os("KUBECONFIG");
+    FleetSource::decide(
+        manifest,
+        env.as_deref(),
+        std::env::home_dir().as_deref(),
+        InCluster::from_environment().in_pod(),
+    ) == Ok(FleetSource::InCluster)
+}
+
+/// What the fleet's regions are reached with: read once, shared by all.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    /// The kubeconfig as read (its problem, if it could not be), or
+    /// `None` when every region is reached in-cluster.
+    kubeconfig: Option<Result<LoadedKubeconfig, ConfigProblem>>,
+    in_cluster: InCluster,
+}
+
+impl ClientSettings {
+    /// From the process environment, for a manifest whose `kubeconfig:`
+    /// is `manifest`.
+    pub fn from_environment(manifest: Option<&Path>) -> Self {
+        let env = std::env::var_os("KUBECONFIG");
+        Self::new(
+            manifest,
+            env.as_deref(),
+            std::env::home_dir().as_deref(),
+            InCluster::from_environment(),
+        )
+    }
+
+    /// With the environment given explicitly; reads the kubeconfig (when
+    /// there is one) at once.
+    pub fn new(
+        manifest: Option<&Path>,
+        env: Option<&OsStr>,
+        home: Option<&Path>,
+        in_cluster: InCluster,
+    ) -> Self {
+        let kubeconfig = match FleetSource::decide(manifest, env, home, in_cluster.in_pod()) {
+            Ok(FleetSource::InCluster) => None,
+            Ok(FleetSource::Kubeconfig(source)) => Some(source.load()),
+            Err(problem) => Some(Err(problem)),
+        };
+        ClientSettings {
+            kubeconfig,
+            in_cluster,
+        }
+    }
+
+    /// Whether `region` is reached with the in-cluster config.
+    pub fn uses_in_cluster(&self, region: &Region) -> bool {
+        region.in_cluster() || self.kubeconfig.is_none()
+    }
+
+    /// `region`'s client settings (no timeouts applied yet) and where they
+    /// came from, for hints.
+    pub async fn region_config(
+        &self,
+        region: &Region,
+    ) -> Result<(::kube::Config, String), KubeError> {
+        let name = region.name.as_str();
+        match (&self.kubeconfig, region.in_cluster()) {
+            (None, _) | (_, true) => {
+                let config = self
+                    .in_cluster
+                    .config()
+                    .await
+                    .map_err(|p| p.for_region(name))?;
+                Ok((config, self.in_cluster.describe()))
+            }
+            (Some(Ok(loaded)), false) => {
+                Ok((loaded.region_config(region).await?, loaded.source.clone()))
+            }
+            (Some(Err(problem)), false) => Err(problem.for_region(name)),
+        }
     }
 }
 
@@ -277,6 +410,7 @@ impl LoadedKubeconfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::IN_CLUSTER_CONTEXT as IN_CLUSTER;
 
     fn region(context: &str) -> Region {
         Region {
@@ -336,6 +470,106 @@ mod tests {
         let err = KubeconfigSource::resolve(None, None, None).unwrap_err();
         assert!(err.hint.contains("--sim"), "{}", err.hint);
         assert!(KubeconfigSource::resolve(Some(Path::new("~/x")), None, None).is_err());
+    }
+
+    #[test]
+    fn in_a_pod_without_any_kubeconfig_every_region_is_in_cluster() {
+        let empty_home = tempfile::tempdir().unwrap();
+        let home = empty_home.path();
+        let decide = |manifest: Option<&str>, env: Option<&str>, home: Option<&Path>, pod| {
+            FleetSource::decide(manifest.map(Path::new), env.map(OsStr::new), home, pod)
+        };
+        assert_eq!(
+            decide(None, None, Some(home), true),
+            Ok(FleetSource::InCluster)
+        );
+        assert_eq!(
+            decide(None, Some(""), Some(home), true),
+            Ok(FleetSource::InCluster)
+        );
+        assert_eq!(decide(None, None, None, true), Ok(FleetSource::InCluster));
+        // Outside a pod, the missing file is still the error it was.
+        assert_eq!(
+            decide(None, None, Some(home), false),
+            Ok(FleetSource::Kubeconfig(KubeconfigSource::Default(
+                home.join(".kube/config")
+            )))
+        );
+        assert!(decide(None, None, None, false).is_err());
+        // A kubeconfig that is named is used (or fails), never skipped.
+        assert_eq!(
+            decide(Some("/etc/k"), None, Some(home), true),
+            Ok(FleetSource::Kubeconfig(KubeconfigSource::Manifest(
+                PathBuf::from("/etc/k")
+            )))
+        );
+        assert_eq!(
+            decide(None, Some("/gone"), Some(home), true),
+            Ok(FleetSource::Kubeconfig(KubeconfigSource::Env(vec![
+                PathBuf::from("/gone")
+            ])))
+        );
+        let with_config = tempfile::tempdir().unwrap();
+        std::fs::create_dir(with_config.path().join(".kube")).unwrap();
+        std::fs::write(with_config.path().join(".kube/config"), kubeconfig(&["a"])).unwrap();
+        assert_eq!(
+            decide(None, None, Some(with_config.path()), true),
+            Ok(FleetSource::Kubeconfig(KubeconfigSource::Default(
+                with_config.path().join(".kube/config")
+            )))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_region_named_in_cluster_skips_the_kubeconfig() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, kubeconfig(&["prod-us-east-1"])).unwrap();
+        let account = dir.path().join("sa");
+        std::fs::create_dir(&account).unwrap();
+        std::fs::write(account.join("token"), "t").unwrap();
+        let ca = crate::sim::tls::SimTls::generate().unwrap();
+        std::fs::write(account.join("ca.crt"), ca.ca_pem()).unwrap();
+        let pod = super::super::in_cluster::with_dir(&account, "127.0.0.9", "8443");
+
+        let settings = ClientSettings::new(Some(&path), None, None, pod.clone());
+        let (config, source) = settings.region_config(&region(IN_CLUSTER)).await.unwrap();
+        assert_eq!(config.cluster_url.to_string(), "https://127.0.0.9:8443/");
+        assert!(source.starts_with("the in-cluster config"), "{source}");
+        let (config, source) = settings
+            .region_config(&region("prod-us-east-1"))
+            .await
+            .unwrap();
+        assert_eq!(config.cluster_url.to_string(), "https://127.0.0.1:6443/");
+        assert_eq!(source, path.display().to_string());
+
+        // Without any kubeconfig, in a pod: every region, whatever its context.
+        let fallback = ClientSettings::new(None, None, Some(&account), pod.clone());
+        assert!(fallback.uses_in_cluster(&region("prod-us-east-1")));
+        let (config, _) = fallback
+            .region_config(&region("prod-us-east-1"))
+            .await
+            .unwrap();
+        assert_eq!(config.cluster_url.to_string(), "https://127.0.0.9:8443/");
+
+        // `in-cluster` outside a pod says what is missing.
+        let outside = InCluster {
+            host: None,
+            port: None,
+            ..pod
+        };
+        let settings = ClientSettings::new(Some(&path), None, None, outside);
+        let err = settings
+            .region_config(&region(IN_CLUSTER))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, crate::kube::KubeErrorKind::Config);
+        assert!(
+            err.message
+                .contains("$KUBERNETES_SERVICE_HOST and $KUBERNETES_SERVICE_PORT"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

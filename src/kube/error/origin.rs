@@ -61,6 +61,30 @@ impl Call {
 const MAX_SERVER_TEXT: usize = 300;
 
 impl Origin {
+    /// `kubectl --context CTX`, or plain `kubectl` for a region reached
+    /// in-cluster: in a pod without a kubeconfig kubectl uses the
+    /// ServiceAccount too, and has no context of that name.
+    pub fn kubectl(&self) -> String {
+        if self.context == crate::manifest::IN_CLUSTER_CONTEXT {
+            "kubectl".to_owned()
+        } else {
+            format!("kubectl --context {}", self.context)
+        }
+    }
+
+    /// The credentials as a hint names them: the user of a kubeconfig
+    /// context, or the ServiceAccount token of the in-cluster config.
+    fn credentials(&self) -> String {
+        if self.context == crate::manifest::IN_CLUSTER_CONTEXT {
+            format!("the ServiceAccount token of {}", self.kubeconfig)
+        } else {
+            format!(
+                "the user and token of context {} in {}",
+                self.context, self.kubeconfig
+            )
+        }
+    }
+
     pub(super) fn error(&self, kind: KubeErrorKind, call: &Call, message: String) -> KubeError {
         KubeError {
             region: self.region.clone(),
@@ -88,8 +112,9 @@ impl Origin {
                     ),
                 );
                 out.hint = Some(format!(
-                    "check the user of context {} in {}; `kubectl --context {} auth whoami` shows the same failure",
-                    self.context, self.kubeconfig, self.context
+                    "check {}; `{} auth whoami` shows the same failure",
+                    self.credentials(),
+                    self.kubectl()
                 ));
                 out
             }
@@ -123,9 +148,10 @@ impl Origin {
         };
         let hint = match kind {
             KubeErrorKind::Unauthorized => Some(format!(
-                "check the user and token of context {} in {} (they may have expired); \
-                 `kubectl --context {} auth whoami` shows who the API server thinks you are",
-                self.context, self.kubeconfig, self.context
+                "check {} (they may have expired); \
+                 `{} auth whoami` shows who the API server thinks you are",
+                self.credentials(),
+                self.kubectl()
             )),
             KubeErrorKind::Forbidden => Some(self.forbidden_hint(call)),
             KubeErrorKind::Conflict => Some(

@@ -31,8 +31,10 @@ impl Origin {
                 ),
                 format!(
                     "check that the cluster of context {} is running and that {} is its address \
-                     (`kubectl --context {} cluster-info`)",
-                    self.context, self.server, self.context
+                     (`{} cluster-info`)",
+                    self.context,
+                    self.server,
+                    self.kubectl()
                 ),
             ),
             Cause::Dns(detail) => (
@@ -62,8 +64,9 @@ impl Origin {
                 format!("cannot reach the API server at {}: {detail}", self.server),
                 format!(
                     "check that the cluster of context {} is reachable from here \
-                     (`kubectl --context {} get --raw /version`)",
-                    self.context, self.context
+                     (`{} get --raw /version`)",
+                    self.context,
+                    self.kubectl()
                 ),
             ),
         };
@@ -154,6 +157,26 @@ mod tests {
 
     fn scale_call() -> Call {
         Call::new("patch", "deployments/scale", Some("deployment d".into()))
+    }
+
+    #[test]
+    fn hints_for_an_in_cluster_region_name_plain_kubectl() {
+        let refused =
+            || std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let e = origin().map(&::kube::Error::Service(Box::new(refused())), &scale_call());
+        assert!(
+            e.hint
+                .unwrap()
+                .contains("(`kubectl --context prod-us-east-1 cluster-info`)"),
+            "a kubeconfig context is named"
+        );
+        let pod = Origin {
+            context: crate::manifest::IN_CLUSTER_CONTEXT.into(),
+            ..origin()
+        };
+        let e = pod.map(&::kube::Error::Service(Box::new(refused())), &scale_call());
+        let hint = e.hint.unwrap();
+        assert!(hint.contains("(`kubectl cluster-info`)"), "{hint}");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::manifest::Fleet;
 
 /// One `lock` warning per lease `e` left behind, with the region it belongs
 /// to; nothing for errors other than [`LockError::NotReleased`].
-pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)> {
+/// `in_cluster`: every region was reached with the in-cluster config
+/// ([`Recovery::in_cluster`](crate::ops::recovery::Recovery::in_cluster)).
+pub fn unreleased_checks(e: &LockError, fleet: &Fleet, in_cluster: bool) -> Vec<(String, Finding)> {
     let LockError::NotReleased { unreleased, .. } = e else {
         return Vec::new();
     };
@@ -26,7 +28,7 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)>
                 u.region.clone(),
                 Finding::new(
                     Verdict::Warn,
-                    LockFact::NotReleased(Box::new(left(u, fleet))),
+                    LockFact::NotReleased(Box::new(left(u, fleet, in_cluster))),
                 ),
             )
         })
@@ -36,8 +38,13 @@ pub fn unreleased_checks(e: &LockError, fleet: &Fleet) -> Vec<(String, Finding)>
 /// Adds [`unreleased_checks`] to `reports`: each into its region's report
 /// (raising that report's verdict to at least `warn`), else into the first
 /// report, else into a report of its own.
-pub fn report_unreleased(reports: &mut Vec<RegionFindings>, e: &LockError, fleet: &Fleet) {
-    for (region, check) in unreleased_checks(e, fleet) {
+pub fn report_unreleased(
+    reports: &mut Vec<RegionFindings>,
+    e: &LockError,
+    fleet: &Fleet,
+    in_cluster: bool,
+) {
+    for (region, check) in unreleased_checks(e, fleet, in_cluster) {
         let at = reports.iter().position(|r| r.region == region);
         match at.or(if reports.is_empty() { None } else { Some(0) }) {
             Some(i) => {
@@ -56,7 +63,7 @@ pub fn report_unreleased(reports: &mut Vec<RegionFindings>, e: &LockError, fleet
 
 /// The fact of one lease left behind, with the command that deletes it
 /// when the manifest names its region.
-fn left(u: &Unreleased, fleet: &Fleet) -> LeftLease {
+fn left(u: &Unreleased, fleet: &Fleet, in_cluster: bool) -> LeftLease {
     let region = fleet.region(&u.region);
     let s = &u.source;
     let refused = matches!(
@@ -76,7 +83,7 @@ fn left(u: &Unreleased, fleet: &Fleet) -> LeftLease {
         delete: region.map(|r| {
             format!(
                 "{} -n {} delete lease {}",
-                kubectl(fleet, &r.context),
+                kubectl(fleet, &r.context, in_cluster),
                 shell_word(&r.namespace),
                 u.lease
             )
@@ -87,8 +94,14 @@ fn left(u: &Unreleased, fleet: &Fleet) -> LeftLease {
 
 /// `kubectl [--kubeconfig PATH] --context CTX`: the manifest's kubeconfig
 /// as an absolute path, so the command works from any directory; without
-/// one kubectl reads `$KUBECONFIG` or `~/.kube/config` as ocfail did.
-fn kubectl(fleet: &Fleet, context: &str) -> String {
+/// one kubectl reads `$KUBECONFIG` or `~/.kube/config` as ocfail did. For
+/// a region reached in-cluster (`context: in-cluster`, or every region
+/// when `in_cluster`) plain `kubectl`, which in the same pod without a
+/// kubeconfig uses the ServiceAccount too.
+fn kubectl(fleet: &Fleet, context: &str, in_cluster: bool) -> String {
+    if in_cluster || context == crate::manifest::IN_CLUSTER_CONTEXT {
+        return "kubectl".to_owned();
+    }
     let file = fleet
         .kubeconfig
         .as_deref()
@@ -153,7 +166,7 @@ mod tests {
     fn each_left_lease_is_a_warning_with_the_command_that_deletes_it() {
         let mut fleet = crate::manifest::seed_fleet();
         fleet.kubeconfig = Some("/etc/ocfail/kube config".to_owned());
-        let checks = unreleased_checks(&not_released(&["us-east-1"]), &fleet);
+        let checks = unreleased_checks(&not_released(&["us-east-1"]), &fleet, false);
         let [(region, check)] = checks.as_slice() else {
             panic!("{checks:?}")
         };
@@ -182,10 +195,34 @@ mod tests {
     }
 
     #[test]
+    fn a_region_reached_in_cluster_gets_plain_kubectl() {
+        let mut fleet = crate::manifest::seed_fleet();
+        fleet.regions[0].context = crate::manifest::IN_CLUSTER_CONTEXT.to_owned();
+        let ns = fleet.regions[0].namespace.clone();
+        let name = fleet.regions[0].name.to_string();
+        let detail = |in_cluster: bool, region: &str| {
+            let checks = unreleased_checks(&not_released(&[region]), &fleet, in_cluster);
+            crate::report::words::detail(&checks[0].1)
+        };
+        let want = format!("`kubectl -n {ns} delete lease ocfail-lock`");
+        assert!(
+            detail(false, &name).contains(&want),
+            "{}",
+            detail(false, &name)
+        );
+        let other = fleet.regions[1].clone();
+        let d = detail(true, other.name.as_str());
+        assert!(
+            d.contains(&format!("`kubectl -n {} delete lease", other.namespace)),
+            "every region in-cluster: {d}"
+        );
+    }
+
+    #[test]
     fn without_a_kubeconfig_in_the_manifest_the_command_names_only_the_context() {
         let mut fleet = crate::manifest::seed_fleet();
         fleet.kubeconfig = None;
-        let checks = unreleased_checks(&not_released(&["eu-central-1"]), &fleet);
+        let checks = unreleased_checks(&not_released(&["eu-central-1"]), &fleet, false);
         let r = fleet.region("eu-central-1").unwrap();
         let want = format!(
             "`kubectl --context {} -n {} delete lease",
@@ -217,6 +254,7 @@ mod tests {
             &mut reports,
             &not_released(&["eu-central-1", "ap-southeast-2"]),
             &fleet,
+            false,
         );
         assert_eq!(
             reports[0].verdict,
@@ -227,14 +265,14 @@ mod tests {
         assert!(crate::report::words::detail(&reports[0].checks[1]).starts_with("ap-southeast-2:"));
         assert!(crate::report::words::detail(&reports[1].checks[1]).starts_with("eu-central-1:"));
         let mut none = Vec::new();
-        report_unreleased(&mut none, &not_released(&["us-east-1"]), &fleet);
+        report_unreleased(&mut none, &not_released(&["us-east-1"]), &fleet, false);
         assert_eq!(none[0].region, "us-east-1");
         let held = LockError::Held {
             region: "us-east-1".into(),
             holder: "x".into(),
             expires_in: std::time::Duration::from_secs(1),
         };
-        assert!(unreleased_checks(&held, &fleet).is_empty());
+        assert!(unreleased_checks(&held, &fleet, false).is_empty());
     }
 
     #[test]

@@ -215,7 +215,7 @@ where
     if let Some(l) = held
         && let Err(e) = l.release().await
     {
-        lock::report_unreleased(&mut regions, &e, &c.fleet);
+        lock::report_unreleased(&mut regions, &e, &c.fleet, c.recovery.in_cluster);
     }
     if !runs.is_empty() {
         notes.push(RestoreNote::CleanedUp { runs: runs.clone() }.into());

@@ -10,6 +10,7 @@ mod drill;
 mod guards;
 mod health;
 mod lock;
+pub mod notify;
 mod practice;
 mod restore;
 mod rollout;
@@ -121,6 +122,7 @@ pub fn note(n: &Note) -> String {
                 problem.message
             )
         }
+        Note::NotDelivered(u) => notify::note(u),
     }
 }
 

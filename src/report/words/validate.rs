@@ -152,6 +152,10 @@ pub fn note(n: &ValidateNote) -> String {
         ValidateNote::TokenNotSet { variable } => {
             format!("{variable} is not set; commands that talk to Cloudflare will need it")
         }
+        ValidateNote::NotifyUrlNotSet { target, variable } => format!(
+            "warning: notify target {target}: {variable} is not set; drills, rollouts and \
+             practice runs will report its notifications as not delivered"
+        ),
         ValidateNote::NoTraffic => {
             "no `traffic` section: drills and rollouts will judge by pool health alone".to_owned()
         }
