@@ -117,6 +117,9 @@ fn json_message(e: &serde_json::Error) -> String {
 /// One managed resource instance, wherever in the file it was found.
 #[derive(Debug)]
 struct Resource<'a> {
+    /// `mode = "managed"` (or no mode); else a data source, read only for
+    /// the zone's name.
+    managed: bool,
     /// `""` for the root module, else `module.a` or `module.a.module.b`,
     /// with instance keys.
     module: String,
@@ -198,12 +201,6 @@ impl<'a> Inventory<'a> {
     /// `child_modules`, each child with its own `address`.
     fn read_show_module(&mut self, module: &'a Value, path: &str) {
         for r in array(module.get("resources")) {
-            if r.get("mode")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m != "managed")
-            {
-                continue;
-            }
             let (Some(kind), Some(name), Some(values)) = (
                 r.get("type").and_then(Value::as_str),
                 r.get("name").and_then(Value::as_str),
@@ -212,6 +209,7 @@ impl<'a> Inventory<'a> {
                 continue;
             };
             self.resources.push(Resource {
+                managed: is_managed(r),
                 module: path.to_owned(),
                 local: format!("{kind}.{name}"),
                 index: index_key(r.get("index")),
@@ -230,10 +228,7 @@ impl<'a> Inventory<'a> {
     /// `module_calls.<name>.module`.
     fn read_config_module(&mut self, module: &'a Value, path: &str) {
         for r in array(module.get("resources")) {
-            if r.get("mode")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m != "managed")
-            {
+            if !is_managed(r) {
                 continue;
             }
             let (Some(kind), Some(name), Some(expressions)) = (
@@ -258,12 +253,6 @@ impl<'a> Inventory<'a> {
     /// A version 4 state: `resources[]` with `module`, `instances[]`.
     fn read_state(&mut self, resources: &'a [Value]) {
         for r in resources {
-            if r.get("mode")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m != "managed")
-            {
-                continue;
-            }
             let (Some(kind), Some(name)) = (
                 r.get("type").and_then(Value::as_str),
                 r.get("name").and_then(Value::as_str),
@@ -276,6 +265,7 @@ impl<'a> Inventory<'a> {
                     continue;
                 };
                 self.resources.push(Resource {
+                    managed: is_managed(r),
                     module: module.to_owned(),
                     local: format!("{kind}.{name}"),
                     index: index_key(instance.get("index_key")),
@@ -287,7 +277,9 @@ impl<'a> Inventory<'a> {
     }
 
     fn of_kind(&self, kind: &'static str) -> impl Iterator<Item = &Resource<'a>> {
-        self.resources.iter().filter(move |r| r.kind == kind)
+        self.resources
+            .iter()
+            .filter(move |r| r.managed && r.kind == kind)
     }
 
     /// The load balancer asked for, or the only one.
@@ -387,9 +379,12 @@ impl<'a> Inventory<'a> {
         }
     }
 
-    /// A `cloudflare_zone` with this id: v4 calls its name `zone`, v5 `name`.
+    /// A `cloudflare_zone` (resource or data source) with this id: the v4
+    /// resource calls its name `zone`, v5 and the data sources `name`.
     fn zone_name(&self, id: &str) -> Option<String> {
-        self.of_kind(ZONE)
+        self.resources
+            .iter()
+            .filter(|r| r.kind == ZONE)
             .find(|z| z.str("id") == Some(id))
             .and_then(|z| z.str("zone").or_else(|| z.str("name")))
             .map(str::to_owned)
@@ -422,7 +417,8 @@ impl<'i, 'a> Resolver<'i, 'a> {
     }
 
     /// The pool references of the first of `keys` that holds any: from the
-    /// values when they are all strings (ids), else from the configuration.
+    /// values when they hold ids (a string, or a list of only strings), else
+    /// from the configuration.
     fn refs_of(
         &mut self,
         values: &Map<String, Value>,
@@ -430,7 +426,7 @@ impl<'i, 'a> Resolver<'i, 'a> {
         keys: &[&str],
     ) -> Vec<PoolRef> {
         for key in keys {
-            if let Some(ids) = values.get(*key).and_then(string_list) {
+            if let Some(ids) = values.get(*key).and_then(ids) {
                 return ids.into_iter().map(PoolRef::Id).collect();
             }
         }
@@ -448,7 +444,7 @@ impl<'i, 'a> Resolver<'i, 'a> {
     /// An expression's pool references: its constant ids, or its references
     /// to pools. Other references are unresolved (`prefix` added).
     fn expression_refs(&mut self, expr: &Value, prefix: &str) -> Vec<PoolRef> {
-        if let Some(ids) = expr.get("constant_value").and_then(string_list) {
+        if let Some(ids) = expr.get("constant_value").and_then(ids) {
             return ids.into_iter().map(PoolRef::Id).collect();
         }
         let written: Vec<&str> = array(expr.get("references"))
@@ -720,7 +716,15 @@ fn whole_number(value: &Value) -> Option<u64> {
     }
     let f = value.as_f64()?;
     // Exact for every value a monitor setting can take.
-    (f >= 0.0 && f.fract() == 0.0 && f <= u32::MAX as f64).then(|| f as u64)
+    (f >= 0.0 && f.fract() == 0.0 && f <= f64::from(u32::MAX)).then_some(f as u64)
+}
+
+/// One id (`fallback_pool`) or a list of them.
+fn ids(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::String(id) if !id.is_empty() => Some(vec![id.clone()]),
+        other => string_list(other),
+    }
 }
 
 /// `["a", "b"]` → the strings; anything else (null, unknown, a number in
@@ -738,6 +742,13 @@ fn array(value: Option<&Value>) -> &[Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+fn is_managed(resource: &Value) -> bool {
+    resource
+        .get("mode")
+        .and_then(Value::as_str)
+        .is_none_or(|m| m == "managed")
 }
 
 /// `[0]`, `["us"]`, or `""` when there is no instance key.
