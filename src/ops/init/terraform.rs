@@ -141,6 +141,23 @@ impl Resource<'_> {
     }
 }
 
+/// `module.a["x"].module.b[0]` → `module.a.module.b`.
+fn without_keys(module: &str) -> String {
+    let mut out = String::with_capacity(module.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in module.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn join_module(module: &str, rest: &str) -> String {
     if module.is_empty() {
         rest.to_owned()
@@ -154,9 +171,8 @@ fn join_module(module: &str, rest: &str) -> String {
 struct Inventory<'a> {
     resources: Vec<Resource<'a>>,
     /// `(module, type.name)` → the resource's `expressions` in the
-    /// configuration section. Config modules carry no instance keys, so a
-    /// module called with `count` shares one entry; that is what Terraform's
-    /// configuration holds too.
+    /// configuration section. Config modules carry no instance keys, so
+    /// every instance of a module called with `count` shares one entry.
     config: BTreeMap<(String, String), &'a Map<String, Value>>,
 }
 
@@ -323,10 +339,7 @@ impl<'a> Inventory<'a> {
     }
 
     fn resolve(&self, lb: &Resource<'a>) -> LbSource {
-        let expressions = self
-            .config
-            .get(&(lb.module.clone(), lb.local.clone()))
-            .copied();
+        let expressions = self.expressions(lb);
         let mut r = Resolver {
             inv: self,
             module: &lb.module,
@@ -377,6 +390,14 @@ impl<'a> Inventory<'a> {
             pop_pools,
             unresolved: r.unresolved,
         }
+    }
+
+    /// The configuration's expressions for `resource`. The configuration
+    /// knows modules without instance keys: `module.edge[0]` is
+    /// `module.edge` there.
+    fn expressions(&self, resource: &Resource<'_>) -> Option<&'a Map<String, Value>> {
+        let key = (without_keys(&resource.module), resource.local.clone());
+        self.config.get(&key).copied()
     }
 
     /// A `cloudflare_zone` (resource or data source) with this id: the v4
@@ -618,10 +639,7 @@ impl<'i, 'a> Resolver<'i, 'a> {
                 },
             );
         }
-        let expressions = self
-            .inv
-            .config
-            .get(&(pool.module.clone(), pool.local.clone()))?;
+        let expressions = self.inv.expressions(pool)?;
         let written: Vec<&str> =
             array(expressions.get("monitor").and_then(|e| e.get("references")))
                 .iter()

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{TerraformError, distinct_references, parse, pool_address};
+use super::{TerraformError, distinct_references, parse, pool_address, without_keys};
 use crate::ops::init::{LbSource, MonitorSource, OriginSource, PoolSource};
 
 const SHOW_V4: &str = include_str!("../../../../fixtures/terraform/seed-show-v4.json");
@@ -478,13 +478,14 @@ fn unresolved_references_are_reported_as_written() {
     assert_eq!(lb.unresolved, ["00000000000000000000000000000000"]);
 }
 
-/// Pools made with `for_each`, referenced by key, in a module: references
-/// are module-relative and keyed.
+/// Pools made with `for_each`, referenced by key, in a module called with
+/// `count`: references are module-relative and keyed, and the configuration
+/// names the module without its key.
 #[test]
 fn keyed_pools_in_a_module_resolve_through_configuration_references() {
     let pool = |key: &str, name: &str| {
         json!({
-            "address": format!("module.lb.cloudflare_load_balancer_pool.pools[\"{key}\"]"),
+            "address": format!("module.lb[0].cloudflare_load_balancer_pool.pools[\"{key}\"]"),
             "mode": "managed", "type": "cloudflare_load_balancer_pool", "name": "pools",
             "index": key,
             "values": { "name": name, "origins": [{ "name": key, "address": format!("{key}.example") }] },
@@ -493,10 +494,10 @@ fn keyed_pools_in_a_module_resolve_through_configuration_references() {
     let text = json!({
         "format_version": "1.2",
         "planned_values": { "root_module": { "child_modules": [{
-            "address": "module.lb",
+            "address": "module.lb[0]",
             "resources": [
                 {
-                    "address": "module.lb.cloudflare_load_balancer.this", "mode": "managed",
+                    "address": "module.lb[0].cloudflare_load_balancer.this", "mode": "managed",
                     "type": "cloudflare_load_balancer", "name": "this",
                     "values": { "name": "api.example.com", "steering_policy": "geo" },
                 },
@@ -564,4 +565,9 @@ fn references_keep_the_longest_traversal_once_in_order() {
     assert_eq!(pool_address("cloudflare_load_balancer_pool."), None);
     assert_eq!(pool_address("cloudflare_load_balancer_pool_x.us.id"), None);
     assert_eq!(pool_address("module.pools.us_id"), None);
+    assert_eq!(
+        without_keys(r#"module.a["x]"].module.b[0]"#),
+        "module.a.module.b"
+    );
+    assert_eq!(without_keys("module.a"), "module.a");
 }
