@@ -1,0 +1,1 @@
+//! Tests for matching pools to clusters.
