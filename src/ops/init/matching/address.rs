@@ -17,9 +17,10 @@ pub(super) fn hits(pool: &PoolSource, clusters: &[ClusterSource]) -> Vec<Hit> {
         let host = origin.host_header.as_deref().map(normalize);
         for cluster in clusters {
             let by_ingress = ingress_hits(cluster, &origin.address, &address, host.as_deref());
-            // An Ingress's load balancer address is its controller's
-            // Service's too; the Ingress names the app's Service, the
-            // controller's would only add a wrong second candidate.
+            // An Ingress at this address sits behind its controller, whose
+            // LoadBalancer Service carries the same address; the Ingress
+            // names the app's Service, the controller's would only add a
+            // wrong second candidate.
             if by_ingress.is_empty() {
                 hits.extend(service_hits(cluster, &origin.address, &address));
             } else {

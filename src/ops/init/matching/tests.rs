@@ -2,11 +2,11 @@
 //! seed's shape but with other names than the manifest's, so matching is
 //! really exercised.
 
+mod parts;
+
 use std::collections::BTreeMap;
 
-use super::region::{canonical, regions_in};
-use super::workload::of_selector;
-use super::{match_pools, region_token};
+use super::match_pools;
 use crate::facts::init::{Confidence, How, Outcome, PoolMatch, Target, Via, Workload};
 use crate::kube::COLOR_LABEL;
 use crate::ops::init::{
@@ -506,56 +506,6 @@ fn a_single_deployment_fleet_is_single_and_still_high() {
 }
 
 #[test]
-fn workloads_blue_green_single_several_and_not_found() {
-    let app = |c: &'static str| vec![("app", "api"), (COLOR_LABEL, c)];
-    let deps = vec![
-        dep("ns", "api-green", &app("green")),
-        dep("ns", "api-blue", &app("blue")),
-        dep("other", "api", &[("app", "api")]),
-    ];
-    let bg = |live: Option<&str>| Workload::BlueGreen {
-        base: "api".into(),
-        live: live.map(Into::into),
-    };
-    assert_eq!(
-        of_selector(
-            &labels(&[("app", "api"), (COLOR_LABEL, "green")]),
-            "ns",
-            &deps
-        ),
-        bg(Some("green"))
-    );
-    // Selecting both colours at once: a pair, no live colour.
-    assert_eq!(
-        of_selector(&labels(&[("app", "api")]), "ns", &deps),
-        bg(None)
-    );
-    // Only the other namespace's Deployment counts there.
-    assert_eq!(
-        of_selector(&labels(&[("app", "api")]), "other", &deps),
-        Workload::Single {
-            deployment: "api".into()
-        }
-    );
-    assert_eq!(
-        of_selector(&labels(&[("app", "web")]), "ns", &deps),
-        Workload::NotFound
-    );
-    assert_eq!(of_selector(&labels(&[]), "ns", &deps), Workload::NotFound);
-    // A colour alone does not make unrelated Deployments a pair.
-    let odd = vec![
-        dep("ns", "x-blue", &[(COLOR_LABEL, "blue")]),
-        dep("ns", "x-green", &[(COLOR_LABEL, "blue")]),
-    ];
-    assert_eq!(
-        of_selector(&labels(&[(COLOR_LABEL, "blue")]), "ns", &odd),
-        Workload::Several {
-            deployments: vec!["x-blue".into(), "x-green".into()]
-        }
-    );
-}
-
-#[test]
 fn several_deployments_behind_an_address_match_are_medium() {
     let mut c = seed_cluster("prod-virginia", "openclaw", Some("203.0.113.10"));
     c.deployments.push(dep(
@@ -586,16 +536,28 @@ fn shuffled_inputs_give_the_same_matches() {
     lb.default_pools
         .push(pool("openclaw-backup", &["192.0.2.99"]));
     lb.fallback_pool = Some("openclaw-eu-central-1-b".into());
-    // Reached both by its load balancer and by an Ingress: the way kept
-    // must not depend on input order.
+    // Reached by two origins, one at its load balancer and one at an
+    // Ingress: the way kept must not depend on input order.
+    lb.default_pools[0].origins.push(OriginSource {
+        name: "by-ingress".into(),
+        address: "use1.api.openclaw.com".into(),
+        host_header: None,
+    });
     clusters[0].ingresses.push(IngressSource {
         namespace: "openclaw".into(),
         name: "api".into(),
-        hosts: vec!["203.0.113.10".into()],
+        hosts: vec!["use1.api.openclaw.com".into()],
         load_balancer: vec![],
         backends: vec![("openclaw-api".into(), 8080)],
     });
     let want = match_pools(&lb, &clusters);
+    assert!(matches!(
+        matched(&want[0]).how,
+        How::OriginAddress {
+            via: Via::LoadBalancer,
+            ..
+        }
+    ));
     for seed in 0..20 {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut c = clusters.clone();
@@ -613,38 +575,11 @@ fn shuffled_inputs_give_the_same_matches() {
 }
 
 #[test]
-fn region_tokens_in_each_clouds_spelling() {
-    let cases = [
-        ("openclaw-us-east-1", Some("us-east-1")),
-        ("openclaw_eu_central_1", Some("eu-central-1")),
-        ("openclaw.ap-southeast-2", Some("ap-southeast-2")),
-        (
-            "arn:aws:eks:us-gov-west-1:123:cluster/x",
-            Some("us-gov-west-1"),
-        ),
-        ("gke_acme_us-east1", Some("us-east1")),
-        ("gke_acme_europe-west1_prod", Some("europe-west1")),
-        ("northamerica-northeast1", Some("northamerica-northeast1")),
-        ("aks-eastus-prod", Some("eastus")),
-        ("aks-eastus2", Some("eastus2")),
-        ("pool-westeurope", Some("westeurope")),
-        ("germanywestcentral", Some("germanywestcentral")),
-        ("southafricanorth", Some("southafricanorth")),
-        ("OpenClaw-US-East-1", Some("us-east-1")),
-        ("my-service-1", None),
-        ("openclaw-api", None),
-        ("east", None),
-        ("us", None),
-        ("openclaw-backup", None),
-        ("", None),
+fn a_word_every_cluster_carries_does_not_decide() {
+    let clusters = vec![
+        seed_cluster("primary-prod", "openclaw", None),
+        seed_cluster("secondary-prod", "openclaw", None),
     ];
-    for (name, want) in cases {
-        assert_eq!(region_token(name).as_deref(), want, "{name}");
-    }
-    assert_eq!(
-        regions_in("failover-us-east-1-to-eu-west-1"),
-        ["us-east-1", "eu-west-1"]
-    );
-    assert_eq!(canonical("us-east-1"), canonical("us-east1"));
-    assert_ne!(canonical("us-east-1"), canonical("us-east-2"));
+    let got = match_pools(&lb(vec![pool("prod-primary", &[])]), &clusters);
+    assert_eq!(matched(&got[0]).context, "primary-prod");
 }
