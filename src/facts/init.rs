@@ -110,6 +110,13 @@ pub enum Workload {
         /// The Deployment.
         deployment: String,
     },
+    /// Several Deployments' pods match the Service's selector and they are
+    /// not a colour pair: which one the manifest should name is the user's
+    /// call.
+    Several {
+        /// The Deployments, sorted by name.
+        deployments: Vec<String>,
+    },
     /// No Deployment's pods match the Service's selector.
     NotFound,
 }
