@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::exporter::Exporter;
 use crate::promstack::{PromStack, ScrapeJob, StackOptions};
 use crate::running::{Finished, Running};
-use crate::util::{Launch, SimProcess, exit};
+use crate::util::{Launch, SimProcess, exit, text};
 
 /// The simulator, and its LB's `host:port` (where the app's per-region
 /// metrics are: `/_direct/<region>/metrics`).
@@ -378,4 +378,52 @@ fn with_sim_the_guards_are_left_out_and_the_report_says_so() {
             .all(|c| c.get("prometheus").is_none()),
         "{doc:#}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn practice_skips_while_a_blocking_alert_fires() {
+    let (sim, _) = sim();
+    let rules = "groups:\n  - name: paging\n    rules:\n      - alert: CustomerPaging\n        \
+                 expr: vector(1) > 0\n        labels: {severity: page}\n";
+    let Some(stack) = PromStack::start(StackOptions {
+        rules: Some(rules.to_owned()),
+        alertmanager: true,
+        ..StackOptions::default()
+    }) else {
+        return;
+    };
+    point_at(
+        &sim,
+        &stack,
+        "  blockingAlerts: ['CustomerPaging{severity=\"page\"}']\n",
+    );
+    // Due now (never practised) and no windows: only the alert stands in the way.
+    let mut fleet = std::fs::read_to_string(sim.fleet()).unwrap();
+    fleet.push_str("practice:\n  every: 7d\n");
+    std::fs::write(sim.fleet(), fleet).unwrap();
+    stack
+        .wait_for_alert(
+            "CustomerPaging",
+            AlertState::Firing,
+            Duration::from_secs(30),
+        )
+        .await;
+    let before = replicas(&sim);
+    let out = Command::new(env!("CARGO_BIN_EXE_ocfail"))
+        .arg("-f")
+        .arg(sim.fleet())
+        .args(["practice", "-o", "json"])
+        .env("CLOUDFLARE_API_TOKEN", crate::util::SECRET_TOKEN)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}:\n{}\n{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(out.status.code(), exit(exit_code::OK), "{doc:#}");
+    assert_eq!(doc["verdict"], "skipped", "{doc:#}");
+    assert_eq!(doc["practice"]["reason"], "blocking-alert", "{doc:#}");
+    assert!(
+        doc["notes"][0].as_str().unwrap().contains("CustomerPaging"),
+        "{doc:#}"
+    );
+    assert_eq!(replicas(&sim), before, "nothing was changed");
 }
