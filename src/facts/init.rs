@@ -120,3 +120,72 @@ pub enum Workload {
     /// No Deployment's pods match the Service's selector.
     NotFound,
 }
+
+/// What `ocfail init` writes a manifest from: the load balancer as read,
+/// each pool with what it matched, and where it all came from. Plain data,
+/// so `report/` can render it without knowing how it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    /// The fleet's name, guessed from the hostname (`openclaw-api`).
+    pub fleet_name: String,
+    /// The load balancer's hostname (`api.openclaw.com`).
+    pub hostname: String,
+    /// The account's id, when known.
+    pub account_id: Option<String>,
+    /// The zone's id, when known.
+    pub zone_id: Option<String>,
+    /// The zone's name, when known.
+    pub zone_name: Option<String>,
+    /// The environment variable holding the Cloudflare API token.
+    pub token_env: String,
+    /// The kubeconfig file read, when one was named explicitly.
+    pub kubeconfig: Option<String>,
+    /// Where the load balancer was read from.
+    pub source: DraftSource,
+    /// `steering_policy`, when set.
+    pub steering_policy: Option<String>,
+    /// The pools in the order [`PoolMatch`]es come in: failover order,
+    /// then the fallback, then geo steering pools.
+    pub pools: Vec<DraftPool>,
+}
+
+/// Where the load balancer was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftSource {
+    /// The Cloudflare API; `api_url` when not Cloudflare's own.
+    CloudflareApi {
+        /// The API base, when another endpoint (the simulator) was used.
+        api_url: Option<String>,
+    },
+    /// A Terraform JSON file.
+    Terraform {
+        /// The file as the user named it.
+        file: String,
+    },
+}
+
+/// One pool of the load balancer, with what it matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftPool {
+    /// The pool's origins' addresses.
+    pub origins: Vec<String>,
+    /// What part the pool plays in the load balancer.
+    pub role: PoolRole,
+    /// Its monitor's HTTP path, when it has an HTTP monitor.
+    pub monitor_path: Option<String>,
+    /// Its monitor's expected codes (`200`, `2xx`), when set.
+    pub expected_codes: Option<String>,
+    /// What the pool matched (its name and guessed region included).
+    pub matched: PoolMatch,
+}
+
+/// What part a pool plays in the load balancer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolRole {
+    /// One of `default_pools`, at this index (0 is the primary).
+    Default(usize),
+    /// The fallback pool, not among the default pools.
+    Fallback,
+    /// Only named by geo steering (region or PoP pools).
+    Geo,
+}

@@ -9,6 +9,8 @@ pub mod terraform;
 
 use std::collections::BTreeMap;
 
+use crate::facts::init::{Draft, DraftPool, DraftSource, PoolMatch, PoolRole};
+
 /// A Cloudflare load balancer and its pools, whichever way it was read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LbSource {
@@ -140,4 +142,93 @@ pub struct DeploymentSource {
     pub pod_labels: BTreeMap<String, String>,
     /// `spec.replicas`.
     pub replicas: i32,
+}
+
+/// Where the manifest's inputs came from, besides the load balancer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftInputs {
+    /// Where the load balancer was read from.
+    pub source: DraftSource,
+    /// The environment variable holding the Cloudflare API token.
+    pub token_env: String,
+    /// The kubeconfig file, when one was named explicitly.
+    pub kubeconfig: Option<String>,
+}
+
+/// Puts what was read and matched into the one shape the manifest writer
+/// renders. `matches` come from [`matching::match_pools`] on `lb`; each
+/// keeps its place, and the pool it names gives it its origins, monitor
+/// and role.
+pub fn draft(lb: &LbSource, matches: Vec<PoolMatch>, inputs: DraftInputs) -> Draft {
+    let pools = matches
+        .into_iter()
+        .map(|m| {
+            let index = lb.default_pools.iter().position(|p| p.name == m.pool);
+            let source = index.map(|i| &lb.default_pools[i]);
+            let role = match index {
+                Some(i) => PoolRole::Default(i),
+                None if lb.fallback_pool.as_deref() == Some(m.pool.as_str()) => PoolRole::Fallback,
+                None => PoolRole::Geo,
+            };
+            let monitor = source.and_then(|p| p.monitor.as_ref());
+            DraftPool {
+                origins: source
+                    .map(|p| p.origins.iter().map(|o| o.address.clone()).collect())
+                    .unwrap_or_default(),
+                role,
+                monitor_path: monitor.and_then(|m| m.path.clone()),
+                expected_codes: monitor.and_then(|m| m.expected_codes.clone()),
+                matched: m,
+            }
+        })
+        .collect();
+    Draft {
+        fleet_name: fleet_name(&lb.hostname, lb.zone_name.as_deref()),
+        hostname: lb.hostname.clone(),
+        account_id: lb.account_id.clone(),
+        zone_id: lb.zone_id.clone(),
+        zone_name: lb.zone_name.clone(),
+        token_env: inputs.token_env,
+        kubeconfig: inputs.kubeconfig,
+        source: inputs.source,
+        steering_policy: lb.steering_policy.clone(),
+        pools,
+    }
+}
+
+/// A fleet name from the load balancer's hostname: the zone's first label,
+/// then the host's first label (`api.openclaw.com` → `openclaw-api`), so
+/// two services of one zone get different names. Only lowercase letters,
+/// digits and `-` survive.
+pub fn fleet_name(hostname: &str, zone_name: Option<&str>) -> String {
+    let labels: Vec<&str> = hostname
+        .trim_end_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let zone_label = zone_name
+        .and_then(|z| z.split('.').find(|l| !l.is_empty()))
+        .or_else(|| (labels.len() >= 2).then(|| labels[labels.len() - 2]));
+    let first = labels.first().copied();
+    let parts: Vec<&str> = match (zone_label, first) {
+        (Some(z), Some(f)) if z != f => vec![z, f],
+        (Some(z), _) => vec![z],
+        (None, Some(f)) => vec![f],
+        (None, None) => vec![],
+    };
+    let mut name = String::new();
+    for c in parts.join("-").chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    if name.is_empty() {
+        "fleet".to_owned()
+    } else {
+        name.to_owned()
+    }
 }

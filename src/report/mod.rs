@@ -4,6 +4,7 @@ pub mod demo;
 pub mod events;
 pub mod history;
 pub mod human;
+pub mod init;
 pub mod json;
 pub mod junit;
 pub mod model;
