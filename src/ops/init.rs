@@ -232,3 +232,6 @@ pub fn fleet_name(hostname: &str, zone_name: Option<&str>) -> String {
         name.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,6 +30,7 @@ mod exporter;
 mod fleet_checks;
 mod health;
 mod in_cluster;
+mod init_writer;
 mod kube_client;
 mod layers;
 mod licences;
