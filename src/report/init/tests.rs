@@ -310,11 +310,68 @@ fn odd_names_read_back_as_written() {
     assert_eq!(fleet.regions[0].pool, "pool: 'one'");
 }
 
-/// The lines of the region named `name`, up to the next region.
+#[test]
+fn a_name_only_match_with_several_deployments_and_ports_says_what_to_fix() {
+    let mut d = seed();
+    if let Outcome::Matched(t) = &mut d.pools[1].matched.outcome {
+        t.how = How::Name {
+            token: "eu-central-1".to_owned(),
+        };
+        t.confidence = Confidence::Low;
+        t.port = None;
+        t.workload = Workload::Several {
+            deployments: vec!["api-a".to_owned(), "api-b".to_owned()],
+        };
+    }
+    let text = fleet_yaml(&d);
+    let region = region_block(&text, "eu-central-1");
+    for want in [
+        "pool openclaw-eu-central-1 and context prod-eu-central-1 (namespace eu-central-1) share the name eu-central-1",
+        "confidence: low, names only; TODO: check it",
+        "TODO: several Deployments behind Service openclaw-api: api-a, api-b",
+        "    deployment: TODO ",
+        "    port: TODO ",
+    ] {
+        assert!(region.contains(want), "{want:?} in\n{region}");
+    }
+    // The regions that agree no longer share defaults they do not all have.
+    assert!(region_block(&text, "us-east-1").contains("    deployment: openclaw-api\n"));
+    let problems = match parse_str("fleet.yaml", &text) {
+        Ok(_) => panic!("`port: TODO` was accepted:\n{text}"),
+        Err(p) => p.diagnostics,
+    };
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["regions[1].port"], "{problems:#?}");
+}
+
+#[test]
+fn pools_without_a_region_name_are_named_after_the_pool_and_stay_unique() {
+    let mut d = seed();
+    d.pools[1].matched.region = Some("us-east-1".to_owned());
+    d.pools[2].matched.region = None;
+    d.pools[2].matched.pool = "Backup_Pool".to_owned();
+    d.pools[2].role = PoolRole::Fallback;
+    let text = fleet_yaml(&d);
+    let fleet = match parse_str("fleet.yaml", &text) {
+        Ok(f) => f,
+        Err(p) => panic!("{:#?}\n{text}", p.diagnostics),
+    };
+    let names: Vec<&str> = fleet.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["us-east-1", "openclaw-eu-central-1", "backup-pool"]);
+    assert!(
+        text.contains("# Pool Backup_Pool: the fallback pool"),
+        "{text}"
+    );
+    assert!(text.contains("guessed from pool Backup_Pool"), "{text}");
+}
+
+/// The lines of the region named `name`, its comments first, up to the
+/// next region.
 fn region_block<'a>(text: &'a str, name: &str) -> &'a str {
-    let start = text
+    let item = text
         .find(&format!("- name: {name} "))
         .unwrap_or_else(|| panic!("no region {name} in\n{text}"));
+    let start = text[..item].rfind("  # Pool ").unwrap_or(item);
     let rest = &text[start..];
     let end = rest[1..]
         .find("\n  # Pool ")
