@@ -107,48 +107,38 @@ fn skip(reason: &Reason) -> String {
             "skipped: a blocking alert fires ({}); practice waits for a quiet fleet",
             alerts.join(", ")
         ),
-        Reason::HistoryUnreadable { regions } => {
-            let list: Vec<String> = regions
-                .iter()
-                .map(|(r, p)| {
-                    // The API's message usually names the region already.
-                    if p.message.starts_with(r.as_str()) {
-                        p.message.clone()
-                    } else {
-                        format!("{r}: {}", p.message)
-                    }
-                })
-                .collect();
-            format!(
-                "could not check which region is due: the history could not be read ({})",
-                list.join("; ")
-            )
-        }
-        Reason::HistoryUnwritable { regions } => {
-            let list: Vec<String> = regions
-                .iter()
-                .map(|(r, p)| {
-                    // The API's message usually names the region already.
-                    if p.message.starts_with(r.as_str()) {
-                        p.message.clone()
-                    } else {
-                        format!("{r}: {}", p.message)
-                    }
-                })
-                .collect();
-            format!(
-                "nothing drilled: the practice run could not record itself in the history ({}), \
-                 so it would be due again at once; grant get, create and update on configmaps \
-                 (docs/user-guide.md)",
-                list.join("; ")
-            )
-        }
+        Reason::HistoryUnreadable { regions } => format!(
+            "could not check which region is due: the history could not be read ({})",
+            problems(regions)
+        ),
+        Reason::HistoryUnwritable { regions } => format!(
+            "nothing drilled: the practice run could not record itself in the history ({}), \
+             so it would be due again at once; grant get, create and update on configmaps \
+             (docs/user-guide.md)",
+            problems(regions)
+        ),
         Reason::MonitorUnreadable { problem } => format!(
             "could not check how long a drill may take: the pool's monitor could not be read \
              ({})",
             problem.message
         ),
     }
+}
+
+/// Each region's problem, `; `-separated, named once.
+fn problems(regions: &[(String, crate::facts::api::ApiProblem)]) -> String {
+    regions
+        .iter()
+        .map(|(r, p)| {
+            // The API's message usually names the region already.
+            if p.message.starts_with(r.as_str()) {
+                p.message.clone()
+            } else {
+                format!("{r}: {}", p.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The typed object of the report.
