@@ -144,23 +144,31 @@ fn replicas(sim: &SimProcess) -> String {
     crate::util::text(&out.stdout)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_firing_blocking_alert_refuses_the_drill_until_overridden() {
-    let (sim, _) = sim();
+/// Prometheus and Alertmanager with an always-firing `CustomerPaging`
+/// alert, named in the sim's fleet as a drill's blocking alert; `None`
+/// when the binaries are missing outside CI.
+fn paging_blocks(sim: &SimProcess) -> Option<PromStack> {
     let rules = "groups:\n  - name: paging\n    rules:\n      - alert: CustomerPaging\n        \
                  expr: vector(1) > 0\n        labels: {severity: page}\n";
-    let Some(stack) = PromStack::start(StackOptions {
+    let stack = PromStack::start(StackOptions {
         rules: Some(rules.to_owned()),
         alertmanager: true,
         ..StackOptions::default()
-    }) else {
-        return;
-    };
+    })?;
     point_at(
-        &sim,
+        sim,
         &stack,
         "  blockingAlerts: ['CustomerPaging{severity=\"page\"}']\n",
     );
+    Some(stack)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_firing_blocking_alert_refuses_the_drill_until_overridden() {
+    let (sim, _) = sim();
+    let Some(stack) = paging_blocks(&sim) else {
+        return;
+    };
     stack
         .wait_for_alert(
             "CustomerPaging",
@@ -383,20 +391,9 @@ fn with_sim_the_guards_are_left_out_and_the_report_says_so() {
 #[tokio::test(flavor = "multi_thread")]
 async fn practice_skips_while_a_blocking_alert_fires() {
     let (sim, _) = sim();
-    let rules = "groups:\n  - name: paging\n    rules:\n      - alert: CustomerPaging\n        \
-                 expr: vector(1) > 0\n        labels: {severity: page}\n";
-    let Some(stack) = PromStack::start(StackOptions {
-        rules: Some(rules.to_owned()),
-        alertmanager: true,
-        ..StackOptions::default()
-    }) else {
+    let Some(stack) = paging_blocks(&sim) else {
         return;
     };
-    point_at(
-        &sim,
-        &stack,
-        "  blockingAlerts: ['CustomerPaging{severity=\"page\"}']\n",
-    );
     // Due now (never practised) and no windows: only the alert stands in the way.
     let mut fleet = std::fs::read_to_string(sim.fleet()).unwrap();
     fleet.push_str("practice:\n  every: 7d\n");
